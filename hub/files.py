@@ -1,0 +1,215 @@
+"""Reading submitted records from files: JSON Lines, JSON arrays and CSV, in UTF-8 or GB18030.
+
+Nothing in a file can crash the reader. A line that cannot be read (bad bytes, bad JSON, a
+truncated CSV row, a line over the size limit) becomes a :class:`Problem` naming its line, so it
+still gets a verdict; only a file with no records at all, or in no readable format, is an
+:class:`~hub.errors.InputError`. Memory stays bounded: lines are read one at a time and an
+oversized line is skipped, not loaded.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO, Literal
+
+from hub.errors import InputError
+
+__all__ = ["MAX_LINE_BYTES", "Problem", "RawRecord", "detect_encoding", "read_records"]
+
+MAX_LINE_BYTES = 1 << 20
+Format = Literal["jsonl", "json", "csv"]
+_SAMPLE = 1 << 16
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    """A record as read, before validation; ``lenient`` when its values are all strings (CSV)."""
+
+    line: int
+    data: Any
+    lenient: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A line that could not be read as a record: it gets a verdict with this rule."""
+
+    line: int
+    rule: str
+    params: dict[str, Any]
+
+
+Item = RawRecord | Problem
+
+
+def detect_encoding(sample: bytes) -> str:
+    """UTF-8 when the sample decodes as UTF-8 (a cut multi-byte tail allowed), else GB18030."""
+    try:
+        sample.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(sample) - 3 and exc.reason == "unexpected end of data":
+            return "utf-8"
+    try:
+        sample.decode("gb18030")
+        return "gb18030"
+    except UnicodeDecodeError:
+        return "utf-8"  # neither: read as UTF-8 and report the bad lines
+
+
+def _format_of(name: str, head: bytes) -> Format:
+    suffix = Path(name).suffix.lower()
+    if suffix == ".csv":
+        return "csv"
+    if suffix == ".json" or head.lstrip()[:1] == b"[":
+        return "json"
+    return "jsonl"
+
+
+def _lines(stream: BinaryIO) -> Iterator[tuple[int, bytes | None]]:
+    """Physical lines with their numbers; ``None`` for a line over the size limit."""
+    number = 0
+    while True:
+        line = stream.readline(MAX_LINE_BYTES + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
+            while True:
+                rest = stream.readline(MAX_LINE_BYTES)
+                if not rest or rest.endswith(b"\n"):
+                    break
+            yield number, None
+            continue
+        yield number, line
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _json_lines(stream: BinaryIO, encoding: str) -> Iterator[Item]:
+    for number, raw in _lines(stream):
+        if raw is None:
+            yield Problem(number, "INPUT.TOO_LARGE", {"line": number, "limit": MAX_LINE_BYTES})
+            continue
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            yield Problem(number, "INPUT.ENCODING", {"line": number, "encoding": encoding})
+            continue
+        text = text.lstrip("\ufeff").strip()
+        if not text:
+            continue
+        try:
+            yield RawRecord(number, json.loads(text, parse_constant=_no_constants))
+        except (ValueError, RecursionError) as exc:
+            detail = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+            yield Problem(number, "INPUT.JSON", {"line": number, "detail": detail[:120]})
+
+
+def _json_document(stream: BinaryIO, encoding: str, limit: int) -> Iterator[Item]:
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise InputError(f"a JSON document over {limit} bytes: send JSON Lines instead")
+    try:
+        document = json.loads(data.decode(encoding).lstrip("\ufeff"),
+                              parse_constant=_no_constants)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not valid {encoding} at byte {exc.start}") from None
+    except (ValueError, RecursionError) as exc:
+        raise InputError(f"not a valid JSON document: {exc}") from None
+    records = document if isinstance(document, list) else [document]
+    # a JSON document has no meaningful line per record: the position in the array stands in
+    for index, record in enumerate(records, start=1):
+        yield RawRecord(index, record)
+
+
+def _csv(stream: BinaryIO, encoding: str) -> Iterator[Item]:
+    problems: list[Problem] = []
+    current = [0]
+
+    def decoded() -> Iterator[str]:
+        for number, raw in _lines(stream):
+            current[0] = number
+            if raw is None:
+                problems.append(
+                    Problem(number, "INPUT.TOO_LARGE", {"line": number, "limit": MAX_LINE_BYTES})
+                )
+                continue
+            try:
+                yield raw.decode(encoding).lstrip("\ufeff") if number == 1 else raw.decode(
+                    encoding)
+            except UnicodeDecodeError:
+                problems.append(
+                    Problem(number, "INPUT.ENCODING", {"line": number, "encoding": encoding})
+                )
+
+    csv.field_size_limit(MAX_LINE_BYTES)
+    reader = csv.reader(decoded())
+    header: list[str] | None = None
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.append(Problem(current[0], "INPUT.CSV_COLUMNS",
+                                    {"line": current[0], "actual": "?", "expected": "?",
+                                     "detail": str(exc)}))
+            continue
+        yield from problems
+        problems.clear()
+        if header is None:
+            header = [name.strip() for name in row]
+            if not any(header):
+                raise InputError("the CSV header row is empty")
+            continue
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            yield Problem(current[0], "INPUT.CSV_COLUMNS",
+                          {"line": current[0], "actual": len(row), "expected": len(header)})
+            continue
+        yield RawRecord(current[0], {k: v for k, v in zip(header, row, strict=True) if v != ""},
+                        lenient=True)
+    yield from problems
+
+
+def read_records(
+    stream: BinaryIO,
+    name: str,
+    *,
+    encoding: str | None = None,
+    fmt: Format | None = None,
+    max_document_bytes: int = 256 << 20,
+) -> Iterator[Item]:
+    """Records and problems of a file, in order. ``name`` picks the format by its suffix."""
+    buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(
+        stream)  # type: ignore[arg-type]
+    head = buffered.peek(_SAMPLE)[:_SAMPLE]
+    if not head.strip():
+        raise InputError(f"{name} is empty: no records to read")
+    encoding = encoding or detect_encoding(head)
+    try:
+        "".encode(encoding)
+    except LookupError:
+        raise InputError(f"unknown encoding {encoding!r}") from None
+    fmt = fmt or _format_of(name, head)
+    if fmt == "csv":
+        items: Iterator[Item] = _csv(buffered, encoding)
+    elif fmt == "json":
+        items = _json_document(buffered, encoding, max_document_bytes)
+    else:
+        items = _json_lines(buffered, encoding)
+    seen = False
+    for item in items:
+        seen = True
+        yield item
+    if not seen:
+        raise InputError(f"{name} holds no records")

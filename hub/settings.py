@@ -1,0 +1,49 @@
+"""The hub's configuration: one frozen, typed object, read once at the edge (CLI, worker start)
+and passed explicitly. Environment variables use the ``HUB_`` prefix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from hub.errors import ConfigError
+from hub.standard import Standard, ValidationPolicy, load_standard
+
+__all__ = ["HubSettings"]
+
+
+class HubSettings(BaseSettings):
+    """Settings of one hub deployment.
+
+    - ``data_dir`` (``HUB_DATA_DIR``): the embedded runtime's data directory.
+    - ``standard_dir`` (``HUB_STANDARD_DIR``): a replacement standard pack (a ``schemas/`` folder).
+    - ``uscc_pilot_prefixes`` (``HUB_USCC_PILOT_PREFIXES='["9135"]'``), ``uscc_region_since``,
+      ``severity_overrides`` (``HUB_SEVERITY_OVERRIDES='{"DOCNO.FORMAT": "off"}'``),
+      ``utc_offset_hours``: see :class:`hub.standard.ValidationPolicy`.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="HUB_", frozen=True, extra="ignore")
+
+    data_dir: Path = Path("hub-data")
+    standard_dir: Path | None = None
+    uscc_pilot_prefixes: tuple[str, ...] = ()
+    uscc_region_since: int = Field(default=2014, ge=1980, le=2100)
+    severity_overrides: dict[str, Literal["error", "warning", "off"]] = Field(default_factory=dict)
+    utc_offset_hours: int = Field(default=8, ge=-12, le=14)
+
+    def policy(self) -> ValidationPolicy:
+        try:
+            return ValidationPolicy(
+                uscc_pilot_prefixes=self.uscc_pilot_prefixes,
+                uscc_region_since=self.uscc_region_since,
+                severity_overrides=dict(self.severity_overrides),
+                utc_offset_hours=self.utc_offset_hours,
+            )
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from exc
+
+    def standard(self) -> Standard:
+        return load_standard(self.standard_dir)
