@@ -8,8 +8,8 @@ environment (2 and up)::
     HubError                      code HUB            exit 2
     ├── ConfigError               code CONFIG         exit 2   settings that cannot work
     ├── InputError                code INPUT          exit 2   unusable input file or stream
-    ├── StandardError             code STANDARD       exit 3   the standard pack is missing or inconsistent
-    │   └── UnknownRecordType     code STANDARD.TYPE  exit 2
+    ├── StandardError             code STANDARD       exit 3   broken or missing standard pack
+    │   └── UnknownRecordTypeError  code STANDARD.TYPE  exit 2
     └── SerializationError        code SERDE          exit 2   Avro encode/decode failed
 
 A record that breaks the standard is *not* an exception: it is data, and gets a verdict
@@ -24,7 +24,7 @@ __all__ = [
     "InputError",
     "SerializationError",
     "StandardError",
-    "UnknownRecordType",
+    "UnknownRecordTypeError",
 ]
 
 
@@ -61,7 +61,7 @@ class StandardError(HubError):
     exit_code = 3
 
 
-class UnknownRecordType(StandardError):
+class UnknownRecordTypeError(StandardError):
     """A record type that the standard pack does not define."""
 
     code = "STANDARD.TYPE"

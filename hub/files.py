@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import Any, BinaryIO, Literal, cast
+
+import orjson
 
 from hub.errors import InputError
 
@@ -89,28 +90,37 @@ def _lines(stream: BinaryIO) -> Iterator[tuple[int, bytes | None]]:
         yield number, line
 
 
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON value")
+def _detail(exc: orjson.JSONDecodeError) -> str:
+    return f"{exc.msg} (column {exc.colno})"[:120]
 
 
 def _json_lines(stream: BinaryIO, encoding: str) -> Iterator[Item]:
+    utf8 = encoding == "utf-8"
     for number, raw in _lines(stream):
         if raw is None:
             yield Problem(number, "INPUT.TOO_LARGE", {"line": number, "limit": MAX_LINE_BYTES})
             continue
         try:
-            text = raw.decode(encoding)
+            # orjson checks UTF-8 itself; other encodings are decoded first
+            text: bytes | str = raw if utf8 else raw.decode(encoding)
         except UnicodeDecodeError:
             yield Problem(number, "INPUT.ENCODING", {"line": number, "encoding": encoding})
             continue
-        text = text.lstrip("\ufeff").strip()
-        if not text:
+        if number == 1:
+            text = (
+                text.removeprefix(b"\xef\xbb\xbf")
+                if isinstance(text, bytes)
+                else text.removeprefix("\ufeff")
+            )
+        if not text.strip():
             continue
         try:
-            yield RawRecord(number, json.loads(text, parse_constant=_no_constants))
-        except (ValueError, RecursionError) as exc:
-            detail = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
-            yield Problem(number, "INPUT.JSON", {"line": number, "detail": detail[:120]})
+            yield RawRecord(number, orjson.loads(text))
+        except orjson.JSONDecodeError as exc:
+            if utf8 and "utf-8" in str(exc).lower():
+                yield Problem(number, "INPUT.ENCODING", {"line": number, "encoding": encoding})
+            else:
+                yield Problem(number, "INPUT.JSON", {"line": number, "detail": _detail(exc)})
 
 
 def _json_document(stream: BinaryIO, encoding: str, limit: int) -> Iterator[Item]:
@@ -118,12 +128,11 @@ def _json_document(stream: BinaryIO, encoding: str, limit: int) -> Iterator[Item
     if len(data) > limit:
         raise InputError(f"a JSON document over {limit} bytes: send JSON Lines instead")
     try:
-        document = json.loads(data.decode(encoding).lstrip("\ufeff"),
-                              parse_constant=_no_constants)
+        document = orjson.loads(data.decode(encoding).lstrip("\ufeff"))
     except UnicodeDecodeError as exc:
         raise InputError(f"not valid {encoding} at byte {exc.start}") from None
-    except (ValueError, RecursionError) as exc:
-        raise InputError(f"not a valid JSON document: {exc}") from None
+    except orjson.JSONDecodeError as exc:
+        raise InputError(f"not a valid JSON document: {_detail(exc)}") from None
     records = document if isinstance(document, list) else [document]
     # a JSON document has no meaningful line per record: the position in the array stands in
     for index, record in enumerate(records, start=1):
@@ -143,8 +152,7 @@ def _csv(stream: BinaryIO, encoding: str) -> Iterator[Item]:
                 )
                 continue
             try:
-                yield raw.decode(encoding).lstrip("\ufeff") if number == 1 else raw.decode(
-                    encoding)
+                yield raw.decode(encoding).lstrip("\ufeff") if number == 1 else raw.decode(encoding)
             except UnicodeDecodeError:
                 problems.append(
                     Problem(number, "INPUT.ENCODING", {"line": number, "encoding": encoding})
@@ -159,9 +167,13 @@ def _csv(stream: BinaryIO, encoding: str) -> Iterator[Item]:
         except StopIteration:
             break
         except csv.Error as exc:
-            problems.append(Problem(current[0], "INPUT.CSV_COLUMNS",
-                                    {"line": current[0], "actual": "?", "expected": "?",
-                                     "detail": str(exc)}))
+            problems.append(
+                Problem(
+                    current[0],
+                    "INPUT.CSV_COLUMNS",
+                    {"line": current[0], "actual": "?", "expected": "?", "detail": str(exc)},
+                )
+            )
             continue
         yield from problems
         problems.clear()
@@ -173,11 +185,15 @@ def _csv(stream: BinaryIO, encoding: str) -> Iterator[Item]:
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
-            yield Problem(current[0], "INPUT.CSV_COLUMNS",
-                          {"line": current[0], "actual": len(row), "expected": len(header)})
+            yield Problem(
+                current[0],
+                "INPUT.CSV_COLUMNS",
+                {"line": current[0], "actual": len(row), "expected": len(header)},
+            )
             continue
-        yield RawRecord(current[0], {k: v for k, v in zip(header, row, strict=True) if v != ""},
-                        lenient=True)
+        yield RawRecord(
+            current[0], {k: v for k, v in zip(header, row, strict=True) if v != ""}, lenient=True
+        )
     yield from problems
 
 
@@ -190,8 +206,9 @@ def read_records(
     max_document_bytes: int = 256 << 20,
 ) -> Iterator[Item]:
     """Records and problems of a file, in order. ``name`` picks the format by its suffix."""
-    buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(
-        stream)  # type: ignore[arg-type]
+    buffered = (
+        stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(cast(Any, stream))
+    )
     head = buffered.peek(_SAMPLE)[:_SAMPLE]
     if not head.strip():
         raise InputError(f"{name} is empty: no records to read")

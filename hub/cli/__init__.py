@@ -7,7 +7,6 @@ with its code, never a traceback.
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import click
@@ -19,7 +18,18 @@ from hub.errors import HubError
 __all__ = ["cli", "main"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _HubGroup(click.Group):
+    """Turns the hub's own errors into a message and their exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except HubError as exc:
+            click.echo(f"hub: error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=_HubGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="supervision-data-hub", prog_name="hub")
 def cli() -> None:
     """Supervision Data Hub (互联网+监管 data exchange)."""
@@ -29,20 +39,6 @@ cli.add_command(validate)
 cli.add_command(standard)
 
 
-def main(argv: list[str] | None = None) -> Any:
-    """Console entry point: HubError → message and its exit code."""
-    try:
-        return cli.main(args=argv, prog_name="hub", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(2)
-    except click.Abort:
-        click.echo("aborted", err=True)
-        sys.exit(130)
-    except HubError as exc:
-        click.echo(f"hub: error: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    except BrokenPipeError:
-        sys.exit(0)
+def main() -> None:
+    """Console entry point."""
+    cli(prog_name="hub")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
@@ -22,14 +23,23 @@ def standard() -> None:
 def types_cmd(as_json: bool) -> None:
     """List the record types, with their identity rule."""
     std = HubSettings().standard()
-    rows = [
-        {"type": t.type_id, "title_zh": t.title_zh, "title_en": t.title_en,
-         "schema": t.full_name, "identity": list(t.identity), "fields": len(t.fields)}
+    rows: list[dict[str, Any]] = [
+        {
+            "type": t.type_id,
+            "title_zh": t.title_zh,
+            "title_en": t.title_en,
+            "schema": t.full_name,
+            "identity": list(t.identity),
+            "fields": len(t.fields),
+        }
         for t in std.types.values()
     ]
     if as_json:
-        click.echo(json.dumps({"standard_version": std.version, "types": rows},
-                              ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                {"standard_version": std.version, "types": rows}, ensure_ascii=False, indent=2
+            )
+        )
         return
     click.echo(f"standard {std.version}")
     for row in rows:
@@ -49,8 +59,10 @@ def example_cmd(type_id: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def rules_cmd(as_json: bool) -> None:
     """List every rule code with its default severity and message."""
-    rows = [{"rule": code, "severity": rule.severity.value, "zh": rule.zh, "en": rule.en}
-            for code, rule in sorted(RULES.items())]
+    rows = [
+        {"rule": code, "severity": rule.severity.value, "zh": rule.zh, "en": rule.en}
+        for code, rule in sorted(RULES.items())
+    ]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return

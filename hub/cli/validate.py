@@ -33,8 +33,9 @@ def validate_stream(
         if isinstance(item, Problem):
             yield validator.reject(type_id, item.rule, item.params, location=location).verdict
         else:
-            yield validator.validate(type_id, item.data, lenient=item.lenient,
-                                     location=location).verdict
+            yield validator.validate(
+                type_id, item.data, lenient=item.lenient, location=location
+            ).verdict
 
 
 def _human(verdict: Verdict) -> str:
@@ -45,8 +46,10 @@ def _human(verdict: Verdict) -> str:
     sid = verdict.source_record_id or "-"
     lines = [f"line {verdict.location.get('line', '?')}  {sid}  {state}"]
     for v in verdict.violations:
-        lines.append(f"  {v.severity.value:<7} {v.rule:<24} {v.field or '(record)'}: "
-                     f"{v.message_en} | {v.message_zh}")
+        lines.append(
+            f"  {v.severity.value:<7} {v.rule:<24} {v.field or '(record)'}: "
+            f"{v.message_en} | {v.message_zh}"
+        )
     for c in verdict.changes:
         shown = f" ({c.before!r} -> {c.after!r})" if c.before is not None else ""
         lines.append(f"  changed {c.field}: {', '.join(c.kinds)}{shown}")
@@ -56,14 +59,24 @@ def _human(verdict: Verdict) -> str:
 @click.command()
 @click.option("--type", "type_id", required=True, help="Record type (see `hub standard types`).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON verdict per line (JSON Lines).")
-@click.option("--encoding", type=click.Choice(["utf-8", "gb18030"]), default=None,
-              help="Input encoding; detected when omitted.")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "json", "csv"]), default=None,
-              help="Input format; from the file name when omitted (.csv, .json, else JSON Lines).")
+@click.option(
+    "--encoding",
+    type=click.Choice(["utf-8", "gb18030"]),
+    default=None,
+    help="Input encoding; detected when omitted.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "json", "csv"]),
+    default=None,
+    help="Input format; from the file name when omitted (.csv, .json, else JSON Lines).",
+)
 @click.option("--quiet", is_flag=True, help="Print only invalid records and the summary.")
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
-def validate(type_id: str, as_json: bool, encoding: str | None, fmt: str | None, quiet: bool,
-             file: Path) -> None:
+def validate(
+    type_id: str, as_json: bool, encoding: str | None, fmt: str | None, quiet: bool, file: Path
+) -> None:
     """Validate the records of FILE (JSON Lines, JSON or CSV; UTF-8 or GB18030; - for stdin).
 
     Exit code 0 when every record is valid, 1 when any is invalid, 2 for unusable input.
@@ -76,8 +89,9 @@ def validate(type_id: str, as_json: bool, encoding: str | None, fmt: str | None,
         raise click.BadParameter(f"{file} does not exist", param_hint="FILE")
     stream: BinaryIO = sys.stdin.buffer if stdin else file.open("rb")
     try:
-        for verdict in validate_stream(validator, type_id, stream, "stdin" if stdin else file.name,
-                                       encoding=encoding, fmt=fmt):
+        for verdict in validate_stream(
+            validator, type_id, stream, "stdin" if stdin else file.name, encoding=encoding, fmt=fmt
+        ):
             counts["records"] += 1
             counts["valid" if verdict.valid else "invalid"] += 1
             counts["warnings"] += len(verdict.warnings)

@@ -35,9 +35,7 @@ class CodeList:
     def from_file(cls, path: Path) -> CodeList:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            codes = {
-                str(c["code"]): Code(str(c["code"]), c["zh"], c["en"]) for c in data["codes"]
-            }
+            codes = {str(c["code"]): Code(str(c["code"]), c["zh"], c["en"]) for c in data["codes"]}
             title = data.get("title", {})
             return cls(
                 name=data["name"],

@@ -14,15 +14,32 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-__all__ = ["CoercionError", "to_bool", "to_date", "to_decimal", "to_double", "to_list",
-           "to_timestamp"]
+__all__ = [
+    "CoercionError",
+    "to_bool",
+    "to_date",
+    "to_decimal",
+    "to_double",
+    "to_list",
+    "to_timestamp",
+]
 
 Coerced = tuple[Any, str | None]
 
-_TRUE = {"true": None, "1": "boolean_format", "是": "boolean_format", "y": "boolean_format",
-         "yes": "boolean_format"}
-_FALSE = {"false": None, "0": "boolean_format", "否": "boolean_format", "n": "boolean_format",
-          "no": "boolean_format"}
+_TRUE = {
+    "true": None,
+    "1": "boolean_format",
+    "是": "boolean_format",
+    "y": "boolean_format",
+    "yes": "boolean_format",
+}
+_FALSE = {
+    "false": None,
+    "0": "boolean_format",
+    "否": "boolean_format",
+    "n": "boolean_format",
+    "no": "boolean_format",
+}
 _DATE_FORMS = (
     (re.compile(r"(\d{4})-(\d{2})-(\d{2})"), None),
     (re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})"), "date_format"),

@@ -6,9 +6,9 @@ their absence is already reported or allowed). Each rule yields ``(field path, F
 Codes the rules depend on (the fine in ``penalty_kind``, class B in ``lightning_qualification``...)
 are named at the top: a bureau replacing a code list must keep these codes or change them here.
 
-Decision recorded: the public validators say "closing date > filing date". The hub checks "not
-before" (>=): a summary-procedure penalty (简易程序, 行政处罚法 art. 51) is filed, decided and closed
-on the same day, and rejecting it would push sources to fake dates.
+Decision recorded: the public validators say "closing date > filing date". The hub checks
+"not before" (>=): a summary-procedure penalty (简易程序, 行政处罚法 art. 51) is filed, decided
+and closed on the same day, and rejecting it would push sources to fake dates.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ CrossRule = Callable[[Record, dt.tzinfo], Iterable[tuple[str, Finding]]]
 FINE = "03"
 QUALIFICATION_B = "B"
 ITEM_FAIL = "fail"
-ITEM_PASS = "pass"
+ITEM_PASS = "pass"  # noqa: S105 - a conclusion code, not a password
 HAZARD_MAJOR = "major"
 RECTIFICATION_DONE = frozenset({"3"})  # 已完成整改
 ID_TYPE_USCC = "001"
@@ -87,8 +87,9 @@ def _inspectors(record: Record, tz: dt.tzinfo) -> Iterable[tuple[str, Finding]]:
     if names is None or certs is None:
         return
     if len(names) != len(certs):
-        yield "inspector_cert_nos", Finding(
-            "INSPECTION.INSPECTORS", {"names": len(names), "certs": len(certs)}
+        yield (
+            "inspector_cert_nos",
+            Finding("INSPECTION.INSPECTORS", {"names": len(names), "certs": len(certs)}),
         )
     if len(names) < 2:
         yield "inspectors", Finding("INSPECTION.MIN_INSPECTORS")

@@ -26,7 +26,9 @@ def _part(value: Any, as_date: bool, tz: dt.tzinfo) -> str:
     return "" if value is None else str(value)
 
 
-def identity_key(record_type: RecordType, record: Mapping[str, Any], tz: dt.tzinfo) -> tuple[str, ...]:
+def identity_key(
+    record_type: RecordType, record: Mapping[str, Any], tz: dt.tzinfo
+) -> tuple[str, ...]:
     """The identity of a valid, normalised record: its type then one string per identity entry."""
     parts = [record_type.type_id]
     for entry in record_type.identity:

@@ -1,9 +1,10 @@
 """The standard pack: the Avro schemas, code lists and region table, loaded and versioned together.
 
-A verdict must say which standard judged it. The pack version is ``<manifest version>+<fingerprint>``
-where the fingerprint is a SHA-256 over every rule-bearing file of the pack *and* the version of the
-rule code in this package, so replacing a code list, the region table, a schema or upgrading the
-rules changes the version even when nobody remembers to bump the manifest.
+A verdict must say which standard judged it. The pack version is
+``<manifest version>+<fingerprint>``, where the fingerprint is a SHA-256 over every rule-bearing
+file of the pack *and* the version of the rule code in this package, so replacing a code list, the
+region table, a schema or upgrading the rules changes the version even when nobody remembers to
+bump the manifest.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 import fastavro
 
-from hub.errors import StandardError, UnknownRecordType
+from hub.errors import StandardError, UnknownRecordTypeError
 from hub.standard.codelists import CodeList
 from hub.standard.regions import RegionTable
 from hub.standard.schema import FieldSpec, RecordType, parse_record_type
@@ -82,7 +83,9 @@ class Standard:
             return self.types[type_id]
         except KeyError:
             known = ", ".join(sorted(self.types))
-            raise UnknownRecordType(f"unknown record type {type_id!r}; known: {known}") from None
+            raise UnknownRecordTypeError(
+                f"unknown record type {type_id!r}; known: {known}"
+            ) from None
 
     def example(self, type_id: str) -> dict[str, Any]:
         """The pack's example record of a type, as a source would send it."""

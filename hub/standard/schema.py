@@ -20,8 +20,16 @@ Kind = Literal[
 Sharing = Literal["unconditional", "conditional", "none"]
 
 _CODE_CHECKS = frozenset(
-    {"uscc", "resident_id", "region_code", "item_code", "impl_list_code", "equipment_code",
-     "phone", "counterparty_id"}
+    {
+        "uscc",
+        "resident_id",
+        "region_code",
+        "item_code",
+        "impl_list_code",
+        "equipment_code",
+        "phone",
+        "counterparty_id",
+    }
 )
 _SHARING = ("unconditional", "conditional", "none")
 
@@ -88,7 +96,7 @@ def _kind_of(avro_type: Any, where: str) -> tuple[Kind, dict[str, Any]]:
         if base == "record":
             return "record", avro_type
         if base in ("string", "boolean", "int", "long", "double") and logical is None:
-            return base, {}  # type: ignore[return-value]
+            return base, {}
     raise StandardError(f"{where}: unsupported Avro type {avro_type!r}")
 
 
@@ -99,7 +107,7 @@ def _parse_field(raw: dict[str, Any], where: str) -> FieldSpec:
     if isinstance(avro_type, list):
         branches = [t for t in avro_type if t != "null"]
         if len(branches) != 1 or len(avro_type) != 2:
-            raise StandardError(f"{where}.{name}: only [\"null\", T] unions are supported")
+            raise StandardError(f'{where}.{name}: only ["null", T] unions are supported')
         required, avro_type = False, branches[0]
     kind, detail = _kind_of(avro_type, f"{where}.{name}")
     sharing = raw.get("hub.sharing", "conditional")
@@ -113,8 +121,11 @@ def _parse_field(raw: dict[str, Any], where: str) -> FieldSpec:
     fields: tuple[FieldSpec, ...] = ()
     if kind == "array":
         item = _parse_field(
-            {**{k: v for k, v in raw.items() if k.startswith("hub.")}, "name": name,
-             "type": detail["items"]},
+            {
+                **{k: v for k, v in raw.items() if k.startswith("hub.")},
+                "name": name,
+                "type": detail["items"],
+            },
             where,
         )
     elif kind == "record":

@@ -16,7 +16,6 @@ item and region codes thousands of times.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -31,36 +30,31 @@ from hub.standard.checks.formats import (
 )
 from hub.standard.checks.resident_id import check_resident_id
 from hub.standard.checks.uscc import check_uscc, is_masked
-from hub.standard.coerce import (
-    CoercionError,
-    to_bool,
-    to_date,
-    to_decimal,
-    to_double,
-    to_list,
-    to_timestamp,
-)
 from hub.standard.crossfield import CROSS_RULES, ID_TYPE_RESIDENT, ID_TYPE_USCC, as_local_date
+from hub.standard.fields import (
+    ABSENT,
+    INVALID,
+    FieldPlan,
+    FieldResult,
+    SubChange,
+    ValueCheck,
+    compile_field,
+    shown,
+    type_name,
+)
 from hub.standard.identity import identity_key
 from hub.standard.messages import RULES, render
-from hub.standard.normalize import (
-    normalize_code,
-    normalize_doc_number,
-    normalize_text,
-    uscc_letter_o,
-)
+from hub.standard.normalize import uscc_letter_o
 from hub.standard.pack import Standard
 from hub.standard.policy import ValidationPolicy
+from hub.standard.regions import OPEN_END
 from hub.standard.schema import FieldSpec, RecordType
 from hub.standard.verdict import Change, Verdict, Violation
 
 __all__ = ["Outcome", "Validator"]
 
-_MISSING = object()
-_INVALID = object()
-_NORMALIZERS = {"code": normalize_code, "text": normalize_text, "doc_number": normalize_doc_number}
 _CACHE_LIMIT = 200_000
-_SHOWN = 60  # longest value echoed in a message
+_REQUIRED = Finding("SCHEMA.REQUIRED")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,36 +66,20 @@ class Outcome:
     identity: tuple[str, ...] | None = None
 
 
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    return {bool: "boolean", int: "number", float: "number", str: "string", list: "array",
-            dict: "object"}.get(type(value), type(value).__name__)
+_Found = tuple[str | None, FieldSpec | None, Finding]
 
 
-def _shown(value: str) -> str:
-    return value if len(value) <= _SHOWN else value[:_SHOWN] + "…"
+class _Compiled:
+    """A record type compiled for validation: one plan per field, and the contextual checks."""
 
+    __slots__ = ("counterparty", "known", "plans", "record_type", "regions")
 
-class _Run:
-    """What one validation collects: findings with their field, and normalisation changes."""
-
-    __slots__ = ("changes", "findings")
-
-    def __init__(self) -> None:
-        self.findings: list[tuple[str | None, FieldSpec | None, Finding]] = []
-        self.changes: list[Change] = []
-
-    def add(self, path: str | None, spec: FieldSpec | None, rule: str, **params: Any) -> None:
-        self.findings.append((path, spec, Finding(rule, params)))
-
-    def change(self, path: str, spec: FieldSpec, kinds: tuple[str, ...], before: Any, after: Any,
-               personal: bool = False) -> None:
-        # a counterparty id may be a resident ID: its values are never echoed
-        if personal or spec.personal or spec.check == "counterparty_id":
-            self.changes.append(Change(path, kinds))
-        else:
-            self.changes.append(Change(path, kinds, _shown(str(before)), _shown(str(after))))
+    def __init__(self, record_type: RecordType, plans: tuple[FieldPlan, ...]) -> None:
+        self.record_type = record_type
+        self.plans = plans
+        self.known = record_type.field_names
+        self.regions = tuple(s for s in record_type.fields if s.check == "region_code")
+        self.counterparty = tuple(s for s in record_type.fields if s.check == "counterparty_id")
 
 
 class Validator:
@@ -115,15 +93,25 @@ class Validator:
         regions = standard.regions
         since = self.policy.uscc_region_since
         pilots = self.policy.uscc_pilot_prefixes
-        self._value_checks: dict[str, Callable[[str], tuple[Finding, ...]]] = {
-            "uscc": lambda v: check_uscc(v, lambda r: regions.in_use_since(r, since), pilots),
+
+        def uscc(value: str) -> tuple[Finding, ...]:
+            return check_uscc(value, lambda r: regions.in_use_since(r, since), pilots)
+
+        self._value_checks: dict[str, ValueCheck] = {
+            "uscc": uscc,
             "resident_id": lambda v: check_resident_id(v, regions.known),
             "item_code": check_item_code,
-            "impl_list_code": lambda v: check_impl_list_code(v, self._value_checks["uscc"]),
+            "impl_list_code": lambda v: check_impl_list_code(
+                v, lambda prefix: self._memo_check("uscc", prefix)
+            ),
             "doc_number": check_doc_number,
             "equipment_code": check_equipment_code,
             "phone": check_phone,
+            "region_code": self._region_format,
         }
+        self._compiled: dict[str, _Compiled] = {}
+        self._context_memo: dict[tuple[Any, ...], Any] = {}
+        self._seen = 0
 
     # -- public -------------------------------------------------------------------------------
 
@@ -136,23 +124,65 @@ class Validator:
         location: Mapping[str, Any] | None = None,
     ) -> Outcome:
         """Judge one record. ``lenient`` reads strings as typed values (CSV cells)."""
-        record_type = self.standard.record_type(type_id)
-        run = _Run()
+        compiled = self._compile(type_id)
+        record_type = compiled.record_type
+        found: list[_Found] = []
+        changes: list[Change] = []
         values: dict[str, Any] = {}
         source_record_id: str | None = None
         if not isinstance(raw, dict):
-            run.add(None, None, "SCHEMA.NOT_OBJECT", actual=_type_name(raw))
+            found.append((None, None, Finding("SCHEMA.NOT_OBJECT", {"actual": type_name(raw)})))
         else:
             sid = raw.get("source_record_id")
-            source_record_id = _shown(sid.strip()) if isinstance(sid, str) else None
-            self._structure(record_type.fields, raw, "", values, run, lenient)
-            year = self._event_year(record_type, values)
-            self._checks(record_type.fields, values, "", year, run)
+            source_record_id = shown(sid.strip()) if isinstance(sid, str) else None
+            if not compiled.known.issuperset(raw):
+                found.extend(
+                    (shown(str(key)), None, Finding("SCHEMA.UNKNOWN_FIELD"))
+                    for key in raw
+                    if key not in compiled.known
+                )
+            self._seen += 1
+            if self._seen == FieldPlan.PROBE:
+                for compiled_type in self._compiled.values():
+                    for plan in compiled_type.plans:
+                        plan.review(self._seen)
+            get = raw.get
+            for plan in compiled.plans:
+                name = plan.name
+                value = get(name)
+                if value is None:
+                    if plan.required:
+                        found.append((name, plan.spec, _REQUIRED))
+                    else:
+                        values[name] = None
+                    continue
+                if type(value) is str:
+                    cache = plan.lenient if lenient else plan.strict
+                    hit = cache.get(value) if cache is not None else None
+                    result = hit if hit is not None else plan.miss(value, lenient)
+                else:
+                    result = plan.handler(value, lenient)
+                if type(result) is not FieldResult:
+                    values[name] = result
+                    continue
+                if result.findings:
+                    found.extend((name + sub, plan.spec, f) for sub, f in result.findings)
+                if result.changes:
+                    self._add_changes(plan.spec, result.changes, changes)
+                value = result.value
+                if value is ABSENT:
+                    if plan.required:
+                        found.append((name, plan.spec, _REQUIRED))
+                    else:
+                        values[name] = None
+                elif value is not INVALID:
+                    values[name] = value
+            self._contextual(compiled, values, found, changes)
             for rule in CROSS_RULES.get(type_id, ()):
                 for path, finding in rule(values, self._tz):
-                    run.findings.append((path, self._spec(record_type, path), finding))
-            self._identity_masked(record_type, values, run)
-        verdict = self._verdict(type_id, run, source_record_id, location)
+                    found.append((path, self._spec(record_type, path), finding))
+            self._identity_masked(record_type, values, found)
+        verdict = self._verdict(type_id, found, changes, source_record_id, location)
         if not verdict.valid:
             return Outcome(verdict)
         return Outcome(verdict, values, identity_key(record_type, values, self._tz))
@@ -167,97 +197,56 @@ class Validator:
     ) -> Outcome:
         """The verdict for input that never became a record (bad bytes, bad JSON, a cut line)."""
         self.standard.record_type(type_id)
-        run = _Run()
-        run.findings.append((None, None, Finding(rule, dict(params))))
-        return Outcome(self._verdict(type_id, run, None, location))
+        found: list[_Found] = [(None, None, Finding(rule, dict(params)))]
+        return Outcome(self._verdict(type_id, found, [], None, location))
 
-    # -- steps 1-3: structure, coercion, normalisation -----------------------------------------
+    # -- compilation ---------------------------------------------------------------------------
 
-    def _structure(self, specs: tuple[FieldSpec, ...], raw: Mapping[str, Any], prefix: str,
-                   out: dict[str, Any], run: _Run, lenient: bool) -> None:
-        known = {spec.name for spec in specs}
-        for key in raw:
-            if key not in known:
-                run.add(prefix + _shown(str(key)), None, "SCHEMA.UNKNOWN_FIELD")
-        for spec in specs:
-            value = self._field(spec, raw.get(spec.name, _MISSING), prefix + spec.name, run,
-                                lenient)
-            if value is not _INVALID:
-                out[spec.name] = value
+    def _compile(self, type_id: str) -> _Compiled:
+        compiled = self._compiled.get(type_id)
+        if compiled is None:
+            record_type = self.standard.record_type(type_id)
+            plans = tuple(
+                FieldPlan(
+                    spec,
+                    compile_field(spec, self._value_check, self._tz, self.policy.max_string_length),
+                )
+                for spec in record_type.fields
+            )
+            compiled = self._compiled[type_id] = _Compiled(record_type, plans)
+        return compiled
 
-    def _field(self, spec: FieldSpec, value: Any, path: str, run: _Run, lenient: bool) -> Any:
-        if value is _MISSING or value is None or (value == "" and spec.kind != "string"):
-            return self._absent(spec, path, run)
-        try:
-            return self._coerce(spec, value, path, run, lenient)
-        except CoercionError as exc:
-            run.add(path, spec, "SCHEMA.TYPE", expected=exc.expected, actual=_type_name(value))
-            return _INVALID
+    def _value_check(self, spec: FieldSpec) -> ValueCheck | None:
+        """The context-free check of a field, memoised per value across fields."""
+        check = spec.check
+        if check is None or check == "counterparty_id":
+            return None
+        if check.startswith("code:"):
+            codelist = self.standard.codelists[check[5:]]
+            unknown = {"codelist": codelist.name, "version": codelist.version}
 
-    def _absent(self, spec: FieldSpec, path: str, run: _Run) -> Any:
-        if spec.required:
-            run.add(path, spec, "SCHEMA.REQUIRED")
-            return _INVALID
-        return None
+            def in_list(value: str) -> tuple[Finding, ...]:
+                if value in codelist:
+                    return ()
+                return (Finding("CODE.UNKNOWN", {"code": shown(value), **unknown}),)
 
-    def _coerce(self, spec: FieldSpec, value: Any, path: str, run: _Run, lenient: bool) -> Any:
-        kind = spec.kind
-        if kind == "string":
-            if not isinstance(value, str):
-                raise CoercionError("string")
-            new, kinds = _NORMALIZERS[spec.normalize](value)
-            if spec.check == "uscc":
-                new, more = uscc_letter_o(new)
-                kinds += more
-            if not new:
-                return self._absent(spec, path, run)
-            if kinds:
-                run.change(path, spec, kinds, value, new)
-            limit = min(spec.max_length or self.policy.max_string_length,
-                        self.policy.max_string_length)
-            if len(new) > limit:
-                run.add(path, spec, "SCHEMA.MAX_LENGTH", length=len(new), limit=limit)
-                return _INVALID
-            return new
-        if kind == "array":
-            assert spec.item is not None
-            items = [self._field(spec.item, item, f"{path}[{i}]", run, lenient)
-                     if item is not None else self._absent(spec.item, f"{path}[{i}]", run)
-                     for i, item in enumerate(to_list(value, lenient))]
-            return _INVALID if any(i is _INVALID for i in items) else items
-        if kind == "record":
-            if not isinstance(value, dict):
-                raise CoercionError("object")
-            nested: dict[str, Any] = {}
-            before = len(run.findings)
-            self._structure(spec.fields, value, path + ".", nested, run, lenient)
-            return nested if len(run.findings) == before else _INVALID
-        new_value, change = self._coerce_scalar(spec, value, lenient)
-        if change is not None:
-            run.change(path, spec, (change,), value, getattr(new_value, "isoformat", str)())
-        if kind == "decimal" and new_value < 0:
-            run.add(path, spec, "VALUE.NEGATIVE")
-            return _INVALID
-        return new_value
+            return in_list
+        return lambda value: self._memo_check(check, value)
 
-    def _coerce_scalar(self, spec: FieldSpec, value: Any, lenient: bool) -> tuple[Any, str | None]:
-        kind = spec.kind
-        if kind == "date":
-            return to_date(value)
-        if kind == "timestamp":
-            return to_timestamp(value, self._tz)
-        if kind == "boolean":
-            return to_bool(value, lenient)
-        if kind == "decimal":
-            return to_decimal(value, spec.scale)
-        if kind == "double":
-            return to_double(value, lenient)
-        # int / long
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value, None
-        if lenient and isinstance(value, str) and value.strip().lstrip("-").isdigit():
-            return int(value.strip()), None
-        raise CoercionError("integer")
+    def _region_format(self, code: str) -> tuple[Finding, ...]:
+        if len(code) != 6 or not code.isdigit():
+            return (Finding("REGION.FORMAT"),)
+        if not self.standard.regions.known(code):
+            return (Finding("REGION.UNKNOWN", {"code": code}),)
+        return ()
+
+    @staticmethod
+    def _add_changes(spec: FieldSpec, subs: tuple[SubChange, ...], out: list[Change]) -> None:
+        # a counterparty id may be a resident ID: its values are never echoed
+        personal = spec.personal or spec.check == "counterparty_id"
+        for sub, kinds, before, after in subs:
+            path = spec.name + sub
+            out.append(Change(path, kinds) if personal else Change(path, kinds, before, after))
 
     # -- step 4: field checks ----------------------------------------------------------------
 
@@ -277,104 +266,115 @@ class Validator:
             found = self._memo[key] = self._value_checks[check](value)
         return found
 
-    def _checks(self, specs: tuple[FieldSpec, ...], values: dict[str, Any], prefix: str,
-                year: int | None, run: _Run) -> None:
-        for spec in specs:
+    def _contextual(
+        self,
+        compiled: _Compiled,
+        values: dict[str, Any],
+        found: list[_Found],
+        changes: list[Change],
+    ) -> None:
+        """Checks that need the rest of the record (memoised: the inputs repeat)."""
+        if compiled.regions:
+            year = self._event_year(compiled.record_type, values)
+            for spec in compiled.regions:
+                code = values.get(spec.name)
+                if year is not None and code:
+                    finding = self._memoised(("region", code, year), self._region_in_use)
+                    if finding:
+                        found.append((spec.name, spec, finding[0]))
+        for spec in compiled.counterparty:
             value = values.get(spec.name)
-            if value is None:
+            id_type = values.get(spec.check_with) if spec.check_with else None
+            if not value or id_type not in (ID_TYPE_USCC, ID_TYPE_RESIDENT):
                 continue
-            path = prefix + spec.name
-            if spec.kind == "array" and spec.item is not None:
-                for i, item in enumerate(value):
-                    if spec.item.kind == "record":
-                        self._checks(spec.item.fields, item, f"{path}[{i}].", year, run)
-                    elif spec.item.check:
-                        self._check_value(spec.item, item, f"{path}[{i}]", values, year, run)
-            elif spec.kind == "record":
-                self._checks(spec.fields, value, path + ".", year, run)
-            elif spec.check:
-                self._check_value(spec, value, path, values, year, run)
-
-    def _check_value(self, spec: FieldSpec, value: Any, path: str, values: dict[str, Any],
-                     year: int | None, run: _Run) -> None:
-        check = spec.check
-        assert check is not None
-        if check.startswith("code:"):
-            codelist = self.standard.codelists[check[5:]]
-            if value not in codelist:
-                run.add(path, spec, "CODE.UNKNOWN", code=_shown(str(value)),
-                        codelist=codelist.name, version=codelist.version)
-            return
-        if check == "region_code":
-            self._check_region(spec, value, path, year, run)
-            return
-        if check == "counterparty_id":
-            self._check_counterparty(spec, value, path, values, run)
-            return
-        for finding in self._memo_check(check, value):
-            run.findings.append((path, spec, finding))
-
-    def _check_region(self, spec: FieldSpec, code: str, path: str, year: int | None,
-                      run: _Run) -> None:
-        regions = self.standard.regions
-        if len(code) != 6 or not code.isdigit():
-            run.add(path, spec, "REGION.FORMAT")
-        elif not regions.known(code):
-            run.add(path, spec, "REGION.UNKNOWN", code=code)
-        elif year is not None and not regions.in_use(code, year):
-            periods = ", ".join(
-                f"{p.valid_from}-{'' if p.valid_to == 9999 else p.valid_to}"
-                for p in regions.periods(code)
+            fixed, kinds, findings = self._memoised(
+                ("counterparty", id_type, value), self._counterparty
             )
-            run.add(path, spec, "REGION.NOT_IN_USE", code=code, name=regions.name(code),
-                    year=year, periods=periods)
-
-    def _check_counterparty(self, spec: FieldSpec, value: str, path: str,
-                            values: dict[str, Any], run: _Run) -> None:
-        """行政相对人编码: a USCC or a resident ID, as its declared id type says."""
-        id_type = values.get(spec.check_with) if spec.check_with else None
-        if id_type == ID_TYPE_USCC:
-            fixed, kinds = uscc_letter_o(value)
             if kinds:
-                run.change(path, spec, kinds, value, fixed)
-                values[spec.name] = value = fixed
+                changes.append(Change(spec.name, kinds))
+                values[spec.name] = fixed
+            found.extend((spec.name, spec, finding) for finding in findings)
+
+    def _memoised(self, key: tuple[Any, ...], compute: Callable[..., Any]) -> Any:
+        found = self._context_memo.get(key)
+        if found is None:
+            if len(self._context_memo) >= _CACHE_LIMIT:
+                self._context_memo.clear()
+            found = self._context_memo[key] = compute(*key[1:])
+        return found
+
+    def _region_in_use(self, code: str, year: int) -> tuple[Finding, ...]:
+        regions = self.standard.regions
+        if not regions.known(code) or regions.in_use(code, year):
+            return ()  # an unknown code was reported by the field's own check
+        periods = ", ".join(
+            f"{p.valid_from}-{'' if p.valid_to == OPEN_END else p.valid_to}"
+            for p in regions.periods(code)
+        )
+        params: dict[str, object] = {
+            "code": code,
+            "name": regions.name(code),
+            "year": year,
+            "periods": periods,
+        }
+        return (Finding("REGION.NOT_IN_USE", params),)
+
+    def _counterparty(
+        self, id_type: str, value: str
+    ) -> tuple[str, tuple[str, ...], tuple[Finding, ...]]:
+        """行政相对人编码: a USCC or a resident ID, as its declared id type says."""
+        kinds: tuple[str, ...] = ()
+        if id_type == ID_TYPE_USCC:
+            value, kinds = uscc_letter_o(value)
             primary, other = self._memo_check("uscc", value), "resident_id"
-        elif id_type == ID_TYPE_RESIDENT:
-            primary, other = self._memo_check("resident_id", value), "uscc"
         else:
-            return
-        primary_errors = [f for f in primary if RULES[f.rule].severity == "error"]
-        if primary_errors and not self._memo_check(other, value):
-            run.add(path, spec, "COUNTERPARTY.ID_TYPE", id_type=id_type)
-            return
-        for finding in primary:
-            run.findings.append((path, spec, finding))
+            primary, other = self._memo_check("resident_id", value), "uscc"
+        if any(RULES[f.rule].severity == "error" for f in primary) and not self._memo_check(
+            other, value
+        ):
+            return value, kinds, (Finding("COUNTERPARTY.ID_TYPE", {"id_type": id_type}),)
+        return value, kinds, primary
 
     # -- step 6 and the verdict ----------------------------------------------------------------
 
-    def _identity_masked(self, record_type: RecordType, values: Mapping[str, Any],
-                         run: _Run) -> None:
+    def _identity_masked(
+        self, record_type: RecordType, values: Mapping[str, Any], found: list[_Found]
+    ) -> None:
         for entry in record_type.identity:
             name = entry.partition(":")[0]
             value = values.get(name)
             if isinstance(value, str) and is_masked(value):
-                run.add(name, record_type.field(name), "IDENTITY.MASKED")
+                found.append((name, record_type.field(name), Finding("IDENTITY.MASKED")))
 
     @staticmethod
     def _spec(record_type: RecordType, path: str) -> FieldSpec | None:
-        try:
-            return record_type.field(path.split("[")[0].split(".")[0])
-        except KeyError:
-            return None
+        """The spec at a path such as ``items[2].conclusion`` (None when there is none)."""
+        specs = record_type.fields
+        spec: FieldSpec | None = None
+        for part in path.split("."):
+            name = part.split("[")[0]
+            spec = next((s for s in specs if s.name == name), None)
+            if spec is None:
+                return None
+            specs = spec.item.fields if spec.item is not None else spec.fields
+        return spec
 
-    def _verdict(self, type_id: str, run: _Run, source_record_id: str | None,
-                 location: Mapping[str, Any] | None) -> Verdict:
+    def _verdict(
+        self,
+        type_id: str,
+        found: list[_Found],
+        changes: list[Change],
+        source_record_id: str | None,
+        location: Mapping[str, Any] | None,
+    ) -> Verdict:
         violations: list[Violation] = []
         record_type = self.standard.types[type_id]
-        for path, spec, finding in run.findings:
+        for path, spec, finding in found:
             severity = self.policy.severity(finding.rule)
             if severity is None:
                 continue
+            if path and ("." in path or "[" in path):
+                spec = self._spec(record_type, path) or spec
             params = dict(finding.params)
             params.setdefault("field", path or "(record)")
             params.setdefault("label", spec.label if spec else path or "记录")
@@ -390,7 +390,7 @@ class Validator:
             record_type=type_id,
             standard_version=self.standard.version,
             violations=tuple(violations),
-            changes=tuple(run.changes),
+            changes=tuple(changes),
             source_record_id=source_record_id,
             location=dict(location or {}),
         )

@@ -40,7 +40,7 @@ def check_item_code(value: str) -> tuple[Finding, ...]:
 def check_impl_list_code(
     value: str, uscc: Callable[[str], tuple[Finding, ...]]
 ) -> tuple[Finding, ...]:
-    """检查实施清单编码: the implementing agency's USCC, then a digit 1-5, then an undocumented tail.
+    """检查实施清单编码: the agency's USCC, then a digit 1-5, then an undocumented tail.
 
     ``uscc`` checks the 18-character prefix; its findings are reported under this rule so the
     message says where the fault is.
@@ -48,7 +48,8 @@ def check_impl_list_code(
     if len(value) < 19:
         return (Finding("IMPL.FORMAT", {"length": len(value)}),)
     findings = [
-        Finding("IMPL.AGENCY_USCC", {"inner": f.rule}) for f in uscc(value[:18])
+        Finding("IMPL.AGENCY_USCC", {"inner": f.rule})
+        for f in uscc(value[:18])
         if f.rule not in ("USCC.CHECK18_PILOT", "USCC.MASKED")
     ]
     if value[18] not in "12345":

@@ -1,0 +1,122 @@
+"""Benchmark: validate N inspection records from a file, against fastavro decoding them alone.
+
+Run: .venv/bin/python bench/validate_inspections.py [--records 200000] [--seed 1]
+
+Measured in one run, on the same records:
+- floor "avro": fastavro ``schemaless_reader`` of each record's Avro bytes, one call per record
+  (how the hub decodes events from a log or a topic);
+- floor "avro-ocf": ``fastavro.reader`` over an Avro object container file of the same records
+  (block decoding: the fastest way fastavro reads records);
+- "validate": ``hub validate``'s path: read the JSON Lines file, parse, validate, build verdicts;
+- "validate-only": the same without file reading and JSON parsing.
+Ratios are time per record against each floor (1.0 = as fast as decoding; lower is faster).
+Invalid records cannot be Avro-encoded, so the floors decode the valid ones; rates are per record.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import fastavro
+
+from hub.files import Problem, read_records
+from hub.standard import Validator, load_standard
+from hub.testing.generate import inspections
+
+
+def rate(count: int, seconds: float) -> float:
+    return count / seconds if seconds else float("inf")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=200_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args()
+
+    standard = load_standard()
+    schema = standard.avro_schema("inspection")
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "inspections.jsonl"
+        with source.open("w", encoding="utf-8") as handle:
+            for record in inspections(args.records, seed=args.seed):
+                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+        # Prepare the floors' input: Avro bytes of the valid records (not timed).
+        prep = Validator(standard)
+        raws = [json.loads(line) for line in source.open(encoding="utf-8")]
+        typed = [o.record for o in (prep.validate("inspection", r) for r in raws) if o.record]
+        blobs = []
+        for record in typed:
+            buffer = io.BytesIO()
+            fastavro.schemaless_writer(buffer, schema, record)
+            blobs.append(buffer.getvalue())
+        ocf = io.BytesIO()
+        fastavro.writer(ocf, schema, typed)
+        ocf_bytes = ocf.getvalue()
+        del typed
+
+        start = time.perf_counter()
+        for blob in blobs:
+            fastavro.schemaless_reader(io.BytesIO(blob), schema, schema)
+        avro_s = time.perf_counter() - start
+
+        start = time.perf_counter()
+        decoded = sum(1 for _ in fastavro.reader(io.BytesIO(ocf_bytes)))
+        ocf_s = time.perf_counter() - start
+        assert decoded == len(blobs)
+
+        validator = Validator(standard)  # fresh: no memo carried over from the preparation
+        valid = invalid = 0
+        start = time.perf_counter()
+        with source.open("rb") as stream:
+            for item in read_records(stream, source.name):
+                if isinstance(item, Problem):
+                    invalid += 1
+                    continue
+                verdict = validator.validate("inspection", item.data).verdict
+                if verdict.valid:
+                    valid += 1
+                else:
+                    invalid += 1
+        validate_s = time.perf_counter() - start
+
+        validator = Validator(standard)
+        start = time.perf_counter()
+        for raw in raws:
+            validator.validate("inspection", raw)
+        only_s = time.perf_counter() - start
+
+    n, m = args.records, len(blobs)
+    figures = {
+        "records": n,
+        "valid": valid,
+        "invalid": invalid,
+        "avro_decode_per_s": round(rate(m, avro_s)),
+        "avro_ocf_decode_per_s": round(rate(m, ocf_s)),
+        "validate_from_file_per_s": round(rate(n, validate_s)),
+        "validate_only_per_s": round(rate(n, only_s)),
+        "ratio_validate_to_avro": round((validate_s / n) / (avro_s / m), 2),
+        "ratio_validate_only_to_avro": round((only_s / n) / (avro_s / m), 2),
+        "ratio_validate_to_avro_ocf": round((validate_s / n) / (ocf_s / m), 2),
+        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "python": sys.version.split()[0],
+        "fastavro": fastavro.__version__,
+    }
+    if args.json:
+        print(json.dumps(figures, indent=2))
+        return
+    for key, value in figures.items():
+        print(f"{key:<30} {value}")
+
+
+if __name__ == "__main__":
+    main()

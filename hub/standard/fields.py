@@ -1,0 +1,286 @@
+"""Field handlers: each field of a record type compiled once into a function that coerces,
+normalises and checks one value on its own (steps 2-4 of ``validator.py`` that need no context).
+
+A handler returns the plain Avro value when there is nothing to report (the common case, and
+the cheap one), else a :class:`FieldResult`: the value (or :data:`ABSENT` / :data:`INVALID`), the
+findings and the normalisation changes, with paths relative to the field (``""`` for the field
+itself, ``[2]`` or ``[2].conclusion`` inside arrays and nested records). Results are immutable and
+depend only on the value, so :class:`FieldPlan` memoises them for values that repeat (agency
+codes, item codes, code-list values) and stops caching a field whose values do not repeat
+(timestamps, source ids).
+
+Checks that need the rest of the record (a region code on the record's date, a counterparty id by
+its declared type) are not done here: see ``validator.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from hub.standard.checks import Finding
+from hub.standard.coerce import (
+    CoercionError,
+    to_bool,
+    to_date,
+    to_decimal,
+    to_double,
+    to_list,
+    to_timestamp,
+)
+from hub.standard.normalize import (
+    normalize_code,
+    normalize_doc_number,
+    normalize_text,
+    uscc_letter_o,
+)
+from hub.standard.schema import FieldSpec
+
+__all__ = ["ABSENT", "INVALID", "FieldPlan", "FieldResult", "Handler", "compile_field"]
+
+ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "ABSENT"})()
+INVALID: Any = type("Invalid", (), {"__repr__": lambda self: "INVALID"})()
+
+SubFinding = tuple[str, Finding]  # (sub-path, finding)
+SubChange = tuple[str, tuple[str, ...], str, str]  # (sub-path, kinds, before, after)
+ValueCheck = Callable[[str], tuple[Finding, ...]]
+
+_NORMALIZERS = {"code": normalize_code, "text": normalize_text, "doc_number": normalize_doc_number}
+_SHOWN = 60  # longest value echoed in a message or a change
+
+
+class FieldResult(NamedTuple):
+    value: Any
+    findings: tuple[SubFinding, ...] = ()
+    changes: tuple[SubChange, ...] = ()
+
+
+#: Returns the plain Avro value when there is nothing to report, else a FieldResult.
+Handler = Callable[[Any, bool], Any]
+
+
+def shown(value: str) -> str:
+    """A value as echoed to users: long values cut."""
+    return value if len(value) <= _SHOWN else value[:_SHOWN] + "…"
+
+
+def type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    names = {
+        bool: "boolean",
+        int: "number",
+        float: "number",
+        str: "string",
+        list: "array",
+        dict: "object",
+    }
+    return names.get(type(value), type(value).__name__)
+
+
+def _type_error(expected: str, value: Any) -> FieldResult:
+    finding = Finding("SCHEMA.TYPE", {"expected": expected, "actual": type_name(value)})
+    return FieldResult(INVALID, (("", finding),))
+
+
+_REQUIRED = Finding("SCHEMA.REQUIRED")
+_ABSENT_RESULT = FieldResult(ABSENT)
+
+
+def _string_handler(spec: FieldSpec, check: ValueCheck | None, max_length: int) -> Handler:
+    normalize = _NORMALIZERS[spec.normalize]
+    letter_o = spec.check == "uscc"
+    limit = min(spec.max_length or max_length, max_length)
+
+    def fast_text(value: Any, lenient: bool) -> Any:
+        # str.strip() returns the very object when there is nothing to strip
+        if type(value) is str and value.strip() is value and 0 < len(value) <= limit:
+            return value
+        return handle(value, lenient)
+
+    def handle(value: Any, lenient: bool) -> Any:
+        if type(value) is not str:
+            return _type_error("string", value)
+        new, kinds = normalize(value)
+        if letter_o:
+            new, more = uscc_letter_o(new)
+            kinds += more
+        if not new:
+            return FieldResult(ABSENT)
+        changes: tuple[SubChange, ...] = (("", kinds, shown(value), shown(new)),) if kinds else ()
+        if len(new) > limit:
+            finding = Finding("SCHEMA.MAX_LENGTH", {"length": len(new), "limit": limit})
+            return FieldResult(INVALID, (("", finding),), changes)
+        findings = check(new) if check is not None else ()
+        if not findings and not changes:
+            return new
+        return FieldResult(new, tuple(("", f) for f in findings), changes)
+
+    if spec.normalize == "text" and check is None and not letter_o:
+        return fast_text
+    return handle
+
+
+def _scalar_handler(spec: FieldSpec, tz: dt.tzinfo) -> Handler:
+    kind = spec.kind
+    scale = spec.scale
+
+    def coerce(value: Any, lenient: bool) -> tuple[Any, str | None]:
+        if kind == "date":
+            return to_date(value)
+        if kind == "timestamp":
+            return to_timestamp(value, tz)
+        if kind == "boolean":
+            return to_bool(value, lenient)
+        if kind == "decimal":
+            return to_decimal(value, scale)
+        if kind == "double":
+            return to_double(value, lenient)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value, None
+        if lenient and isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            return int(value.strip()), None
+        raise CoercionError("integer")
+
+    def handle(value: Any, lenient: bool) -> Any:
+        if value == "":
+            return FieldResult(ABSENT)
+        try:
+            new, kind_changed = coerce(value, lenient)
+        except CoercionError as exc:
+            return _type_error(exc.expected, value)
+        if kind_changed is None and not (kind == "decimal" and new < 0):
+            return new
+        changes: tuple[SubChange, ...] = ()
+        if kind_changed is not None:
+            after = new.isoformat() if hasattr(new, "isoformat") else str(new)
+            changes = (("", (kind_changed,), shown(str(value)), after),)
+        if kind == "decimal" and new < 0:
+            return FieldResult(INVALID, (("", Finding("VALUE.NEGATIVE")),), changes)
+        return FieldResult(new, (), changes)
+
+    return handle
+
+
+def _array_handler(item: Handler, item_required: bool) -> Handler:
+    def handle(value: Any, lenient: bool) -> Any:
+        try:
+            values = to_list(value, lenient)
+        except CoercionError as exc:
+            return _type_error(exc.expected, value)
+        plain = [item(raw, lenient) if raw is not None else _ABSENT_RESULT for raw in values]
+        if not any(type(r) is FieldResult for r in plain):
+            return plain
+        out: list[Any] = []
+        findings: list[SubFinding] = []
+        changes: list[SubChange] = []
+        invalid = False
+        for i, got in enumerate(plain):
+            result = got if type(got) is FieldResult else FieldResult(got)
+            prefix = f"[{i}]"
+            findings.extend((prefix + p, f) for p, f in result.findings)
+            changes.extend((prefix + c[0], *c[1:]) for c in result.changes)
+            if result.value is ABSENT and item_required:
+                findings.append((prefix, _REQUIRED))
+                invalid = True
+            elif result.value is INVALID:
+                invalid = True
+            out.append(None if result.value is ABSENT else result.value)
+        return FieldResult(INVALID if invalid else out, tuple(findings), tuple(changes))
+
+    return handle
+
+
+def _record_handler(specs: tuple[FieldSpec, ...], handlers: tuple[Handler, ...]) -> Handler:
+    known = frozenset(spec.name for spec in specs)
+    pairs = tuple(zip(specs, handlers, strict=True))
+
+    def handle(value: Any, lenient: bool) -> Any:
+        if not isinstance(value, dict):
+            return _type_error("object", value)
+        findings: list[SubFinding] = [
+            ("." + shown(str(key)), Finding("SCHEMA.UNKNOWN_FIELD"))
+            for key in value
+            if key not in known
+        ]
+        changes: list[SubChange] = []
+        out: dict[str, Any] = {}
+        invalid = bool(findings)
+        for spec, handler in pairs:
+            raw = value.get(spec.name)
+            got = _ABSENT_RESULT if raw is None else handler(raw, lenient)
+            result = got if type(got) is FieldResult else FieldResult(got)
+            prefix = "." + spec.name
+            findings.extend((prefix + p, f) for p, f in result.findings)
+            changes.extend((prefix + c[0], *c[1:]) for c in result.changes)
+            if result.value is ABSENT:
+                if spec.required:
+                    findings.append((prefix, _REQUIRED))
+                    invalid = True
+                out[spec.name] = None
+            elif result.value is INVALID:
+                invalid = True
+            else:
+                out[spec.name] = result.value
+        return FieldResult(INVALID if invalid else out, tuple(findings), tuple(changes))
+
+    return handle
+
+
+def compile_field(
+    spec: FieldSpec,
+    value_check: Callable[[FieldSpec], ValueCheck | None],
+    tz: dt.tzinfo,
+    max_length: int,
+) -> Handler:
+    """The handler of one field. ``value_check`` gives the context-free check of a spec."""
+    if spec.kind == "string":
+        return _string_handler(spec, value_check(spec), max_length)
+    if spec.kind == "array":
+        assert spec.item is not None
+        item = compile_field(spec.item, value_check, tz, max_length)
+        return _array_handler(item, spec.item.required)
+    if spec.kind == "record":
+        handlers = tuple(compile_field(f, value_check, tz, max_length) for f in spec.fields)
+        return _record_handler(spec.fields, handlers)
+    return _scalar_handler(spec, tz)
+
+
+class FieldPlan:
+    """A top-level field's handler with memos of its results per value (one per reading mode).
+
+    The validator looks values up in ``strict``/``lenient`` itself (a method call per field costs
+    as much as the lookup) and calls :meth:`miss` on a miss. After ``PROBE`` records it calls
+    :meth:`review`: a field whose values rarely repeat (timestamps, ids) stops caching, since
+    memoising unique values costs memory and time and saves nothing.
+    """
+
+    __slots__ = ("handler", "lenient", "misses", "name", "required", "spec", "strict")
+
+    PROBE = 2_000
+    MIN_HIT_RATE = 0.3
+    LIMIT = 50_000
+
+    def __init__(self, spec: FieldSpec, handler: Handler) -> None:
+        self.spec = spec
+        self.name = spec.name
+        self.required = spec.required
+        self.handler = handler
+        self.strict: dict[str, Any] | None = {}
+        self.lenient: dict[str, Any] | None = {}
+        self.misses = 0
+
+    def miss(self, value: str, lenient: bool) -> Any:
+        result = self.handler(value, lenient)
+        cache = self.lenient if lenient else self.strict
+        if cache is not None:
+            if len(cache) >= self.LIMIT:
+                cache.clear()
+            cache[value] = result
+        self.misses += 1
+        return result
+
+    def review(self, records: int) -> None:
+        if self.misses > records * (1 - self.MIN_HIT_RATE):
+            self.strict = self.lenient = None
