@@ -112,7 +112,8 @@ def _json_lines(stream: BinaryIO, encoding: str) -> Iterator[Item]:
                 if isinstance(text, bytes)
                 else text.removeprefix("\ufeff")
             )
-        if not text.strip():
+        text = text.strip()
+        if not text:
             continue
         try:
             yield RawRecord(number, orjson.loads(text))
