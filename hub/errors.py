@@ -10,7 +10,12 @@ environment (2 and up)::
     ├── InputError                code INPUT          exit 2   unusable input file or stream
     ├── StandardError             code STANDARD       exit 3   broken or missing standard pack
     │   └── UnknownRecordTypeError  code STANDARD.TYPE  exit 2
-    └── SerializationError        code SERDE          exit 2   Avro encode/decode failed
+    ├── SerializationError        code SERDE          exit 2   Avro encode/decode failed
+    ├── StorageError              code STORAGE        exit 4   the event log or a store failed
+    │   └── AlreadyRunningError   code STORAGE.LOCKED exit 4   another hub holds the data directory
+    └── DeliveryError             code DELIVERY       exit 5   a destination could not take a push
+        ├── TransientDeliveryError    DELIVERY.TRANSIENT       retry later (carries retry_after)
+        └── PermanentDeliveryError    DELIVERY.PERMANENT       the destination refused the request
 
 A record that breaks the standard is *not* an exception: it is data, and gets a verdict
 (``hub.standard.verdict``). Exceptions are for situations where no verdict can be given.
@@ -19,11 +24,16 @@ A record that breaks the standard is *not* an exception: it is data, and gets a 
 from __future__ import annotations
 
 __all__ = [
+    "AlreadyRunningError",
     "ConfigError",
+    "DeliveryError",
     "HubError",
     "InputError",
+    "PermanentDeliveryError",
     "SerializationError",
     "StandardError",
+    "StorageError",
+    "TransientDeliveryError",
     "UnknownRecordTypeError",
 ]
 
@@ -72,3 +82,39 @@ class SerializationError(HubError):
     """Avro encoding or decoding failed."""
 
     code = "SERDE"
+
+
+class StorageError(HubError):
+    """The event log, a state store or a read model failed (disk, lock, corruption)."""
+
+    code = "STORAGE"
+    exit_code = 4
+
+
+class AlreadyRunningError(StorageError):
+    """Another hub process holds the data directory."""
+
+    code = "STORAGE.LOCKED"
+
+
+class DeliveryError(HubError):
+    """A destination (the national platform, a subscriber) could not take a push."""
+
+    code = "DELIVERY"
+    exit_code = 5
+
+
+class TransientDeliveryError(DeliveryError):
+    """Worth retrying: a 5xx, a timeout, a refused connection. ``retry_after`` in seconds."""
+
+    code = "DELIVERY.TRANSIENT"
+
+    def __init__(self, message: str, retry_after: float = 1.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PermanentDeliveryError(DeliveryError):
+    """Not worth retrying as is: the destination refused the request itself (a 4xx)."""
+
+    code = "DELIVERY.PERMANENT"

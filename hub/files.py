@@ -34,6 +34,7 @@ class RawRecord:
     line: int
     data: Any
     lenient: bool = False
+    raw: bytes = b""  # the line as received (JSON Lines); empty where rows are rebuilt (CSV, JSON)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,7 @@ class Problem:
     line: int
     rule: str
     params: dict[str, Any]
+    raw: bytes = b""  # the line as received (empty for an oversized line, which is not kept)
 
 
 Item = RawRecord | Problem
@@ -100,11 +102,12 @@ def _json_lines(stream: BinaryIO, encoding: str) -> Iterator[Item]:
         if raw is None:
             yield Problem(number, "INPUT.TOO_LARGE", {"line": number, "limit": MAX_LINE_BYTES})
             continue
+        line = raw.rstrip(b"\r\n")
         try:
             # orjson checks UTF-8 itself; other encodings are decoded first
             text: bytes | str = raw if utf8 else raw.decode(encoding)
         except UnicodeDecodeError:
-            yield Problem(number, "INPUT.ENCODING", {"line": number, "encoding": encoding})
+            yield Problem(number, "INPUT.ENCODING", {"line": number, "encoding": encoding}, line)
             continue
         if number == 1:
             text = (
@@ -116,12 +119,13 @@ def _json_lines(stream: BinaryIO, encoding: str) -> Iterator[Item]:
         if not text:
             continue
         try:
-            yield RawRecord(number, orjson.loads(text))
+            yield RawRecord(number, orjson.loads(text), raw=line)
         except orjson.JSONDecodeError as exc:
             if utf8 and "utf-8" in str(exc).lower():
-                yield Problem(number, "INPUT.ENCODING", {"line": number, "encoding": encoding})
+                params = {"line": number, "encoding": encoding}
+                yield Problem(number, "INPUT.ENCODING", params, line)
             else:
-                yield Problem(number, "INPUT.JSON", {"line": number, "detail": _detail(exc)})
+                yield Problem(number, "INPUT.JSON", {"line": number, "detail": _detail(exc)}, line)
 
 
 def _json_document(stream: BinaryIO, encoding: str, limit: int) -> Iterator[Item]:

@@ -20,6 +20,9 @@ class HubSettings(BaseSettings):
 
     - ``data_dir`` (``HUB_DATA_DIR``): the embedded runtime's data directory.
     - ``standard_dir`` (``HUB_STANDARD_DIR``): a replacement standard pack (a ``schemas/`` folder).
+    - ``national_url`` (``HUB_NATIONAL_URL``): where the national platform (or ``hub
+      national-sim``) takes pushes; unset, versions wait in the delivery ledger.
+    - ``batch_size``: events per processing step.
     - ``uscc_pilot_prefixes`` (``HUB_USCC_PILOT_PREFIXES='["9135"]'``), ``uscc_region_since``,
       ``severity_overrides`` (``HUB_SEVERITY_OVERRIDES='{"DOCNO.FORMAT": "off"}'``),
       ``utc_offset_hours``: see :class:`hub.standard.ValidationPolicy`.
@@ -33,6 +36,8 @@ class HubSettings(BaseSettings):
     uscc_region_since: int = Field(default=2014, ge=1980, le=2100)
     severity_overrides: dict[str, Literal["error", "warning", "off"]] = Field(default_factory=dict)
     utc_offset_hours: int = Field(default=8, ge=-12, le=14)
+    batch_size: int = Field(default=500, ge=1, le=100_000)
+    national_url: str | None = None
 
     def policy(self) -> ValidationPolicy:
         try:

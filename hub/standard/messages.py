@@ -251,6 +251,19 @@ RULES: dict[str, Rule] = {
         "有不合格检测项目，总体结论不能为合格",
         "an item failed, so the overall conclusion cannot be a pass",
     ),
+    # the hub's own rules (least privilege, routing)
+    "SOURCE.UNKNOWN": Rule(E, "报送来源 {source} 未注册", "source {source} is not registered"),
+    "SOURCE.TYPE_NOT_ALLOWED": Rule(
+        E, "报送来源无权报送 {type} 类数据", "this source may not submit {type} records"
+    ),
+    "SOURCE.REGION": Rule(
+        E,
+        "行政区划 {code} 不在报送来源的管辖范围（{scope}）内",
+        "region {code} is outside the source's jurisdiction ({scope})",
+    ),
+    "RECORD.TYPE_UNKNOWN": Rule(
+        E, "标准中没有 {type} 这一数据类型", "{type} is not a record type of the standard"
+    ),
     "COMPLAINT.ANONYMOUS_PERSONAL": Rule(
         W,
         "匿名投诉不应报送投诉人个人信息",

@@ -195,8 +195,8 @@ class Validator:
         *,
         location: Mapping[str, Any] | None = None,
     ) -> Outcome:
-        """The verdict for input that never became a record (bad bytes, bad JSON, a cut line)."""
-        self.standard.record_type(type_id)
+        """The verdict for input that never became a record (bad bytes, bad JSON, a cut line,
+        an unknown source or record type): any ``type_id`` is accepted here."""
         found: list[_Found] = [(None, None, Finding(rule, dict(params)))]
         return Outcome(self._verdict(type_id, found, [], None, location))
 
@@ -359,6 +359,36 @@ class Validator:
             specs = spec.item.fields if spec.item is not None else spec.fields
         return spec
 
+    def violation(
+        self, type_id: str, rule: str, params: Mapping[str, Any], field: str | None = None
+    ) -> Violation | None:
+        """Render one finding as a violation (None when the policy turned the rule off)."""
+        record_type = self.standard.types.get(type_id)
+        spec = self._spec(record_type, field) if record_type and field else None
+        return self._render(record_type, field, spec, Finding(rule, dict(params)))
+
+    def _render(
+        self,
+        record_type: RecordType | None,
+        path: str | None,
+        spec: FieldSpec | None,
+        finding: Finding,
+    ) -> Violation | None:
+        severity = self.policy.severity(finding.rule)
+        if severity is None:
+            return None
+        if record_type is not None and path and ("." in path or "[" in path):
+            spec = self._spec(record_type, path) or spec
+        params = dict(finding.params)
+        params.setdefault("field", path or "(record)")
+        params.setdefault("label", spec.label if spec else path or "记录")
+        for key, label_key in (("other", "other_label"), ("when", "when_label")):
+            if key in params:
+                other = self._spec(record_type, str(params[key])) if record_type else None
+                params[label_key] = other.label if other else params[key]
+        zh, en = render(RULES[finding.rule], params)
+        return Violation(finding.rule, severity, path, zh, en)
+
     def _verdict(
         self,
         type_id: str,
@@ -367,25 +397,12 @@ class Validator:
         source_record_id: str | None,
         location: Mapping[str, Any] | None,
     ) -> Verdict:
-        violations: list[Violation] = []
-        record_type = self.standard.types[type_id]
-        for path, spec, finding in found:
-            severity = self.policy.severity(finding.rule)
-            if severity is None:
-                continue
-            if path and ("." in path or "[" in path):
-                spec = self._spec(record_type, path) or spec
-            params = dict(finding.params)
-            params.setdefault("field", path or "(record)")
-            params.setdefault("label", spec.label if spec else path or "记录")
-            if "other" in params:
-                other = self._spec(record_type, str(params["other"]))
-                params["other_label"] = other.label if other else params["other"]
-            if "when" in params:
-                when = self._spec(record_type, str(params["when"]))
-                params["when_label"] = when.label if when else params["when"]
-            zh, en = render(RULES[finding.rule], params)
-            violations.append(Violation(finding.rule, severity, path, zh, en))
+        record_type = self.standard.types.get(type_id)
+        violations = [
+            v
+            for path, spec, finding in found
+            if (v := self._render(record_type, path, spec, finding)) is not None
+        ]
         return Verdict(
             record_type=type_id,
             standard_version=self.standard.version,

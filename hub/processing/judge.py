@@ -1,0 +1,157 @@
+"""Judging a submission: the first processing step, ``judge(submission, source) -> event``.
+
+A submission ends here as a *rejection* (a final verdict) or goes on as a *validated* submission,
+keyed by its identity, to resolution. Checks in order: the source is registered, the record type
+exists and the source may send it, the bytes read as a record, the record meets the standard, and
+its region is inside the source's jurisdiction (a county only its own county).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from hub.events import Codec, DecodedEvent, Event, derive_id
+from hub.events.streams import VALIDATED, VERDICTS
+from hub.standard import Validator, Verdict, identity_hash
+from hub.storage.ports import Source
+
+__all__ = ["CSV_ROW", "judge", "verdict_id"]
+
+CSV_ROW = "application/vnd.hub.csv-row+json"
+
+
+def verdict_id(submission_id: str) -> str:
+    """One verdict per submission, whichever step issues it."""
+    return derive_id("vrd", submission_id)
+
+
+def violation_dicts(verdict: Verdict, only_warnings: bool = False) -> list[dict[str, Any]]:
+    return [
+        {
+            "rule": v.rule,
+            "severity": v.severity.value,
+            "field": v.field,
+            "message_zh": v.message_zh,
+            "message_en": v.message_en,
+        }
+        for v in (verdict.warnings if only_warnings else verdict.violations)
+    ]
+
+
+def change_dicts(verdict: Verdict) -> list[dict[str, Any]]:
+    return [
+        {"field": c.field, "kinds": list(c.kinds), "before": c.before, "after": c.after}
+        for c in verdict.changes
+    ]
+
+
+def _parse(payload: dict[str, Any]) -> tuple[Any, bool] | tuple[None, tuple[str, dict[str, Any]]]:
+    """The record in the bytes, and whether it is lenient (CSV); or the problem reading them."""
+    content_type: str = payload["content_type"]
+    raw: bytes = payload["raw"]
+    line = payload["batch_index"]
+    if content_type == CSV_ROW:
+        return orjson.loads(raw), True
+    charset = "utf-8"
+    if "charset=" in content_type:
+        charset = content_type.split("charset=", 1)[1].strip()
+    try:
+        text = raw.decode(charset)
+    except (UnicodeDecodeError, LookupError):
+        return None, ("INPUT.ENCODING", {"line": line, "encoding": charset})
+    try:
+        return orjson.loads(text), False
+    except orjson.JSONDecodeError as exc:
+        return None, ("INPUT.JSON", {"line": line, "detail": f"{exc.msg} (column {exc.colno})"})
+
+
+def _rejection(sub: DecodedEvent, verdict: Verdict, validator: Validator) -> Event:
+    p = sub.payload
+    return Event(
+        stream=VERDICTS,
+        event_id=verdict_id(p["submission_id"]),
+        event_type="verdict.rejected",
+        key=p["source_id"],
+        correlation_id=p["submission_id"],
+        occurred_at=sub.event.occurred_at,
+        causation_id=sub.event_id,
+        standard_version=validator.standard.version,
+        producer="hub.judge",
+        payload={
+            "submission_id": p["submission_id"],
+            "source_id": p["source_id"],
+            "record_type": p["record_type"],
+            "source_record_id": p["source_record_id"] or verdict.source_record_id,
+            "outcome": "rejected",
+            "record_id": None,
+            "version": None,
+            "violations": violation_dicts(verdict),
+            "changes": change_dicts(verdict),
+            "reason": None,
+        },
+    )
+
+
+def judge(sub: DecodedEvent, validator: Validator, codec: Codec, source: Source | None) -> Event:
+    """A rejection verdict, or the validated submission on its way to resolution."""
+    p = sub.payload
+    type_id: str = p["record_type"]
+
+    def reject(rule: str, **params: Any) -> Event:
+        return _rejection(sub, validator.reject(type_id, rule, params).verdict, validator)
+
+    if source is None:
+        return reject("SOURCE.UNKNOWN", source=p["source_id"])
+    if type_id not in validator.standard.types:
+        return reject("RECORD.TYPE_UNKNOWN", type=type_id[:60])
+    if not source.may_submit(type_id):
+        return reject("SOURCE.TYPE_NOT_ALLOWED", type=type_id)
+    if p["problem"]:
+        problem = orjson.loads(p["problem"])
+        return reject(problem["rule"], **problem["params"])
+    data, lenient = _parse(p)
+    if data is None:
+        rule, params = lenient  # type: ignore[misc]
+        return reject(rule, **params)
+    outcome = validator.validate(type_id, data, lenient=bool(lenient))
+    verdict = outcome.verdict
+    region = outcome.record.get("region_code") if outcome.record else None
+    if outcome.record is not None and region and not source.covers(region):
+        violation = validator.violation(
+            type_id, "SOURCE.REGION", {"code": region, "scope": source.region_code}, "region_code"
+        )
+        if violation is not None:
+            verdict = Verdict(
+                verdict.record_type,
+                verdict.standard_version,
+                (*verdict.violations, violation),
+                verdict.changes,
+                verdict.source_record_id,
+            )
+    if not verdict.valid or outcome.record is None or outcome.identity is None:
+        return _rejection(sub, verdict, validator)
+    schema = validator.standard.record_type(type_id).full_name
+    ihash = identity_hash(outcome.identity)
+    return Event(
+        stream=VALIDATED,
+        event_id=derive_id("val", p["submission_id"]),
+        event_type="submission.validated",
+        key=ihash,
+        correlation_id=p["submission_id"],
+        occurred_at=sub.event.occurred_at,
+        causation_id=sub.event_id,
+        standard_version=validator.standard.version,
+        producer="hub.judge",
+        payload={
+            "submission_id": p["submission_id"],
+            "source_id": p["source_id"],
+            "record_type": type_id,
+            "source_record_id": p["source_record_id"] or verdict.source_record_id,
+            "identity_hash": ihash,
+            "content": codec.encode(schema, outcome.record),
+            "warnings": violation_dicts(verdict, only_warnings=True),
+            "changes": change_dicts(verdict),
+        },
+    )

@@ -1,0 +1,152 @@
+"""Resolution, "enter once, share everywhere": ``resolve(validated, current) -> Resolution``.
+
+``current`` is the registry's entry for the submission's identity (None for a new record). The
+canonical content is the current content with the submission's non-empty fields laid over it, so
+a city that sends fewer fields than the county does not erase anything. Then:
+
+- no entry: **accepted_new**, version 1;
+- the merged business content equals the current one: **duplicate** (provenance only);
+- it differs and the submission's ``updated_at`` is older than the current version's: **stale**
+  (recorded, not applied);
+- otherwise: **accepted_update**, the next version.
+
+Versions are hash-chained:
+``version_hash = sha256(prev_hash | record_id | version | content_hash)``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from hub.events import Codec, DecodedEvent, Event, derive_id
+from hub.events.streams import RECORDS, VERDICTS
+from hub.processing.content import (
+    avro_to_json,
+    business_content,
+    content_hash,
+    json_to_avro,
+    version_hash,
+)
+from hub.processing.judge import verdict_id
+from hub.standard import RecordType
+from hub.storage.ports import RegistryEntry
+
+__all__ = ["Resolution", "record_id_for", "resolve"]
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    outcome: str
+    verdict: Event
+    record: Event | None = None
+    entry: RegistryEntry | None = None  # the registry's new state, when it changed
+
+
+def record_id_for(identity_hash: str) -> str:
+    """Stable: the same identity always gets the same record id, in every runtime and replay."""
+    return derive_id("rec", identity_hash)
+
+
+def _time(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text)
+
+
+def resolve(
+    validated: DecodedEvent, current: RegistryEntry | None, record_type: RecordType, codec: Codec
+) -> Resolution:
+    p = validated.payload
+    _, typed = codec.decode(p["content"])
+    incoming = avro_to_json(typed)
+    ihash: str = p["identity_hash"]
+    if current is None:
+        record_id, version, prev, merged = record_id_for(ihash), 1, None, incoming
+        outcome, reason = "accepted_new", None
+    else:
+        record_id = current.record_id
+        merged = {**current.content, **{k: v for k, v in incoming.items() if v is not None}}
+        if business_content(merged) == business_content(current.content):
+            return _no_version(
+                validated, current, "duplicate", f"same content as version {current.version}"
+            )
+        if _time(incoming["updated_at"]) < _time(current.updated_at):
+            return _no_version(
+                validated,
+                current,
+                "stale",
+                f"updated_at {incoming['updated_at']} is older than version {current.version}'s"
+                f" {current.updated_at}",
+            )
+        version, prev, outcome = current.version + 1, current.version_hash, "accepted_update"
+        merged["updated_at"] = incoming["updated_at"]
+        reason = None
+    chash = content_hash(merged)
+    vhash = version_hash(prev, record_id, version, chash)
+    entry = RegistryEntry(
+        ihash, record_id, record_type.type_id, version, chash, vhash, merged["updated_at"], merged
+    )
+    record = Event(
+        stream=RECORDS,
+        event_id=derive_id("rv", record_id, version),
+        event_type="record.versioned",
+        key=record_id,
+        correlation_id=validated.event.correlation_id,
+        occurred_at=validated.event.occurred_at,
+        causation_id=validated.event_id,
+        standard_version=validated.event.standard_version,
+        producer="hub.resolve",
+        payload={
+            "record_id": record_id,
+            "record_type": record_type.type_id,
+            "version": version,
+            "identity_hash": ihash,
+            "submission_id": p["submission_id"],
+            "source_id": p["source_id"],
+            "content": codec.encode(record_type.full_name, json_to_avro(record_type, merged)),
+            "content_hash": chash,
+            "prev_hash": prev,
+            "version_hash": vhash,
+        },
+    )
+    return Resolution(
+        outcome, _verdict(validated, outcome, record_id, version, reason), record, entry
+    )
+
+
+def _no_version(
+    validated: DecodedEvent, current: RegistryEntry, outcome: str, reason: str
+) -> Resolution:
+    return Resolution(
+        outcome, _verdict(validated, outcome, current.record_id, current.version, reason)
+    )
+
+
+def _verdict(
+    validated: DecodedEvent, outcome: str, record_id: str, version: int, reason: str | None
+) -> Event:
+    p = validated.payload
+    payload: dict[str, Any] = {
+        "submission_id": p["submission_id"],
+        "source_id": p["source_id"],
+        "record_type": p["record_type"],
+        "source_record_id": p["source_record_id"],
+        "outcome": outcome,
+        "record_id": record_id,
+        "version": version,
+        "violations": p["warnings"],
+        "changes": p["changes"],
+        "reason": reason,
+    }
+    return Event(
+        stream=VERDICTS,
+        event_id=verdict_id(p["submission_id"]),
+        event_type=f"verdict.{outcome}",
+        key=p["source_id"],
+        correlation_id=validated.event.correlation_id,
+        occurred_at=validated.event.occurred_at,
+        causation_id=validated.event_id,
+        standard_version=validated.event.standard_version,
+        producer="hub.resolve",
+        payload=payload,
+    )

@@ -1,0 +1,114 @@
+"""Pushing due ledger rows to a destination through its adapter (the national client).
+
+Commit order around the network call, and why it is safe:
+1. transaction A: select due rows (the oldest unfinished version of each record only, so versions
+   go out in order), mark them ``sent`` (attempt + 1, due again after the reply timeout), append
+   ``delivery.sent`` events; commit;
+2. push (outside any transaction), with the rows' idempotency keys;
+3. transaction B: settle each row from the reply (``acked``, ``rejected``, ``retrying``,
+   ``dead``) and append the events; commit.
+A crash between 1 and 3 leaves rows ``sent``; they are pushed again when due, with the same keys,
+and the destination answers ``duplicate`` for what it already holds: nothing is lost and nothing
+is held twice downstream.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hub.errors import PermanentDeliveryError, TransientDeliveryError
+from hub.events import Codec, Event, derive_id
+from hub.national.client import NationalClient
+from hub.national.protocol import PushItem
+from hub.processing import delivery
+from hub.runtime.loop import Clock, append_events
+from hub.storage.ports import DeliveryRow, Store
+
+__all__ = ["DeliveryPolicy", "DeliverySender"]
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryPolicy:
+    push_batch: int = 100
+    reply_timeout_s: float = 10.0
+    max_attempts: int = 8
+    backoff_base_s: float = 0.5
+    backoff_cap_s: float = 60.0
+
+
+class DeliverySender:
+    def __init__(
+        self,
+        store: Store,
+        codec: Codec,
+        client: NationalClient,
+        policy: DeliveryPolicy,
+        clock: Clock,
+        destination: str = delivery.NATIONAL,
+    ) -> None:
+        self.store = store
+        self.codec = codec
+        self.client = client
+        self.policy = policy
+        self.clock = clock
+        self.destination = destination
+
+    def run_once(self) -> int:
+        """Push one batch of due rows; the number of rows pushed (0: nothing due)."""
+        now = self.clock()
+        with self.store.transaction() as tx:
+            due = tx.ledger_due(self.destination, now, self.policy.push_batch)
+            if not due:
+                return 0
+            rows, events = delivery.sent(due, now, self.policy.reply_timeout_s)
+            tx.ledger_update(rows)
+            append_events(tx, self.codec, events, now)
+        settled, out = self._push(rows)
+        with self.store.transaction() as tx:
+            tx.ledger_update(settled)
+            append_events(tx, self.codec, out, self.clock())
+        return len(rows)
+
+    def _push(self, rows: list[DeliveryRow]) -> tuple[list[DeliveryRow], list[Event]]:
+        items = [
+            PushItem(
+                r.idempotency_key, r.record_id, r.version, r.record_type, r.source_id, r.content
+            )
+            for r in rows
+        ]
+        batch_id = derive_id("push", *(f"{r.delivery_id}#{r.attempt}" for r in rows))
+        settled: list[tuple[DeliveryRow, Event]] = []
+        try:
+            results = {r.idempotency_key: r for r in self.client.push(batch_id, items)}
+        except TransientDeliveryError as exc:
+            now = self.clock()
+            settled = [self._retry(row, exc.message, now, exc.retry_after) for row in rows]
+        except PermanentDeliveryError as exc:
+            now = self.clock()
+            policy = self.policy
+            settled = [
+                delivery.dead_or_retry(
+                    row, exc.message, now, 0.0, 0, policy.backoff_base_s, policy.backoff_cap_s
+                )
+                for row in rows
+            ]
+        else:
+            now = self.clock()
+            for row in rows:
+                result = results[row.idempotency_key]
+                reasons = [f"{r.code}: {r.message}" for r in result.reasons]
+                if result.acknowledged:
+                    settled.append(delivery.acked(row, result.national_id, now))
+                elif result.final:
+                    settled.append(delivery.rejected(row, reasons, now))
+                else:
+                    settled.append(self._retry(row, "; ".join(reasons), now, 0.0))
+        return [s[0] for s in settled], [s[1] for s in settled]
+
+    def _retry(
+        self, row: DeliveryRow, reason: str, now: float, retry_after: float
+    ) -> tuple[DeliveryRow, Event]:
+        p = self.policy
+        return delivery.dead_or_retry(
+            row, reason, now, retry_after, p.max_attempts, p.backoff_base_s, p.backoff_cap_s
+        )

@@ -1,0 +1,180 @@
+"""The ports the processing loop needs, small and stacked (after eventsourcing's recorders):
+
+- event log: ``append`` events to a stream, ``read`` after a position, ``head``;
+- tracking: a consumer's ``position`` in a stream, ``set_position`` in the same transaction as its
+  outputs, so a crash replays a whole batch or none of it;
+- identity registry: record identity → record id, current version and content;
+- delivery ledger: one row per record version and destination;
+- sources: the registered submitting systems.
+
+A backend gives one :class:`Transaction` object implementing all of them, from
+:meth:`Store.transaction`: everything a processing step does commits or rolls back together.
+Unique constraints are the final word: appending an event whose id exists is a no-op ("already
+done"), and two verdicts for one submission cannot both be stored.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+__all__ = [
+    "DeliveryRow",
+    "RegistryEntry",
+    "Source",
+    "Store",
+    "StoredEvent",
+    "Transaction",
+]
+
+
+class StoredEvent(NamedTuple):
+    """An encoded event as a stream holds it."""
+
+    position: int
+    event_id: str
+    event_type: str
+    key: str
+    correlation_id: str
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryEntry:
+    """The current state of one canonical record, keyed by its identity hash."""
+
+    identity_hash: str
+    record_id: str
+    record_type: str
+    version: int
+    content_hash: str
+    version_hash: str
+    updated_at: str
+    content: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRow:
+    """One record version on its way to one destination."""
+
+    delivery_id: str
+    record_id: str
+    version: int
+    destination: str
+    record_type: str
+    state: str
+    attempt: int
+    next_attempt_at: float
+    idempotency_key: str
+    source_id: str
+    submission_id: str
+    content: dict[str, Any]
+    reasons: tuple[str, ...] = ()
+    national_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A registered submitting system."""
+
+    source_id: str
+    level: str
+    region_code: str
+    department: str
+    record_types: tuple[str, ...] = ()  # empty: every type
+
+    def may_submit(self, record_type: str) -> bool:
+        return not self.record_types or record_type in self.record_types
+
+    def covers(self, region_code: str) -> bool:
+        """Least privilege: a county only its county, a city its city, a province its province."""
+        prefix = {"county": 6, "city": 4, "province": 2}.get(self.level, 0)
+        if self.level == "national":
+            return True
+        return prefix > 0 and region_code[:prefix] == self.region_code[:prefix]
+
+
+class Transaction(ABC):
+    """Everything one processing step may do, committed or rolled back together."""
+
+    # event log
+    @abstractmethod
+    def append(self, stream: str, events: Sequence[tuple[str, str, str, str, bytes]]) -> int:
+        """Append ``(event_id, event_type, key, correlation_id, body)``; existing ids are skipped.
+        Returns how many were new."""
+
+    @abstractmethod
+    def read(self, stream: str, after: int, limit: int) -> list[StoredEvent]: ...
+
+    @abstractmethod
+    def head(self, stream: str) -> int: ...
+
+    # tracking
+    @abstractmethod
+    def position(self, consumer: str, stream: str) -> int: ...
+
+    @abstractmethod
+    def set_position(self, consumer: str, stream: str, position: int) -> None: ...
+
+    # identity registry
+    @abstractmethod
+    def registry_get(self, identity_hashes: Sequence[str]) -> dict[str, RegistryEntry]: ...
+
+    @abstractmethod
+    def registry_put(self, entries: Sequence[RegistryEntry]) -> None: ...
+
+    # delivery ledger
+    @abstractmethod
+    def ledger_insert(self, rows: Sequence[DeliveryRow]) -> None: ...
+
+    @abstractmethod
+    def ledger_due(self, destination: str, now: float, limit: int) -> list[DeliveryRow]:
+        """Rows to send now: pending, due, and the oldest unfinished version of their record."""
+
+    @abstractmethod
+    def ledger_update(self, rows: Sequence[DeliveryRow]) -> None: ...
+
+    # sources
+    @abstractmethod
+    def source(self, source_id: str) -> Source | None: ...
+
+    @abstractmethod
+    def put_source(self, source: Source) -> None: ...
+
+
+class Store(ABC):
+    """A backend: a factory of transactions, and reads that need none."""
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[Transaction]: ...
+
+    @abstractmethod
+    def read(self, stream: str, after: int, limit: int) -> list[StoredEvent]: ...
+
+    @abstractmethod
+    def head(self, stream: str) -> int: ...
+
+    @abstractmethod
+    def scan(self, stream: str, batch: int = 1000) -> Iterator[StoredEvent]:
+        """Every event of a stream from the start, in order."""
+
+    @abstractmethod
+    def counts(self, stream: str) -> dict[str, int]:
+        """Events of a stream per event type."""
+
+    @abstractmethod
+    def in_flight(self) -> int:
+        """Submissions without a verdict yet."""
+
+    @abstractmethod
+    def ledger_counts(self) -> dict[str, int]:
+        """Delivery ledger rows per state, and ``attempted``: rows pushed at least once."""
+
+    @abstractmethod
+    def sources(self) -> list[Source]: ...
+
+    @abstractmethod
+    def close(self) -> None: ...

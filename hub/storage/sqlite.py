@@ -1,0 +1,370 @@
+"""The SQLite backend of the storage ports: the embedded default, one file ``log.db``.
+
+One database file holds the streams, the positions, the identity registry, the delivery ledger
+and the sources, so a processing step's reads, outputs, state and position commit in one SQLite
+transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``). WAL mode with ``synchronous=FULL``: a commit is
+on disk before the hub tells a source "received". Stream table names come only from
+:data:`hub.events.streams.STREAMS`, never from input.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from hub.errors import StorageError
+from hub.events.streams import STREAMS, SUBMISSIONS, VERDICTS
+from hub.storage.ports import DeliveryRow, RegistryEntry, Source, Store, StoredEvent, Transaction
+
+__all__ = ["SqliteStore", "SqliteTransaction", "connect"]
+
+_STREAM_DDL = """
+CREATE TABLE IF NOT EXISTS "{s}" (
+    position INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id TEXT NOT NULL UNIQUE,
+    event_type TEXT NOT NULL,
+    key TEXT NOT NULL,
+    correlation_id TEXT NOT NULL,
+    body BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS "{s}_correlation" ON "{s}" (correlation_id);
+CREATE INDEX IF NOT EXISTS "{s}_key" ON "{s}" (key);
+"""
+_DDL = """
+CREATE UNIQUE INDEX IF NOT EXISTS verdicts_one_per_submission ON verdicts (correlation_id);
+CREATE TABLE IF NOT EXISTS positions (
+    consumer TEXT NOT NULL, stream TEXT NOT NULL, position INTEGER NOT NULL,
+    PRIMARY KEY (consumer, stream)
+);
+CREATE TABLE IF NOT EXISTS registry (
+    identity_hash TEXT PRIMARY KEY,
+    record_id TEXT NOT NULL UNIQUE,
+    record_type TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    content_hash TEXT NOT NULL,
+    version_hash TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    content TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ledger (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    delivery_id TEXT NOT NULL UNIQUE,
+    record_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    destination TEXT NOT NULL,
+    record_type TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    next_attempt_at REAL NOT NULL,
+    idempotency_key TEXT NOT NULL,
+    source_id TEXT NOT NULL,
+    submission_id TEXT NOT NULL,
+    content TEXT NOT NULL,
+    reasons TEXT NOT NULL,
+    national_id TEXT,
+    UNIQUE (record_id, destination, version)
+);
+CREATE INDEX IF NOT EXISTS ledger_due ON ledger (destination, state, next_attempt_at);
+CREATE TABLE IF NOT EXISTS sources (
+    source_id TEXT PRIMARY KEY,
+    level TEXT NOT NULL,
+    region_code TEXT NOT NULL,
+    department TEXT NOT NULL,
+    record_types TEXT NOT NULL
+);
+"""
+_OPEN_STATES = ("pending", "sent", "retrying")
+_LEDGER_COLUMNS = (
+    "delivery_id, record_id, version, destination, record_type, state, attempt, next_attempt_at,"
+    " idempotency_key, source_id, submission_id, content, reasons, national_id"
+)
+
+
+def _stream(name: str) -> str:
+    if name not in STREAMS:
+        raise StorageError(f"unknown stream {name!r}")
+    return name
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit), WAL, durable commits."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+    except sqlite3.Error as exc:
+        raise StorageError(f"cannot open {path}: {exc}") from exc
+    return conn
+
+
+def _row_to_delivery(row: Sequence[Any]) -> DeliveryRow:
+    return DeliveryRow(
+        delivery_id=row[0],
+        record_id=row[1],
+        version=row[2],
+        destination=row[3],
+        record_type=row[4],
+        state=row[5],
+        attempt=row[6],
+        next_attempt_at=row[7],
+        idempotency_key=row[8],
+        source_id=row[9],
+        submission_id=row[10],
+        content=json.loads(row[11]),
+        reasons=tuple(json.loads(row[12])),
+        national_id=row[13],
+    )
+
+
+def _delivery_values(row: DeliveryRow) -> tuple[Any, ...]:
+    return (
+        row.delivery_id,
+        row.record_id,
+        row.version,
+        row.destination,
+        row.record_type,
+        row.state,
+        row.attempt,
+        row.next_attempt_at,
+        row.idempotency_key,
+        row.source_id,
+        row.submission_id,
+        json.dumps(row.content, ensure_ascii=False, sort_keys=True),
+        json.dumps(list(row.reasons), ensure_ascii=False),
+        row.national_id,
+    )
+
+
+class SqliteTransaction(Transaction):
+    """The ports over one open SQLite transaction."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._c = conn
+
+    def append(self, stream: str, events: Sequence[tuple[str, str, str, str, bytes]]) -> int:
+        before = self._c.total_changes
+        self._c.executemany(
+            f'INSERT INTO "{_stream(stream)}" (event_id, event_type, key, correlation_id, body) '  # noqa: S608 - fixed names
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING",
+            events,
+        )
+        return self._c.total_changes - before
+
+    def read(self, stream: str, after: int, limit: int) -> list[StoredEvent]:
+        return _read(self._c, stream, after, limit)
+
+    def head(self, stream: str) -> int:
+        return _head(self._c, stream)
+
+    def position(self, consumer: str, stream: str) -> int:
+        row = self._c.execute(
+            "SELECT position FROM positions WHERE consumer = ? AND stream = ?", (consumer, stream)
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def set_position(self, consumer: str, stream: str, position: int) -> None:
+        self._c.execute(
+            "INSERT INTO positions (consumer, stream, position) VALUES (?, ?, ?) "
+            "ON CONFLICT (consumer, stream) DO UPDATE SET position = excluded.position",
+            (consumer, stream, position),
+        )
+
+    def registry_get(self, identity_hashes: Sequence[str]) -> dict[str, RegistryEntry]:
+        found: dict[str, RegistryEntry] = {}
+        unique = list(dict.fromkeys(identity_hashes))
+        for start in range(0, len(unique), 500):
+            chunk = unique[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self._c.execute(
+                "SELECT identity_hash, record_id, record_type, version, content_hash, "  # noqa: S608 - placeholders only
+                f"version_hash, updated_at, content FROM registry WHERE identity_hash IN ({marks})",
+                chunk,
+            ):
+                found[row[0]] = RegistryEntry(
+                    row[0], row[1], row[2], row[3], row[4], row[5], row[6], json.loads(row[7])
+                )
+        return found
+
+    def registry_put(self, entries: Sequence[RegistryEntry]) -> None:
+        self._c.executemany(
+            "INSERT INTO registry (identity_hash, record_id, record_type, version, content_hash,"
+            " version_hash, updated_at, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (identity_hash) DO UPDATE SET version = excluded.version,"
+            " content_hash = excluded.content_hash, version_hash = excluded.version_hash,"
+            " updated_at = excluded.updated_at, content = excluded.content",
+            [
+                (
+                    e.identity_hash,
+                    e.record_id,
+                    e.record_type,
+                    e.version,
+                    e.content_hash,
+                    e.version_hash,
+                    e.updated_at,
+                    json.dumps(e.content, ensure_ascii=False, sort_keys=True),
+                )
+                for e in entries
+            ],
+        )
+
+    def ledger_insert(self, rows: Sequence[DeliveryRow]) -> None:
+        self._c.executemany(
+            f"INSERT INTO ledger ({_LEDGER_COLUMNS}) VALUES ({','.join('?' * 14)})"  # noqa: S608
+            " ON CONFLICT (delivery_id) DO NOTHING",
+            [_delivery_values(r) for r in rows],
+        )
+
+    def ledger_due(self, destination: str, now: float, limit: int) -> list[DeliveryRow]:
+        rows = self._c.execute(
+            f"SELECT {_LEDGER_COLUMNS} FROM ledger l"  # noqa: S608 - fixed column list
+            " WHERE l.destination = ? AND l.state IN ('pending', 'sent', 'retrying')"
+            " AND l.next_attempt_at <= ?"
+            " AND NOT EXISTS (SELECT 1 FROM ledger p WHERE p.record_id = l.record_id"
+            "   AND p.destination = l.destination AND p.version < l.version"
+            "   AND p.state NOT IN ('acked', 'rejected'))"
+            " ORDER BY l.seq LIMIT ?",
+            (destination, now, limit),
+        ).fetchall()
+        return [_row_to_delivery(r) for r in rows]
+
+    def ledger_update(self, rows: Sequence[DeliveryRow]) -> None:
+        self._c.executemany(
+            "UPDATE ledger SET state = ?, attempt = ?, next_attempt_at = ?, reasons = ?,"
+            " national_id = ? WHERE delivery_id = ?",
+            [
+                (
+                    r.state,
+                    r.attempt,
+                    r.next_attempt_at,
+                    json.dumps(list(r.reasons), ensure_ascii=False),
+                    r.national_id,
+                    r.delivery_id,
+                )
+                for r in rows
+            ],
+        )
+
+    def source(self, source_id: str) -> Source | None:
+        row = self._c.execute(
+            "SELECT source_id, level, region_code, department, record_types FROM sources"
+            " WHERE source_id = ?",
+            (source_id,),
+        ).fetchone()
+        return _source(row) if row else None
+
+    def put_source(self, source: Source) -> None:
+        self._c.execute(
+            "INSERT INTO sources (source_id, level, region_code, department, record_types)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (source_id) DO UPDATE SET level = excluded.level,"
+            " region_code = excluded.region_code, department = excluded.department,"
+            " record_types = excluded.record_types",
+            (
+                source.source_id,
+                source.level,
+                source.region_code,
+                source.department,
+                json.dumps(list(source.record_types)),
+            ),
+        )
+
+
+def _source(row: Sequence[Any]) -> Source:
+    return Source(row[0], row[1], row[2], row[3], tuple(json.loads(row[4])))
+
+
+def _read(conn: sqlite3.Connection, stream: str, after: int, limit: int) -> list[StoredEvent]:
+    rows = conn.execute(
+        "SELECT position, event_id, event_type, key, correlation_id, body"  # noqa: S608
+        f' FROM "{_stream(stream)}" WHERE position > ? ORDER BY position LIMIT ?',
+        (after, limit),
+    ).fetchall()
+    return [StoredEvent(*row) for row in rows]
+
+
+def _head(conn: sqlite3.Connection, stream: str) -> int:
+    row = conn.execute(f'SELECT MAX(position) FROM "{_stream(stream)}"').fetchone()  # noqa: S608
+    return int(row[0] or 0)
+
+
+class SqliteStore(Store):
+    """The embedded store: ``<data_dir>/log.db``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._conn = connect(path)
+        try:
+            self._conn.executescript("".join(_STREAM_DDL.format(s=s) for s in STREAMS) + _DDL)
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot initialise {path}: {exc}") from exc
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        conn = self._conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot begin a transaction: {exc}") from exc
+        try:
+            yield SqliteTransaction(conn)
+        except sqlite3.Error as exc:
+            conn.execute("ROLLBACK")
+            raise StorageError(f"transaction failed: {exc}") from exc
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            conn.execute("ROLLBACK")
+            raise StorageError(f"commit failed: {exc}") from exc
+
+    def read(self, stream: str, after: int, limit: int) -> list[StoredEvent]:
+        return _read(self._conn, stream, after, limit)
+
+    def head(self, stream: str) -> int:
+        return _head(self._conn, stream)
+
+    def scan(self, stream: str, batch: int = 1000) -> Iterator[StoredEvent]:
+        after = 0
+        while True:
+            rows = _read(self._conn, stream, after, batch)
+            if not rows:
+                return
+            yield from rows
+            after = rows[-1].position
+
+    def counts(self, stream: str) -> dict[str, int]:
+        rows = self._conn.execute(
+            f'SELECT event_type, COUNT(*) FROM "{_stream(stream)}" GROUP BY event_type'  # noqa: S608
+        ).fetchall()
+        return {str(t): int(n) for t, n in rows}
+
+    def in_flight(self) -> int:
+        row = self._conn.execute(
+            f'SELECT COUNT(*) FROM "{SUBMISSIONS}" s WHERE NOT EXISTS'  # noqa: S608
+            f' (SELECT 1 FROM "{VERDICTS}" v WHERE v.correlation_id = s.event_id)'
+        ).fetchone()
+        return int(row[0])
+
+    def ledger_counts(self) -> dict[str, int]:
+        rows = self._conn.execute("SELECT state, COUNT(*) FROM ledger GROUP BY state").fetchall()
+        counts = {str(s): int(n) for s, n in rows}
+        attempted = self._conn.execute("SELECT COUNT(*) FROM ledger WHERE attempt > 0").fetchone()
+        counts["attempted"] = int(attempted[0])
+        return counts
+
+    def sources(self) -> list[Source]:
+        rows = self._conn.execute(
+            "SELECT source_id, level, region_code, department, record_types FROM sources"
+            " ORDER BY source_id"
+        ).fetchall()
+        return [_source(r) for r in rows]
+
+    def close(self) -> None:
+        self._conn.close()

@@ -1,0 +1,96 @@
+"""Provenance: one row per event of every stream, indexed by submission, record and the source's
+own id, so ``hub trace`` can show a record's whole chain from the county's submission to the
+national ack. Detail columns hold no record content (it can hold personal data)."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import orjson
+
+from hub.events import DecodedEvent
+from hub.events.streams import DELIVERIES, FEEDBACK, RECORDS, SUBMISSIONS, VALIDATED, VERDICTS
+from projections.base import Projection
+
+__all__ = ["ProvenanceProjection"]
+
+
+def _detail(event: DecodedEvent) -> dict[str, Any]:
+    p = event.payload
+    stream = event.stream
+    if stream == SUBMISSIONS:
+        return {
+            "channel": p["channel"],
+            "batch_id": p["batch_id"],
+            "line": p["batch_index"],
+            "content_type": p["content_type"],
+            "bytes": len(p["raw"]),
+            "unreadable": bool(p["problem"]),
+        }
+    if stream == VALIDATED:
+        return {
+            "identity": p["identity_hash"][:16],
+            "changes": [c["field"] for c in p["changes"]],
+            "warnings": [w["rule"] for w in p["warnings"]],
+        }
+    if stream == VERDICTS:
+        return {
+            "outcome": p["outcome"],
+            "reason": p["reason"],
+            "violations": [f"{v['rule']}@{v['field']}" for v in p["violations"]],
+        }
+    if stream == RECORDS:
+        return {
+            "version": p["version"],
+            "content_hash": p["content_hash"],
+            "version_hash": p["version_hash"],
+            "prev_hash": p["prev_hash"],
+        }
+    if stream == DELIVERIES:
+        return {
+            "destination": p["destination"],
+            "state": p["state"],
+            "attempt": p["attempt"],
+            "national_id": p["national_id"],
+            "reasons": p["reasons"],
+        }
+    return {"kind": p["kind"], "status": p["status"], "messages": p["messages"][:5]}
+
+
+class ProvenanceProjection(Projection):
+    name = "provenance"
+    description = "every event, indexed by submission, record and source record id (hub trace)"
+    streams = (SUBMISSIONS, VALIDATED, VERDICTS, RECORDS, DELIVERIES, FEEDBACK)
+    tables = ("provenance",)
+    ddl = (
+        """CREATE TABLE IF NOT EXISTS provenance (
+            event_id TEXT PRIMARY KEY, stream TEXT NOT NULL, event_type TEXT NOT NULL,
+            occurred_at TEXT NOT NULL, recorded_at TEXT NOT NULL, submission_id TEXT,
+            record_id TEXT, version INTEGER, source_id TEXT, source_record_id TEXT,
+            actor TEXT NOT NULL, detail TEXT NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS provenance_submission ON provenance (submission_id)",
+        "CREATE INDEX IF NOT EXISTS provenance_record ON provenance (record_id)",
+        "CREATE INDEX IF NOT EXISTS provenance_source ON provenance (source_id, source_record_id)",
+    )
+
+    def apply(self, event: DecodedEvent, db: sqlite3.Connection) -> None:
+        p = event.payload
+        db.execute(
+            "INSERT INTO provenance VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (event_id) DO NOTHING",
+            (
+                event.event_id,
+                event.stream,
+                event.event.event_type,
+                event.event.occurred_at.isoformat(),
+                event.recorded_at.isoformat(),
+                p.get("submission_id") or event.event.correlation_id,
+                p.get("record_id"),
+                p.get("version"),
+                p.get("source_id"),
+                p.get("source_record_id"),
+                event.event.producer,
+                orjson.dumps(_detail(event)).decode(),
+            ),
+        )
