@@ -10,6 +10,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hub.errors import ConfigError
+from hub.processing.delivery import DeliveryPolicy
 from hub.standard import Standard, ValidationPolicy, load_standard
 
 __all__ = ["HubSettings"]
@@ -22,6 +23,8 @@ class HubSettings(BaseSettings):
     - ``standard_dir`` (``HUB_STANDARD_DIR``): a replacement standard pack (a ``schemas/`` folder).
     - ``national_url`` (``HUB_NATIONAL_URL``): where the national platform (or ``hub
       national-sim``) takes pushes; unset, versions wait in the delivery ledger.
+    - ``national_timeout_s``, ``delivery_*``: the push's reply timeout, batch size, attempts and
+      backoff (``HUB_DELIVERY_MAX_ATTEMPTS`` ...).
     - ``batch_size``: events per processing step.
     - ``uscc_pilot_prefixes`` (``HUB_USCC_PILOT_PREFIXES='["9135"]'``), ``uscc_region_since``,
       ``severity_overrides`` (``HUB_SEVERITY_OVERRIDES='{"DOCNO.FORMAT": "off"}'``),
@@ -38,6 +41,12 @@ class HubSettings(BaseSettings):
     utc_offset_hours: int = Field(default=8, ge=-12, le=14)
     batch_size: int = Field(default=500, ge=1, le=100_000)
     national_url: str | None = None
+    national_timeout_s: float = Field(default=10.0, gt=0)
+    delivery_push_batch: int = Field(default=100, ge=1, le=10_000)
+    delivery_reply_timeout_s: float = Field(default=30.0, gt=0)
+    delivery_max_attempts: int = Field(default=12, ge=1)
+    delivery_backoff_base_s: float = Field(default=0.5, gt=0)
+    delivery_backoff_cap_s: float = Field(default=300.0, gt=0)
 
     def policy(self) -> ValidationPolicy:
         try:
@@ -49,6 +58,15 @@ class HubSettings(BaseSettings):
             )
         except ValueError as exc:
             raise ConfigError(str(exc)) from exc
+
+    def delivery_policy(self) -> DeliveryPolicy:
+        return DeliveryPolicy(
+            push_batch=self.delivery_push_batch,
+            reply_timeout_s=self.delivery_reply_timeout_s,
+            max_attempts=self.delivery_max_attempts,
+            backoff_base_s=self.delivery_backoff_base_s,
+            backoff_cap_s=self.delivery_backoff_cap_s,
+        )
 
     def standard(self) -> Standard:
         return load_standard(self.standard_dir)

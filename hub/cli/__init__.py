@@ -11,6 +11,10 @@ from typing import Any
 
 import click
 
+from hub.cli.audit import audit, replay, trace
+from hub.cli.national import national_sim
+from hub.cli.runtime import demo, ingest, status, up
+from hub.cli.sources import sources
 from hub.cli.standard import standard
 from hub.cli.validate import validate
 from hub.errors import HubError
@@ -35,8 +39,20 @@ def cli() -> None:
     """Supervision Data Hub (互联网+监管 data exchange)."""
 
 
-cli.add_command(validate)
-cli.add_command(standard)
+for command in (
+    validate,
+    standard,
+    demo,
+    up,
+    ingest,
+    status,
+    trace,
+    audit,
+    replay,
+    sources,
+    national_sim,
+):
+    cli.add_command(command)
 
 
 def main() -> None:

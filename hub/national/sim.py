@@ -172,15 +172,19 @@ class _Store:
 
     def __init__(self, path: Path) -> None:
         self._lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = None
         try:
-            self._conn: sqlite3.Connection | None = sqlite3.connect(
-                path, check_same_thread=False, isolation_level=None, timeout=5.0
-            )
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=NORMAL")
-            self._conn.executescript(_SCHEMA)
+            conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=5.0)
         except sqlite3.Error as exc:
             raise StorageError(f"national-sim cannot open its database {path}: {exc}") from None
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            conn.close()
+            raise StorageError(f"national-sim cannot open its database {path}: {exc}") from None
+        self._conn = conn
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:

@@ -12,15 +12,29 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from hub.events import DecodedEvent, Event, derive_id
 from hub.events.streams import DELIVERIES
 from hub.storage.ports import DeliveryRow
 
-__all__ = ["NATIONAL", "acked", "dead_or_retry", "plan", "rejected", "sent"]
+__all__ = ["NATIONAL", "DeliveryPolicy", "acked", "dead_or_retry", "plan", "rejected", "sent"]
 
 NATIONAL = "national"
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryPolicy:
+    """How hard the hub tries: push batch size, how long a sent push may go unanswered before it
+    is due again, attempts before a version is dead, and the backoff between attempts."""
+
+    push_batch: int = 100
+    reply_timeout_s: float = 30.0
+    max_attempts: int = 12
+    backoff_base_s: float = 0.5
+    backoff_cap_s: float = 300.0
+
+
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 

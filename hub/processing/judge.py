@@ -8,6 +8,7 @@ its region is inside the source's jurisdiction (a county only its own county).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -47,24 +48,32 @@ def change_dicts(verdict: Verdict) -> list[dict[str, Any]]:
     ]
 
 
-def _parse(payload: dict[str, Any]) -> tuple[Any, bool] | tuple[None, tuple[str, dict[str, Any]]]:
-    """The record in the bytes, and whether it is lenient (CSV); or the problem reading them."""
+@dataclass(frozen=True, slots=True)
+class _Parsed:
+    data: Any = None
+    lenient: bool = False
+    problem: tuple[str, dict[str, Any]] | None = None
+
+
+def _parse(payload: dict[str, Any]) -> _Parsed:
+    """The record in the bytes (and whether CSV-lenient), or the problem reading them."""
     content_type: str = payload["content_type"]
     raw: bytes = payload["raw"]
     line = payload["batch_index"]
     if content_type == CSV_ROW:
-        return orjson.loads(raw), True
+        return _Parsed(orjson.loads(raw), lenient=True)
     charset = "utf-8"
     if "charset=" in content_type:
         charset = content_type.split("charset=", 1)[1].strip()
     try:
         text = raw.decode(charset)
     except (UnicodeDecodeError, LookupError):
-        return None, ("INPUT.ENCODING", {"line": line, "encoding": charset})
+        return _Parsed(problem=("INPUT.ENCODING", {"line": line, "encoding": charset}))
     try:
-        return orjson.loads(text), False
+        return _Parsed(orjson.loads(text))
     except orjson.JSONDecodeError as exc:
-        return None, ("INPUT.JSON", {"line": line, "detail": f"{exc.msg} (column {exc.colno})"})
+        detail = f"{exc.msg} (column {exc.colno})"
+        return _Parsed(problem=("INPUT.JSON", {"line": line, "detail": detail}))
 
 
 def _rejection(sub: DecodedEvent, verdict: Verdict, validator: Validator) -> Event:
@@ -111,11 +120,11 @@ def judge(sub: DecodedEvent, validator: Validator, codec: Codec, source: Source 
     if p["problem"]:
         problem = orjson.loads(p["problem"])
         return reject(problem["rule"], **problem["params"])
-    data, lenient = _parse(p)
-    if data is None:
-        rule, params = lenient  # type: ignore[misc]
+    parsed = _parse(p)
+    if parsed.problem is not None:
+        rule, params = parsed.problem
         return reject(rule, **params)
-    outcome = validator.validate(type_id, data, lenient=bool(lenient))
+    outcome = validator.validate(type_id, parsed.data, lenient=parsed.lenient)
     verdict = outcome.verdict
     region = outcome.record.get("region_code") if outcome.record else None
     if outcome.record is not None and region and not source.covers(region):

@@ -22,8 +22,9 @@ from hub.errors import AlreadyRunningError
 from hub.events import Event, load_codec
 from hub.events.streams import FEEDBACK, RECORDS, STREAMS, SUBMISSIONS, VERDICTS
 from hub.national.client import NationalClient
+from hub.processing.delivery import DeliveryPolicy
 from hub.runtime.loop import Clock, append_events, step
-from hub.runtime.sender import DeliveryPolicy, DeliverySender
+from hub.runtime.sender import DeliverySender
 from hub.runtime.stages import default_stages
 from hub.settings import HubSettings
 from hub.standard import Validator
@@ -70,7 +71,9 @@ class EmbeddedHub:
             self.data_dir / "views.db", self.store, self.codec, all_projections(self.codec)
         )
         self.sender = (
-            DeliverySender(self.store, self.codec, national, delivery or DeliveryPolicy(), clock)
+            DeliverySender(
+                self.store, self.codec, national, delivery or settings.delivery_policy(), clock
+            )
             if national is not None
             else None
         )

@@ -14,26 +14,16 @@ is held twice downstream.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from hub.errors import PermanentDeliveryError, TransientDeliveryError
 from hub.events import Codec, Event, derive_id
 from hub.national.client import NationalClient
 from hub.national.protocol import PushItem
 from hub.processing import delivery
+from hub.processing.delivery import DeliveryPolicy
 from hub.runtime.loop import Clock, append_events
 from hub.storage.ports import DeliveryRow, Store
 
 __all__ = ["DeliveryPolicy", "DeliverySender"]
-
-
-@dataclass(frozen=True, slots=True)
-class DeliveryPolicy:
-    push_batch: int = 100
-    reply_timeout_s: float = 10.0
-    max_attempts: int = 8
-    backoff_base_s: float = 0.5
-    backoff_cap_s: float = 60.0
 
 
 class DeliverySender:

@@ -49,9 +49,10 @@ def sim_process() -> Iterator[list[subprocess.Popen[str]]]:
 
 def first_line(process: subprocess.Popen[str], timeout_s: float = 10.0) -> str:
     """The first stdout line, or a failure instead of a hang if it never comes."""
-    assert process.stdout is not None
+    stdout = process.stdout
+    assert stdout is not None
     lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.append(process.stdout.readline()))  # type: ignore[union-attr]
+    reader = threading.Thread(target=lambda: lines.append(stdout.readline()), daemon=True)
     reader.start()
     reader.join(timeout_s)
     if not lines:

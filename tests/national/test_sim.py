@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from hub.errors import ConfigError, PermanentDeliveryError, TransientDeliveryError
+from hub.errors import ConfigError, PermanentDeliveryError, StorageError, TransientDeliveryError
 from hub.national.client import NationalClient
 from hub.national.protocol import (
     REASON_CONTENT_REJECTED,
@@ -245,3 +245,8 @@ def test_a_busy_port_is_a_config_error(start: StartSim) -> None:
 def test_impossible_settings_are_config_errors(settings: dict[str, float]) -> None:
     with pytest.raises(ConfigError):
         SimConfig(**settings)  # type: ignore[arg-type]
+
+
+def test_an_unusable_database_is_a_storage_error(tmp_path: Path) -> None:
+    with pytest.raises(StorageError, match="cannot open"):
+        start_sim(SimConfig(db_path=tmp_path / "missing" / "national.sqlite3"))

@@ -1,0 +1,202 @@
+"""``hub demo``, ``hub up``, ``hub ingest``, ``hub status``: the embedded runtime's commands."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from connectors.files import file_submissions
+from hub.cli.options import as_json_option, data_dir_option, echo_json, settings_for
+from hub.errors import ConfigError, InputError
+from hub.national.client import NationalClient
+from hub.runtime.embedded import OUTCOMES, EmbeddedHub
+
+__all__ = ["demo", "ingest", "status", "up"]
+
+_DEMO_MARKER = "DEMO"
+
+
+def _print_status(summary: dict[str, Any]) -> None:
+    click.echo(f"received           {summary['received']}")
+    for outcome in (*OUTCOMES, "in_flight"):
+        click.echo(f"  {outcome:<16} {summary[outcome]}")
+    terms = " + ".join((*OUTCOMES, "in_flight"))
+    click.echo(
+        f"reconciled         {'yes' if summary['reconciled'] else 'NO'} (received = {terms})"
+    )
+    click.echo(
+        f"canonical records  {summary['canonical_records']} ({summary['versions']} versions)"
+    )
+    d = summary["deliveries"]
+    click.echo(
+        f"deliveries         sent {d['sent']}, acked {d['acked']}, rejected {d['rejected']},"
+        f" dead {d['dead']}, pending {d['pending']}"
+    )
+    click.echo(f"feedback           {summary['feedback']}")
+    lagging = {
+        k: v for k, v in {**summary["lag"]["stages"], **summary["lag"]["projections"]}.items() if v
+    }
+    click.echo(f"lag                {lagging or 'none'}")
+
+
+@click.command()
+@click.option("--records", default=1000, show_default=True, help="Submissions to generate.")
+@click.option("--seed", default=1, show_default=True, help="Seed of the generated province.")
+@data_dir_option
+@as_json_option
+def demo(records: int, seed: int, data_dir: Path | None, as_json: bool) -> None:
+    """Run a realistic province through the whole loop, national simulator included."""
+    from hub.runtime.demo import run_demo
+
+    settings = settings_for(data_dir)
+    target = settings.data_dir
+    if (target / "log.db").exists():
+        if not (target / _DEMO_MARKER).exists():
+            raise ConfigError(f"{target} holds a hub that is not a demo; use another --data-dir")
+        shutil.rmtree(target)
+    target.mkdir(parents=True, exist_ok=True)
+    (target / _DEMO_MARKER).write_text("created by hub demo; hub demo may delete this folder\n")
+    started = time.monotonic()
+    summary = run_demo(settings, records, seed)
+    summary["seconds"] = round(time.monotonic() - started, 2)
+    if as_json:
+        echo_json(summary)
+        return
+    province = summary["province"]
+    click.echo(
+        f"{province['name']} ({province['code']}): {province['sources']} sources,"
+        f" {records} submissions, {summary['seconds']} s\n"
+    )
+    _print_status(summary)
+    n = summary["national"]
+    click.echo(
+        f"national-sim       {n['accepted']} accepted, {n['duplicates']} duplicate acks,"
+        f" {n['rejected']} rejected, {n['failed_requests']} failed requests (injected)"
+    )
+    click.echo("\nworth tracing:")
+    for name, ident in summary["examples"].items():
+        if ident:
+            click.echo(f"  hub trace {ident} --data-dir {target}    # {name.replace('_', ' ')}")
+
+
+@click.command()
+@click.option("--exit-when-idle", is_flag=True, help="Stop once everything is processed.")
+@click.option("--national-url", default=None, help="Push to this national endpoint.")
+@data_dir_option
+def up(exit_when_idle: bool, national_url: str | None, data_dir: Path | None) -> None:
+    """Run the embedded hub until stopped (SIGINT/SIGTERM finish the current step)."""
+    settings = settings_for(data_dir, national_url=national_url)
+    client = (
+        NationalClient(settings.national_url, timeout_s=settings.national_timeout_s)
+        if settings.national_url
+        else None
+    )
+    stopping = False
+
+    def stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    with EmbeddedHub(settings, national=client) as hub:
+        hub.lock()
+        if client is None:
+            click.echo(
+                "hub up: no national URL (HUB_NATIONAL_URL): versions wait in the ledger", err=True
+            )
+        click.echo(f"hub up: {settings.data_dir} (standard {hub.standard.version})", err=True)
+        while not stopping:
+            if hub.step():
+                continue
+            if exit_when_idle:
+                pending = hub.status()["deliveries"]["pending"]
+                if client is None or not pending:
+                    break
+            time.sleep(0.05)
+    if client is not None:
+        client.close()
+
+
+@click.command()
+@click.option("--source", "source_id", required=True, help="Registered source id.")
+@click.option("--type", "type_id", required=True, help="Record type of every record in FILE.")
+@click.option("--batch-id", default=None, help="Idempotency id of the batch (default: SHA-256).")
+@click.option("--encoding", type=click.Choice(["utf-8", "gb18030"]), default=None)
+@click.option("--process", is_flag=True, help="Also process until idle (no delivery).")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@data_dir_option
+@as_json_option
+def ingest(
+    source_id: str,
+    type_id: str,
+    batch_id: str | None,
+    encoding: str | None,
+    process: bool,
+    file: Path,
+    data_dir: Path | None,
+    as_json: bool,
+) -> None:
+    """Submit the records of FILE as SOURCE. Re-submitting the same file receives it once."""
+    settings = settings_for(data_dir)
+    with EmbeddedHub(settings) as hub:
+        if hub.source(source_id) is None:
+            raise InputError(f"source {source_id!r} is not registered (hub sources add ...)")
+        hub.standard.record_type(type_id)
+        events = file_submissions(
+            source_id,
+            type_id,
+            file,
+            batch_id=batch_id,
+            encoding=encoding,
+            received_at=dt.datetime.now(dt.UTC),
+        )
+        if sys.stderr.isatty() and not as_json:
+            with click.progressbar(
+                events, label=f"ingesting {file.name}", file=sys.stderr, show_pos=True
+            ) as bar:
+                report = hub.ingest(bar)
+        else:
+            report = hub.ingest(events)
+        if process:
+            hub.run_until_idle(settle_deliveries=False)
+        result: dict[str, Any] = {
+            "file": str(file),
+            "source": source_id,
+            "type": type_id,
+            **report.to_dict(),
+        }
+        if process:
+            result["status"] = hub.status()
+    if as_json:
+        echo_json(result)
+    else:
+        click.echo(
+            f"{file}: {report.received} submissions received"
+            + (f", {report.already} already received before" if report.already else "")
+        )
+
+
+@click.command()
+@data_dir_option
+@as_json_option
+def status(data_dir: Path | None, as_json: bool) -> None:
+    """Reconciliation, deliveries, feedback and processing lag."""
+    settings = settings_for(data_dir)
+    if not (settings.data_dir / "log.db").exists():
+        raise InputError(f"no hub in {settings.data_dir} (run hub demo or hub up first)")
+    with EmbeddedHub(settings) as hub:
+        summary = hub.status()
+    if as_json:
+        echo_json(summary)
+    else:
+        _print_status(summary)
+    if not summary["reconciled"]:
+        sys.exit(1)

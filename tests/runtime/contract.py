@@ -1,0 +1,170 @@
+"""The runtime contract: what the hub guarantees, whatever runtime drives it.
+
+Subclasses provide ``make_harness(sim=None)`` returning a started harness (see
+``hub.testing.harness``); the embedded runtime runs it in ``test_embedded.py``, the distributed
+runtime will run the same class.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import Counter
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import pytest
+
+from hub.events.streams import DELIVERIES
+from hub.national.sim import SimConfig
+from tests.runtime.conftest import CITY, COUNTY, NARROW, OTHER_COUNTY, PROVINCE, SOURCES
+
+
+class Harness(Protocol):
+    sim: Any
+
+    def register(self, *sources: Any) -> None: ...
+    def submit(self, source_id: str, record_type: str, records: list[dict[str, Any]],
+               batch_id: str | None = None) -> list[str]: ...
+    def run(self) -> None: ...
+    def verdicts(self) -> dict[str, dict[str, Any]]: ...
+    def versions(self) -> list[dict[str, Any]]: ...
+    def feedback(self) -> list[dict[str, Any]]: ...
+    def events(self, stream: str) -> list[Any]: ...
+    def status(self) -> dict[str, Any]: ...
+
+
+MakeHarness = Callable[..., Harness]
+
+
+def rules(verdict: dict[str, Any]) -> set[str]:
+    return {v["rule"] for v in verdict["violations"]}
+
+
+class RuntimeContract:
+    @pytest.fixture
+    def make_harness(self) -> MakeHarness:
+        raise NotImplementedError
+
+    @pytest.fixture
+    def hub(self, make_harness: MakeHarness) -> Harness:
+        harness = make_harness()
+        harness.register(*SOURCES)
+        return harness
+
+    def test_county_city_province_submissions_make_one_record(
+        self, hub: Harness, inspection: dict[str, Any]
+    ) -> None:
+        city = copy.deepcopy(inspection) | {
+            "source_record_id": "CITY-77",
+            "implementing_agency_code": "  " + inspection["implementing_agency_code"].lower(),
+            "inspection_time": "2025-03-10 09:30:00",  # the same time, written without offset
+        }
+        province = copy.deepcopy(inspection) | {
+            "source_record_id": "GD-1",
+            "counterparty_id": inspection["counterparty_id"].translate(
+                {c: c + 0xFEE0 for c in range(0x21, 0x7F)}),  # full-width, as typed
+            "inspection_time": inspection["inspection_time"],
+        }
+        ids = (hub.submit(COUNTY.source_id, "inspection", [inspection])
+               + hub.submit(CITY.source_id, "inspection", [city])
+               + hub.submit(PROVINCE.source_id, "inspection", [province]))
+        hub.run()
+        verdicts = hub.verdicts()
+        assert [verdicts[i]["outcome"] for i in ids] == ["accepted_new", "duplicate", "duplicate"]
+        assert len({verdicts[i]["record_id"] for i in ids}) == 1
+        assert [v["version"] for v in hub.versions()] == [1]
+        status = hub.status()
+        assert status["canonical_records"] == 1 and status["reconciled"]
+
+    def test_update_then_stale_then_subset(self, hub: Harness,
+                                           inspection: dict[str, Any]) -> None:
+        update = inspection | {"source_record_id": "U", "inspection_result": "2",
+                               "updated_at": "2025-03-15T09:00:00+08:00"}
+        stale = inspection | {"source_record_id": "S", "inspection_result": "1",
+                              "updated_at": "2025-03-12T09:00:00+08:00"}
+        subset = {k: v for k, v in update.items() if k not in ("registered_address", "plan_id")}
+        subset["source_record_id"] = "SUB"
+        ids = [hub.submit(COUNTY.source_id, "inspection", [r])[0]
+               for r in (inspection, update, stale, subset)]
+        hub.run()
+        verdicts = hub.verdicts()
+        assert [verdicts[i]["outcome"] for i in ids] == [
+            "accepted_new", "accepted_update", "stale", "duplicate"]
+        assert verdicts[ids[2]]["version"] == 2 and "older" in verdicts[ids[2]]["reason"]
+        versions = hub.versions()
+        assert [v["version"] for v in versions] == [1, 2]
+        assert versions[1]["prev_hash"] == versions[0]["version_hash"]
+
+    def test_every_submission_gets_exactly_one_verdict(
+        self, hub: Harness, inspection: dict[str, Any], entity: dict[str, Any]
+    ) -> None:
+        garbage: list[Any] = [[1, 2], "text", {}, inspection | {"item_code": 1}, None]
+        ids = hub.submit(COUNTY.source_id, "inspection", garbage)  # type: ignore[arg-type]
+        ids += hub.submit(COUNTY.source_id, "supervised_entity", [entity, entity])
+        hub.run()
+        verdicts = hub.verdicts()
+        assert set(verdicts) == set(ids)
+        assert Counter(verdicts[i]["outcome"] for i in ids) == Counter(
+            {"rejected": 5, "accepted_new": 1, "duplicate": 1})
+        status = hub.status()
+        assert status["received"] == 7 and status["in_flight"] == 0 and status["reconciled"]
+        assert len(hub.feedback()) >= 7
+
+    def test_least_privilege(self, hub: Harness, inspection: dict[str, Any]) -> None:
+        other_region = hub.submit(OTHER_COUNTY.source_id, "inspection", [inspection])[0]
+        not_allowed = hub.submit(NARROW.source_id, "inspection", [inspection])[0]
+        unknown_source = hub.submit("nobody", "inspection", [inspection])[0]
+        unknown_type = hub.submit(COUNTY.source_id, "no_such_type", [inspection])[0]
+        city_ok = hub.submit(CITY.source_id, "inspection", [inspection])[0]
+        hub.run()
+        v = hub.verdicts()
+        assert rules(v[other_region]) == {"SOURCE.REGION"}
+        assert rules(v[not_allowed]) == {"SOURCE.TYPE_NOT_ALLOWED"}
+        assert rules(v[unknown_source]) == {"SOURCE.UNKNOWN"}
+        assert rules(v[unknown_type]) == {"RECORD.TYPE_UNKNOWN"}
+        assert v[city_ok]["outcome"] == "accepted_new"
+
+    def test_national_rejection_reaches_the_source_of_the_version(
+        self, make_harness: MakeHarness, inspection: dict[str, Any]
+    ) -> None:
+        hub = make_harness(sim=SimConfig(reject_rate=1.0))
+        hub.register(*SOURCES)
+        hub.submit(COUNTY.source_id, "inspection", [inspection])
+        hub.submit(CITY.source_id, "inspection", [inspection | {"source_record_id": "C"}])
+        hub.run()
+        rejections = [f for f in hub.feedback() if f["kind"] == "national_rejection"]
+        assert len(rejections) == 1
+        assert rejections[0]["source_id"] == COUNTY.source_id
+        assert any("NAT.CONTENT_REJECTED" in m for m in rejections[0]["messages"])
+        assert hub.status()["deliveries"]["rejected"] == 1
+
+    def test_5xx_timeouts_and_duplicate_acks_lose_nothing(
+        self, make_harness: MakeHarness, inspection: dict[str, Any]
+    ) -> None:
+        hub = make_harness(sim=SimConfig(fail_rate=0.4, timeout_rate=0.2, timeout_ms=400,
+                                         duplicate_ack_rate=0.3, seed=3))
+        hub.register(*SOURCES)
+        records = [inspection | {"item_code": f"444401060100{i:02d}", "source_record_id": str(i)}
+                   for i in range(30)]
+        hub.submit(COUNTY.source_id, "inspection", records)
+        hub.run()
+        status = hub.status()
+        assert status["deliveries"]["acked"] == 30 and status["deliveries"]["dead"] == 0
+        accepted = hub.sim.accepted()
+        assert len(accepted) == 30 == len({a.idempotency_key for a in accepted})
+        assert hub.sim.stats().failed_requests > 0
+
+    def test_versions_are_delivered_in_order(self, make_harness: MakeHarness,
+                                             inspection: dict[str, Any]) -> None:
+        hub = make_harness(sim=SimConfig(fail_rate=0.3, seed=5))
+        hub.register(*SOURCES)
+        for day in range(11, 19):
+            hub.submit(COUNTY.source_id, "inspection", [inspection | {
+                "source_record_id": f"v{day}", "result_description": f"复查第{day}日",
+                "updated_at": f"2025-03-{day}T09:00:00+08:00"}])
+        hub.run()
+        accepted = [a.version for a in hub.sim.accepted()]
+        assert accepted == sorted(accepted) == list(range(1, 9))
+        assert hub.sim.stats().out_of_order == 0
+        states = [e.payload["state"] for e in hub.events(DELIVERIES)]
+        assert states.count("acked") == 8
