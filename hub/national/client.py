@@ -170,7 +170,7 @@ class NationalClient:
         def log_retry(state: RetryCallState) -> None:
             exc = state.outcome.exception() if state.outcome else None
             wait = state.next_action.sleep if state.next_action else 0.0
-            log.warning(
+            log.info(
                 "national push %s: try %d of %d failed (%s); next try in %.2fs",
                 batch_id,
                 state.attempt_number,

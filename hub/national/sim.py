@@ -351,6 +351,9 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "national-sim/1 (test peer)"
     protocol_version = "HTTP/1.1"  # keep-alive, as the client's connection pool expects
     timeout = 30  # an idle or stalled connection must not hold a thread forever
+    # headers and body go out in separate writes: without TCP_NODELAY, Nagle and the client's
+    # delayed ACK add 40 ms to every reply on a kept-alive connection (measured: 43 ms -> 1 ms)
+    disable_nagle_algorithm = True
 
     @property
     def _state(self) -> _SimState:

@@ -131,7 +131,7 @@ class EmbeddedHub:
         (or a progress callback reports) counts as received."""
         received = already = 0
         for batch in _chunks(events, chunk):
-            with self.store.transaction() as tx:
+            with self.store.transaction(durable=True) as tx:
                 new = append_events(tx, self.codec, batch, self.clock())
             received += new
             already += len(batch) - new

@@ -149,7 +149,9 @@ class Store(ABC):
     """A backend: a factory of transactions, and reads that need none."""
 
     @abstractmethod
-    def transaction(self) -> AbstractContextManager[Transaction]: ...
+    def transaction(self, durable: bool = False) -> AbstractContextManager[Transaction]:
+        """``durable``: the commit survives power loss before it returns (ingest needs this;
+        processing steps, which are redone identically after a loss, do not)."""
 
     @abstractmethod
     def read(self, stream: str, after: int, limit: int) -> list[StoredEvent]: ...

@@ -2,8 +2,14 @@
 
 One database file holds the streams, the positions, the identity registry, the delivery ledger
 and the sources, so a processing step's reads, outputs, state and position commit in one SQLite
-transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``). WAL mode with ``synchronous=FULL``: a commit is
-on disk before the hub tells a source "received". Stream table names come only from
+transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``).
+
+Durability is chosen per transaction. WAL mode is atomic and consistent after a crash at either
+setting; the difference is power loss. ``durable=True`` (ingest) commits with
+``synchronous=FULL``: the WAL is on disk before the hub tells a source "received". Processing steps
+commit with ``NORMAL``: a power cut may roll back their last commits, outputs and position
+together, and they are redone with the same event ids (deterministic), so they need no fsync
+each. Stream table names come only from
 :data:`hub.events.streams.STREAMS`, never from input.
 """
 
@@ -96,7 +102,7 @@ def connect(path: Path) -> sqlite3.Connection:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
         conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
     except sqlite3.Error as exc:
         raise StorageError(f"cannot open {path}: {exc}") from exc
@@ -304,8 +310,17 @@ class SqliteStore(Store):
             raise StorageError(f"cannot initialise {path}: {exc}") from exc
 
     @contextmanager
-    def transaction(self) -> Iterator[Transaction]:
+    def transaction(self, durable: bool = False) -> Iterator[Transaction]:
         conn = self._conn
+        if durable:
+            conn.execute("PRAGMA synchronous=FULL")
+        try:
+            yield from self._transaction(conn)
+        finally:
+            if durable:
+                conn.execute("PRAGMA synchronous=NORMAL")
+
+    def _transaction(self, conn: sqlite3.Connection) -> Iterator[Transaction]:
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:

@@ -19,10 +19,18 @@ __all__ = ["StoreContract"]
 
 def _row(record_id: str, version: int, state: str = "pending", due: float = 0.0) -> DeliveryRow:
     return DeliveryRow(
-        delivery_id=f"{record_id}:{version}:national", record_id=record_id, version=version,
-        destination="national", record_type="inspection", state=state, attempt=0,
-        next_attempt_at=due, idempotency_key=f"{record_id}:{version}", source_id="s",
-        submission_id=f"sub-{record_id}-{version}", content={"v": version},
+        delivery_id=f"{record_id}:{version}:national",
+        record_id=record_id,
+        version=version,
+        destination="national",
+        record_type="inspection",
+        state=state,
+        attempt=0,
+        next_attempt_at=due,
+        idempotency_key=f"{record_id}:{version}",
+        source_id="s",
+        submission_id=f"sub-{record_id}-{version}",
+        content={"v": version},
     )
 
 
@@ -35,11 +43,19 @@ class StoreContract:
 
     def test_append_is_idempotent_by_event_id(self, store: Store) -> None:
         with store.transaction() as tx:
-            assert tx.append("submissions", [("e1", "t", "k", "c1", b"a"),
-                                              ("e2", "t", "k", "c2", b"b")]) == 2
+            assert (
+                tx.append(
+                    "submissions", [("e1", "t", "k", "c1", b"a"), ("e2", "t", "k", "c2", b"b")]
+                )
+                == 2
+            )
         with store.transaction() as tx:
-            assert tx.append("submissions", [("e2", "t", "k", "c2", b"b"),
-                                              ("e3", "t", "k", "c3", b"c")]) == 1
+            assert (
+                tx.append(
+                    "submissions", [("e2", "t", "k", "c2", b"b"), ("e3", "t", "k", "c3", b"c")]
+                )
+                == 1
+            )
         events = store.read("submissions", 0, 10)
         assert [e.event_id for e in events] == ["e1", "e2", "e3"]
         assert [e.body for e in events] == [b"a", b"b", b"c"]
@@ -64,8 +80,10 @@ class StoreContract:
 
     def test_in_flight_counts_submissions_without_verdict(self, store: Store) -> None:
         with store.transaction() as tx:
-            tx.append("submissions", [("sub-1", "t", "s", "sub-1", b""),
-                                      ("sub-2", "t", "s", "sub-2", b"")])
+            tx.append(
+                "submissions",
+                [("sub-1", "t", "s", "sub-1", b""), ("sub-2", "t", "s", "sub-2", b"")],
+            )
             tx.append("verdicts", [("v1", "verdict.duplicate", "s", "sub-1", b"")])
         assert store.in_flight() == 1
 
@@ -78,12 +96,18 @@ class StoreContract:
             assert tx.position("judge", "records") == 0
 
     def test_registry(self, store: Store) -> None:
-        entry = RegistryEntry("h1", "rec-1", "inspection", 1, "c1", "v1", "2025-01-01",
-                              {"a": "中文", "n": None})
+        entry = RegistryEntry(
+            "h1", "rec-1", "inspection", 1, "c1", "v1", "2025-01-01", {"a": "中文", "n": None}
+        )
         with store.transaction() as tx:
             tx.registry_put([entry])
-            tx.registry_put([RegistryEntry("h1", "rec-1", "inspection", 2, "c2", "v2",
-                                           "2025-02-01", {"a": "b"})])
+            tx.registry_put(
+                [
+                    RegistryEntry(
+                        "h1", "rec-1", "inspection", 2, "c2", "v2", "2025-02-01", {"a": "b"}
+                    )
+                ]
+            )
         with store.transaction() as tx:
             got = tx.registry_get(["h1", "h2", "h1"])
         assert list(got) == ["h1"] and got["h1"].version == 2 and got["h1"].content == {"a": "b"}
@@ -97,7 +121,9 @@ class StoreContract:
         with store.transaction() as tx:
             tx.ledger_update([_row("r1", 1, state="acked")])
             assert [(r.record_id, r.version) for r in tx.ledger_due("national", 10, 10)] == [
-                ("r1", 2), ("r2", 1)]
+                ("r1", 2),
+                ("r2", 1),
+            ]
             tx.ledger_update([_row("r1", 2, state="dead")])
         assert store.ledger_counts()["dead"] == 1
 
@@ -108,8 +134,9 @@ class StoreContract:
 
     def test_sources(self, store: Store) -> None:
         with store.transaction() as tx:
-            tx.put_source(Source("zj-330106", "county", "330106", "西湖区市场监督管理局",
-                                 ("inspection",)))
+            tx.put_source(
+                Source("zj-330106", "county", "330106", "西湖区市场监督管理局", ("inspection",))
+            )
             assert tx.source("nope") is None
             got = tx.source("zj-330106")
         assert got is not None and got.record_types == ("inspection",)

@@ -27,17 +27,24 @@ from hub.storage.ports import Source
 __all__ = ["FAST_DELIVERY", "EmbeddedHarness"]
 
 #: Retries fast enough for tests; the semantics are the production ones.
-FAST_DELIVERY = DeliveryPolicy(push_batch=50, reply_timeout_s=0.5, max_attempts=30,
-                               backoff_base_s=0.01, backoff_cap_s=0.1)
+FAST_DELIVERY = DeliveryPolicy(
+    push_batch=50, reply_timeout_s=0.5, max_attempts=30, backoff_base_s=0.01, backoff_cap_s=0.1
+)
 
 
 class EmbeddedHarness:
-    def __init__(self, data_dir: Path, sim: SimConfig | None = None,
-                 delivery: DeliveryPolicy = FAST_DELIVERY, **settings: Any) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        sim: SimConfig | None = None,
+        delivery: DeliveryPolicy = FAST_DELIVERY,
+        **settings: Any,
+    ) -> None:
         self.sim: RunningSim = start_sim(sim or SimConfig())
         self.client = NationalClient(self.sim.url, timeout_s=0.3, attempts=2, backoff_s=0.01)
-        self.hub = EmbeddedHub(HubSettings(data_dir=data_dir, **settings), national=self.client,
-                               delivery=delivery)
+        self.hub = EmbeddedHub(
+            HubSettings(data_dir=data_dir, **settings), national=self.client, delivery=delivery
+        )
         self._batches = itertools.count(1)
 
     def close(self) -> None:
@@ -48,14 +55,23 @@ class EmbeddedHarness:
     def register(self, *sources: Source) -> None:
         self.hub.register_sources(sources)
 
-    def submit(self, source_id: str, record_type: str, records: Sequence[dict[str, Any]],
-               batch_id: str | None = None) -> list[str]:
+    def submit(
+        self,
+        source_id: str,
+        record_type: str,
+        records: Sequence[dict[str, Any]],
+        batch_id: str | None = None,
+    ) -> list[str]:
         """Submit records as one batch; their submission ids."""
-        events: list[Event] = list(record_submissions(
-            source_id, record_type, list(records),
-            batch_id=batch_id or f"batch-{next(self._batches)}",
-            received_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-        ))
+        events: list[Event] = list(
+            record_submissions(
+                source_id,
+                record_type,
+                list(records),
+                batch_id=batch_id or f"batch-{next(self._batches)}",
+                received_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+            )
+        )
         self.hub.ingest(events)
         return [e.event_id for e in events]
 
@@ -68,8 +84,7 @@ class EmbeddedHarness:
 
     def _stream(self, stream: str) -> list[DecodedEvent]:
         codec = self.hub.codec
-        return [codec.decode_event(stream, s.position, s.body)
-                for s in self.hub.store.scan(stream)]
+        return [codec.decode_event(stream, s.position, s.body) for s in self.hub.store.scan(stream)]
 
     def verdicts(self) -> dict[str, dict[str, Any]]:
         """Verdict payloads by submission id."""

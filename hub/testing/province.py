@@ -297,6 +297,12 @@ _TRADES: tuple[tuple[str, str, str, int], ...] = (
     ("电子商务", "ad", "互联网销售（除销售需要许可的商品）；广告发布。", 2),
     ("眼镜", "metrology", "眼镜销售（不含隐形眼镜）；验光配镜服务。", 1),
 )
+_SCOPE_EXTRAS = (
+    "第二类医疗器械销售",
+    "日用品销售",
+    "互联网销售（除销售需要许可的商品）",
+    "会议及展览服务",
+)
 _TRADE_WEIGHTS = tuple(t[3] for t in _TRADES)
 
 # lightning-protection sites: kind, weight, protection class, key-unit category
@@ -577,6 +583,7 @@ class _Generator:
         self.dup_pool: list[tuple[_Rec, int, _Source]] = []
         self.pending_penalties: list[_Rec] = []
         self.pending_hazards: list[_Rec] = []
+        self.open: list[_Rec] = []  # penalties and hazards not closed yet
         self.corrections: list[tuple[_Draft, int]] = []
 
     # -- the world: sources, agencies, lightning companies (the same for every seed) -----------
@@ -716,6 +723,8 @@ class _Generator:
             draft.info,
         )
         self.recs.append(rec)
+        if rec.type_id in ("penalty", "hazard") and not _closed(draft.record):
+            self.open.append(rec)
         self.dup_pool.extend((rec, 0, up) for up in draft.source.ancestors)
         if draft.on_commit is not None:
             draft.on_commit(rec)
@@ -767,9 +776,16 @@ class _Generator:
     def _pick_for_update(self) -> _Rec:
         rng = self.rng
         r = rng.random()
-        if r < 0.4 and self.multi:
+        while r < 0.35 and self.open:  # the next step of a case or a hazard
+            j = rng.randrange(max(0, len(self.open) - 300), len(self.open))
+            rec = self.open[j]
+            if not _closed(rec.versions[-1]):
+                return rec
+            self.open[j] = self.open[-1]
+            self.open.pop()
+        if r < 0.55 and self.multi:
             return rng.choice(self.multi[-200:])
-        if r < 0.75:
+        if r < 0.85:
             return rng.choice(self.recs[-400:])
         return rng.choice(self.recs)
 
@@ -900,18 +916,21 @@ class _Generator:
         short = self.cities[city][1]
         trade, domain, scope, _ = rng.choices(_TRADES, _TRADE_WEIGHTS)[0]
         brand = rng.choice(_BRANDS)
-        place = short + county_name if county_name.endswith("区") else county_name
+        district = county_name.endswith("区")
         r = rng.random()
-        if r < 0.74:
+        if r < 0.74:  # 杭州晨曦餐饮管理有限公司, 慈溪市恒达食品有限公司
             kind, entity_type = "1", "02" if rng.random() < 0.05 else "01"
-            name = f"{place}{brand}{trade}{'股份' if entity_type == '02' else ''}有限公司"
-        elif r < 0.95:
+            firm = f"{short if district else county_name}{brand}{trade}"
+            name = f"{firm}{'股份' if entity_type == '02' else ''}有限公司"
+        elif r < 0.95:  # 杭州市西湖区王记小吃店, 义乌市陈记商行
             kind, entity_type = "2", "08"
             shop = {"餐饮管理": "小吃店", "食品": "食品店", "医药连锁": "药店", "眼镜": "眼镜店"}
+            place = self.cities[city][0] + county_name if district else county_name
             name = f"{place}{rng.choice(_SURNAMES)}记{shop.get(trade, '商行')}"
         else:
             kind, entity_type, domain = "3", "09", "food"
-            name = f"{county_name}{brand}{rng.choice(('茶叶', '果蔬', '粮油'))}专业合作社"
+            place = self.cities[city][0] + county_name if district else county_name
+            name = f"{place}{brand}{rng.choice(('茶叶', '果蔬', '粮油'))}专业合作社"
             scope = "组织收购、销售成员种植的农产品；开展与农业生产经营有关的技术培训。"
         uscc = self._new_uscc(registered, kind=kind)
         since = dt.date(2020, 1, 1) if _LONGGANG in (county, registered) else dt.date(2015, 3, 1)
@@ -1163,18 +1182,19 @@ class _Generator:
         county_name, city = self.counties[county]
         short, brand, road = self.cities[city][1], rng.choice(_BRANDS), rng.choice(_ROADS)
         public = kind in ("hospital", "school")
+        district = county_name.endswith("区")
+        local = short if district else county_name  # a company's place name
+        town = self.cities[city][0] + county_name if district else county_name
         if kind == "hospital":
-            unit = county_name + rng.choice(
-                ("第一人民医院", "中医院", "妇幼保健院", "第二人民医院")
-            )
+            unit = town + rng.choice(("第一人民医院", "中医院", "妇幼保健院", "第二人民医院"))
         elif kind == "school":
-            unit = county_name + rng.choice(("实验中学", "第一中学", "职业技术学校", "实验小学"))
+            unit = town + rng.choice(("实验中学", "第一中学", "职业技术学校", "实验小学"))
         else:
             unit = {
                 "gas": f"{short}{brand}能源有限公司",
                 "chemical": f"{short}{brand}化工有限公司",
-                "fireworks": f"{county_name}{brand}烟花爆竹经营有限公司",
-                "scenic": f"{county_name}{brand}旅游开发有限公司",
+                "fireworks": f"{local}{brand}烟花爆竹经营有限公司",
+                "scenic": f"{local}{brand}旅游开发有限公司",
                 "office": f"{short}{brand}置业有限公司",
                 "factory": f"{short}{brand}{rng.choice(('机械', '纺织', '电子', '塑业'))}有限公司",
             }[kind]
@@ -1425,7 +1445,9 @@ class _Generator:
             elif choice == 1:
                 new["business_address"] = self._address(rec.region)
             else:
-                new["business_scope"] = new.get("business_scope", "") + "；第二类医疗器械销售。"
+                scope = new.get("business_scope", "").rstrip("。")
+                extra = [x for x in _SCOPE_EXTRAS if x not in scope] or ["技术服务"]
+                new["business_scope"] = f"{scope}；{rng.choice(extra)}。"
             return True
         if rec.type_id == "inspection":
             if rng.random() < 0.5:
@@ -1513,7 +1535,8 @@ class _Generator:
         }[draft.type_id]
         if level != "county":  # a stale code table; a retired code of the source's own city
             options.append("retired_region")
-        defect = rng.choice(options)
+        defect = "retired_region" if level != "county" and rng.random() < 0.3 else ""
+        defect = defect or rng.choice(options)
         if defect == "retired_region":
             region_city = record["region_code"][:4] + "00"
             record["region_code"] = rng.choice(RETIRED_CODES[region_city])
@@ -1673,6 +1696,11 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
     return dt.date(year, month, min(day.day, 28))
+
+
+def _closed(record: Mapping[str, Any]) -> bool:
+    """A penalty closed or a hazard struck off: no business step left."""
+    return "closing_date" in record or (record.get("status") == "4" and "hazard_no" in record)
 
 
 def _content(record: Mapping[str, Any]) -> dict[str, Any]:

@@ -23,8 +23,13 @@ class Harness(Protocol):
     sim: Any
 
     def register(self, *sources: Any) -> None: ...
-    def submit(self, source_id: str, record_type: str, records: list[dict[str, Any]],
-               batch_id: str | None = None) -> list[str]: ...
+    def submit(
+        self,
+        source_id: str,
+        record_type: str,
+        records: list[dict[str, Any]],
+        batch_id: str | None = None,
+    ) -> list[str]: ...
     def run(self) -> None: ...
     def verdicts(self) -> dict[str, dict[str, Any]]: ...
     def versions(self) -> list[dict[str, Any]]: ...
@@ -62,12 +67,15 @@ class RuntimeContract:
         province = copy.deepcopy(inspection) | {
             "source_record_id": "GD-1",
             "counterparty_id": inspection["counterparty_id"].translate(
-                {c: c + 0xFEE0 for c in range(0x21, 0x7F)}),  # full-width, as typed
+                {c: c + 0xFEE0 for c in range(0x21, 0x7F)}
+            ),  # full-width, as typed
             "inspection_time": inspection["inspection_time"],
         }
-        ids = (hub.submit(COUNTY.source_id, "inspection", [inspection])
-               + hub.submit(CITY.source_id, "inspection", [city])
-               + hub.submit(PROVINCE.source_id, "inspection", [province]))
+        ids = (
+            hub.submit(COUNTY.source_id, "inspection", [inspection])
+            + hub.submit(CITY.source_id, "inspection", [city])
+            + hub.submit(PROVINCE.source_id, "inspection", [province])
+        )
         hub.run()
         verdicts = hub.verdicts()
         assert [verdicts[i]["outcome"] for i in ids] == ["accepted_new", "duplicate", "duplicate"]
@@ -76,20 +84,31 @@ class RuntimeContract:
         status = hub.status()
         assert status["canonical_records"] == 1 and status["reconciled"]
 
-    def test_update_then_stale_then_subset(self, hub: Harness,
-                                           inspection: dict[str, Any]) -> None:
-        update = inspection | {"source_record_id": "U", "inspection_result": "2",
-                               "updated_at": "2025-03-15T09:00:00+08:00"}
-        stale = inspection | {"source_record_id": "S", "inspection_result": "1",
-                              "updated_at": "2025-03-12T09:00:00+08:00"}
+    def test_update_then_stale_then_subset(self, hub: Harness, inspection: dict[str, Any]) -> None:
+        update = inspection | {
+            "source_record_id": "U",
+            "inspection_result": "2",
+            "updated_at": "2025-03-15T09:00:00+08:00",
+        }
+        stale = inspection | {
+            "source_record_id": "S",
+            "inspection_result": "1",
+            "updated_at": "2025-03-12T09:00:00+08:00",
+        }
         subset = {k: v for k, v in update.items() if k not in ("registered_address", "plan_id")}
         subset["source_record_id"] = "SUB"
-        ids = [hub.submit(COUNTY.source_id, "inspection", [r])[0]
-               for r in (inspection, update, stale, subset)]
+        ids = [
+            hub.submit(COUNTY.source_id, "inspection", [r])[0]
+            for r in (inspection, update, stale, subset)
+        ]
         hub.run()
         verdicts = hub.verdicts()
         assert [verdicts[i]["outcome"] for i in ids] == [
-            "accepted_new", "accepted_update", "stale", "duplicate"]
+            "accepted_new",
+            "accepted_update",
+            "stale",
+            "duplicate",
+        ]
         assert verdicts[ids[2]]["version"] == 2 and "older" in verdicts[ids[2]]["reason"]
         versions = hub.versions()
         assert [v["version"] for v in versions] == [1, 2]
@@ -105,7 +124,8 @@ class RuntimeContract:
         verdicts = hub.verdicts()
         assert set(verdicts) == set(ids)
         assert Counter(verdicts[i]["outcome"] for i in ids) == Counter(
-            {"rejected": 5, "accepted_new": 1, "duplicate": 1})
+            {"rejected": 5, "accepted_new": 1, "duplicate": 1}
+        )
         status = hub.status()
         assert status["received"] == 7 and status["in_flight"] == 0 and status["reconciled"]
         assert len(hub.feedback()) >= 7
@@ -141,11 +161,16 @@ class RuntimeContract:
     def test_5xx_timeouts_and_duplicate_acks_lose_nothing(
         self, make_harness: MakeHarness, inspection: dict[str, Any]
     ) -> None:
-        hub = make_harness(sim=SimConfig(fail_rate=0.4, timeout_rate=0.2, timeout_ms=400,
-                                         duplicate_ack_rate=0.3, seed=3))
+        hub = make_harness(
+            sim=SimConfig(
+                fail_rate=0.4, timeout_rate=0.2, timeout_ms=400, duplicate_ack_rate=0.3, seed=3
+            )
+        )
         hub.register(*SOURCES)
-        records = [inspection | {"item_code": f"444401060100{i:02d}", "source_record_id": str(i)}
-                   for i in range(30)]
+        records = [
+            inspection | {"item_code": f"444401060100{i:02d}", "source_record_id": str(i)}
+            for i in range(30)
+        ]
         hub.submit(COUNTY.source_id, "inspection", records)
         hub.run()
         status = hub.status()
@@ -154,14 +179,24 @@ class RuntimeContract:
         assert len(accepted) == 30 == len({a.idempotency_key for a in accepted})
         assert hub.sim.stats().failed_requests > 0
 
-    def test_versions_are_delivered_in_order(self, make_harness: MakeHarness,
-                                             inspection: dict[str, Any]) -> None:
+    def test_versions_are_delivered_in_order(
+        self, make_harness: MakeHarness, inspection: dict[str, Any]
+    ) -> None:
         hub = make_harness(sim=SimConfig(fail_rate=0.3, seed=5))
         hub.register(*SOURCES)
         for day in range(11, 19):
-            hub.submit(COUNTY.source_id, "inspection", [inspection | {
-                "source_record_id": f"v{day}", "result_description": f"复查第{day}日",
-                "updated_at": f"2025-03-{day}T09:00:00+08:00"}])
+            hub.submit(
+                COUNTY.source_id,
+                "inspection",
+                [
+                    inspection
+                    | {
+                        "source_record_id": f"v{day}",
+                        "result_description": f"复查第{day}日",
+                        "updated_at": f"2025-03-{day}T09:00:00+08:00",
+                    }
+                ],
+            )
         hub.run()
         accepted = [a.version for a in hub.sim.accepted()]
         assert accepted == sorted(accepted) == list(range(1, 9))
