@@ -1,0 +1,44 @@
+"""A killable ingest process for the crash tests: registers the province's sources and ingests
+its submissions in small, durable chunks with deterministic batch ids, so a rerun after SIGKILL
+re-sends the same submissions and the log receives each once.
+
+Usage: python -m tests.runtime.crash_worker DATA_DIR RECORDS SEED
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from itertools import groupby
+from pathlib import Path
+
+from connectors.files import record_submissions
+from hub.runtime.embedded import EmbeddedHub
+from hub.settings import HubSettings
+from hub.storage.ports import Source
+from hub.testing.province import generate_province
+
+RECEIVED_AT = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+def main(data_dir: str, records: int, seed: int) -> None:
+    province = generate_province(records, seed)
+    with EmbeddedHub(HubSettings(data_dir=Path(data_dir))) as hub:
+        hub.register_sources(
+            Source(s.source_id, s.level, s.region_code, s.department, s.record_types)
+            for s in province.sources
+        )
+        groups = groupby(province.submissions, key=lambda s: (s.source_id, s.record_type))
+        for index, ((source_id, record_type), group) in enumerate(groups):
+            events = record_submissions(
+                source_id,
+                record_type,
+                [s.record for s in group],
+                batch_id=f"crash-{seed}-{index}",
+                received_at=RECEIVED_AT,
+            )
+            hub.ingest(events, chunk=7)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))
