@@ -1,12 +1,12 @@
 """The projection port and its runner over SQLite (``views.db``).
 
-Commit order of one step, per projection and input stream:
+Commit order of one step, per input stream (every projection reading that stream at once):
 1. ``BEGIN IMMEDIATE`` on views.db;
-2. read the projection's position for the stream (in views.db);
-3. read the next batch of events after it from the log;
-4. apply each event (rows are keyed so that applying one twice is harmless anyway);
-5. write the new position;
-6. ``COMMIT``: rows and position together, or neither.
+2. read the positions of the projections that read the stream (in views.db);
+3. read the next batch of events after the lowest of them from the log, and decode it once;
+4. hand each projection the events past its own position (``apply``: rows in bulk);
+5. write each projection's new position;
+6. ``COMMIT``: rows and positions together, or neither. A crash replays the whole batch.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ _POSITIONS = """CREATE TABLE IF NOT EXISTS view_positions (
 
 
 class Projection(ABC):
-    """A read model: its tables, the streams it reads, and how one event changes its rows."""
+    """A read model: its tables, the streams it reads, and how a batch of events changes it."""
 
     name: str
     description: str
@@ -38,7 +38,8 @@ class Projection(ABC):
     ddl: tuple[str, ...]
 
     @abstractmethod
-    def apply(self, event: DecodedEvent, db: sqlite3.Connection) -> None: ...
+    def apply(self, events: Sequence[DecodedEvent], db: sqlite3.Connection) -> None:
+        """Apply events of one stream, in order, inside the runner's transaction."""
 
 
 def ensure_positions(db: sqlite3.Connection) -> None:
@@ -60,6 +61,10 @@ class ProjectionRunner:
         for projection in self.projections:
             for statement in projection.ddl:
                 self.db.execute(statement)
+        self._streams: dict[str, list[Projection]] = {}
+        for projection in self.projections:
+            for stream in projection.streams:
+                self._streams.setdefault(stream, []).append(projection)
 
     def position(self, projection: str, stream: str) -> int:
         row = self.db.execute(
@@ -69,47 +74,53 @@ class ProjectionRunner:
         return int(row[0]) if row else 0
 
     def step(self, batch: int = 500, until: dict[tuple[str, str], int] | None = None) -> int:
-        """Apply up to ``batch`` events per projection and stream; the number applied.
+        """Apply up to ``batch`` events of every stream; the number of events read.
         ``until`` caps positions (to rebuild a copy up to where another one stands)."""
-        applied = 0
-        for projection in self.projections:
-            for stream in projection.streams:
-                applied += self._step_one(projection, stream, batch, until)
-        return applied
+        return sum(
+            self._step_stream(stream, readers, batch, until)
+            for stream, readers in self._streams.items()
+        )
 
-    def _step_one(
+    def _step_stream(
         self,
-        projection: Projection,
         stream: str,
+        readers: list[Projection],
         batch: int,
         until: dict[tuple[str, str], int] | None,
     ) -> int:
         db = self.db
         try:
             db.execute("BEGIN IMMEDIATE")
-            after = self.position(projection.name, stream)
-            limit = batch
-            if until is not None:
-                limit = min(batch, until.get((projection.name, stream), 0) - after)
+            positions = {p.name: self.position(p.name, stream) for p in readers}
+            limits = {name: (until or {}).get((name, stream), 1 << 62) for name in positions}
+            after = min(positions.values())
+            limit = min(batch, max(limits[n] - positions[n] for n in positions))
             stored = self.store.read(stream, after, limit) if limit > 0 else []
-            for item in stored:
-                projection.apply(self.codec.decode_event(stream, item.position, item.body), db)
-            if stored:
+            events = [self.codec.decode_event(stream, s.position, s.body) for s in stored]
+            for projection in readers:
+                mine = [
+                    e
+                    for e in events
+                    if positions[projection.name] < e.position <= limits[projection.name]
+                ]
+                if not mine:
+                    continue
+                projection.apply(mine, db)
                 db.execute(
                     "INSERT INTO view_positions (projection, stream, position) VALUES (?, ?, ?)"
                     " ON CONFLICT (projection, stream) DO UPDATE SET position = excluded.position",
-                    (projection.name, stream, stored[-1].position),
+                    (projection.name, stream, mine[-1].position),
                 )
             db.execute("COMMIT")
         except sqlite3.Error as exc:
             db.execute("ROLLBACK")
-            raise StorageError(f"projection {projection.name} failed: {exc}") from exc
+            raise StorageError(f"projections of {stream} failed: {exc}") from exc
         except BaseException:
             db.execute("ROLLBACK")
             raise
         return len(stored)
 
-    def run_until_current(self, batch: int = 500) -> int:
+    def run_until_current(self, batch: int = 1000) -> int:
         total = 0
         while (applied := self.step(batch)) > 0:
             total += applied

@@ -15,7 +15,7 @@ PROJECTIONS = ("records", "provenance", "region_stats")
 
 
 def all_projections(codec: Codec) -> list[Projection]:
-    return [RecordsProjection(codec), ProvenanceProjection(), RegionStatsProjection(codec)]
+    return [RecordsProjection(codec), ProvenanceProjection(), RegionStatsProjection()]
 
 
 def projection(name: str, codec: Codec) -> Projection:

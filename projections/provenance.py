@@ -5,6 +5,7 @@ national ack. Detail columns hold no record content (it can hold personal data).
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -74,23 +75,27 @@ class ProvenanceProjection(Projection):
         "CREATE INDEX IF NOT EXISTS provenance_source ON provenance (source_id, source_record_id)",
     )
 
-    def apply(self, event: DecodedEvent, db: sqlite3.Connection) -> None:
-        p = event.payload
-        db.execute(
+    def apply(self, events: Sequence[DecodedEvent], db: sqlite3.Connection) -> None:
+        db.executemany(
             "INSERT INTO provenance VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (event_id) DO NOTHING",
-            (
-                event.event_id,
-                event.stream,
-                event.event.event_type,
-                event.event.occurred_at.isoformat(),
-                event.recorded_at.isoformat(),
-                p.get("submission_id") or event.event.correlation_id,
-                p.get("record_id"),
-                p.get("version"),
-                p.get("source_id"),
-                p.get("source_record_id"),
-                event.event.producer,
-                orjson.dumps(_detail(event)).decode(),
-            ),
+            [_row(event) for event in events],
         )
+
+
+def _row(event: DecodedEvent) -> tuple[object, ...]:
+    p = event.payload
+    return (
+        event.event_id,
+        event.stream,
+        event.event.event_type,
+        event.event.occurred_at.isoformat(),
+        event.recorded_at.isoformat(),
+        p.get("submission_id") or event.event.correlation_id,
+        p.get("record_id"),
+        p.get("version"),
+        p.get("source_id"),
+        p.get("source_record_id"),
+        event.event.producer,
+        orjson.dumps(_detail(event)).decode(),
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 
 import orjson
 
@@ -35,42 +36,50 @@ class RecordsProjection(Projection):
     def __init__(self, codec: Codec) -> None:
         self.codec = codec
 
-    def apply(self, event: DecodedEvent, db: sqlite3.Connection) -> None:
-        p = event.payload
-        _, typed = self.codec.decode(p["content"])
-        content = avro_to_json(typed)
-        text = orjson.dumps(content, option=orjson.OPT_SORT_KEYS).decode()
-        recorded = event.recorded_at.isoformat()
-        db.execute(
+    def apply(self, events: Sequence[DecodedEvent], db: sqlite3.Connection) -> None:
+        versions, current = [], []
+        for event in events:
+            p = event.payload
+            _, typed = self.codec.decode(p["content"])
+            content = avro_to_json(typed)
+            text = orjson.dumps(content, option=orjson.OPT_SORT_KEYS).decode()
+            recorded = event.recorded_at.isoformat()
+            versions.append(
+                (
+                    p["record_id"],
+                    p["version"],
+                    p["record_type"],
+                    p["submission_id"],
+                    p["source_id"],
+                    text,
+                    p["content_hash"],
+                    p["prev_hash"],
+                    p["version_hash"],
+                    recorded,
+                )
+            )
+            current.append(
+                (
+                    p["record_id"],
+                    p["record_type"],
+                    p["version"],
+                    content.get("region_code"),
+                    content["updated_at"],
+                    text,
+                    p["version_hash"],
+                    recorded,
+                )
+            )
+        db.executemany(
             "INSERT INTO record_versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (record_id, version) DO NOTHING",
-            (
-                p["record_id"],
-                p["version"],
-                p["record_type"],
-                p["submission_id"],
-                p["source_id"],
-                text,
-                p["content_hash"],
-                p["prev_hash"],
-                p["version_hash"],
-                recorded,
-            ),
+            versions,
         )
-        db.execute(
+        db.executemany(
             "INSERT INTO records_current VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (record_id) DO UPDATE SET version = excluded.version,"
             " region_code = excluded.region_code, updated_at = excluded.updated_at,"
             " content = excluded.content, version_hash = excluded.version_hash,"
             " recorded_at = excluded.recorded_at WHERE excluded.version > records_current.version",
-            (
-                p["record_id"],
-                p["record_type"],
-                p["version"],
-                content.get("region_code"),
-                content["updated_at"],
-                text,
-                p["version_hash"],
-                recorded,
-            ),
+            current,
         )

@@ -1,11 +1,14 @@
-"""Per-region statistics: canonical records and versions per region and type, and rejected
-submissions per source."""
+"""Per-region statistics: canonical records and versions per region and type, and verdicts per
+source and outcome. Counters are exact because the runner commits them with its positions: a
+batch is applied once or, after a crash, not at all."""
 
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
+from collections.abc import Sequence
 
-from hub.events import Codec, DecodedEvent
+from hub.events import DecodedEvent
 from hub.events.streams import RECORDS, VERDICTS
 from projections.base import Projection
 
@@ -16,7 +19,7 @@ class RegionStatsProjection(Projection):
     name = "region_stats"
     description = "records and versions per region and type; verdicts per source and outcome"
     streams = (RECORDS, VERDICTS)
-    tables = ("region_stats", "source_outcomes", "region_stats_seen")
+    tables = ("region_stats", "source_outcomes")
     ddl = (
         """CREATE TABLE IF NOT EXISTS region_stats (
             region_code TEXT NOT NULL, record_type TEXT NOT NULL,
@@ -25,32 +28,27 @@ class RegionStatsProjection(Projection):
         """CREATE TABLE IF NOT EXISTS source_outcomes (
             source_id TEXT NOT NULL, outcome TEXT NOT NULL, submissions INTEGER NOT NULL,
             PRIMARY KEY (source_id, outcome))""",
-        # counters are not idempotent by themselves: remember what was counted
-        "CREATE TABLE IF NOT EXISTS region_stats_seen (event_id TEXT PRIMARY KEY)",
     )
 
-    def __init__(self, codec: Codec) -> None:
-        self.codec = codec
-
-    def apply(self, event: DecodedEvent, db: sqlite3.Connection) -> None:
-        seen = db.execute(
-            "INSERT INTO region_stats_seen VALUES (?) ON CONFLICT DO NOTHING", (event.event_id,)
-        )
-        if seen.rowcount == 0:
-            return
-        p = event.payload
-        if event.stream == RECORDS:
-            _, typed = self.codec.decode(p["content"])
-            region = typed.get("region_code") or "(none)"
-            db.execute(
-                "INSERT INTO region_stats VALUES (?, ?, ?, 1) ON CONFLICT (region_code,"
+    def apply(self, events: Sequence[DecodedEvent], db: sqlite3.Connection) -> None:
+        if events[0].stream == RECORDS:
+            records: Counter[tuple[str, str]] = Counter()
+            versions: Counter[tuple[str, str]] = Counter()
+            for event in events:
+                p = event.payload
+                key = (p["region_code"] or "(none)", p["record_type"])
+                versions[key] += 1
+                records[key] += p["version"] == 1
+            db.executemany(
+                "INSERT INTO region_stats VALUES (?, ?, ?, ?) ON CONFLICT (region_code,"
                 " record_type) DO UPDATE SET records = records + excluded.records,"
-                " versions = versions + 1",
-                (region, p["record_type"], 1 if p["version"] == 1 else 0),
+                " versions = versions + excluded.versions",
+                [(*key, records[key], n) for key, n in versions.items()],
             )
-        else:
-            db.execute(
-                "INSERT INTO source_outcomes VALUES (?, ?, 1) ON CONFLICT (source_id, outcome)"
-                " DO UPDATE SET submissions = submissions + 1",
-                (p["source_id"], p["outcome"]),
-            )
+            return
+        outcomes = Counter((e.payload["source_id"], e.payload["outcome"]) for e in events)
+        db.executemany(
+            "INSERT INTO source_outcomes VALUES (?, ?, ?) ON CONFLICT (source_id, outcome)"
+            " DO UPDATE SET submissions = submissions + excluded.submissions",
+            [(*key, n) for key, n in outcomes.items()],
+        )

@@ -96,10 +96,11 @@ class Codec:
         if writer is None:
             raise SerializationError(f"unknown schema fingerprint {bytes(data[2:10]).hex()}")
         name, writer_schema = writer
+        latest_fp, latest = self._latest[name]
+        # a reader schema makes fastavro resolve schemas even when they are the same one
+        reader = None if latest_fp == data[2:10] else latest
         try:
-            value = fastavro.schemaless_reader(
-                io.BytesIO(data[10:]), writer_schema, self._latest[name][1]
-            )
+            value = fastavro.schemaless_reader(io.BytesIO(data[10:]), writer_schema, reader)
         except (ValueError, TypeError, EOFError, StopIteration, IndexError) as exc:
             raise SerializationError(f"cannot decode {name}: {exc}") from exc
         if not isinstance(value, dict):

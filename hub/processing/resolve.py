@@ -103,6 +103,7 @@ def resolve(
             "identity_hash": ihash,
             "submission_id": p["submission_id"],
             "source_id": p["source_id"],
+            "region_code": merged.get("region_code"),
             "content": codec.encode(record_type.full_name, json_to_avro(record_type, merged)),
             "content_hash": chash,
             "prev_hash": prev,

@@ -37,11 +37,10 @@ CREATE TABLE IF NOT EXISTS "{s}" (
     correlation_id TEXT NOT NULL,
     body BLOB NOT NULL
 );
-CREATE INDEX IF NOT EXISTS "{s}_correlation" ON "{s}" (correlation_id);
-CREATE INDEX IF NOT EXISTS "{s}_key" ON "{s}" (key);
 """
 _DDL = """
 CREATE UNIQUE INDEX IF NOT EXISTS verdicts_one_per_submission ON verdicts (correlation_id);
+CREATE INDEX IF NOT EXISTS submissions_correlation ON submissions (correlation_id);
 CREATE TABLE IF NOT EXISTS positions (
     consumer TEXT NOT NULL, stream TEXT NOT NULL, position INTEGER NOT NULL,
     PRIMARY KEY (consumer, stream)

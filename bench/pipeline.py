@@ -1,0 +1,195 @@
+"""Benchmark: N submissions through the whole embedded loop, delivery to the simulator included.
+
+Run: .venv/bin/python bench/pipeline.py [--records 200000] [--seed 1]
+
+The submissions come from the demo province (about 20% cross-level duplicates, 7% updates, 3%
+stale updates, 5% invalid). The national simulator runs as its own process (``hub
+national-sim``), as a real receiver would, so it does not share this process's CPU.
+
+Measured in one run:
+- floor: the same submissions encoded, appended to a SQLite log in the same transaction sizes,
+  read back, decoded, re-encoded and appended to a second stream: the I/O of one hop with no
+  logic;
+- ingest: submissions durably appended (what a source waits for);
+- process: everything after ingest, until every delivery is final;
+- peak RSS of this process after a quarter, a half and all of the run (memory should not grow
+  with the number of records).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+
+from connectors.files import record_submissions
+from hub.events import Event
+from hub.events.streams import RECORDS, SUBMISSIONS
+from hub.national.client import NationalClient
+from hub.processing.delivery import DeliveryPolicy
+from hub.runtime.embedded import EmbeddedHub
+from hub.runtime.loop import append_events
+from hub.settings import HubSettings
+from hub.storage.ports import Source
+from hub.storage.sqlite import SqliteStore
+from hub.testing.province import generate_province
+
+
+def rss_mib() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+
+
+def submissions(records: int, seed: int) -> tuple[list[Source], list[list[Event]]]:
+    province = generate_province(records, seed)
+    sources = [
+        Source(s.source_id, s.level, s.region_code, s.department, s.record_types)
+        for s in province.sources
+    ]
+    received = dt.datetime.now(dt.UTC)
+    batches = [
+        list(
+            record_submissions(
+                sid, rt, [s.record for s in group], batch_id=f"bench-{i}", received_at=received
+            )
+        )
+        for i, ((sid, rt), group) in enumerate(
+            groupby(province.submissions, key=lambda s: (s.source_id, s.record_type))
+        )
+    ]
+    return sources, batches
+
+
+def floor(settings: HubSettings, batches: list[list[Event]], chunk: int) -> float:
+    """Seconds for encode + append, then read + decode + encode + append, of every submission."""
+    hub = EmbeddedHub(settings)  # only for its codec and store
+    codec, store = hub.codec, SqliteStore(settings.data_dir / "floor.db")
+    start = time.perf_counter()
+    for batch in batches:
+        for i in range(0, len(batch), chunk):
+            with store.transaction(durable=True) as tx:
+                append_events(tx, codec, batch[i : i + chunk], time.time())
+    after = 0
+    while True:
+        with store.transaction() as tx:
+            stored = tx.read(SUBMISSIONS, after, settings.batch_size)
+            if not stored:
+                break
+            decoded = [codec.decode_event(SUBMISSIONS, s.position, s.body) for s in stored]
+            copies = [
+                Event(
+                    RECORDS,
+                    "copy-" + d.event_id,
+                    "copy",
+                    d.event.key,
+                    d.event.correlation_id,
+                    d.event.occurred_at,
+                    _as_record(d.payload),
+                )
+                for d in decoded
+            ]
+            append_events(tx, codec, copies, time.time())
+            after = stored[-1].position
+    seconds = time.perf_counter() - start
+    store.close()
+    hub.close()
+    return seconds
+
+
+def _as_record(p: dict[str, Any]) -> dict[str, Any]:
+    """A submission's payload in the shape of a record event (same bytes carried)."""
+    return {
+        "record_id": p["submission_id"],
+        "record_type": p["record_type"],
+        "version": 1,
+        "identity_hash": p["submission_id"],
+        "submission_id": p["submission_id"],
+        "source_id": p["source_id"],
+        "region_code": None,
+        "content": p["raw"],
+        "content_hash": "",
+        "prev_hash": None,
+        "version_hash": "",
+    }
+
+
+def start_sim() -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hub.cli", "national-sim", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert proc.stdout is not None
+    match = re.search(r"http://\S+", proc.stdout.readline())
+    assert match, "national-sim did not start"
+    return proc, match.group(0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=200_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--batch-size", type=int, default=1000)
+    args = parser.parse_args()
+
+    sources, batches = submissions(args.records, args.seed)
+    n = sum(len(b) for b in batches)
+    sim, url = start_sim()
+    marks: dict[str, int] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = HubSettings(data_dir=Path(tmp) / "floor", batch_size=args.batch_size)
+        floor_s = floor(settings, batches, 1000)
+
+        settings = HubSettings(data_dir=Path(tmp) / "hub", batch_size=args.batch_size)
+        client = NationalClient(url)
+        hub = EmbeddedHub(settings, national=client, delivery=DeliveryPolicy(push_batch=500))
+        hub.register_sources(sources)
+        start = time.perf_counter()
+        for batch in batches:
+            hub.ingest(batch)
+        ingest_s = time.perf_counter() - start
+        start = time.perf_counter()
+        quarter = n // 4
+        while hub.step() or hub.status()["deliveries"]["pending"]:
+            done = sum(hub.store.counts("verdicts").values())
+            for name, at in (("quarter", quarter), ("half", 2 * quarter)):
+                if done >= at and name not in marks:
+                    marks[name] = rss_mib()
+        process_s = time.perf_counter() - start
+        marks["all"] = rss_mib()
+        status = hub.status()
+        hub.close()
+        client.close()
+    sim.terminate()
+    sim.wait()
+    total_s = ingest_s + process_s
+    figures = {
+        "records": n,
+        "ingest_per_s": round(n / ingest_s),
+        "process_per_s": round(n / process_s),
+        "end_to_end_per_s": round(n / total_s),
+        "floor_per_s": round(n / floor_s),
+        "ratio_end_to_end_to_floor": round(total_s / floor_s, 2),
+        "peak_rss_mib": marks,
+        "reconciled": status["reconciled"],
+        "in_flight": status["in_flight"],
+        "deliveries": status["deliveries"],
+        "outcomes": {
+            k: status[k]
+            for k in ("accepted_new", "accepted_update", "duplicate", "stale", "rejected")
+        },
+    }
+    print(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()
