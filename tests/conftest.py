@@ -29,3 +29,13 @@ def example(standard: Standard) -> Callable[[str], dict[str, Any]]:
         return copy.deepcopy(standard.example(type_id))
 
     return make
+
+
+@pytest.fixture
+def inspection(standard: Standard) -> dict[str, Any]:
+    return copy.deepcopy(standard.example("inspection"))
+
+
+@pytest.fixture
+def entity(standard: Standard) -> dict[str, Any]:
+    return copy.deepcopy(standard.example("supervised_entity"))

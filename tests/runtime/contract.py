@@ -16,7 +16,7 @@ import pytest
 
 from hub.events.streams import DELIVERIES
 from hub.national.sim import SimConfig
-from tests.runtime.conftest import CITY, COUNTY, NARROW, OTHER_COUNTY, PROVINCE, SOURCES
+from tests.runtime.sources import CITY, COUNTY, NARROW, OTHER_COUNTY, PROVINCE, SOURCES
 
 
 class Harness(Protocol):

@@ -16,7 +16,7 @@ from hub.processing.content import avro_to_json, json_to_avro
 from hub.runtime import replay
 from hub.testing.harness import EmbeddedHarness
 from projections import PROJECTIONS, projection
-from tests.runtime.conftest import CITY, COUNTY, SOURCES
+from tests.runtime.sources import CITY, COUNTY, SOURCES
 
 
 @pytest.fixture
