@@ -16,10 +16,9 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from pathlib import Path
 
-from hub.errors import StorageError
 from hub.events import Codec, DecodedEvent
 from hub.storage.ports import Store
-from hub.storage.sqlite import connect
+from hub.storage.sqlite import connect, immediate
 
 __all__ = ["Projection", "ProjectionRunner", "ensure_positions"]
 
@@ -89,8 +88,7 @@ class ProjectionRunner:
         until: dict[tuple[str, str], int] | None,
     ) -> int:
         db = self.db
-        try:
-            db.execute("BEGIN IMMEDIATE")
+        with immediate(db, f"projections of {stream}"):
             positions = {p.name: self.position(p.name, stream) for p in readers}
             limits = {name: (until or {}).get((name, stream), 1 << 62) for name in positions}
             after = min(positions.values())
@@ -111,13 +109,6 @@ class ProjectionRunner:
                     " ON CONFLICT (projection, stream) DO UPDATE SET position = excluded.position",
                     (projection.name, stream, mine[-1].position),
                 )
-            db.execute("COMMIT")
-        except sqlite3.Error as exc:
-            db.execute("ROLLBACK")
-            raise StorageError(f"projections of {stream} failed: {exc}") from exc
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
         return len(stored)
 
     def run_until_current(self, batch: int = 1000) -> int:

@@ -76,19 +76,40 @@ def _parse(payload: dict[str, Any]) -> _Parsed:
         return _Parsed(problem=("INPUT.JSON", {"line": line, "detail": detail}))
 
 
-def _rejection(sub: DecodedEvent, verdict: Verdict, validator: Validator) -> Event:
-    p = sub.payload
+def _caused_by(
+    sub: DecodedEvent,
+    validator: Validator,
+    stream: str,
+    event_id: str,
+    event_type: str,
+    key: str,
+    payload: dict[str, Any],
+) -> Event:
+    """An event the judge makes of a submission (the envelope's other fields follow from it)."""
     return Event(
-        stream=VERDICTS,
-        event_id=verdict_id(p["submission_id"]),
-        event_type="verdict.rejected",
-        key=p["source_id"],
-        correlation_id=p["submission_id"],
+        stream=stream,
+        event_id=event_id,
+        event_type=event_type,
+        key=key,
+        correlation_id=sub.payload["submission_id"],
         occurred_at=sub.event.occurred_at,
         causation_id=sub.event_id,
         standard_version=validator.standard.version,
         producer="hub.judge",
-        payload={
+        payload=payload,
+    )
+
+
+def _rejection(sub: DecodedEvent, verdict: Verdict, validator: Validator) -> Event:
+    p = sub.payload
+    return _caused_by(
+        sub,
+        validator,
+        VERDICTS,
+        verdict_id(p["submission_id"]),
+        "verdict.rejected",
+        p["source_id"],
+        {
             "submission_id": p["submission_id"],
             "source_id": p["source_id"],
             "record_type": p["record_type"],
@@ -143,17 +164,14 @@ def judge(sub: DecodedEvent, validator: Validator, codec: Codec, source: Source 
         return _rejection(sub, verdict, validator)
     schema = validator.standard.record_type(type_id).full_name
     ihash = identity_hash(outcome.identity)
-    return Event(
-        stream=VALIDATED,
-        event_id=derive_id("val", p["submission_id"]),
-        event_type="submission.validated",
-        key=ihash,
-        correlation_id=p["submission_id"],
-        occurred_at=sub.event.occurred_at,
-        causation_id=sub.event_id,
-        standard_version=validator.standard.version,
-        producer="hub.judge",
-        payload={
+    return _caused_by(
+        sub,
+        validator,
+        VALIDATED,
+        derive_id("val", p["submission_id"]),
+        "submission.validated",
+        ihash,
+        {
             "submission_id": p["submission_id"],
             "source_id": p["source_id"],
             "record_type": type_id,

@@ -15,6 +15,7 @@ from typing import Any
 
 from hub.events import Codec
 from hub.storage.ports import Store
+from hub.storage.sqlite import immediate
 from projections import ProjectionRunner, projection
 
 __all__ = ["DiffReport", "diff", "rebuild"]
@@ -26,13 +27,12 @@ def rebuild(views_path: Path, store: Store, codec: Codec, name: str) -> int:
     runner = ProjectionRunner(views_path, store, codec, [target])
     try:
         db = runner.db
-        db.execute("BEGIN IMMEDIATE")
-        for table in target.tables:
-            db.execute(f'DROP TABLE IF EXISTS "{table}"')
-        db.execute("DELETE FROM view_positions WHERE projection = ?", (name,))
-        for statement in target.ddl:
-            db.execute(statement)
-        db.execute("COMMIT")
+        with immediate(db, f"rebuild of {name}"):
+            for table in target.tables:
+                db.execute(f'DROP TABLE IF EXISTS "{table}"')
+            db.execute("DELETE FROM view_positions WHERE projection = ?", (name,))
+            for statement in target.ddl:
+                db.execute(statement)
         return runner.run_until_current()
     finally:
         runner.close()

@@ -26,7 +26,7 @@ from hub.errors import StorageError
 from hub.events.streams import STREAMS, SUBMISSIONS, VERDICTS
 from hub.storage.ports import DeliveryRow, RegistryEntry, Source, Store, StoredEvent, Transaction
 
-__all__ = ["SqliteStore", "SqliteTransaction", "connect"]
+__all__ = ["SqliteStore", "SqliteTransaction", "connect", "immediate"]
 
 _STREAM_DDL = """
 CREATE TABLE IF NOT EXISTS "{s}" (
@@ -87,6 +87,29 @@ _LEDGER_COLUMNS = (
     "delivery_id, record_id, version, destination, record_type, state, attempt, next_attempt_at,"
     " idempotency_key, source_id, submission_id, content, reasons, national_id"
 )
+
+
+@contextmanager
+def immediate(conn: sqlite3.Connection, what: str) -> Iterator[None]:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back on any error; sqlite3's errors become
+    :class:`StorageError` naming ``what`` failed."""
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.Error as exc:
+        raise StorageError(f"{what}: cannot begin: {exc}") from exc
+    try:
+        yield
+    except sqlite3.Error as exc:
+        conn.execute("ROLLBACK")
+        raise StorageError(f"{what} failed: {exc}") from exc
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    try:
+        conn.execute("COMMIT")
+    except sqlite3.Error as exc:
+        conn.execute("ROLLBACK")
+        raise StorageError(f"{what}: commit failed: {exc}") from exc
 
 
 def _stream(name: str) -> str:
@@ -320,23 +343,8 @@ class SqliteStore(Store):
                 conn.execute("PRAGMA synchronous=NORMAL")
 
     def _transaction(self, conn: sqlite3.Connection) -> Iterator[Transaction]:
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            raise StorageError(f"cannot begin a transaction: {exc}") from exc
-        try:
+        with immediate(conn, "transaction"):
             yield SqliteTransaction(conn)
-        except sqlite3.Error as exc:
-            conn.execute("ROLLBACK")
-            raise StorageError(f"transaction failed: {exc}") from exc
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        try:
-            conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            conn.execute("ROLLBACK")
-            raise StorageError(f"commit failed: {exc}") from exc
 
     def read(self, stream: str, after: int, limit: int) -> list[StoredEvent]:
         return _read(self._conn, stream, after, limit)
