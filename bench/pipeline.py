@@ -12,8 +12,9 @@ Measured in one run:
   logic;
 - ingest: submissions durably appended (what a source waits for);
 - process: everything after ingest, until every delivery is final;
-- peak RSS of this process after a quarter, a half and all of the run (memory should not grow
-  with the number of records).
+- resident memory of this process before the hub starts (the generated input, held in memory)
+  and after a quarter, a half and all of the run: the hub's memory should not grow with the
+  number of records.
 """
 
 from __future__ import annotations
@@ -45,6 +46,11 @@ from hub.testing.province import generate_province
 
 
 def rss_mib() -> int:
+    """Current resident memory (not the peak: the generated input is itself large)."""
+    with open("/proc/self/status", encoding="ascii") as handle:
+        for line in handle:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) // 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
@@ -144,7 +150,7 @@ def main() -> None:
     sources, batches = submissions(args.records, args.seed)
     n = sum(len(b) for b in batches)
     sim, url = start_sim()
-    marks: dict[str, int] = {}
+    marks: dict[str, int] = {"input_generated": rss_mib()}
     with tempfile.TemporaryDirectory() as tmp:
         settings = HubSettings(data_dir=Path(tmp) / "floor", batch_size=args.batch_size)
         floor_s = floor(settings, batches, 1000)
@@ -160,7 +166,7 @@ def main() -> None:
         start = time.perf_counter()
         quarter = n // 4
         while hub.step() or hub.status()["deliveries"]["pending"]:
-            done = sum(hub.store.counts("verdicts").values())
+            done = hub.store.head("verdicts")  # indexed, O(log n): positions count verdicts
             for name, at in (("quarter", quarter), ("half", 2 * quarter)):
                 if done >= at and name not in marks:
                     marks[name] = rss_mib()
@@ -179,7 +185,7 @@ def main() -> None:
         "end_to_end_per_s": round(n / total_s),
         "floor_per_s": round(n / floor_s),
         "ratio_end_to_end_to_floor": round(total_s / floor_s, 2),
-        "peak_rss_mib": marks,
+        "rss_mib": marks,
         "reconciled": status["reconciled"],
         "in_flight": status["in_flight"],
         "deliveries": status["deliveries"],

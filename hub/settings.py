@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hub.errors import ConfigError
@@ -20,6 +20,8 @@ class HubSettings(BaseSettings):
     """Settings of one hub deployment.
 
     - ``data_dir`` (``HUB_DATA_DIR``): the embedded runtime's data directory.
+    - ``database_url`` (``HUB_DATABASE_URL``, ``postgresql://...``): keep the event log and the
+      authoritative state in PostgreSQL instead of ``<data_dir>/log.db`` (a secret: never shown).
     - ``standard_dir`` (``HUB_STANDARD_DIR``): a replacement standard pack (a ``schemas/`` folder).
     - ``national_url`` (``HUB_NATIONAL_URL``): where the national platform (or ``hub
       national-sim``) takes pushes; unset, versions wait in the delivery ledger.
@@ -34,6 +36,7 @@ class HubSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HUB_", frozen=True, extra="ignore")
 
     data_dir: Path = Path("hub-data")
+    database_url: SecretStr | None = None
     standard_dir: Path | None = None
     uscc_pilot_prefixes: tuple[str, ...] = ()
     uscc_region_since: int = Field(default=2014, ge=1980, le=2100)

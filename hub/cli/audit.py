@@ -12,7 +12,7 @@ from hub.audit import verify as verify_chains
 from hub.cli.options import as_json_option, data_dir_option, echo_json, settings_for
 from hub.errors import InputError
 from hub.runtime import replay as replays
-from hub.runtime.embedded import EmbeddedHub
+from hub.runtime.embedded import EmbeddedHub, has_hub
 from projections import PROJECTIONS
 
 __all__ = ["audit", "replay", "trace"]
@@ -20,7 +20,7 @@ __all__ = ["audit", "replay", "trace"]
 
 def _open(data_dir: Path | None) -> EmbeddedHub:
     settings = settings_for(data_dir)
-    if not (settings.data_dir / "log.db").exists():
+    if not has_hub(settings):
         raise InputError(f"no hub in {settings.data_dir}")
     return EmbeddedHub(settings)
 

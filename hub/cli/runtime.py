@@ -16,7 +16,7 @@ from connectors.files import file_submissions
 from hub.cli.options import as_json_option, data_dir_option, echo_json, settings_for
 from hub.errors import ConfigError, InputError
 from hub.national.client import NationalClient
-from hub.runtime.embedded import OUTCOMES, EmbeddedHub
+from hub.runtime.embedded import OUTCOMES, EmbeddedHub, has_hub
 
 __all__ = ["demo", "ingest", "status", "up"]
 
@@ -56,6 +56,8 @@ def demo(records: int, seed: int, data_dir: Path | None, as_json: bool) -> None:
     from hub.runtime.demo import run_demo
 
     settings = settings_for(data_dir)
+    if settings.database_url is not None:
+        raise ConfigError("hub demo runs on the embedded default: unset HUB_DATABASE_URL")
     target = settings.data_dir
     if (target / "log.db").exists():
         if not (target / _DEMO_MARKER).exists():
@@ -190,7 +192,7 @@ def ingest(
 def status(data_dir: Path | None, as_json: bool) -> None:
     """Reconciliation, deliveries, feedback and processing lag."""
     settings = settings_for(data_dir)
-    if not (settings.data_dir / "log.db").exists():
+    if not has_hub(settings):
         raise InputError(f"no hub in {settings.data_dir} (run hub demo or hub up first)")
     with EmbeddedHub(settings) as hub:
         summary = hub.status()

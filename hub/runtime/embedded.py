@@ -15,7 +15,6 @@ import os
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import IO, Any
 
 from hub.errors import AlreadyRunningError
@@ -28,11 +27,11 @@ from hub.runtime.sender import DeliverySender
 from hub.runtime.stages import default_stages
 from hub.settings import HubSettings
 from hub.standard import Validator
+from hub.storage import open_store
 from hub.storage.ports import Source
-from hub.storage.sqlite import SqliteStore
 from projections import ProjectionRunner, all_projections
 
-__all__ = ["OUTCOMES", "EmbeddedHub", "IngestReport"]
+__all__ = ["OUTCOMES", "EmbeddedHub", "IngestReport", "has_hub"]
 
 OUTCOMES = ("accepted_new", "accepted_update", "duplicate", "stale", "rejected")
 
@@ -65,7 +64,8 @@ class EmbeddedHub:
         self.standard = settings.standard()
         self.validator = Validator(self.standard, settings.policy())
         self.codec = load_codec(self.standard.root)
-        self.store = SqliteStore(self.data_dir / "log.db")
+        url = settings.database_url.get_secret_value() if settings.database_url else None
+        self.store = open_store(self.data_dir, url)
         self.stages = default_stages(self.validator, self.codec)
         self.views = ProjectionRunner(
             self.data_dir / "views.db", self.store, self.codec, all_projections(self.codec)
@@ -224,5 +224,6 @@ def open_hub(settings: HubSettings, **kwargs: Any) -> Iterator[EmbeddedHub]:
         hub.close()
 
 
-def data_dir_exists(path: Path) -> bool:
-    return (path / "log.db").exists()
+def has_hub(settings: HubSettings) -> bool:
+    """Whether there is a hub to report on: a PostgreSQL URL, or an embedded log file."""
+    return settings.database_url is not None or (settings.data_dir / "log.db").exists()

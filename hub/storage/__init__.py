@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from hub.errors import ConfigError
 from hub.storage.ports import (
     DeliveryRow,
     RegistryEntry,
@@ -11,4 +14,25 @@ from hub.storage.ports import (
     Transaction,
 )
 
-__all__ = ["DeliveryRow", "RegistryEntry", "Source", "Store", "StoredEvent", "Transaction"]
+__all__ = [
+    "DeliveryRow",
+    "RegistryEntry",
+    "Source",
+    "Store",
+    "StoredEvent",
+    "Transaction",
+    "open_store",
+]
+
+
+def open_store(data_dir: Path, database_url: str | None) -> Store:
+    """The backend the settings choose: PostgreSQL when a URL is given, else SQLite (default)."""
+    if database_url:
+        if not database_url.startswith(("postgresql://", "postgres://")):
+            raise ConfigError("HUB_DATABASE_URL must be a postgresql:// URL")
+        from hub.storage.postgres import PostgresStore  # psycopg only where it is used
+
+        return PostgresStore(database_url)
+    from hub.storage.sqlite import SqliteStore
+
+    return SqliteStore(data_dir / "log.db")

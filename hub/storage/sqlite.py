@@ -73,7 +73,10 @@ CREATE TABLE IF NOT EXISTS ledger (
     national_id TEXT,
     UNIQUE (record_id, destination, version)
 );
-CREATE INDEX IF NOT EXISTS ledger_due ON ledger (destination, state, next_attempt_at);
+-- due rows in seq order without sorting every open row on each push (measured: the sort made
+-- processing fall from 1,356/s at 5k submissions to 674/s at 200k)
+CREATE INDEX IF NOT EXISTS ledger_open ON ledger (destination, seq)
+    WHERE state IN ('pending', 'sent', 'retrying');
 CREATE TABLE IF NOT EXISTS sources (
     source_id TEXT PRIMARY KEY,
     level TEXT NOT NULL,

@@ -1,0 +1,92 @@
+"""Versioned schema migrations of the PostgreSQL backend, applied by ``hub db migrate``.
+
+Each migration runs once, in order, in its own transaction, under an advisory lock, and is
+recorded in ``hub_schema_migrations``; applying them again is a no-op. Stream tables are named
+after the streams (the same names as the Kafka topics and the SQLite tables) and composed with
+``psycopg.sql``, never with string formatting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import psycopg
+from psycopg import sql
+
+from hub.events.streams import STREAMS, SUBMISSIONS, VERDICTS
+
+__all__ = ["MIGRATIONS", "migrate"]
+
+_LOCK = 0x6875622D6462  # "hub-db": one migrator at a time
+
+Migration = Callable[[psycopg.Connection], None]
+
+
+def _v1_initial(conn: psycopg.Connection) -> None:
+    for stream in STREAMS:
+        conn.execute(
+            sql.SQL(
+                "CREATE TABLE {} (position BIGSERIAL PRIMARY KEY, event_id TEXT NOT NULL UNIQUE,"
+                " event_type TEXT NOT NULL, key TEXT NOT NULL, correlation_id TEXT NOT NULL,"
+                " body BYTEA NOT NULL)"
+            ).format(sql.Identifier(stream))
+        )
+    conn.execute(
+        sql.SQL("CREATE UNIQUE INDEX verdicts_one_per_submission ON {} (correlation_id)").format(
+            sql.Identifier(VERDICTS)
+        )
+    )
+    conn.execute(
+        sql.SQL("CREATE INDEX submissions_correlation ON {} (correlation_id)").format(
+            sql.Identifier(SUBMISSIONS)
+        )
+    )
+    conn.execute(
+        "CREATE TABLE positions (consumer TEXT NOT NULL, stream TEXT NOT NULL,"
+        " position BIGINT NOT NULL, PRIMARY KEY (consumer, stream))"
+    )
+    conn.execute(
+        "CREATE TABLE registry (identity_hash TEXT PRIMARY KEY, record_id TEXT NOT NULL UNIQUE,"
+        " record_type TEXT NOT NULL, version INTEGER NOT NULL, content_hash TEXT NOT NULL,"
+        " version_hash TEXT NOT NULL, updated_at TEXT NOT NULL, content JSONB NOT NULL)"
+    )
+    conn.execute(
+        "CREATE TABLE ledger (seq BIGSERIAL PRIMARY KEY, delivery_id TEXT NOT NULL UNIQUE,"
+        " record_id TEXT NOT NULL, version INTEGER NOT NULL, destination TEXT NOT NULL,"
+        " record_type TEXT NOT NULL, state TEXT NOT NULL, attempt INTEGER NOT NULL,"
+        " next_attempt_at DOUBLE PRECISION NOT NULL, idempotency_key TEXT NOT NULL,"
+        " source_id TEXT NOT NULL, submission_id TEXT NOT NULL, content JSONB NOT NULL,"
+        " reasons JSONB NOT NULL, national_id TEXT,"
+        " UNIQUE (record_id, destination, version))"
+    )
+    conn.execute("CREATE INDEX ledger_open ON ledger (destination, seq)"
+                 " WHERE state IN ('pending', 'sent', 'retrying')")
+    conn.execute(
+        "CREATE TABLE sources (source_id TEXT PRIMARY KEY, level TEXT NOT NULL,"
+        " region_code TEXT NOT NULL, department TEXT NOT NULL, record_types JSONB NOT NULL)"
+    )
+
+
+#: (version, name, migration): append only; never edit one that has shipped.
+MIGRATIONS: tuple[tuple[int, str, Migration], ...] = ((1, "initial", _v1_initial),)
+
+
+def migrate(conn: psycopg.Connection) -> list[int]:
+    """Apply the pending migrations; the versions applied now (empty when up to date)."""
+    applied: list[int] = []
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK,))
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS hub_schema_migrations (version INTEGER PRIMARY KEY,"
+            " name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+        )
+        done = {row[0] for row in conn.execute("SELECT version FROM hub_schema_migrations")}
+        for version, name, migration in MIGRATIONS:
+            if version in done:
+                continue
+            migration(conn)
+            conn.execute(
+                "INSERT INTO hub_schema_migrations (version, name) VALUES (%s, %s)", (version, name)
+            )
+            applied.append(version)
+    return applied

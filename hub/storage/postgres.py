@@ -1,0 +1,332 @@
+"""The PostgreSQL backend of the storage ports (psycopg 3), selected by ``HUB_DATABASE_URL``.
+
+Same ports and the same guarantees as the SQLite backend, with what PostgreSQL needs:
+
+- **Positions in commit order.** ``BIGSERIAL`` hands out positions at insert time, and two
+  writers may commit out of order: a reader could then see position 11 before 10 commits and skip
+  10 for ever. Appends therefore take ``LOCK TABLE ... IN EXCLUSIVE MODE`` on the stream (readers
+  are not blocked), so positions become visible in order.
+- **Durability per transaction.** Ingest commits normally (``synchronous_commit`` on: on disk
+  before "received"); processing steps ``SET LOCAL synchronous_commit = off``: a server crash may
+  roll back their last commits, outputs and position together, and they are redone identically.
+- **Unique constraints decide.** An existing event id is skipped; a second verdict for one
+  submission is a :class:`~hub.errors.StorageError`; the registry's primary key on the identity
+  hash gives one ``record_id`` however many processes race.
+
+psycopg's errors are translated to :class:`~hub.errors.StorageError` here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from hub.errors import StorageError
+from hub.events.streams import STREAMS, SUBMISSIONS, VERDICTS
+from hub.storage.pg_schema import migrate
+from hub.storage.ports import DeliveryRow, RegistryEntry, Source, Store, StoredEvent, Transaction
+
+__all__ = ["PostgresStore", "PostgresTransaction"]
+
+_LEDGER_COLUMNS = sql.SQL(
+    "delivery_id, record_id, version, destination, record_type, state, attempt, next_attempt_at,"
+    " idempotency_key, source_id, submission_id, content, reasons, national_id"
+)
+
+
+def _stream(name: str) -> sql.Identifier:
+    if name not in STREAMS:
+        raise StorageError(f"unknown stream {name!r}")
+    return sql.Identifier(name)
+
+
+def _delivery(row: Sequence[Any]) -> DeliveryRow:
+    return DeliveryRow(
+        delivery_id=row[0],
+        record_id=row[1],
+        version=row[2],
+        destination=row[3],
+        record_type=row[4],
+        state=row[5],
+        attempt=row[6],
+        next_attempt_at=row[7],
+        idempotency_key=row[8],
+        source_id=row[9],
+        submission_id=row[10],
+        content=row[11],
+        reasons=tuple(row[12]),
+        national_id=row[13],
+    )
+
+
+def _source(row: Sequence[Any]) -> Source:
+    return Source(row[0], row[1], row[2], row[3], tuple(row[4]))
+
+
+def _read(conn: psycopg.Connection, stream: str, after: int, limit: int) -> list[StoredEvent]:
+    rows = conn.execute(
+        sql.SQL(
+            "SELECT position, event_id, event_type, key, correlation_id, body FROM {}"
+            " WHERE position > %s ORDER BY position LIMIT %s"
+        ).format(_stream(stream)),
+        (after, limit),
+    ).fetchall()
+    return [StoredEvent(r[0], r[1], r[2], r[3], r[4], bytes(r[5])) for r in rows]
+
+
+def _head(conn: psycopg.Connection, stream: str) -> int:
+    row = conn.execute(sql.SQL("SELECT max(position) FROM {}").format(_stream(stream))).fetchone()
+    return int(row[0] or 0) if row else 0
+
+
+class PostgresTransaction(Transaction):
+    """The ports over one open PostgreSQL transaction."""
+
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self._c = conn
+
+    def append(self, stream: str, events: Sequence[tuple[str, str, str, str, bytes]]) -> int:
+        if not events:
+            return 0
+        table = _stream(stream)
+        self._c.execute(sql.SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(table))
+        columns = list(zip(*events, strict=True))
+        cursor = self._c.execute(
+            sql.SQL(
+                "INSERT INTO {} (event_id, event_type, key, correlation_id, body)"
+                " SELECT e, t, k, c, b FROM unnest(%s::text[], %s::text[], %s::text[],"
+                " %s::text[], %s::bytea[]) WITH ORDINALITY AS u(e, t, k, c, b, n) ORDER BY n"
+                " ON CONFLICT (event_id) DO NOTHING"
+            ).format(table),
+            [list(col) for col in columns],
+        )
+        return max(cursor.rowcount, 0)
+
+    def read(self, stream: str, after: int, limit: int) -> list[StoredEvent]:
+        return _read(self._c, stream, after, limit)
+
+    def head(self, stream: str) -> int:
+        return _head(self._c, stream)
+
+    def position(self, consumer: str, stream: str) -> int:
+        row = self._c.execute(
+            "SELECT position FROM positions WHERE consumer = %s AND stream = %s",
+            (consumer, stream),
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def set_position(self, consumer: str, stream: str, position: int) -> None:
+        self._c.execute(
+            "INSERT INTO positions (consumer, stream, position) VALUES (%s, %s, %s)"
+            " ON CONFLICT (consumer, stream) DO UPDATE SET position = excluded.position",
+            (consumer, stream, position),
+        )
+
+    def registry_get(self, identity_hashes: Sequence[str]) -> dict[str, RegistryEntry]:
+        rows = self._c.execute(
+            "SELECT identity_hash, record_id, record_type, version, content_hash, version_hash,"
+            " updated_at, content FROM registry WHERE identity_hash = ANY(%s)",
+            (list(dict.fromkeys(identity_hashes)),),
+        ).fetchall()
+        return {r[0]: RegistryEntry(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]) for r in rows}
+
+    def registry_put(self, entries: Sequence[RegistryEntry]) -> None:
+        if not entries:
+            return
+        with self._c.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO registry (identity_hash, record_id, record_type, version,"
+                " content_hash, version_hash, updated_at, content)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT (identity_hash) DO UPDATE SET version = excluded.version,"
+                " content_hash = excluded.content_hash, version_hash = excluded.version_hash,"
+                " updated_at = excluded.updated_at, content = excluded.content",
+                [
+                    (
+                        e.identity_hash,
+                        e.record_id,
+                        e.record_type,
+                        e.version,
+                        e.content_hash,
+                        e.version_hash,
+                        e.updated_at,
+                        Jsonb(e.content),
+                    )
+                    for e in entries
+                ],
+            )
+
+    def ledger_insert(self, rows: Sequence[DeliveryRow]) -> None:
+        if not rows:
+            return
+        with self._c.cursor() as cursor:
+            cursor.executemany(
+                sql.SQL(
+                    "INSERT INTO ledger ({}) VALUES ({}) ON CONFLICT (delivery_id) DO NOTHING"
+                ).format(_LEDGER_COLUMNS, sql.SQL(", ").join(sql.Placeholder() * 14)),
+                [
+                    (
+                        r.delivery_id,
+                        r.record_id,
+                        r.version,
+                        r.destination,
+                        r.record_type,
+                        r.state,
+                        r.attempt,
+                        r.next_attempt_at,
+                        r.idempotency_key,
+                        r.source_id,
+                        r.submission_id,
+                        Jsonb(r.content),
+                        Jsonb(list(r.reasons)),
+                        r.national_id,
+                    )
+                    for r in rows
+                ],
+            )
+
+    def ledger_due(self, destination: str, now: float, limit: int) -> list[DeliveryRow]:
+        rows = self._c.execute(
+            sql.SQL(
+                "SELECT {} FROM ledger l WHERE l.destination = %s"
+                " AND l.state IN ('pending', 'sent', 'retrying') AND l.next_attempt_at <= %s"
+                " AND NOT EXISTS (SELECT 1 FROM ledger p WHERE p.record_id = l.record_id"
+                "   AND p.destination = l.destination AND p.version < l.version"
+                "   AND p.state NOT IN ('acked', 'rejected'))"
+                " ORDER BY l.seq LIMIT %s"
+            ).format(_LEDGER_COLUMNS),
+            (destination, now, limit),
+        ).fetchall()
+        return [_delivery(r) for r in rows]
+
+    def ledger_update(self, rows: Sequence[DeliveryRow]) -> None:
+        if not rows:
+            return
+        with self._c.cursor() as cursor:
+            cursor.executemany(
+                "UPDATE ledger SET state = %s, attempt = %s, next_attempt_at = %s,"
+                " reasons = %s, national_id = %s WHERE delivery_id = %s",
+                [
+                    (
+                        r.state,
+                        r.attempt,
+                        r.next_attempt_at,
+                        Jsonb(list(r.reasons)),
+                        r.national_id,
+                        r.delivery_id,
+                    )
+                    for r in rows
+                ],
+            )
+
+    def source(self, source_id: str) -> Source | None:
+        row = self._c.execute(
+            "SELECT source_id, level, region_code, department, record_types FROM sources"
+            " WHERE source_id = %s",
+            (source_id,),
+        ).fetchone()
+        return _source(row) if row else None
+
+    def put_source(self, source: Source) -> None:
+        self._c.execute(
+            "INSERT INTO sources (source_id, level, region_code, department, record_types)"
+            " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (source_id) DO UPDATE SET"
+            " level = excluded.level, region_code = excluded.region_code,"
+            " department = excluded.department, record_types = excluded.record_types",
+            (
+                source.source_id,
+                source.level,
+                source.region_code,
+                source.department,
+                Jsonb(list(source.record_types)),
+            ),
+        )
+
+
+class PostgresStore(Store):
+    """The store on PostgreSQL: one connection (a process drives one loop)."""
+
+    def __init__(self, url: str) -> None:
+        try:
+            self._conn = psycopg.connect(url, autocommit=True)
+            migrate(self._conn)
+        except psycopg.Error as exc:
+            raise StorageError(f"PostgreSQL: {exc}".strip()) from exc
+
+    @contextmanager
+    def transaction(self, durable: bool = False) -> Iterator[Transaction]:
+        try:
+            with self._conn.transaction():
+                if not durable:
+                    self._conn.execute("SET LOCAL synchronous_commit = off")
+                yield PostgresTransaction(self._conn)
+        except psycopg.Error as exc:
+            raise StorageError(f"transaction failed: {exc}".strip()) from exc
+
+    def _query(self, query: sql.Composable | str, params: Sequence[Any] = ()) -> list[Any]:
+        try:
+            return self._conn.execute(query, params).fetchall()  # type: ignore[arg-type]
+        except psycopg.Error as exc:
+            raise StorageError(f"query failed: {exc}".strip()) from exc
+
+    def read(self, stream: str, after: int, limit: int) -> list[StoredEvent]:
+        try:
+            return _read(self._conn, stream, after, limit)
+        except psycopg.Error as exc:
+            raise StorageError(f"read of {stream} failed: {exc}".strip()) from exc
+
+    def head(self, stream: str) -> int:
+        try:
+            return _head(self._conn, stream)
+        except psycopg.Error as exc:
+            raise StorageError(f"head of {stream} failed: {exc}".strip()) from exc
+
+    def scan(self, stream: str, batch: int = 1000) -> Iterator[StoredEvent]:
+        after = 0
+        while rows := self.read(stream, after, batch):
+            yield from rows
+            after = rows[-1].position
+
+    def counts(self, stream: str) -> dict[str, int]:
+        rows = self._query(
+            sql.SQL("SELECT event_type, count(*) FROM {} GROUP BY event_type").format(
+                _stream(stream)
+            )
+        )
+        return {str(t): int(n) for t, n in rows}
+
+    def in_flight(self) -> int:
+        rows = self._query(
+            sql.SQL(
+                "SELECT count(*) FROM {} s WHERE NOT EXISTS"
+                " (SELECT 1 FROM {} v WHERE v.correlation_id = s.event_id)"
+            ).format(sql.Identifier(SUBMISSIONS), sql.Identifier(VERDICTS))
+        )
+        return int(rows[0][0])
+
+    def ledger_counts(self) -> dict[str, int]:
+        counts = {
+            str(s): int(n)
+            for s, n in self._query("SELECT state, count(*) FROM ledger GROUP BY state")
+        }
+        counts["attempted"] = int(
+            self._query("SELECT count(*) FROM ledger WHERE attempt > 0")[0][0]
+        )
+        return counts
+
+    def sources(self) -> list[Source]:
+        return [
+            _source(r)
+            for r in self._query(
+                "SELECT source_id, level, region_code, department, record_types FROM sources"
+                " ORDER BY source_id"
+            )
+        ]
+
+    def close(self) -> None:
+        self._conn.close()
