@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hub.errors import ConfigError
@@ -50,6 +50,11 @@ class HubSettings(BaseSettings):
     delivery_max_attempts: int = Field(default=12, ge=1)
     delivery_backoff_base_s: float = Field(default=0.5, gt=0)
     delivery_backoff_cap_s: float = Field(default=300.0, gt=0)
+
+    @field_validator("database_url", "national_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value in ("", None) else value
 
     def policy(self) -> ValidationPolicy:
         try:

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from hub.cli.audit import audit, replay, trace
+from hub.cli.db import db
 from hub.cli.national import national_sim
 from hub.cli.runtime import demo, ingest, status, up
 from hub.cli.sources import sources
@@ -51,6 +52,7 @@ for command in (
     replay,
     sources,
     national_sim,
+    db,
 ):
     cli.add_command(command)
 

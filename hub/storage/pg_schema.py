@@ -59,8 +59,10 @@ def _v1_initial(conn: psycopg.Connection) -> None:
         " reasons JSONB NOT NULL, national_id TEXT,"
         " UNIQUE (record_id, destination, version))"
     )
-    conn.execute("CREATE INDEX ledger_open ON ledger (destination, seq)"
-                 " WHERE state IN ('pending', 'sent', 'retrying')")
+    conn.execute(
+        "CREATE INDEX ledger_open ON ledger (destination, seq)"
+        " WHERE state IN ('pending', 'sent', 'retrying')"
+    )
     conn.execute(
         "CREATE TABLE sources (source_id TEXT PRIMARY KEY, level TEXT NOT NULL,"
         " region_code TEXT NOT NULL, department TEXT NOT NULL, record_types JSONB NOT NULL)"
