@@ -12,7 +12,8 @@ environment (2 and up)::
     │   └── UnknownRecordTypeError  code STANDARD.TYPE  exit 2
     ├── SerializationError        code SERDE          exit 2   Avro encode/decode failed
     ├── StorageError              code STORAGE        exit 4   the event log or a store failed
-    │   └── AlreadyRunningError   code STORAGE.LOCKED exit 4   another hub holds the data directory
+    │   ├── AlreadyRunningError   code STORAGE.LOCKED exit 4   another hub holds the data directory
+    │   └── ConcurrencyError      code STORAGE.CONFLICT        state changed under us: retry
     └── DeliveryError             code DELIVERY       exit 5   a destination could not take a push
         ├── TransientDeliveryError    DELIVERY.TRANSIENT       retry later (carries retry_after)
         └── PermanentDeliveryError    DELIVERY.PERMANENT       the destination refused the request
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 __all__ = [
     "AlreadyRunningError",
+    "ConcurrencyError",
     "ConfigError",
     "DeliveryError",
     "HubError",
@@ -95,6 +97,13 @@ class AlreadyRunningError(StorageError):
     """Another hub process holds the data directory."""
 
     code = "STORAGE.LOCKED"
+
+
+class ConcurrencyError(StorageError):
+    """Another writer changed the state this step read (compare-and-set failed): re-run the step
+    on fresh state. Transient by nature; never lost work, since nothing was committed."""
+
+    code = "STORAGE.CONFLICT"
 
 
 class DeliveryError(HubError):

@@ -15,6 +15,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 
+from hub.errors import ConcurrencyError
 from hub.events import Codec, Event
 from hub.runtime.stages import Stage
 from hub.storage.ports import Store, Transaction
@@ -41,8 +42,22 @@ def append_events(tx: Transaction, codec: Codec, events: Sequence[Event], now: f
     return sum(tx.append(stream, rows) for stream, rows in by_stream.items())
 
 
-def step(store: Store, codec: Codec, stage: Stage, batch_size: int, clock: Clock) -> int:
-    """Process one batch of a stage; the number of input events consumed."""
+def step(
+    store: Store, codec: Codec, stage: Stage, batch_size: int, clock: Clock, attempts: int = 5
+) -> int:
+    """Process one batch of a stage; the number of input events consumed. A compare-and-set
+    conflict (another writer got there first) rolls the batch back and runs it again on fresh
+    state."""
+    for attempt in range(attempts):
+        try:
+            return _step(store, codec, stage, batch_size, clock)
+        except ConcurrencyError:
+            if attempt == attempts - 1:
+                raise
+    return 0
+
+
+def _step(store: Store, codec: Codec, stage: Stage, batch_size: int, clock: Clock) -> int:
     with store.transaction() as tx:
         after = tx.position(stage.name, stage.input)
         stored = tx.read(stage.input, after, batch_size)

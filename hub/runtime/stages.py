@@ -73,7 +73,7 @@ class ResolveStage(Stage):
             if result.record is not None and result.entry is not None:
                 out.append(result.record)
                 changed[ihash] = result.entry
-        tx.registry_put(list(changed.values()))
+        tx.registry_put([(known[h].version if h in known else 0, e) for h, e in changed.items()])
         return out
 
 

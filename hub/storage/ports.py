@@ -124,7 +124,10 @@ class Transaction(ABC):
     def registry_get(self, identity_hashes: Sequence[str]) -> dict[str, RegistryEntry]: ...
 
     @abstractmethod
-    def registry_put(self, entries: Sequence[RegistryEntry]) -> None: ...
+    def registry_put(self, changes: Sequence[tuple[int, RegistryEntry]]) -> None:
+        """Compare-and-set ``(expected version, new entry)``: expected 0 inserts only if the
+        identity (and the record id) is new; expected n replaces only an entry still at version
+        n. Otherwise :class:`~hub.errors.ConcurrencyError` (the step re-runs on fresh state)."""
 
     # delivery ledger
     @abstractmethod

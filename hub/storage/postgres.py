@@ -10,8 +10,9 @@ Same ports and the same guarantees as the SQLite backend, with what PostgreSQL n
   before "received"); processing steps ``SET LOCAL synchronous_commit = off``: a server crash may
   roll back their last commits, outputs and position together, and they are redone identically.
 - **Unique constraints decide.** An existing event id is skipped; a second verdict for one
-  submission is a :class:`~hub.errors.StorageError`; the registry's primary key on the identity
-  hash gives one ``record_id`` however many processes race.
+  submission is a :class:`~hub.errors.StorageError`; the registry is compare-and-set (insert if
+  absent, update from the expected version), so processes racing on one identity end with one
+  ``record_id`` and one history; the losers get :class:`~hub.errors.ConcurrencyError` and re-run.
 
 psycopg's errors are translated to :class:`~hub.errors.StorageError` here and nowhere else.
 """
@@ -26,7 +27,7 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from hub.errors import StorageError
+from hub.errors import ConcurrencyError, StorageError
 from hub.events.streams import STREAMS, SUBMISSIONS, VERDICTS
 from hub.storage.pg_schema import migrate
 from hub.storage.ports import DeliveryRow, RegistryEntry, Source, Store, StoredEvent, Transaction
@@ -135,18 +136,15 @@ class PostgresTransaction(Transaction):
         ).fetchall()
         return {r[0]: RegistryEntry(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]) for r in rows}
 
-    def registry_put(self, entries: Sequence[RegistryEntry]) -> None:
-        if not entries:
-            return
-        with self._c.cursor() as cursor:
-            cursor.executemany(
-                "INSERT INTO registry (identity_hash, record_id, record_type, version,"
-                " content_hash, version_hash, updated_at, content)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
-                " ON CONFLICT (identity_hash) DO UPDATE SET version = excluded.version,"
-                " content_hash = excluded.content_hash, version_hash = excluded.version_hash,"
-                " updated_at = excluded.updated_at, content = excluded.content",
-                [
+    def registry_put(self, changes: Sequence[tuple[int, RegistryEntry]]) -> None:
+        for expected, e in changes:
+            if expected == 0:
+                # no conflict target: a clash on the identity *or* the record id is a no-op here
+                # and a ConcurrencyError below, never a failed statement mid-transaction
+                cursor = self._c.execute(
+                    "INSERT INTO registry (identity_hash, record_id, record_type, version,"
+                    " content_hash, version_hash, updated_at, content)"
+                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
                     (
                         e.identity_hash,
                         e.record_id,
@@ -156,10 +154,26 @@ class PostgresTransaction(Transaction):
                         e.version_hash,
                         e.updated_at,
                         Jsonb(e.content),
-                    )
-                    for e in entries
-                ],
-            )
+                    ),
+                )
+            else:
+                cursor = self._c.execute(
+                    "UPDATE registry SET version = %s, content_hash = %s, version_hash = %s,"
+                    " updated_at = %s, content = %s WHERE identity_hash = %s AND version = %s",
+                    (
+                        e.version,
+                        e.content_hash,
+                        e.version_hash,
+                        e.updated_at,
+                        Jsonb(e.content),
+                        e.identity_hash,
+                        expected,
+                    ),
+                )
+            if cursor.rowcount != 1:
+                raise ConcurrencyError(
+                    f"registry: {e.record_id} is no longer at version {expected}"
+                )
 
     def ledger_insert(self, rows: Sequence[DeliveryRow]) -> None:
         if not rows:
@@ -265,6 +279,8 @@ class PostgresStore(Store):
                 if not durable:
                     self._conn.execute("SET LOCAL synchronous_commit = off")
                 yield PostgresTransaction(self._conn)
+        except psycopg.errors.SerializationFailure as exc:
+            raise ConcurrencyError(f"transaction conflict: {exc}".strip()) from exc
         except psycopg.Error as exc:
             raise StorageError(f"transaction failed: {exc}".strip()) from exc
 

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from hub.errors import StorageError
+from hub.errors import ConcurrencyError, StorageError
 from hub.events.streams import STREAMS, SUBMISSIONS, VERDICTS
 from hub.storage.ports import DeliveryRow, RegistryEntry, Source, Store, StoredEvent, Transaction
 
@@ -222,27 +222,43 @@ class SqliteTransaction(Transaction):
                 )
         return found
 
-    def registry_put(self, entries: Sequence[RegistryEntry]) -> None:
-        self._c.executemany(
-            "INSERT INTO registry (identity_hash, record_id, record_type, version, content_hash,"
-            " version_hash, updated_at, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (identity_hash) DO UPDATE SET version = excluded.version,"
-            " content_hash = excluded.content_hash, version_hash = excluded.version_hash,"
-            " updated_at = excluded.updated_at, content = excluded.content",
-            [
-                (
-                    e.identity_hash,
-                    e.record_id,
-                    e.record_type,
-                    e.version,
-                    e.content_hash,
-                    e.version_hash,
-                    e.updated_at,
-                    json.dumps(e.content, ensure_ascii=False, sort_keys=True),
+    def registry_put(self, changes: Sequence[tuple[int, RegistryEntry]]) -> None:
+        for expected, e in changes:
+            content = json.dumps(e.content, ensure_ascii=False, sort_keys=True)
+            if expected == 0:
+                cursor = self._c.execute(
+                    "INSERT INTO registry (identity_hash, record_id, record_type, version,"
+                    " content_hash, version_hash, updated_at, content)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    (
+                        e.identity_hash,
+                        e.record_id,
+                        e.record_type,
+                        e.version,
+                        e.content_hash,
+                        e.version_hash,
+                        e.updated_at,
+                        content,
+                    ),
                 )
-                for e in entries
-            ],
-        )
+            else:
+                cursor = self._c.execute(
+                    "UPDATE registry SET version = ?, content_hash = ?, version_hash = ?,"
+                    " updated_at = ?, content = ? WHERE identity_hash = ? AND version = ?",
+                    (
+                        e.version,
+                        e.content_hash,
+                        e.version_hash,
+                        e.updated_at,
+                        content,
+                        e.identity_hash,
+                        expected,
+                    ),
+                )
+            if cursor.rowcount != 1:
+                raise ConcurrencyError(
+                    f"registry: {e.record_id} is no longer at version {expected}"
+                )
 
     def ledger_insert(self, rows: Sequence[DeliveryRow]) -> None:
         self._c.executemany(

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
+from hub.errors import ConcurrencyError
 from hub.storage.pg_schema import MIGRATIONS, migrate
 from hub.storage.ports import RegistryEntry, Store
 from hub.storage.postgres import PostgresStore
@@ -67,25 +68,34 @@ def test_concurrent_appends_become_visible_in_position_order(pg_url: str) -> Non
 
 
 def test_racing_registrations_of_one_identity_end_with_one_record(pg_url: str) -> None:
+    """Four processes' worth of connections register one identity at the same moment: exactly
+    one wins, the others are told to retry (nothing overwritten), one record id remains."""
     stores = [PostgresStore(pg_url) for _ in range(4)]
     barrier = threading.Barrier(4)
+    results: dict[int, str] = {}
 
     def register(store: Store, n: int) -> None:
         barrier.wait()
         entry = RegistryEntry(
             "h-same", "rec-same", "inspection", 1, f"c{n}", f"v{n}", "2025-01-01", {"n": n}
         )
-        with store.transaction() as tx:
-            tx.registry_put([entry])
+        try:
+            with store.transaction() as tx:
+                tx.registry_put([(0, entry)])
+            results[n] = "won"
+        except ConcurrencyError:
+            results[n] = "retry"
 
     threads = [threading.Thread(target=register, args=(s, n)) for n, s in enumerate(stores)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    assert sorted(results.values()) == ["retry", "retry", "retry", "won"]
+    winner = next(n for n, r in results.items() if r == "won")
     with psycopg.connect(pg_url) as conn:
-        rows = conn.execute("SELECT identity_hash, record_id FROM registry").fetchall()
-    assert rows == [("h-same", "rec-same")]
+        rows = conn.execute("SELECT identity_hash, record_id, content FROM registry").fetchall()
+    assert rows == [("h-same", "rec-same", {"n": winner})]
     for s in stores:
         s.close()
 
