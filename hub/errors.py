@@ -13,7 +13,8 @@ environment (2 and up)::
     ├── SerializationError        code SERDE          exit 2   Avro encode/decode failed
     ├── StorageError              code STORAGE        exit 4   the event log or a store failed
     │   ├── AlreadyRunningError   code STORAGE.LOCKED exit 4   another hub holds the data directory
-    │   └── ConcurrencyError      code STORAGE.CONFLICT        state changed under us: retry
+    │   ├── ConcurrencyError      code STORAGE.CONFLICT        state changed under us: retry
+    │   └── StorageUnavailableError   STORAGE.UNAVAILABLE      the database is unreachable: wait
     └── DeliveryError             code DELIVERY       exit 5   a destination could not take a push
         ├── TransientDeliveryError    DELIVERY.TRANSIENT       retry later (carries retry_after)
         └── PermanentDeliveryError    DELIVERY.PERMANENT       the destination refused the request
@@ -35,6 +36,7 @@ __all__ = [
     "SerializationError",
     "StandardError",
     "StorageError",
+    "StorageUnavailableError",
     "TransientDeliveryError",
     "UnknownRecordTypeError",
 ]
@@ -104,6 +106,13 @@ class ConcurrencyError(StorageError):
     on fresh state. Transient by nature; never lost work, since nothing was committed."""
 
     code = "STORAGE.CONFLICT"
+
+
+class StorageUnavailableError(StorageError):
+    """The database cannot be reached now (restarting, network): nothing was committed; wait and
+    go on. The runtime pauses on it instead of stopping."""
+
+    code = "STORAGE.UNAVAILABLE"
 
 
 class DeliveryError(HubError):

@@ -14,7 +14,7 @@ import click
 
 from connectors.files import file_submissions
 from hub.cli.options import as_json_option, data_dir_option, echo_json, settings_for
-from hub.errors import ConfigError, InputError
+from hub.errors import ConfigError, InputError, StorageUnavailableError
 from hub.national.client import NationalClient
 from hub.runtime.embedded import OUTCOMES, EmbeddedHub, has_hub
 
@@ -115,8 +115,18 @@ def up(exit_when_idle: bool, national_url: str | None, data_dir: Path | None) ->
                 "hub up: no national URL (HUB_NATIONAL_URL): versions wait in the ledger", err=True
             )
         click.echo(f"hub up: {settings.data_dir} (standard {hub.standard.version})", err=True)
+        pause = 0.2
         while not stopping:
-            if hub.step():
+            try:
+                if hub.step():
+                    pause = 0.2
+                    continue
+            except StorageUnavailableError as exc:
+                click.echo(
+                    f"hub up: store unavailable, retrying in {pause:.1f}s ({exc.code})", err=True
+                )
+                time.sleep(pause)
+                pause = min(pause * 2, 5.0)
                 continue
             if exit_when_idle:
                 pending = hub.status()["deliveries"]["pending"]

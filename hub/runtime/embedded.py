@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-from hub.errors import AlreadyRunningError
+from hub.errors import AlreadyRunningError, StorageUnavailableError
 from hub.events import Event, load_codec
 from hub.events.streams import FEEDBACK, RECORDS, STREAMS, SUBMISSIONS, VERDICTS
 from hub.national.client import NationalClient
@@ -154,7 +154,11 @@ class EmbeddedHub:
         until every delivery is final (acked, rejected or dead)."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            if self.step():
+            try:
+                if self.step():
+                    continue
+            except StorageUnavailableError:
+                time.sleep(0.2)  # the database is restarting: nothing was committed; wait
                 continue
             if not (settle_deliveries and self.sender is not None and self._open_deliveries()):
                 return

@@ -27,7 +27,7 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from hub.errors import ConcurrencyError, StorageError
+from hub.errors import ConcurrencyError, StorageError, StorageUnavailableError
 from hub.events.streams import STREAMS, SUBMISSIONS, VERDICTS
 from hub.storage.pg_schema import migrate
 from hub.storage.ports import DeliveryRow, RegistryEntry, Source, Store, StoredEvent, Transaction
@@ -262,45 +262,66 @@ class PostgresTransaction(Transaction):
         )
 
 
+def _translate(exc: psycopg.Error, what: str) -> StorageError:
+    """psycopg's errors in the hub's terms: lost or refused connections are transient."""
+    message = f"{what}: {exc}".strip()
+    if isinstance(exc, psycopg.errors.SerializationFailure):
+        return ConcurrencyError(message)
+    if isinstance(exc, psycopg.OperationalError | psycopg.errors.AdminShutdown):
+        return StorageUnavailableError(message)
+    return StorageError(message)
+
+
 class PostgresStore(Store):
-    """The store on PostgreSQL: one connection (a process drives one loop)."""
+    """The store on PostgreSQL: one connection (a process drives one loop), reopened after the
+    server went away, so a restart of PostgreSQL pauses the hub instead of stopping it."""
 
     def __init__(self, url: str) -> None:
+        self._url = url
+        self._conn = self._connect()
+
+    def _connect(self) -> psycopg.Connection:
         try:
-            self._conn = psycopg.connect(url, autocommit=True)
-            migrate(self._conn)
+            conn = psycopg.connect(self._url, autocommit=True, connect_timeout=5)
+            migrate(conn)
         except psycopg.Error as exc:
-            raise StorageError(f"PostgreSQL: {exc}".strip()) from exc
+            raise _translate(exc, "PostgreSQL") from exc
+        return conn
+
+    def _live(self) -> psycopg.Connection:
+        if self._conn.closed or self._conn.broken:
+            self._conn.close()
+            self._conn = self._connect()
+        return self._conn
 
     @contextmanager
     def transaction(self, durable: bool = False) -> Iterator[Transaction]:
+        conn = self._live()
         try:
-            with self._conn.transaction():
+            with conn.transaction():
                 if not durable:
-                    self._conn.execute("SET LOCAL synchronous_commit = off")
-                yield PostgresTransaction(self._conn)
-        except psycopg.errors.SerializationFailure as exc:
-            raise ConcurrencyError(f"transaction conflict: {exc}".strip()) from exc
+                    conn.execute("SET LOCAL synchronous_commit = off")
+                yield PostgresTransaction(conn)
         except psycopg.Error as exc:
-            raise StorageError(f"transaction failed: {exc}".strip()) from exc
+            raise _translate(exc, "transaction failed") from exc
 
     def _query(self, query: sql.Composable | str, params: Sequence[Any] = ()) -> list[Any]:
         try:
-            return self._conn.execute(query, params).fetchall()  # type: ignore[arg-type]
+            return self._live().execute(query, params).fetchall()  # type: ignore[arg-type]
         except psycopg.Error as exc:
-            raise StorageError(f"query failed: {exc}".strip()) from exc
+            raise _translate(exc, "query failed") from exc
 
     def read(self, stream: str, after: int, limit: int) -> list[StoredEvent]:
         try:
-            return _read(self._conn, stream, after, limit)
+            return _read(self._live(), stream, after, limit)
         except psycopg.Error as exc:
-            raise StorageError(f"read of {stream} failed: {exc}".strip()) from exc
+            raise _translate(exc, f"read of {stream} failed") from exc
 
     def head(self, stream: str) -> int:
         try:
-            return _head(self._conn, stream)
+            return _head(self._live(), stream)
         except psycopg.Error as exc:
-            raise StorageError(f"head of {stream} failed: {exc}".strip()) from exc
+            raise _translate(exc, f"head of {stream} failed") from exc
 
     def scan(self, stream: str, batch: int = 1000) -> Iterator[StoredEvent]:
         after = 0
