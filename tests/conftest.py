@@ -5,9 +5,6 @@ from __future__ import annotations
 import copy
 import os
 import shutil
-import subprocess
-import tempfile
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +12,7 @@ from typing import Any
 import pytest
 
 from hub.standard import Standard, Validator, load_standard
+from tests.pg import fresh_database, postgres_server
 
 
 @pytest.fixture(scope="session")
@@ -49,8 +47,6 @@ def entity(standard: Standard) -> dict[str, Any]:
 
 # -- PostgreSQL: HUB_TEST_DATABASE_URL, else a throwaway server from ops/postgres ------------------
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 def _postgres_binaries() -> bool:
     return shutil.which("initdb") is not None or Path("/usr/lib/postgresql").is_dir()
@@ -65,43 +61,15 @@ def pg_server() -> Iterator[str]:
         return
     if not _postgres_binaries() and os.environ.get("CI") != "true":
         pytest.skip(reason="no PostgreSQL: install postgresql or set HUB_TEST_DATABASE_URL")
-    folder = tempfile.mkdtemp(prefix="hub-pg-test-")
-    os.chmod(folder, 0o777)
-    started = subprocess.run(
-        ["bash", str(ROOT / "ops/postgres/start"), folder],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    if started.returncode != 0:
-        pytest.fail(f"ops/postgres/start failed: {started.stderr[-2000:]}")
-    try:
-        yield started.stdout.strip().splitlines()[-1]
-    finally:
-        subprocess.run(
-            ["bash", str(ROOT / "ops/postgres/stop"), folder],
-            capture_output=True,
-            timeout=120,
-            check=False,
-        )
+    with postgres_server("hub-pg-test-") as (admin_url, _):
+        yield admin_url
 
 
 @pytest.fixture
 def pg_url(pg_server: str) -> Iterator[str]:
     """A fresh, empty database on the test server, dropped afterwards."""
-    import psycopg
-    from psycopg import sql
-
-    name = f"hub_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(pg_server, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    base, _, _ = pg_server.rpartition("/")
-    yield f"{base}/{name}"
-    with psycopg.connect(pg_server, autocommit=True) as admin:
-        admin.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
+    with fresh_database(pg_server) as url:
+        yield url
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

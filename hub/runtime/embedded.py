@@ -9,7 +9,6 @@ commits its outputs and its position together, and the next start goes on from t
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import os
 import time
@@ -217,15 +216,6 @@ def _chunks(events: Iterable[Event], size: int) -> Iterator[list[Event]]:
             batch = []
     if batch:
         yield batch
-
-
-@contextlib.contextmanager
-def open_hub(settings: HubSettings, **kwargs: Any) -> Iterator[EmbeddedHub]:
-    hub = EmbeddedHub(settings, **kwargs)
-    try:
-        yield hub
-    finally:
-        hub.close()
 
 
 def has_hub(settings: HubSettings) -> bool:

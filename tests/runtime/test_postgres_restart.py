@@ -4,9 +4,7 @@ clean run's (a real server, stopped with ``pg_ctl -m fast``: open transactions a
 from __future__ import annotations
 
 import datetime as dt
-import os
 import subprocess
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -23,8 +21,8 @@ from hub.events.streams import RECORDS, VERDICTS
 from hub.storage.ports import Source
 from hub.testing.harness import EmbeddedHarness
 from hub.testing.province import Province, generate_province
+from tests.pg import ROOT, postgres_server
 
-ROOT = Path(__file__).resolve().parents[2]
 RECEIVED = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
@@ -32,24 +30,8 @@ RECEIVED = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 def own_server() -> Iterator[tuple[str, str]]:
     """A server of this test's own, even where HUB_TEST_DATABASE_URL names one: this test
     restarts it. Returns (url, folder)."""
-    folder = tempfile.mkdtemp(prefix="hub-pg-restart-")
-    os.chmod(folder, 0o777)
-    started = subprocess.run(
-        ["bash", str(ROOT / "ops/postgres/start"), folder],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    if started.returncode != 0:
-        pytest.fail(f"ops/postgres/start failed: {started.stderr[-2000:]}")
-    yield started.stdout.strip().splitlines()[-1], folder
-    subprocess.run(
-        ["bash", str(ROOT / "ops/postgres/stop"), folder],
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
+    with postgres_server("hub-pg-restart-") as server:
+        yield server
 
 
 def feed(harness: EmbeddedHarness, province: Province) -> None:
