@@ -1,80 +1,78 @@
-"""The projection port and its runner over SQLite (``views.db``).
+"""The projection port and the runner that keeps read models current with the log.
 
-Commit order of one step, per input stream (every projection reading that stream at once):
-1. ``BEGIN IMMEDIATE`` on views.db;
-2. read the positions of the projections that read the stream (in views.db);
-3. read the next batch of events after the lowest of them from the log, and decode it once;
-4. hand each projection the events past its own position (``apply``: rows in bulk);
+A projection is pure: it describes its tables and turns a batch of events into rows. The runner
+does the I/O, per input stream (every projection reading that stream at once):
+1. open a read-model transaction holding those projections' write turns;
+2. read their positions in the stream;
+3. read the next batch after the lowest of them from the log, and decode it once;
+4. hand each projection the events past its own position, reduce its rows per key, merge them;
 5. write each projection's new position;
-6. ``COMMIT``: rows and positions together, or neither. A crash replays the whole batch.
+6. commit: rows and positions together, or neither. A crash replays the whole batch.
+
+``suffix`` names a copy built aside (tables ``<table><suffix>``, positions under
+``<name><suffix>``): ``hub replay`` builds one and swaps it in.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from pathlib import Path
 
 from hub.events import Codec, DecodedEvent
 from hub.storage.ports import Store
-from hub.storage.sqlite import connect, immediate
+from projections.ports import ViewStore
+from projections.tables import Row, Table, reduce_rows
 
-__all__ = ["Projection", "ProjectionRunner", "ensure_positions"]
-
-_POSITIONS = """CREATE TABLE IF NOT EXISTS view_positions (
-    projection TEXT NOT NULL, stream TEXT NOT NULL, position INTEGER NOT NULL,
-    PRIMARY KEY (projection, stream))"""
+__all__ = ["Projection", "ProjectionRunner"]
 
 
 class Projection(ABC):
-    """A read model: its tables, the streams it reads, and how a batch of events changes it."""
+    """A read model: its tables, the streams it reads, and the rows a batch of events gives."""
 
     name: str
     description: str
     streams: tuple[str, ...]
-    tables: tuple[str, ...]  # table names, for replay and diff
-    ddl: tuple[str, ...]
+    tables: tuple[Table, ...]
 
     @abstractmethod
-    def apply(self, events: Sequence[DecodedEvent], db: sqlite3.Connection) -> None:
-        """Apply events of one stream, in order, inside the runner's transaction."""
+    def rows(self, events: Sequence[DecodedEvent]) -> dict[str, list[Row]]:
+        """Rows per table name for events of one stream, in order (pure)."""
 
-
-def ensure_positions(db: sqlite3.Connection) -> None:
-    db.execute(_POSITIONS)
+    def table(self, name: str) -> Table:
+        for table in self.tables:
+            if table.name == name:
+                return table
+        raise KeyError(f"{self.name} has no table {name!r}")
 
 
 class ProjectionRunner:
-    """Keeps a set of projections in one views database current with the log."""
+    """Keeps a set of projections in one read-model store current with the log."""
 
     def __init__(
-        self, path: Path, store: Store, codec: Codec, projections: Sequence[Projection]
+        self,
+        views: ViewStore,
+        store: Store,
+        codec: Codec,
+        projections: Sequence[Projection],
+        suffix: str = "",
     ) -> None:
-        self.path = path
-        self.db = connect(path)
+        self.views = views
         self.store = store
         self.codec = codec
         self.projections = tuple(projections)
-        ensure_positions(self.db)
-        for projection in self.projections:
-            for statement in projection.ddl:
-                self.db.execute(statement)
+        self.suffix = suffix
+        views.create([t for p in self.projections for t in p.tables], suffix)
         self._streams: dict[str, list[Projection]] = {}
         for projection in self.projections:
             for stream in projection.streams:
                 self._streams.setdefault(stream, []).append(projection)
 
     def position(self, projection: str, stream: str) -> int:
-        row = self.db.execute(
-            "SELECT position FROM view_positions WHERE projection = ? AND stream = ?",
-            (projection, stream),
-        ).fetchone()
-        return int(row[0]) if row else 0
+        return self.views.positions(projection + self.suffix).get(stream, 0)
 
     def step(self, batch: int = 500, until: dict[tuple[str, str], int] | None = None) -> int:
         """Apply up to ``batch`` events of every stream; the number of events read.
-        ``until`` caps positions (to rebuild a copy up to where another one stands)."""
+        ``until`` caps positions (to build a copy up to where another one stands)."""
         return sum(
             self._step_stream(stream, readers, batch, until)
             for stream, readers in self._streams.items()
@@ -87,9 +85,10 @@ class ProjectionRunner:
         batch: int,
         until: dict[tuple[str, str], int] | None,
     ) -> int:
-        db = self.db
-        with immediate(db, f"projections of {stream}"):
-            positions = {p.name: self.position(p.name, stream) for p in readers}
+        suffix = self.suffix
+        keys = [p.name + suffix for p in readers]
+        with self.views.transaction(keys) as tx:
+            positions = {p.name: tx.position(p.name + suffix, stream) for p in readers}
             limits = {name: (until or {}).get((name, stream), 1 << 62) for name in positions}
             after = min(positions.values())
             limit = min(batch, max(limits[n] - positions[n] for n in positions))
@@ -103,12 +102,10 @@ class ProjectionRunner:
                 ]
                 if not mine:
                     continue
-                projection.apply(mine, db)
-                db.execute(
-                    "INSERT INTO view_positions (projection, stream, position) VALUES (?, ?, ?)"
-                    " ON CONFLICT (projection, stream) DO UPDATE SET position = excluded.position",
-                    (projection.name, stream, mine[-1].position),
-                )
+                for name, rows in projection.rows(mine).items():
+                    table = projection.table(name)
+                    tx.write(table, reduce_rows(table, rows), suffix)
+                tx.set_position(projection.name + suffix, stream, mine[-1].position)
         return len(stored)
 
     def run_until_current(self, batch: int = 1000) -> int:
@@ -116,6 +113,3 @@ class ProjectionRunner:
         while (applied := self.step(batch)) > 0:
             total += applied
         return total
-
-    def close(self) -> None:
-        self.db.close()

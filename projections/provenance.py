@@ -4,7 +4,6 @@ national ack. Detail columns hold no record content (it can hold personal data).
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,8 +12,9 @@ import orjson
 from hub.events import DecodedEvent
 from hub.events.streams import DELIVERIES, FEEDBACK, RECORDS, SUBMISSIONS, VALIDATED, VERDICTS
 from projections.base import Projection
+from projections.tables import Column, Kind, Row, Table
 
-__all__ = ["ProvenanceProjection"]
+__all__ = ["PROVENANCE", "ProvenanceProjection"]
 
 
 def _detail(event: DecodedEvent) -> dict[str, Any]:
@@ -59,31 +59,38 @@ def _detail(event: DecodedEvent) -> dict[str, Any]:
     return {"kind": p["kind"], "status": p["status"], "messages": p["messages"][:5]}
 
 
+PROVENANCE = Table(
+    "provenance",
+    (
+        Column("event_id"),
+        Column("stream"),
+        Column("event_type"),
+        Column("occurred_at", Kind.TIME),
+        Column("recorded_at", Kind.TIME),
+        Column("submission_id", nullable=True),
+        Column("record_id", nullable=True),
+        Column("version", Kind.INT, nullable=True),
+        Column("source_id", nullable=True),
+        Column("source_record_id", nullable=True),
+        Column("actor"),
+        Column("detail", Kind.JSON),
+    ),
+    key=("event_id",),
+    indexes=(("submission_id",), ("record_id",), ("source_id", "source_record_id")),
+)
+
+
 class ProvenanceProjection(Projection):
     name = "provenance"
     description = "every event, indexed by submission, record and source record id (hub trace)"
     streams = (SUBMISSIONS, VALIDATED, VERDICTS, RECORDS, DELIVERIES, FEEDBACK)
-    tables = ("provenance",)
-    ddl = (
-        """CREATE TABLE IF NOT EXISTS provenance (
-            event_id TEXT PRIMARY KEY, stream TEXT NOT NULL, event_type TEXT NOT NULL,
-            occurred_at TEXT NOT NULL, recorded_at TEXT NOT NULL, submission_id TEXT,
-            record_id TEXT, version INTEGER, source_id TEXT, source_record_id TEXT,
-            actor TEXT NOT NULL, detail TEXT NOT NULL)""",
-        "CREATE INDEX IF NOT EXISTS provenance_submission ON provenance (submission_id)",
-        "CREATE INDEX IF NOT EXISTS provenance_record ON provenance (record_id)",
-        "CREATE INDEX IF NOT EXISTS provenance_source ON provenance (source_id, source_record_id)",
-    )
+    tables = (PROVENANCE,)
 
-    def apply(self, events: Sequence[DecodedEvent], db: sqlite3.Connection) -> None:
-        db.executemany(
-            "INSERT INTO provenance VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (event_id) DO NOTHING",
-            [_row(event) for event in events],
-        )
+    def rows(self, events: Sequence[DecodedEvent]) -> dict[str, list[Row]]:
+        return {PROVENANCE.name: [_row(event) for event in events]}
 
 
-def _row(event: DecodedEvent) -> tuple[object, ...]:
+def _row(event: DecodedEvent) -> Row:
     p = event.payload
     return (
         event.event_id,

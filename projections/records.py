@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
+import datetime as dt
 from collections.abc import Sequence
 
 import orjson
@@ -11,32 +11,60 @@ from hub.events import Codec, DecodedEvent
 from hub.events.streams import RECORDS
 from hub.processing.content import avro_to_json
 from projections.base import Projection
+from projections.tables import Column, Kind, Merge, Row, Table
 
-__all__ = ["RecordsProjection"]
+__all__ = ["CURRENT", "VERSIONS", "RecordsProjection"]
+
+CURRENT = Table(
+    "records_current",
+    (
+        Column("record_id"),
+        Column("record_type"),
+        Column("version", Kind.INT),
+        Column("region_code", nullable=True),
+        Column("updated_at", Kind.TIME),
+        Column("content", Kind.JSON),
+        Column("version_hash"),
+        Column("recorded_at", Kind.TIME),
+    ),
+    key=("record_id",),
+    merge=Merge.NEWER,
+    indexes=(("record_type",),),
+)
+
+VERSIONS = Table(
+    "record_versions",
+    (
+        Column("record_id"),
+        Column("version", Kind.INT),
+        Column("record_type"),
+        Column("submission_id"),
+        Column("source_id"),
+        Column("content", Kind.JSON),
+        Column("content_hash"),
+        Column("prev_hash", nullable=True),
+        Column("version_hash"),
+        Column("recorded_at", Kind.TIME),
+    ),
+    key=("record_id", "version"),
+)
+
+
+def utc(text: str) -> str:
+    """A timestamp in UTC, so both backends read back the same text."""
+    return dt.datetime.fromisoformat(text).astimezone(dt.UTC).isoformat()
 
 
 class RecordsProjection(Projection):
     name = "records"
     description = "current canonical records per type, and every version with its hash chain"
     streams = (RECORDS,)
-    tables = ("records_current", "record_versions")
-    ddl = (
-        """CREATE TABLE IF NOT EXISTS records_current (
-            record_id TEXT PRIMARY KEY, record_type TEXT NOT NULL, version INTEGER NOT NULL,
-            region_code TEXT, updated_at TEXT NOT NULL, content TEXT NOT NULL,
-            version_hash TEXT NOT NULL, recorded_at TEXT NOT NULL)""",
-        "CREATE INDEX IF NOT EXISTS records_current_type ON records_current (record_type)",
-        """CREATE TABLE IF NOT EXISTS record_versions (
-            record_id TEXT NOT NULL, version INTEGER NOT NULL, record_type TEXT NOT NULL,
-            submission_id TEXT NOT NULL, source_id TEXT NOT NULL, content TEXT NOT NULL,
-            content_hash TEXT NOT NULL, prev_hash TEXT, version_hash TEXT NOT NULL,
-            recorded_at TEXT NOT NULL, PRIMARY KEY (record_id, version))""",
-    )
+    tables = (CURRENT, VERSIONS)
 
     def __init__(self, codec: Codec) -> None:
         self.codec = codec
 
-    def apply(self, events: Sequence[DecodedEvent], db: sqlite3.Connection) -> None:
+    def rows(self, events: Sequence[DecodedEvent]) -> dict[str, list[Row]]:
         versions, current = [], []
         for event in events:
             p = event.payload
@@ -64,22 +92,10 @@ class RecordsProjection(Projection):
                     p["record_type"],
                     p["version"],
                     content.get("region_code"),
-                    content["updated_at"],
+                    utc(content["updated_at"]),
                     text,
                     p["version_hash"],
                     recorded,
                 )
             )
-        db.executemany(
-            "INSERT INTO record_versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (record_id, version) DO NOTHING",
-            versions,
-        )
-        db.executemany(
-            "INSERT INTO records_current VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (record_id) DO UPDATE SET version = excluded.version,"
-            " region_code = excluded.region_code, updated_at = excluded.updated_at,"
-            " content = excluded.content, version_hash = excluded.version_hash,"
-            " recorded_at = excluded.recorded_at WHERE excluded.version > records_current.version",
-            current,
-        )
+        return {VERSIONS.name: versions, CURRENT.name: current}

@@ -4,33 +4,45 @@ batch is applied once or, after a crash, not at all."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections import Counter
 from collections.abc import Sequence
 
 from hub.events import DecodedEvent
 from hub.events.streams import RECORDS, VERDICTS
 from projections.base import Projection
+from projections.tables import Column, Kind, Merge, Row, Table
 
-__all__ = ["RegionStatsProjection"]
+__all__ = ["REGIONS", "SOURCE_OUTCOMES", "RegionStatsProjection"]
+
+REGIONS = Table(
+    "region_stats",
+    (
+        Column("region_code"),
+        Column("record_type"),
+        Column("records", Kind.INT),
+        Column("versions", Kind.INT),
+    ),
+    key=("region_code", "record_type"),
+    merge=Merge.ADD,
+    counters=("records", "versions"),
+)
+
+SOURCE_OUTCOMES = Table(
+    "source_outcomes",
+    (Column("source_id"), Column("outcome"), Column("submissions", Kind.INT)),
+    key=("source_id", "outcome"),
+    merge=Merge.ADD,
+    counters=("submissions",),
+)
 
 
 class RegionStatsProjection(Projection):
     name = "region_stats"
     description = "records and versions per region and type; verdicts per source and outcome"
     streams = (RECORDS, VERDICTS)
-    tables = ("region_stats", "source_outcomes")
-    ddl = (
-        """CREATE TABLE IF NOT EXISTS region_stats (
-            region_code TEXT NOT NULL, record_type TEXT NOT NULL,
-            records INTEGER NOT NULL, versions INTEGER NOT NULL,
-            PRIMARY KEY (region_code, record_type))""",
-        """CREATE TABLE IF NOT EXISTS source_outcomes (
-            source_id TEXT NOT NULL, outcome TEXT NOT NULL, submissions INTEGER NOT NULL,
-            PRIMARY KEY (source_id, outcome))""",
-    )
+    tables = (REGIONS, SOURCE_OUTCOMES)
 
-    def apply(self, events: Sequence[DecodedEvent], db: sqlite3.Connection) -> None:
+    def rows(self, events: Sequence[DecodedEvent]) -> dict[str, list[Row]]:
         if events[0].stream == RECORDS:
             records: Counter[tuple[str, str]] = Counter()
             versions: Counter[tuple[str, str]] = Counter()
@@ -39,16 +51,6 @@ class RegionStatsProjection(Projection):
                 key = (p["region_code"] or "(none)", p["record_type"])
                 versions[key] += 1
                 records[key] += p["version"] == 1
-            db.executemany(
-                "INSERT INTO region_stats VALUES (?, ?, ?, ?) ON CONFLICT (region_code,"
-                " record_type) DO UPDATE SET records = records + excluded.records,"
-                " versions = versions + excluded.versions",
-                [(*key, records[key], n) for key, n in versions.items()],
-            )
-            return
+            return {REGIONS.name: [(*key, records[key], n) for key, n in versions.items()]}
         outcomes = Counter((e.payload["source_id"], e.payload["outcome"]) for e in events)
-        db.executemany(
-            "INSERT INTO source_outcomes VALUES (?, ?, ?) ON CONFLICT (source_id, outcome)"
-            " DO UPDATE SET submissions = submissions + excluded.submissions",
-            [(*key, n) for key, n in outcomes.items()],
-        )
+        return {SOURCE_OUTCOMES.name: [(*key, n) for key, n in outcomes.items()]}

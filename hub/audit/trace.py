@@ -4,13 +4,14 @@ order they were recorded, with times and the component that acted."""
 
 from __future__ import annotations
 
-import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
 from hub.errors import HubError
+from projections.ports import ViewStore
+from projections.provenance import PROVENANCE
+from projections.tables import Row
 
 __all__ = ["TraceEntry", "trace"]
 
@@ -47,10 +48,6 @@ class TraceEntry:
         }
 
 
-_COLUMNS = (
-    "recorded_at, occurred_at, stream, event_type, actor, submission_id, record_id,"
-    " version, source_id, source_record_id, detail, event_id"
-)
 _ORDER = {
     "submissions": 0,
     "validated": 1,
@@ -61,11 +58,11 @@ _ORDER = {
 }
 
 
-def _ids(db: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> set[str]:
-    return {row[0] for row in db.execute(sql, params) if row[0]}
+def _ids(views: ViewStore, column: str, where: dict[str, Sequence[Any]]) -> set[str]:
+    return {row[0] for row in views.rows(PROVENANCE, columns=(column,), where=where) if row[0]}
 
 
-def trace(db: sqlite3.Connection, ident: str) -> list[TraceEntry]:
+def trace(views: ViewStore, ident: str) -> list[TraceEntry]:
     """The chain of events around ``ident``, from the provenance read model."""
     ident = ident.strip()
     submissions: set[str] = set()
@@ -77,9 +74,9 @@ def trace(db: sqlite3.Connection, ident: str) -> list[TraceEntry]:
     elif ":" in ident:
         source_id, _, source_record_id = ident.partition(":")
         submissions |= _ids(
-            db,
-            "SELECT submission_id FROM provenance WHERE source_id = ? AND source_record_id = ?",
-            (source_id, source_record_id),
+            views,
+            "submission_id",
+            {"source_id": [source_id], "source_record_id": [source_record_id]},
         )
     else:
         raise HubError(
@@ -89,44 +86,33 @@ def trace(db: sqlite3.Connection, ident: str) -> list[TraceEntry]:
     # a submission leads to its record; a record to every submission that touched it
     for _ in range(2):
         if submissions:
-            marks = ",".join("?" * len(submissions))
-            records |= _ids(
-                db,
-                f"SELECT record_id FROM provenance WHERE submission_id IN ({marks})",  # noqa: S608
-                tuple(submissions),
-            )
+            records |= _ids(views, "record_id", {"submission_id": sorted(submissions)})
         if records:
-            marks = ",".join("?" * len(records))
-            submissions |= _ids(
-                db,
-                f"SELECT submission_id FROM provenance WHERE record_id IN ({marks})",  # noqa: S608
-                tuple(records),
+            submissions |= _ids(views, "submission_id", {"record_id": sorted(records)})
+    rows: dict[str, Row] = {}
+    for column, values in (("submission_id", submissions), ("record_id", records)):
+        if values:
+            for row in views.rows(PROVENANCE, where={column: sorted(values)}):
+                rows[row[0]] = row
+    names = PROVENANCE.names
+    entries = []
+    for row in rows.values():
+        r = dict(zip(names, row, strict=True))
+        entries.append(
+            TraceEntry(
+                r["recorded_at"],
+                r["occurred_at"],
+                r["stream"],
+                r["event_type"],
+                r["actor"],
+                r["submission_id"],
+                r["record_id"],
+                r["version"],
+                r["source_id"],
+                r["source_record_id"],
+                r["detail"],
+                r["event_id"],
             )
-    if not submissions and not records:
-        return []
-    marks_s = ",".join("?" * len(submissions)) or "NULL"
-    marks_r = ",".join("?" * len(records)) or "NULL"
-    rows = db.execute(
-        f"SELECT {_COLUMNS} FROM provenance WHERE submission_id IN ({marks_s})"  # noqa: S608
-        f" OR record_id IN ({marks_r})",
-        (*submissions, *records),
-    ).fetchall()
-    entries = [
-        TraceEntry(
-            row[0],
-            row[1],
-            row[2],
-            row[3],
-            row[4],
-            row[5],
-            row[6],
-            row[7],
-            row[8],
-            row[9],
-            orjson.loads(row[10]),
-            row[11],
         )
-        for row in rows
-    ]
     entries.sort(key=lambda e: (e.recorded_at, _ORDER.get(e.stream, 9), e.version or 0))
     return entries

@@ -9,16 +9,15 @@ Any difference is a finding naming the record, the version and what differs.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
-
-import orjson
 
 from hub.events import Codec
 from hub.events.streams import RECORDS
 from hub.processing.content import avro_to_json, content_hash, version_hash
 from hub.storage.ports import Store
+from projections.ports import ViewStore
+from projections.records import CURRENT, VERSIONS
 
 __all__ = ["Finding", "verify"]
 
@@ -39,7 +38,7 @@ class Finding:
         }
 
 
-def verify(store: Store, views: sqlite3.Connection, codec: Codec) -> list[Finding]:
+def verify(store: Store, views: ViewStore, codec: Codec) -> list[Finding]:
     findings: list[Finding] = []
     heads: dict[str, tuple[int, str]] = {}
     log_rows: dict[tuple[str, int], tuple[str, str]] = {}
@@ -66,15 +65,15 @@ def verify(store: Store, views: sqlite3.Connection, codec: Codec) -> list[Findin
             findings.append(Finding("log", rid, version, "version_hash does not match"))
         heads[rid] = (version, p["version_hash"])
         log_rows[(rid, version)] = (p["content_hash"], p["version_hash"])
-    for rid, version, text, chash, prev, vhash in views.execute(
-        "SELECT record_id, version, content, content_hash, prev_hash, version_hash"
-        " FROM record_versions ORDER BY record_id, version"
+    columns = ("record_id", "version", "content", "content_hash", "prev_hash", "version_hash")
+    for rid, version, stored, chash, prev, vhash in sorted(
+        views.rows(VERSIONS, columns=columns), key=lambda r: (r[0], r[1])
     ):
         expected = log_rows.pop((rid, version), None)
         if expected is None:
             findings.append(Finding("record_versions", rid, version, "not in the log"))
             continue
-        if content_hash(orjson.loads(text)) != chash or chash != expected[0]:
+        if content_hash(stored) != chash or chash != expected[0]:
             findings.append(
                 Finding("record_versions", rid, version, "content differs from the log")
             )
@@ -84,8 +83,8 @@ def verify(store: Store, views: sqlite3.Connection, codec: Codec) -> list[Findin
             )
     for rid, version in sorted(log_rows):
         findings.append(Finding("record_versions", rid, version, "missing from the read model"))
-    for rid, version, vhash in views.execute(
-        "SELECT record_id, version, version_hash FROM records_current"
+    for rid, version, vhash in views.rows(
+        CURRENT, columns=("record_id", "version", "version_hash")
     ):
         head = heads.get(rid)
         if head is None or head != (version, vhash):

@@ -32,8 +32,8 @@ def _open(data_dir: Path | None) -> EmbeddedHub:
 def trace(ident: str, data_dir: Path | None, as_json: bool) -> None:
     """Show the chain of IDENT: a record id, a submission id or SOURCE_ID:SOURCE_RECORD_ID."""
     with _open(data_dir) as hub:
-        hub.views.run_until_current()
-        entries = trace_chain(hub.views.db, ident)
+        hub.projector.run_until_current()
+        entries = trace_chain(hub.views, ident)
     if not entries:
         raise InputError(f"nothing known about {ident}")
     if as_json:
@@ -66,8 +66,8 @@ def audit() -> None:
 def audit_verify(data_dir: Path | None, as_json: bool) -> None:
     """Recompute every record's hash chain; exit 1 naming what was altered."""
     with _open(data_dir) as hub:
-        hub.views.run_until_current()
-        findings = verify_chains(hub.store, hub.views.db, hub.codec)
+        hub.projector.run_until_current()
+        findings = verify_chains(hub.store, hub.views, hub.codec)
         versions = hub.store.head("records")
     if as_json:
         echo_json(
@@ -102,7 +102,7 @@ def replay(
         return
     with _open(data_dir) as hub:
         if diff:
-            report = replays.diff(hub.views.path, hub.store, hub.codec, projection)
+            report = replays.diff(hub.views, hub.store, hub.codec, projection)
             if as_json:
                 echo_json(report.to_dict())
             else:
@@ -114,7 +114,7 @@ def replay(
             if not report.identical:
                 sys.exit(1)
             return
-        applied = replays.rebuild(hub.views.path, hub.store, hub.codec, projection)
+        applied = replays.rebuild(hub.views, hub.store, hub.codec, projection)
     if as_json:
         echo_json({"projection": projection, "events_applied": applied})
     else:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import sqlite3
 from itertools import groupby
 from typing import Any
 
@@ -23,6 +22,9 @@ from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
 from hub.storage.ports import Source
 from hub.testing.province import generate_province
+from projections import ViewStore
+from projections.provenance import PROVENANCE
+from projections.records import CURRENT
 
 __all__ = ["examples", "run_demo"]
 
@@ -32,27 +34,30 @@ DEMO_FAULTS = SimConfig(
 )
 
 
-def examples(views: sqlite3.Connection) -> dict[str, Any]:
+def examples(views: ViewStore) -> dict[str, Any]:
     """Ids worth tracing: a record with several versions and cross-level duplicates, a rejected
-    submission."""
-    row = views.execute(
-        "SELECT c.record_id, c.version, COUNT(DISTINCT p.source_id) FROM records_current c"
-        " JOIN provenance p ON p.record_id = c.record_id AND p.event_type = 'verdict.duplicate'"
-        " GROUP BY c.record_id ORDER BY c.version DESC, COUNT(DISTINCT p.source_id) DESC,"
-        " c.record_id LIMIT 1"
-    ).fetchone()
-    rejected = views.execute(
-        "SELECT submission_id FROM provenance WHERE event_type = 'verdict.rejected'"
-        " ORDER BY recorded_at, event_id LIMIT 1"
-    ).fetchone()
-    national_rejection = views.execute(
-        "SELECT record_id FROM provenance WHERE event_type = 'delivery.rejected'"
-        " ORDER BY recorded_at, event_id LIMIT 1"
-    ).fetchone()
+    submission, a record the national platform rejected."""
+    columns = ("recorded_at", "event_id", "record_id", "submission_id", "source_id")
+
+    def first(event_type: str, at: int) -> str | None:
+        rows = views.rows(PROVENANCE, columns=columns, where={"event_type": [event_type]})
+        return str(min(rows)[at]) if rows else None
+
+    sources: dict[str, set[str]] = {}
+    for _, _, record_id, _, source_id in views.rows(
+        PROVENANCE, columns=columns, where={"event_type": ["verdict.duplicate"]}
+    ):
+        sources.setdefault(record_id, set()).add(source_id)
+    versions: dict[str, int] = dict(
+        views.rows(CURRENT, columns=("record_id", "version"), where={"record_id": sorted(sources)})
+        if sources
+        else []
+    )
+    best = sorted(sources, key=lambda r: (-versions.get(r, 0), -len(sources[r]), r))
     return {
-        "record_with_versions_and_duplicates": row[0] if row else None,
-        "rejected_submission": rejected[0] if rejected else None,
-        "record_rejected_by_national": national_rejection[0] if national_rejection else None,
+        "record_with_versions_and_duplicates": best[0] if best else None,
+        "rejected_submission": first("verdict.rejected", 3),
+        "record_rejected_by_national": first("delivery.rejected", 2),
     }
 
 
@@ -88,7 +93,7 @@ def run_demo(settings: HubSettings, records: int, seed: int) -> dict[str, Any]:
                 hub.step()
             hub.run_until_idle()
             summary = hub.status()
-            summary["examples"] = examples(hub.views.db)
+            summary["examples"] = examples(hub.views)
             summary["national"] = dataclasses.asdict(sim.stats())
             summary["province"] = {
                 "code": province.code,

@@ -2,6 +2,8 @@
 
 ``<data_dir>/log.db`` holds the streams and the authoritative state (identity registry, delivery
 ledger, sources, stage positions); ``<data_dir>/views.db`` the read models and their positions.
+With ``HUB_DATABASE_URL`` both live in PostgreSQL instead, and this process is one of possibly
+several driving the same loop (steps of one stage take turns there).
 Each round of :meth:`EmbeddedHub.step` runs every stage one batch, the projections one batch, and
 the national sender one push. Stopping anywhere (a crash, SIGKILL) loses nothing: each batch
 commits its outputs and its position together, and the next start goes on from there.
@@ -28,7 +30,7 @@ from hub.settings import HubSettings
 from hub.standard import Validator
 from hub.storage import open_store
 from hub.storage.ports import Source
-from projections import ProjectionRunner, all_projections
+from projections import ProjectionRunner, all_projections, open_views
 
 __all__ = ["OUTCOMES", "EmbeddedHub", "IngestReport", "has_hub"]
 
@@ -66,8 +68,9 @@ class EmbeddedHub:
         url = settings.database_url.get_secret_value() if settings.database_url else None
         self.store = open_store(self.data_dir, url)
         self.stages = default_stages(self.validator, self.codec)
-        self.views = ProjectionRunner(
-            self.data_dir / "views.db", self.store, self.codec, all_projections(self.codec)
+        self.views = open_views(self.data_dir, url)
+        self.projector = ProjectionRunner(
+            self.views, self.store, self.codec, all_projections(self.codec)
         )
         self.sender = (
             DeliverySender(
@@ -143,7 +146,7 @@ class EmbeddedHub:
         work = sum(
             step(self.store, self.codec, s, self.batch_size, self.clock) for s in self.stages
         )
-        work += self.views.step(self.batch_size)
+        work += self.projector.step(self.batch_size)
         if self.sender is not None:
             work += self.sender.run_once()
         return work
@@ -182,8 +185,8 @@ class EmbeddedHub:
             for stage in self.stages:
                 stage_lag[stage.name] = tx.head(stage.input) - tx.position(stage.name, stage.input)
         view_lag = {
-            f"{p.name}/{s}": self.store.head(s) - self.views.position(p.name, s)
-            for p in self.views.projections
+            f"{p.name}/{s}": self.store.head(s) - self.projector.position(p.name, s)
+            for p in self.projector.projections
             for s in p.streams
         }
         return {

@@ -1,41 +1,40 @@
-"""``hub replay``: rebuild a read model from history, or build it aside and diff it.
+"""``hub replay``: rebuild a read model from history (blue/green), or build it aside and diff it.
 
-Rebuild drops the projection's tables and positions and projects the log again from the start.
-``--diff`` builds the projection into a temporary database up to the live one's positions and
-compares the two table by table (by primary key), without touching the live one.
+Rebuild projects the log from the start into tables named ``<table>__next`` (positions under
+``<name>__next``) while the live model keeps serving and keeps being updated, then swaps them in
+with their positions in one transaction: a reader sees the old model or the new one, never a
+half-built one. An interrupted rebuild leaves only ``__next`` tables, dropped by the next one.
+
+``--diff`` builds into ``__diff`` tables up to the live model's positions and compares the two
+table by table (by primary key), without touching the live one; then drops its tables.
 """
 
 from __future__ import annotations
 
-import sqlite3
-import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from hub.events import Codec
 from hub.storage.ports import Store
-from hub.storage.sqlite import immediate
-from projections import ProjectionRunner, projection
+from projections import ProjectionRunner, ViewStore, projection
+from projections.tables import Table
 
-__all__ = ["DiffReport", "diff", "rebuild"]
+__all__ = ["ASIDE", "NEXT", "DiffReport", "diff", "rebuild"]
+
+NEXT = "__next"
+ASIDE = "__diff"
 
 
-def rebuild(views_path: Path, store: Store, codec: Codec, name: str) -> int:
-    """Drop and rebuild one projection in place; the number of events applied."""
+def rebuild(views: ViewStore, store: Store, codec: Codec, name: str, batch: int = 1000) -> int:
+    """Rebuild one projection aside and swap it in; the number of events applied."""
     target = projection(name, codec)
-    runner = ProjectionRunner(views_path, store, codec, [target])
-    try:
-        db = runner.db
-        with immediate(db, f"rebuild of {name}"):
-            for table in target.tables:
-                db.execute(f'DROP TABLE IF EXISTS "{table}"')
-            db.execute("DELETE FROM view_positions WHERE projection = ?", (name,))
-            for statement in target.ddl:
-                db.execute(statement)
-        return runner.run_until_current()
-    finally:
-        runner.close()
+    views.drop(target.tables, name, NEXT)  # what an interrupted rebuild left
+    runner = ProjectionRunner(views, store, codec, [target], suffix=NEXT)
+    applied = runner.run_until_current(batch)
+    applied += runner.run_until_current(batch)  # what arrived meanwhile, so the swap is current
+    views.swap(target.tables, name, NEXT)
+    return applied
 
 
 @dataclass
@@ -71,38 +70,38 @@ class DiffReport:
         }
 
 
-def _rows(db: sqlite3.Connection, table: str) -> dict[tuple[Any, ...], tuple[Any, ...]]:
-    info = db.execute(f'PRAGMA table_info("{table}")').fetchall()
-    pk = [row[1] for row in sorted(info, key=lambda r: r[5]) if row[5]] or [info[0][1]]
-    columns = [row[1] for row in info]
-    index = [columns.index(c) for c in pk]
-    return {tuple(r[i] for i in index): tuple(r) for r in db.execute(f'SELECT * FROM "{table}"')}  # noqa: S608 - projection's table
-
-
-def diff(views_path: Path, store: Store, codec: Codec, name: str) -> DiffReport:
+def diff(views: ViewStore, store: Store, codec: Codec, name: str) -> DiffReport:
     """Rows a fresh build would add, remove or change in the live read model."""
     target = projection(name, codec)
-    live = ProjectionRunner(views_path, store, codec, [target])
-    until = {(name, s): live.position(name, s) for s in target.streams}
-    with tempfile.TemporaryDirectory() as tmp:
-        aside = ProjectionRunner(Path(tmp) / "aside.db", store, codec, [projection(name, codec)])
-        try:
+    views.drop(target.tables, name, ASIDE)
+    aside = ProjectionRunner(views, store, codec, [target], suffix=ASIDE)
+    try:
+        for _ in range(5):  # the live model may move on while we build: catch up, compare again
+            live_at = views.positions(name)
+            until = {(name, s): live_at.get(s, 0) for s in target.streams}
             while aside.step(1000, until=until):
                 pass
-            report = DiffReport(name, {})
-            for table in target.tables:
-                fresh, current = _rows(aside.db, table), _rows(live.db, table)
-                result = TableDiff()
-                for key, row in fresh.items():
-                    if key not in current:
-                        result.added += 1
-                    elif current[key] != row:
-                        result.changed += 1
-                        if len(result.examples) < 5:
-                            result.examples.append({"key": list(key), "change": "changed"})
-                result.removed = sum(1 for key in current if key not in fresh)
-                report.tables[table] = result
-        finally:
-            aside.close()
-            live.close()
+            report = _compare(views, name, target.tables)
+            if views.positions(name) == live_at:
+                break
+    finally:
+        views.drop(target.tables, name, ASIDE)
+    return report
+
+
+def _compare(views: ViewStore, name: str, tables: Sequence[Table]) -> DiffReport:
+    report = DiffReport(name, {})
+    for table in tables:
+        fresh = {table.key_of(r): r for r in views.rows(table, suffix=ASIDE)}
+        current = {table.key_of(r): r for r in views.rows(table)}
+        result = TableDiff()
+        for key, row in fresh.items():
+            if key not in current:
+                result.added += 1
+            elif current[key] != row:
+                result.changed += 1
+                if len(result.examples) < 5:
+                    result.examples.append({"key": list(key), "change": "changed"})
+        result.removed = sum(1 for key in current if key not in fresh)
+        report.tables[table.name] = result
     return report

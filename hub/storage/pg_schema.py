@@ -69,8 +69,20 @@ def _v1_initial(conn: psycopg.Connection) -> None:
     )
 
 
+def _v2_view_positions(conn: psycopg.Connection) -> None:
+    """Read models' positions. Their tables are derived (created from the projections'
+    descriptions, rebuilt by ``hub replay``); only the positions need a home up front."""
+    conn.execute(
+        "CREATE TABLE view_positions (projection TEXT NOT NULL, stream TEXT NOT NULL,"
+        " position BIGINT NOT NULL, PRIMARY KEY (projection, stream))"
+    )
+
+
 #: (version, name, migration): append only; never edit one that has shipped.
-MIGRATIONS: tuple[tuple[int, str, Migration], ...] = ((1, "initial", _v1_initial),)
+MIGRATIONS: tuple[tuple[int, str, Migration], ...] = (
+    (1, "initial", _v1_initial),
+    (2, "view positions", _v2_view_positions),
+)
 
 
 def migrate(conn: psycopg.Connection) -> list[int]:

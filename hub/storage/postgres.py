@@ -32,7 +32,7 @@ from hub.events.streams import STREAMS, SUBMISSIONS, VERDICTS
 from hub.storage.pg_schema import migrate
 from hub.storage.ports import DeliveryRow, RegistryEntry, Source, Store, StoredEvent, Transaction
 
-__all__ = ["PostgresStore", "PostgresTransaction"]
+__all__ = ["PostgresStore", "PostgresTransaction", "translate"]
 
 _LEDGER_COLUMNS = sql.SQL(
     "delivery_id, record_id, version, destination, record_type, state, attempt, next_attempt_at,"
@@ -262,7 +262,7 @@ class PostgresTransaction(Transaction):
         )
 
 
-def _translate(exc: psycopg.Error, what: str) -> StorageError:
+def translate(exc: psycopg.Error, what: str) -> StorageError:
     """psycopg's errors in the hub's terms: lost or refused connections are transient."""
     message = f"{what}: {exc}".strip()
     if isinstance(exc, psycopg.errors.SerializationFailure):
@@ -285,7 +285,7 @@ class PostgresStore(Store):
             conn = psycopg.connect(self._url, autocommit=True, connect_timeout=5)
             migrate(conn)
         except psycopg.Error as exc:
-            raise _translate(exc, "PostgreSQL") from exc
+            raise translate(exc, "PostgreSQL") from exc
         return conn
 
     def _live(self) -> psycopg.Connection:
@@ -303,25 +303,25 @@ class PostgresStore(Store):
                     conn.execute("SET LOCAL synchronous_commit = off")
                 yield PostgresTransaction(conn)
         except psycopg.Error as exc:
-            raise _translate(exc, "transaction failed") from exc
+            raise translate(exc, "transaction failed") from exc
 
     def _query(self, query: sql.Composable | str, params: Sequence[Any] = ()) -> list[Any]:
         try:
             return self._live().execute(query, params).fetchall()  # type: ignore[arg-type]
         except psycopg.Error as exc:
-            raise _translate(exc, "query failed") from exc
+            raise translate(exc, "query failed") from exc
 
     def read(self, stream: str, after: int, limit: int) -> list[StoredEvent]:
         try:
             return _read(self._live(), stream, after, limit)
         except psycopg.Error as exc:
-            raise _translate(exc, f"read of {stream} failed") from exc
+            raise translate(exc, f"read of {stream} failed") from exc
 
     def head(self, stream: str) -> int:
         try:
             return _head(self._live(), stream)
         except psycopg.Error as exc:
-            raise _translate(exc, f"head of {stream} failed") from exc
+            raise translate(exc, f"head of {stream} failed") from exc
 
     def scan(self, stream: str, batch: int = 1000) -> Iterator[StoredEvent]:
         after = 0

@@ -80,7 +80,7 @@ class EmbeddedHarness:
 
     def run(self) -> None:
         self.hub.run_until_idle(timeout_s=120)
-        self.hub.views.run_until_current()
+        self.hub.projector.run_until_current()
 
     def _stream(self, stream: str) -> list[DecodedEvent]:
         codec = self.hub.codec

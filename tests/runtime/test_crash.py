@@ -107,7 +107,7 @@ def run(data_dir: Path, sim: RunningSim, kills: int, rng: random.Random) -> int:
 def outcome(data_dir: Path, sim: RunningSim) -> dict[str, Any]:
     settings = HubSettings(data_dir=data_dir)
     with EmbeddedHub(settings) as hub:
-        hub.views.run_until_current()
+        hub.projector.run_until_current()
         codec = hub.codec
 
         def payloads(stream: str) -> list[dict[str, Any]]:
@@ -119,7 +119,7 @@ def outcome(data_dir: Path, sim: RunningSim) -> dict[str, Any]:
         versions = payloads(RECORDS)
         verdicts = payloads(VERDICTS)
         feedback = payloads(FEEDBACK)
-        findings = verify(hub.store, hub.views.db, codec)
+        findings = verify(hub.store, hub.views, codec)
         status = hub.status()
     db = sqlite3.connect(data_dir / "log.db")
     registry = sorted(

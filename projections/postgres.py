@@ -1,0 +1,287 @@
+"""Read models in PostgreSQL (the database of ``HUB_DATABASE_URL``).
+
+- **Bulk writes.** A batch's rows are COPYed into a temporary staging table (one per read-model
+  table and connection, emptied at commit) and merged into the table by one
+  ``INSERT ... SELECT ... ON CONFLICT`` per table and batch.
+- **Turns.** A transaction takes ``pg_advisory_xact_lock`` on each projection it writes, in name
+  order; two runner processes therefore never apply the same batch twice (the second waits, then
+  reads the first one's committed position). ``swap`` takes the same lock.
+- **Durability.** Projection commits use ``synchronous_commit = off``: a server crash may roll back
+  the last commits, rows and positions together, and the runner applies those events again.
+- **Blue/green.** Tables built aside (``<table><suffix>``, indexes ``<table><suffix>__...``) are
+  renamed over the live ones, indexes included, in one transaction; readers block for the
+  renames only, and never see a half-built model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from hub.storage.pg_schema import migrate
+from hub.storage.postgres import translate
+from projections.ports import ViewStore, ViewTransaction
+from projections.tables import Kind, Merge, Row, Table
+
+__all__ = ["PostgresViews"]
+
+_TYPES = {Kind.TEXT: "text", Kind.INT: "bigint", Kind.JSON: "jsonb", Kind.TIME: "timestamptz"}
+
+
+def _ident(*parts: str) -> sql.Identifier:
+    return sql.Identifier("".join(parts))
+
+
+def _index_name(physical: str, columns: Sequence[str]) -> str:
+    return f"{physical}__{'_'.join(columns)}"
+
+
+def _merge_sql(table: Table, physical: str, stage: str) -> sql.Composed:
+    names = sql.SQL(", ").join(map(sql.Identifier, table.names))
+    head = sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {} ON CONFLICT ({})").format(
+        _ident(physical),
+        names,
+        names,
+        _ident(stage),
+        sql.SQL(", ").join(map(sql.Identifier, table.key)),
+    )
+    if table.merge is Merge.KEEP:
+        return head + sql.SQL(" DO NOTHING")
+    if table.merge is Merge.ADD:
+        sets = sql.SQL(", ").join(
+            sql.SQL("{c} = {t}.{c} + EXCLUDED.{c}").format(c=sql.Identifier(c), t=_ident(physical))
+            for c in table.updated
+        )
+        return head + sql.SQL(" DO UPDATE SET ") + sets
+    sets = sql.SQL(", ").join(
+        sql.SQL("{c} = EXCLUDED.{c}").format(c=sql.Identifier(c)) for c in table.updated
+    )
+    return head + sql.SQL(" DO UPDATE SET {} WHERE EXCLUDED.{v} > {t}.{v}").format(
+        sets, v=sql.Identifier(table.version), t=_ident(physical)
+    )
+
+
+class _Transaction(ViewTransaction):
+    def __init__(self, owner: PostgresViews, conn: psycopg.Connection) -> None:
+        self._owner = owner
+        self._c = conn
+        self._staged: set[str] = set()
+
+    def position(self, name: str, stream: str) -> int:
+        row = self._c.execute(
+            "SELECT position FROM view_positions WHERE projection = %s AND stream = %s",
+            (name, stream),
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def set_position(self, name: str, stream: str, position: int) -> None:
+        self._c.execute(
+            "INSERT INTO view_positions (projection, stream, position) VALUES (%s, %s, %s)"
+            " ON CONFLICT (projection, stream) DO UPDATE SET position = EXCLUDED.position",
+            (name, stream, position),
+        )
+
+    def write(self, table: Table, rows: Sequence[Row], suffix: str = "") -> None:
+        if not rows:
+            return
+        physical = table.name + suffix
+        stage = self._owner.stage(self._c, physical)
+        if stage in self._staged:  # a second batch for this table in one transaction
+            self._c.execute(sql.SQL("DELETE FROM {}").format(_ident(stage)))
+        self._staged.add(stage)
+        copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            _ident(stage), sql.SQL(", ").join(map(sql.Identifier, table.names))
+        )
+        with self._c.cursor() as cursor, cursor.copy(copy_sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+        self._c.execute(_merge_sql(table, physical, stage))
+
+
+class PostgresViews(ViewStore):
+    """Read models in PostgreSQL over one connection, reopened after the server went away."""
+
+    dialect = "postgresql"
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._stages: set[str] = set()
+        self._conn = self._connect()
+
+    def _connect(self) -> psycopg.Connection:
+        try:
+            conn = psycopg.connect(self._url, autocommit=True, connect_timeout=5)
+            conn.execute("SET TIME ZONE 'UTC'")
+            migrate(conn)
+        except psycopg.Error as exc:
+            raise translate(exc, "PostgreSQL (read models)") from exc
+        self._stages = set()  # temporary tables die with their session
+        return conn
+
+    def _live(self) -> psycopg.Connection:
+        if self._conn.closed or self._conn.broken:
+            self._conn.close()
+            self._conn = self._connect()
+        return self._conn
+
+    def stage(self, conn: psycopg.Connection, physical: str) -> str:
+        """The session's staging table for ``physical`` (created on first use)."""
+        stage = f"stage__{physical}"
+        if stage not in self._stages:
+            conn.execute(
+                sql.SQL(
+                    "CREATE TEMPORARY TABLE IF NOT EXISTS {} (LIKE {}) ON COMMIT DELETE ROWS"
+                ).format(_ident(stage), _ident(physical))
+            )
+            self._stages.add(stage)
+        return stage
+
+    @contextmanager
+    def _tx(self, names: Sequence[str], what: str) -> Iterator[psycopg.Connection]:
+        conn = self._live()
+        try:
+            with conn.transaction():
+                conn.execute("SET LOCAL synchronous_commit = off")
+                for name in sorted(set(names)):
+                    conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"view:{name}",))
+                yield conn
+        except psycopg.Error as exc:
+            raise translate(exc, what) from exc
+
+    @contextmanager
+    def transaction(self, names: Sequence[str]) -> Iterator[ViewTransaction]:
+        with self._tx(names, f"projection of {', '.join(names)}") as conn:
+            yield _Transaction(self, conn)
+
+    def _create(self, conn: psycopg.Connection, table: Table, suffix: str) -> None:
+        physical = table.name + suffix
+        columns = sql.SQL(", ").join(
+            sql.SQL("{} {}{}").format(
+                sql.Identifier(c.name),
+                sql.SQL(_TYPES[c.kind]),
+                sql.SQL("" if c.nullable else " NOT NULL"),
+            )
+            for c in table.columns
+        )
+        conn.execute(
+            sql.SQL("CREATE TABLE IF NOT EXISTS {} ({}, CONSTRAINT {} PRIMARY KEY ({}))").format(
+                _ident(physical),
+                columns,
+                _ident(physical, "__pk"),
+                sql.SQL(", ").join(map(sql.Identifier, table.key)),
+            )
+        )
+        for index in table.indexes:
+            conn.execute(
+                sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} ({})").format(
+                    _ident(_index_name(physical, index)),
+                    _ident(physical),
+                    sql.SQL(", ").join(map(sql.Identifier, index)),
+                )
+            )
+
+    def create(self, tables: Sequence[Table], suffix: str = "") -> None:
+        with self._tx([], "creating read-model tables") as conn:
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext('view-ddl'))")
+            for table in tables:
+                self._create(conn, table, suffix)
+
+    def drop(self, tables: Sequence[Table], name: str, suffix: str) -> None:
+        with self._tx([name + suffix], f"dropping {name}{suffix}") as conn:
+            for table in tables:
+                conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(_ident(table.name, suffix)))
+                self._forget(table.name + suffix)
+            conn.execute("DELETE FROM view_positions WHERE projection = %s", (name + suffix,))
+
+    def _forget(self, physical: str) -> None:
+        """Drop the session's staging table of a dropped table on the next use."""
+        self._stages.discard(f"stage__{physical}")
+        self._conn.execute(
+            sql.SQL("DROP TABLE IF EXISTS pg_temp.{}").format(_ident("stage__", physical))
+        )
+
+    def swap(self, tables: Sequence[Table], name: str, suffix: str) -> None:
+        with self._tx([name, name + suffix], f"swapping {name}{suffix} in") as conn:
+            for table in tables:
+                aside = table.name + suffix
+                conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(_ident(table.name)))
+                self._forget(table.name)
+                conn.execute(
+                    sql.SQL("ALTER TABLE {} RENAME TO {}").format(_ident(aside), _ident(table.name))
+                )
+                renames = [(aside + "__pk", table.name + "__pk")] + [
+                    (_index_name(aside, i), _index_name(table.name, i)) for i in table.indexes
+                ]
+                for old, new in renames:
+                    conn.execute(
+                        sql.SQL("ALTER INDEX {} RENAME TO {}").format(_ident(old), _ident(new))
+                    )
+                self._forget(aside)
+            conn.execute("DELETE FROM view_positions WHERE projection = %s", (name,))
+            conn.execute(
+                "UPDATE view_positions SET projection = %s WHERE projection = %s",
+                (name, name + suffix),
+            )
+
+    def rows(
+        self,
+        table: Table,
+        *,
+        suffix: str = "",
+        columns: Sequence[str] | None = None,
+        where: Mapping[str, Sequence[Any]] | None = None,
+    ) -> list[Row]:
+        names = tuple(columns or table.names)
+        kinds = [table.kinds()[table.names.index(n)] for n in names]
+        query = sql.SQL("SELECT {} FROM {}").format(
+            sql.SQL(", ").join(map(sql.Identifier, names)), _ident(table.name, suffix)
+        )
+        params: list[Any] = []
+        if where:
+            query += sql.SQL(" WHERE ") + sql.SQL(" AND ").join(
+                sql.SQL("{} = ANY(%s)").format(sql.Identifier(c)) for c in where
+            )
+            params = [list(v) for v in where.values()]
+        try:
+            raw = self._live().execute(query, params).fetchall()
+        except psycopg.Error as exc:
+            raise translate(exc, f"reading {table.name}{suffix}") from exc
+        time_at = [i for i, k in enumerate(kinds) if k is Kind.TIME]
+        if not time_at:
+            return [tuple(r) for r in raw]
+        out = []
+        for r in raw:
+            row = list(r)
+            for i in time_at:
+                if row[i] is not None:
+                    row[i] = row[i].isoformat()
+            out.append(tuple(row))
+        return out
+
+    def positions(self, name: str) -> dict[str, int]:
+        try:
+            rows = (
+                self._live()
+                .execute(
+                    "SELECT stream, position FROM view_positions WHERE projection = %s", (name,)
+                )
+                .fetchall()
+            )
+        except psycopg.Error as exc:
+            raise translate(exc, "reading read-model positions") from exc
+        return {str(s): int(p) for s, p in rows}
+
+    def tables(self) -> set[str]:
+        rows = (
+            self._live()
+            .execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+            .fetchall()
+        )
+        return {str(r[0]) for r in rows}
+
+    def close(self) -> None:
+        self._conn.close()
