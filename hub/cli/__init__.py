@@ -14,7 +14,7 @@ import click
 from hub.cli.audit import audit, replay, trace
 from hub.cli.db import db
 from hub.cli.national import national_sim
-from hub.cli.runtime import demo, ingest, status, up
+from hub.cli.runtime import demo, ingest, project, status, up
 from hub.cli.sources import sources
 from hub.cli.standard import standard
 from hub.cli.validate import validate
@@ -45,6 +45,7 @@ for command in (
     standard,
     demo,
     up,
+    project,
     ingest,
     status,
     trace,

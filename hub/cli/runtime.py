@@ -1,10 +1,10 @@
-"""``hub demo``, ``hub up``, ``hub ingest``, ``hub status``: the embedded runtime's commands."""
+"""``hub demo``, ``hub up``, ``hub project``, ``hub ingest``, ``hub status``: the embedded
+runtime's commands."""
 
 from __future__ import annotations
 
 import datetime as dt
 import shutil
-import signal
 import sys
 import time
 from pathlib import Path
@@ -14,11 +14,15 @@ import click
 
 from connectors.files import file_submissions
 from hub.cli.options import as_json_option, data_dir_option, echo_json, settings_for
-from hub.errors import ConfigError, InputError, StorageUnavailableError
+from hub.errors import ConfigError, InputError
+from hub.events import load_codec
 from hub.national.client import NationalClient
 from hub.runtime.embedded import OUTCOMES, EmbeddedHub, has_hub
+from hub.runtime.service import serve
+from hub.storage import open_store
+from projections import ProjectionRunner, all_projections, open_views
 
-__all__ = ["demo", "ingest", "status", "up"]
+__all__ = ["demo", "ingest", "project", "status", "up"]
 
 _DEMO_MARKER = "DEMO"
 
@@ -100,14 +104,6 @@ def up(exit_when_idle: bool, national_url: str | None, data_dir: Path | None) ->
         if settings.national_url
         else None
     )
-    stopping = False
-
-    def stop(signum: int, frame: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
     with EmbeddedHub(settings, national=client) as hub:
         hub.lock()
         if client is None:
@@ -115,26 +111,34 @@ def up(exit_when_idle: bool, national_url: str | None, data_dir: Path | None) ->
                 "hub up: no national URL (HUB_NATIONAL_URL): versions wait in the ledger", err=True
             )
         click.echo(f"hub up: {settings.data_dir} (standard {hub.standard.version})", err=True)
-        pause = 0.2
-        while not stopping:
-            try:
-                if hub.step():
-                    pause = 0.2
-                    continue
-            except StorageUnavailableError as exc:
-                click.echo(
-                    f"hub up: store unavailable, retrying in {pause:.1f}s ({exc.code})", err=True
-                )
-                time.sleep(pause)
-                pause = min(pause * 2, 5.0)
-                continue
-            if exit_when_idle:
-                pending = hub.status()["deliveries"]["pending"]
-                if client is None or not pending:
-                    break
-            time.sleep(0.05)
+
+        def idle() -> bool:
+            return exit_when_idle and (client is None or not hub.status()["deliveries"]["pending"])
+
+        serve("hub up", hub.step, done=idle)
     if client is not None:
         client.close()
+
+
+@click.command()
+@click.option("--exit-when-current", is_flag=True, help="Stop once the read models are current.")
+@click.option("--batch", default=1000, show_default=True, help="Events per stream per commit.")
+@data_dir_option
+def project(exit_when_current: bool, batch: int, data_dir: Path | None) -> None:
+    """Keep the read models current from the log: a process of its own beside ``hub up`` or
+    the workers. Several may run; they take turns per projection. Safe to kill at any moment."""
+    settings = settings_for(data_dir)
+    url = settings.database_url.get_secret_value() if settings.database_url else None
+    codec = load_codec(settings.standard().root)
+    store = open_store(settings.data_dir, url)
+    views = open_views(settings.data_dir, url)
+    try:
+        runner = ProjectionRunner(views, store, codec, all_projections(codec))
+        click.echo(f"hub project: {', '.join(p.name for p in runner.projections)}", err=True)
+        serve("hub project", lambda: runner.step(batch), done=lambda: exit_when_current)
+    finally:
+        views.close()
+        store.close()
 
 
 @click.command()

@@ -174,8 +174,9 @@ class _Store:
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=5.0)
-        except sqlite3.Error as exc:
+        except (OSError, sqlite3.Error) as exc:
             raise StorageError(f"national-sim cannot open its database {path}: {exc}") from None
         try:
             conn.execute("PRAGMA journal_mode=WAL")

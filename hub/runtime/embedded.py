@@ -61,6 +61,7 @@ class EmbeddedHub:
     ) -> None:
         self.settings = settings
         self.data_dir = settings.data_dir
+        self.data_dir.mkdir(parents=True, exist_ok=True)  # the lock (and SQLite files) live here
         self.clock = clock
         self.standard = settings.standard()
         self.validator = Validator(self.standard, settings.policy())

@@ -114,7 +114,10 @@ class Transaction(ABC):
 
     # tracking
     @abstractmethod
-    def position(self, consumer: str, stream: str) -> int: ...
+    def position(self, consumer: str, stream: str) -> int:
+        """Where ``consumer`` stands in ``stream`` (0 before its first event). It also takes
+        the consumer's turn until the transaction ends: two processes stepping one stage never
+        work on the same batch at once (SQLite: the write lock; PostgreSQL: the row lock)."""
 
     @abstractmethod
     def set_position(self, consumer: str, stream: str, position: int) -> None: ...

@@ -9,6 +9,8 @@ Same ports and the same guarantees as the SQLite backend, with what PostgreSQL n
 - **Durability per transaction.** Ingest commits normally (``synchronous_commit`` on: on disk
   before "received"); processing steps ``SET LOCAL synchronous_commit = off``: a server crash may
   roll back their last commits, outputs and position together, and they are redone identically.
+- **One batch, one processor.** Reading a stage's position locks it for the transaction: processes
+  running the same stage take turns, batch by batch.
 - **Unique constraints decide.** An existing event id is skipped; a second verdict for one
   submission is a :class:`~hub.errors.StorageError`; the registry is compare-and-set (insert if
   absent, update from the expected version), so processes racing on one identity end with one
@@ -115,8 +117,16 @@ class PostgresTransaction(Transaction):
         return _head(self._c, stream)
 
     def position(self, consumer: str, stream: str) -> int:
+        """The consumer's position, and its turn: the row stays locked until this transaction
+        ends, so two processes stepping one stage take turns instead of doing a batch twice (the
+        second waits, then reads the position the first committed)."""
+        self._c.execute(
+            "INSERT INTO positions (consumer, stream, position) VALUES (%s, %s, 0)"
+            " ON CONFLICT (consumer, stream) DO NOTHING",
+            (consumer, stream),
+        )
         row = self._c.execute(
-            "SELECT position FROM positions WHERE consumer = %s AND stream = %s",
+            "SELECT position FROM positions WHERE consumer = %s AND stream = %s FOR UPDATE",
             (consumer, stream),
         ).fetchone()
         return int(row[0]) if row else 0

@@ -1,20 +1,25 @@
 """Contract suites for the storage ports, reusable by any backend (and by a province's own).
 
-Subclass :class:`StoreContract` in a test module and provide the ``store`` fixture; every test
-then runs against that backend. The SQLite backend runs it in ``tests/storage``; the PostgreSQL
-backend will run the same class.
+Subclass :class:`StoreContract` (the event log and state) or :class:`ViewStoreContract` (the
+read models) in a test module and provide its fixtures: the store, and a factory opening a
+second handle on the same database (another process, as far as the backend can tell). Every test
+then runs against that backend: ``tests/storage`` runs both on SQLite and on PostgreSQL.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 
 import pytest
 
 from hub.errors import ConcurrencyError, StorageError
 from hub.storage.ports import DeliveryRow, RegistryEntry, Source, Store
+from projections.ports import ViewStore
+from projections.tables import Column, Kind, Merge, Table
 
-__all__ = ["StoreContract"]
+__all__ = ["StoreContract", "ViewStoreContract"]
 
 
 def _row(record_id: str, version: int, state: str = "pending", due: float = 0.0) -> DeliveryRow:
@@ -39,6 +44,11 @@ class StoreContract:
 
     @pytest.fixture
     def store(self) -> Iterator[Store]:
+        raise NotImplementedError
+
+    @pytest.fixture
+    def second_store(self) -> Iterator[Callable[[], Store]]:
+        """Opens another handle on the same database as ``store`` (closed by the fixture)."""
         raise NotImplementedError
 
     def test_append_is_idempotent_by_event_id(self, store: Store) -> None:
@@ -94,6 +104,30 @@ class StoreContract:
         with store.transaction() as tx:
             assert tx.position("judge", "submissions") == 9
             assert tx.position("judge", "records") == 0
+
+    def test_reading_a_position_takes_the_consumer_s_turn(
+        self, store: Store, second_store: Callable[[], Store]
+    ) -> None:
+        """Two processes stepping one stage: the second reads the first's committed position,
+        never the one both started from."""
+        other = second_store()
+        holding = threading.Event()
+        seen: list[int] = []
+
+        def second() -> None:
+            holding.wait(5)
+            with other.transaction() as tx:
+                seen.append(tx.position("resolve", "validated"))
+
+        thread = threading.Thread(target=second)
+        thread.start()
+        with store.transaction() as tx:
+            assert tx.position("resolve", "validated") == 0
+            holding.set()
+            time.sleep(0.3)  # the other one is waiting for its turn now
+            tx.set_position("resolve", "validated", 40)
+        thread.join(10)
+        assert seen == [40]
 
     def test_registry(self, store: Store) -> None:
         entry = RegistryEntry(
@@ -154,3 +188,135 @@ class StoreContract:
         assert got is not None and got.record_types == ("inspection",)
         assert got.covers("330106") and not got.covers("330105")
         assert [s.source_id for s in store.sources()] == ["zj-330106"]
+
+
+_HISTORY = Table(
+    "t_history",
+    (Column("k"), Column("n", Kind.INT), Column("doc", Kind.JSON), Column("at", Kind.TIME)),
+    key=("k", "n"),
+    indexes=(("n",),),
+)
+_CURRENT = Table(
+    "t_current",
+    (Column("k"), Column("version", Kind.INT), Column("v", nullable=True)),
+    key=("k",),
+    merge=Merge.NEWER,
+)
+_COUNTS = Table(
+    "t_counts",
+    (Column("k"), Column("a", Kind.INT), Column("b", Kind.INT)),
+    key=("k",),
+    merge=Merge.ADD,
+    counters=("a", "b"),
+)
+_TABLES = (_HISTORY, _CURRENT, _COUNTS)
+
+
+class ViewStoreContract:
+    """What every backend of the read-model store must do."""
+
+    @pytest.fixture
+    def views(self) -> Iterator[ViewStore]:
+        raise NotImplementedError
+
+    @pytest.fixture
+    def second_views(self) -> Iterator[Callable[[], ViewStore]]:
+        raise NotImplementedError
+
+    def test_merge_rules_and_a_redelivered_batch_is_a_no_op(self, views: ViewStore) -> None:
+        views.create(_TABLES)
+        doc = '{"名称": "杭州", "n": [1, 2.5, null]}'
+        at = "2025-03-11T02:00:00+00:00"
+        for _ in range(2):  # the second time is a redelivery of the same batch... by a bug
+            with views.transaction(["p"]) as tx:
+                tx.write(_HISTORY, [("a", 1, doc, at)])
+                tx.write(_CURRENT, [("a", 2, "two")])
+        with views.transaction(["p"]) as tx:
+            tx.write(_HISTORY, [("a", 1, '{"other": 1}', at)])  # history is written once
+            tx.write(_CURRENT, [("a", 1, "one"), ("b", 1, None)])  # older: ignored
+            tx.write(_COUNTS, [("x", 1, 10)])
+        with views.transaction(["p"]) as tx:
+            tx.write(_CURRENT, [("b", 3, "three")])
+            tx.write(_COUNTS, [("x", 2, 20), ("y", 1, 1)])
+        assert views.rows(_HISTORY) == [("a", 1, {"名称": "杭州", "n": [1, 2.5, None]}, at)]
+        assert sorted(views.rows(_CURRENT)) == [("a", 2, "two"), ("b", 3, "three")]
+        assert sorted(views.rows(_COUNTS)) == [("x", 3, 30), ("y", 1, 1)]
+
+    def test_rows_filters_and_columns(self, views: ViewStore) -> None:
+        views.create(_TABLES)
+        with views.transaction(["p"]) as tx:
+            tx.write(_CURRENT, [(f"k{i}", i, f"v{i % 3}") for i in range(1, 1200)])
+        assert len(views.rows(_CURRENT)) == 1199
+        picked = views.rows(_CURRENT, columns=("k",), where={"v": ["v1"], "version": [1, 4, 5]})
+        assert sorted(picked) == [("k1",), ("k4",)]
+        many = views.rows(
+            _CURRENT, columns=("version",), where={"k": [f"k{i}" for i in range(1200)]}
+        )
+        assert len(many) == 1199
+
+    def test_rows_and_positions_commit_together_or_not_at_all(self, views: ViewStore) -> None:
+        views.create(_TABLES)
+        with pytest.raises(RuntimeError), views.transaction(["p"]) as tx:
+            tx.write(_COUNTS, [("x", 1, 1)])
+            tx.set_position("p", "records", 10)
+            raise RuntimeError("killed mid-batch")
+        assert views.rows(_COUNTS) == [] and views.positions("p") == {}
+        with views.transaction(["p"]) as tx:
+            tx.write(_COUNTS, [("x", 1, 1)])
+            tx.set_position("p", "records", 10)
+            assert tx.position("p", "records") == 10
+        assert views.positions("p") == {"records": 10}
+
+    def test_swap_replaces_tables_and_positions_at_once(self, views: ViewStore) -> None:
+        views.create(_TABLES)
+        views.create(_TABLES, "__next")
+        with views.transaction(["p"]) as tx:
+            tx.write(_CURRENT, [("old", 1, "live")])
+            tx.set_position("p", "records", 3)
+        with views.transaction(["p__next"]) as tx:
+            tx.write(_CURRENT, [("new", 1, "rebuilt")], "__next")
+            tx.set_position("p__next", "records", 5)
+        views.swap(_TABLES, "p", "__next")
+        assert views.rows(_CURRENT) == [("new", 1, "rebuilt")]
+        assert views.positions("p") == {"records": 5} and views.positions("p__next") == {}
+        assert not any(t.endswith("__next") for t in views.tables())
+        with views.transaction(["p"]) as tx:  # the swapped-in tables take writes as usual
+            tx.write(_CURRENT, [("new", 2, "updated")])
+        assert views.rows(_CURRENT) == [("new", 2, "updated")]
+        views.create(_TABLES, "__next")  # and a second rebuild can start (names are free)
+        views.swap(_TABLES, "p", "__next")
+        assert views.rows(_CURRENT) == []
+
+    def test_drop_removes_tables_and_positions(self, views: ViewStore) -> None:
+        views.create(_TABLES, "__diff")
+        with views.transaction(["p__diff"]) as tx:
+            tx.write(_COUNTS, [("x", 1, 1)], "__diff")
+            tx.set_position("p__diff", "records", 2)
+        views.drop(_TABLES, "p", "__diff")
+        assert not {"t_counts__diff", "t_current__diff"} & views.tables()
+        assert views.positions("p__diff") == {}
+
+    def test_writers_of_one_projection_take_turns(
+        self, views: ViewStore, second_views: Callable[[], ViewStore]
+    ) -> None:
+        views.create(_TABLES)
+        other = second_views()
+        holding = threading.Event()
+        seen: list[int] = []
+
+        def second() -> None:
+            holding.wait(5)
+            with other.transaction(["p"]) as tx:
+                seen.append(tx.position("p", "records"))
+                tx.write(_COUNTS, [("x", 1, 1)])
+
+        thread = threading.Thread(target=second)
+        thread.start()
+        with views.transaction(["p"]) as tx:
+            holding.set()
+            time.sleep(0.3)
+            tx.write(_COUNTS, [("x", 1, 1)])
+            tx.set_position("p", "records", 8)
+        thread.join(10)
+        assert seen == [8]
+        assert views.rows(_COUNTS) == [("x", 2, 2)]

@@ -248,5 +248,12 @@ def test_impossible_settings_are_config_errors(settings: dict[str, float]) -> No
 
 
 def test_an_unusable_database_is_a_storage_error(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
     with pytest.raises(StorageError, match="cannot open"):
-        start_sim(SimConfig(db_path=tmp_path / "missing" / "national.sqlite3"))
+        start_sim(SimConfig(db_path=tmp_path / "a-file" / "national.sqlite3"))
+
+
+def test_a_missing_folder_for_its_database_is_created(tmp_path: Path) -> None:
+    sim = start_sim(SimConfig(db_path=tmp_path / "new" / "national.sqlite3"))
+    sim.stop()
+    assert (tmp_path / "new" / "national.sqlite3").exists()

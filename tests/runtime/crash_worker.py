@@ -21,23 +21,27 @@ from hub.testing.province import generate_province
 RECEIVED_AT = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
-def main(data_dir: str, records: int, seed: int) -> None:
+def ingest_province(hub: EmbeddedHub, records: int, seed: int, chunk: int = 7) -> None:
     province = generate_province(records, seed)
-    with EmbeddedHub(HubSettings(data_dir=Path(data_dir))) as hub:
-        hub.register_sources(
-            Source(s.source_id, s.level, s.region_code, s.department, s.record_types)
-            for s in province.sources
+    hub.register_sources(
+        Source(s.source_id, s.level, s.region_code, s.department, s.record_types)
+        for s in province.sources
+    )
+    groups = groupby(province.submissions, key=lambda s: (s.source_id, s.record_type))
+    for index, ((source_id, record_type), group) in enumerate(groups):
+        events = record_submissions(
+            source_id,
+            record_type,
+            [s.record for s in group],
+            batch_id=f"crash-{seed}-{index}",
+            received_at=RECEIVED_AT,
         )
-        groups = groupby(province.submissions, key=lambda s: (s.source_id, s.record_type))
-        for index, ((source_id, record_type), group) in enumerate(groups):
-            events = record_submissions(
-                source_id,
-                record_type,
-                [s.record for s in group],
-                batch_id=f"crash-{seed}-{index}",
-                received_at=RECEIVED_AT,
-            )
-            hub.ingest(events, chunk=7)
+        hub.ingest(events, chunk=chunk)
+
+
+def main(data_dir: str, records: int, seed: int) -> None:
+    with EmbeddedHub(HubSettings(data_dir=Path(data_dir))) as hub:
+        ingest_province(hub, records, seed)
 
 
 if __name__ == "__main__":

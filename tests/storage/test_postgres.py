@@ -4,7 +4,7 @@ HUB_TEST_DATABASE_URL), and what only PostgreSQL needs proving."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import psycopg
 import pytest
@@ -22,6 +22,13 @@ class TestPostgresStore(StoreContract):
         store = PostgresStore(pg_url)
         yield store
         store.close()
+
+    @pytest.fixture
+    def second_store(self, pg_url: str) -> Iterator[Callable[[], Store]]:
+        opened: list[Store] = []
+        yield lambda: opened.append(PostgresStore(pg_url)) or opened[-1]
+        for store in opened:
+            store.close()
 
 
 def test_migrations_are_versioned_and_idempotent(pg_url: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,13 @@ class TestSqliteStore(StoreContract):
         store = SqliteStore(tmp_path / "log.db")
         yield store
         store.close()
+
+    @pytest.fixture
+    def second_store(self, tmp_path: Path) -> Iterator[Callable[[], Store]]:
+        opened: list[Store] = []
+        yield lambda: opened.append(SqliteStore(tmp_path / "log.db")) or opened[-1]
+        for store in opened:
+            store.close()
 
 
 def test_data_survives_reopening(tmp_path: Path) -> None:
