@@ -11,6 +11,7 @@ import socket
 import struct
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,7 +52,18 @@ def run(
     )
 
 
-def port_is_free(port: int) -> bool:
+def port_is_free(port: int, wait_s: float = 10.0) -> bool:
+    """Whether the port can be bound, waiting a little: a SIGKILLed JVM's threads (and its
+    sockets) may outlive the moment its pid stops answering."""
+    deadline = time.monotonic() + wait_s
+    while not _bindable(port):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def _bindable(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the broker binds
         try:
