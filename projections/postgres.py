@@ -2,7 +2,9 @@
 
 - **Bulk writes.** A batch's rows are COPYed into a temporary staging table (one per read-model
   table and connection, emptied at commit) and merged into the table by one
-  ``INSERT ... SELECT ... ON CONFLICT`` per table and batch.
+  ``INSERT ... SELECT ... ON CONFLICT`` per table and batch. Write-once (history) rows are COPYed
+  straight into their table inside a savepoint, falling back to the merge if one exists already
+  (an event applied again is still a no-op; measured: bench/project_postgres.py).
 - **Turns.** A transaction takes ``pg_advisory_xact_lock`` on each projection it writes, in name
   order; two runner processes therefore never apply the same batch twice (the second waits, then
   reads the first one's committed position). ``swap`` takes the same lock.
@@ -70,6 +72,7 @@ class _Transaction(ViewTransaction):
         self._owner = owner
         self._c = conn
         self._staged: set[str] = set()
+        self.created: set[str] = set()
 
     def position(self, name: str, stream: str) -> int:
         row = self._c.execute(
@@ -89,17 +92,33 @@ class _Transaction(ViewTransaction):
         if not rows:
             return
         physical = table.name + suffix
-        stage = self._owner.stage(self._c, physical)
+        if table.merge is Merge.KEEP and self._copy_new(table, physical, rows):
+            return
+        stage = self._owner.stage(self._c, physical, self.created)
         if stage in self._staged:  # a second batch for this table in one transaction
             self._c.execute(sql.SQL("DELETE FROM {}").format(_ident(stage)))
         self._staged.add(stage)
+        self._copy(table, stage, rows)
+        self._c.execute(_merge_sql(table, physical, stage))
+
+    def _copy(self, table: Table, target: str, rows: Sequence[Row]) -> None:
         copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
-            _ident(stage), sql.SQL(", ").join(map(sql.Identifier, table.names))
+            _ident(target), sql.SQL(", ").join(map(sql.Identifier, table.names))
         )
         with self._c.cursor() as cursor, cursor.copy(copy_sql) as copy:
             for row in rows:
                 copy.write_row(row)
-        self._c.execute(_merge_sql(table, physical, stage))
+
+    def _copy_new(self, table: Table, physical: str, rows: Sequence[Row]) -> bool:
+        """Write-once rows are new in the normal course (positions commit with them, writers
+        take turns): COPY them straight into the table, inside a savepoint. If one is already
+        there (an event applied again), undo that and go the merge's way, which skips it."""
+        try:
+            with self._c.transaction():
+                self._copy(table, physical, rows)
+        except psycopg.errors.UniqueViolation:
+            return False
+        return True
 
 
 class PostgresViews(ViewStore):
@@ -128,16 +147,17 @@ class PostgresViews(ViewStore):
             self._conn = self._connect()
         return self._conn
 
-    def stage(self, conn: psycopg.Connection, physical: str) -> str:
-        """The session's staging table for ``physical`` (created on first use)."""
+    def stage(self, conn: psycopg.Connection, physical: str, created: set[str]) -> str:
+        """The session's staging table for ``physical``, created on first use (and remembered
+        only once the creating transaction commits: a rollback takes the table with it)."""
         stage = f"stage__{physical}"
-        if stage not in self._stages:
+        if stage not in self._stages and stage not in created:
             conn.execute(
                 sql.SQL(
                     "CREATE TEMPORARY TABLE IF NOT EXISTS {} (LIKE {}) ON COMMIT DELETE ROWS"
                 ).format(_ident(stage), _ident(physical))
             )
-            self._stages.add(stage)
+            created.add(stage)
         return stage
 
     @contextmanager
@@ -155,7 +175,9 @@ class PostgresViews(ViewStore):
     @contextmanager
     def transaction(self, names: Sequence[str]) -> Iterator[ViewTransaction]:
         with self._tx(names, f"projection of {', '.join(names)}") as conn:
-            yield _Transaction(self, conn)
+            tx = _Transaction(self, conn)
+            yield tx
+        self._stages |= tx.created
 
     def _create(self, conn: psycopg.Connection, table: Table, suffix: str) -> None:
         physical = table.name + suffix

@@ -14,9 +14,12 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from pydantic import SecretStr
 
 from hub.cli import cli
 from hub.national.sim import SimConfig, start_sim
+from hub.runtime.demo import run_demo
+from hub.settings import HubSettings
 from hub.standard import load_standard
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -221,3 +224,23 @@ def test_a_second_hub_up_on_the_same_folder_refuses(tmp_path: Path) -> None:
     finally:
         first.send_signal(signal.SIGTERM)
         assert first.wait(timeout=30) == 0
+
+
+def test_history_commands_on_postgresql(runner: CliRunner, tmp_path: Path, pg_url: str) -> None:
+    """trace, audit verify, replay (diff and blue/green) and hub project, with the log and the
+    read models in PostgreSQL (filled by the demo's run); the URL (a secret) never printed."""
+    settings = HubSettings(data_dir=tmp_path / "hub", database_url=SecretStr(pg_url))
+    summary = run_demo(settings, 150, 4)
+    assert summary["reconciled"] and not (tmp_path / "hub" / "views.db").exists()
+    env = {"HUB_DATABASE_URL": pg_url, "HUB_DATA_DIR": str(tmp_path / "hub")}
+    record_id = summary["examples"]["record_with_versions_and_duplicates"]
+    traced = invoke(runner, "trace", record_id, "--json", env=env)
+    assert traced.exit_code == 0 and "verdict.duplicate" in traced.output
+    assert invoke(runner, "audit", "verify", env=env).exit_code == 0
+    for name in ("records", "provenance", "region_stats"):
+        assert invoke(runner, "replay", name, "--diff", env=env).exit_code == 0
+        assert invoke(runner, "replay", name, env=env).exit_code == 0
+    projected = invoke(runner, "project", "--exit-when-current", env=env)
+    assert projected.exit_code == 0, projected.output
+    outputs = traced.output + projected.output
+    assert pg_url not in outputs and "postgresql://" not in outputs
