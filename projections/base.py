@@ -9,6 +9,11 @@ does the I/O, per input stream (every projection reading that stream at once):
 5. write each projection's new position;
 6. commit: rows and positions together, or neither. A crash replays the whole batch.
 
+While the database takes a batch, the next one (when the readers stand level and the log has a
+full batch more) is read and decoded on a helper thread: decoding is Python work, the merge is the
+server's, and on two cores they overlap. A prefetched batch is used only if the positions read in
+the next transaction are where it starts; otherwise it is discarded.
+
 ``suffix`` names a copy built aside (tables ``<table><suffix>``, positions under
 ``<name><suffix>``): ``hub replay`` builds one and swaps it in.
 """
@@ -17,9 +22,11 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
 
 from hub.events import Codec, DecodedEvent
-from hub.storage.ports import Store
+from hub.storage.ports import Store, StoredEvent
 from projections.ports import ViewStore
 from projections.tables import Row, Table, reduce_rows
 
@@ -62,6 +69,8 @@ class ProjectionRunner:
         self.projections = tuple(projections)
         self.suffix = suffix
         views.create([t for p in self.projections for t in p.tables], suffix)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="projector")
+        self._ahead: dict[str, tuple[tuple[int, int], list[StoredEvent], Future[Any]]] = {}
         self._streams: dict[str, list[Projection]] = {}
         for projection in self.projections:
             for stream in projection.streams:
@@ -92,24 +101,59 @@ class ProjectionRunner:
             limits = {name: (until or {}).get((name, stream), 1 << 62) for name in positions}
             after = min(positions.values())
             limit = min(batch, max(limits[n] - positions[n] for n in positions))
-            stored = self.store.read(stream, after, limit) if limit > 0 else []
-            events = [self.codec.decode_event(stream, s.position, s.body) for s in stored]
+            level = until is None and len(set(positions.values())) == 1
+            ahead = self._ahead.pop(stream, None)
+            if level and ahead is not None and ahead[0] == (after, limit):
+                stored, rows = ahead[1], ahead[2].result()
+            else:
+                stored = self.store.read(stream, after, limit) if limit > 0 else []
+                rows = self._rows(stream, readers, stored, positions, limits)
+            if level and stored and len(stored) == limit:
+                # decode the next batch on the other core while the database takes this one
+                following = self.store.read(stream, stored[-1].position, limit)
+                if following:
+                    at = {name: stored[-1].position for name in positions}
+                    self._ahead[stream] = (
+                        (stored[-1].position, limit),
+                        following,
+                        self._pool.submit(self._rows, stream, readers, following, at, limits),
+                    )
             for projection in readers:
-                mine = [
-                    e
-                    for e in events
-                    if positions[projection.name] < e.position <= limits[projection.name]
-                ]
-                if not mine:
+                mine = rows.get(projection.name)
+                if mine is None:
                     continue
-                for name, rows in projection.rows(mine).items():
+                last, tables = mine
+                for name, table_rows in tables.items():
                     table = projection.table(name)
-                    tx.write(table, reduce_rows(table, rows), suffix)
-                tx.set_position(projection.name + suffix, stream, mine[-1].position)
+                    tx.write(table, reduce_rows(table, table_rows), suffix)
+                tx.set_position(projection.name + suffix, stream, last)
         return len(stored)
+
+    def _rows(
+        self,
+        stream: str,
+        readers: list[Projection],
+        stored: Sequence[StoredEvent],
+        positions: dict[str, int],
+        limits: dict[str, int],
+    ) -> dict[str, tuple[int, dict[str, list[Row]]]]:
+        """Decode a batch once; each projection's rows for the events past its position:
+        projection name → (its new position, rows per table). Pure (no I/O)."""
+        events = [self.codec.decode_event(stream, s.position, s.body) for s in stored]
+        out = {}
+        for projection in readers:
+            name = projection.name
+            mine = [e for e in events if positions[name] < e.position <= limits[name]]
+            if mine:
+                out[name] = (mine[-1].position, projection.rows(mine))
+        return out
 
     def run_until_current(self, batch: int = 1000) -> int:
         total = 0
         while (applied := self.step(batch)) > 0:
             total += applied
         return total
+
+    def close(self) -> None:
+        self._ahead.clear()
+        self._pool.shutdown(wait=True)

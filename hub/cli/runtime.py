@@ -135,7 +135,10 @@ def project(exit_when_current: bool, batch: int, data_dir: Path | None) -> None:
     try:
         runner = ProjectionRunner(views, store, codec, all_projections(codec))
         click.echo(f"hub project: {', '.join(p.name for p in runner.projections)}", err=True)
-        serve("hub project", lambda: runner.step(batch), done=lambda: exit_when_current)
+        try:
+            serve("hub project", lambda: runner.step(batch), done=lambda: exit_when_current)
+        finally:
+            runner.close()
     finally:
         views.close()
         store.close()

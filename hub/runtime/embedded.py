@@ -106,6 +106,7 @@ class EmbeddedHub:
         self._lock = handle
 
     def close(self) -> None:
+        self.projector.close()
         self.views.close()
         self.store.close()
         if self._lock is not None:

@@ -31,8 +31,11 @@ def rebuild(views: ViewStore, store: Store, codec: Codec, name: str, batch: int 
     target = projection(name, codec)
     views.drop(target.tables, name, NEXT)  # what an interrupted rebuild left
     runner = ProjectionRunner(views, store, codec, [target], suffix=NEXT)
-    applied = runner.run_until_current(batch)
-    applied += runner.run_until_current(batch)  # what arrived meanwhile, so the swap is current
+    try:
+        applied = runner.run_until_current(batch)
+        applied += runner.run_until_current(batch)  # what arrived meanwhile: swap a current model
+    finally:
+        runner.close()
     views.swap(target.tables, name, NEXT)
     return applied
 
@@ -85,6 +88,7 @@ def diff(views: ViewStore, store: Store, codec: Codec, name: str) -> DiffReport:
             if views.positions(name) == live_at:
                 break
     finally:
+        aside.close()
         views.drop(target.tables, name, ASIDE)
     return report
 
