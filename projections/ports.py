@@ -16,7 +16,7 @@ Values read back are canonical on both: JSON columns parsed, times as ISO 8601 t
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -92,9 +92,3 @@ class ViewStore(ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def chunks(values: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
-    """Bound the number of parameters of one IN list (SQLite allows 32,766)."""
-    for start in range(0, len(values), size):
-        yield values[start : start + size]

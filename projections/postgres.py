@@ -38,10 +38,6 @@ def _ident(*parts: str) -> sql.Identifier:
     return sql.Identifier("".join(parts))
 
 
-def _index_name(physical: str, columns: Sequence[str]) -> str:
-    return f"{physical}__{'_'.join(columns)}"
-
-
 def _merge_sql(table: Table, physical: str, stage: str) -> sql.Composed:
     names = sql.SQL(", ").join(map(sql.Identifier, table.names))
     head = sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {} ON CONFLICT ({})").format(
@@ -200,15 +196,14 @@ class PostgresViews(ViewStore):
         for index in table.indexes:
             conn.execute(
                 sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} ({})").format(
-                    _ident(_index_name(physical, index)),
+                    _ident(table.index_name(suffix, index)),
                     _ident(physical),
                     sql.SQL(", ").join(map(sql.Identifier, index)),
                 )
             )
 
     def create(self, tables: Sequence[Table], suffix: str = "") -> None:
-        with self._tx([], "creating read-model tables") as conn:
-            conn.execute("SELECT pg_advisory_xact_lock(hashtext('view-ddl'))")
+        with self._tx(["(tables)"], "creating read-model tables") as conn:
             for table in tables:
                 self._create(conn, table, suffix)
 
@@ -236,7 +231,7 @@ class PostgresViews(ViewStore):
                     sql.SQL("ALTER TABLE {} RENAME TO {}").format(_ident(aside), _ident(table.name))
                 )
                 renames = [(aside + "__pk", table.name + "__pk")] + [
-                    (_index_name(aside, i), _index_name(table.name, i)) for i in table.indexes
+                    (table.index_name(suffix, i), table.index_name("", i)) for i in table.indexes
                 ]
                 for old, new in renames:
                     conn.execute(
@@ -258,7 +253,7 @@ class PostgresViews(ViewStore):
         where: Mapping[str, Sequence[Any]] | None = None,
     ) -> list[Row]:
         names = tuple(columns or table.names)
-        kinds = [table.kinds()[table.names.index(n)] for n in names]
+        kinds = table.kinds_of(names)
         query = sql.SQL("SELECT {} FROM {}").format(
             sql.SQL(", ").join(map(sql.Identifier, names)), _ident(table.name, suffix)
         )

@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 
 from hub.storage.sqlite import connect, immediate
-from projections.ports import ViewStore, ViewTransaction, chunks
+from projections.ports import ViewStore, ViewTransaction
 from projections.tables import Kind, Merge, Row, Table
 
 __all__ = ["SqliteViews"]
@@ -25,15 +25,18 @@ _POSITIONS = """CREATE TABLE IF NOT EXISTS view_positions (
     projection TEXT NOT NULL, stream TEXT NOT NULL, position INTEGER NOT NULL,
     PRIMARY KEY (projection, stream))"""
 
+
+def _chunks(values: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
+    """Bound the number of parameters of one IN list (SQLite allows 32,766)."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
 _TYPES = {Kind.TEXT: "TEXT", Kind.INT: "INTEGER", Kind.JSON: "TEXT", Kind.TIME: "TEXT"}
 
 
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
-
-
-def _index_name(physical: str, columns: Sequence[str]) -> str:
-    return f"{physical}__{'_'.join(columns)}"
 
 
 def _merge_sql(table: Table, physical: str) -> str:
@@ -101,7 +104,7 @@ class SqliteViews(ViewStore):
         )
         for index in table.indexes:
             self.db.execute(
-                f"CREATE INDEX IF NOT EXISTS {_q(_index_name(physical, index))}"
+                f"CREATE INDEX IF NOT EXISTS {_q(table.index_name(suffix, index))}"
                 f" ON {_q(physical)} ({', '.join(map(_q, index))})"
             )
 
@@ -121,7 +124,7 @@ class SqliteViews(ViewStore):
             for table in tables:
                 aside = table.name + suffix
                 for index in table.indexes:
-                    self.db.execute(f"DROP INDEX IF EXISTS {_q(_index_name(aside, index))}")
+                    self.db.execute(f"DROP INDEX IF EXISTS {_q(table.index_name(suffix, index))}")
                 self.db.execute(f"DROP TABLE IF EXISTS {_q(table.name)}")
                 self.db.execute(f"ALTER TABLE {_q(aside)} RENAME TO {_q(table.name)}")
                 self._create(table, "")  # the indexes, under their live names
@@ -140,7 +143,7 @@ class SqliteViews(ViewStore):
         where: Mapping[str, Sequence[Any]] | None = None,
     ) -> list[Row]:
         names = tuple(columns or table.names)
-        kinds = [table.kinds()[table.names.index(n)] for n in names]
+        kinds = table.kinds_of(names)
         base = f"SELECT {', '.join(map(_q, names))} FROM {_q(table.name + suffix)}"
         raw: list[Row] = []
         if not where:
@@ -149,7 +152,7 @@ class SqliteViews(ViewStore):
             (first, values), *rest = where.items()
             tail = "".join(f" AND {_q(c)} IN ({', '.join('?' * len(v))})" for c, v in rest)
             extra = [v for _, vs in rest for v in vs]
-            for part in chunks(list(values)):
+            for part in _chunks(list(values)):
                 raw += self.db.execute(
                     f"{base} WHERE {_q(first)} IN ({', '.join('?' * len(part))}){tail}",
                     [*part, *extra],

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
+from functools import cached_property
 from typing import Any
 
 __all__ = ["Column", "Kind", "Merge", "Row", "Table", "reduce_rows"]
@@ -53,7 +54,7 @@ class Column:
     nullable: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Table:
     name: str
     columns: tuple[Column, ...]
@@ -63,9 +64,14 @@ class Table:
     version: str = "version"  # the column NEWER compares
     counters: tuple[str, ...] = ()  # the columns ADD sums
 
-    @property
+    @cached_property
     def names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
+
+    @cached_property
+    def key_at(self) -> tuple[int, ...]:
+        """Where the key's columns stand in a row."""
+        return tuple(self.names.index(k) for k in self.key)
 
     @property
     def updated(self) -> tuple[str, ...]:
@@ -74,17 +80,22 @@ class Table:
             return self.counters
         return tuple(n for n in self.names if n not in self.key)
 
-    def kinds(self) -> tuple[Kind, ...]:
-        return tuple(c.kind for c in self.columns)
+    def kinds_of(self, names: Sequence[str]) -> list[Kind]:
+        """The kinds of the named columns, in that order."""
+        return [self.columns[self.names.index(n)].kind for n in names]
 
     def key_of(self, row: Row) -> Row:
-        return tuple(row[self.names.index(k)] for k in self.key)
+        return tuple(row[i] for i in self.key_at)
+
+    def index_name(self, suffix: str, columns: Sequence[str]) -> str:
+        """A secondary index's name, for the table built under ``suffix``."""
+        return f"{self.name}{suffix}__{'_'.join(columns)}"
 
 
 def reduce_rows(table: Table, rows: Sequence[Row]) -> list[Row]:
     """One row per key, as the merge would leave it if the rows were applied in order."""
     names = table.names
-    key_at = [names.index(k) for k in table.key]
+    key_at = table.key_at
     out: dict[Row, Row] = {}
     if table.merge is Merge.KEEP:
         for row in rows:

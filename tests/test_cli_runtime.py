@@ -142,33 +142,9 @@ def test_sources_ingest_up_status_audit_replay(runner: CliRunner, tmp_path: Path
         data,
     )
     assert unknown.exit_code == 2 and "not registered" in unknown.output
-    first = json.loads(
-        invoke(
-            runner,
-            "ingest",
-            "--source",
-            "gz-440106",
-            "--type",
-            "inspection",
-            str(batch),
-            "--data-dir",
-            data,
-            "--json",
-        ).stdout
-    )
-    again = json.loads(
-        invoke(
-            runner,
-            "ingest",
-            "--source",
-            "gz-440106",
-            "--type",
-            "inspection",
-            str(batch),
-            "--data-dir",
-            data,
-            "--json",
-        ).stdout
+    ingest = ("ingest", "--source", "gz-440106", "--type", "inspection", str(batch))
+    first, again = (  # the same file twice
+        json.loads(invoke(runner, *ingest, "--data-dir", data, "--json").stdout) for _ in range(2)
     )
     assert (first["received"], again["received"], again["already"]) == (3, 0, 3)
     status = json.loads(invoke(runner, "status", "--data-dir", data, "--json").stdout)
