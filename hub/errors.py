@@ -15,6 +15,7 @@ environment (2 and up)::
     │   ├── AlreadyRunningError   code STORAGE.LOCKED exit 4   another hub holds the data directory
     │   ├── ConcurrencyError      code STORAGE.CONFLICT        state changed under us: retry
     │   └── StorageUnavailableError   STORAGE.UNAVAILABLE      the database is unreachable: wait
+    │       └── BrokerUnavailableError  STORAGE.BROKER         the Kafka broker is unreachable
     └── DeliveryError             code DELIVERY       exit 5   a destination could not take a push
         ├── TransientDeliveryError    DELIVERY.TRANSIENT       retry later (carries retry_after)
         └── PermanentDeliveryError    DELIVERY.PERMANENT       the destination refused the request
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 __all__ = [
     "AlreadyRunningError",
+    "BrokerUnavailableError",
     "ConcurrencyError",
     "ConfigError",
     "DeliveryError",
@@ -113,6 +115,13 @@ class StorageUnavailableError(StorageError):
     go on. The runtime pauses on it instead of stopping."""
 
     code = "STORAGE.UNAVAILABLE"
+
+
+class BrokerUnavailableError(StorageUnavailableError):
+    """Kafka did not take or give messages in time (broker restarting, network). Whatever was
+    not acknowledged is sent again later; consumers are idempotent by event id."""
+
+    code = "STORAGE.BROKER"
 
 
 class DeliveryError(HubError):

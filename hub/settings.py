@@ -28,6 +28,12 @@ class HubSettings(BaseSettings):
     - ``national_timeout_s``, ``delivery_*``: the push's reply timeout, batch size, attempts and
       backoff (``HUB_DELIVERY_MAX_ATTEMPTS`` ...).
     - ``batch_size``: events per processing step.
+    - ``kafka_bootstrap`` (``HUB_KAFKA_BOOTSTRAP``, ``host:port[,host:port]``): run distributed:
+      submissions go to Kafka, ``hub worker`` processes them (needs ``database_url``).
+      ``kafka_topic_prefix`` names the hub's topics (``hub.submissions`` ...),
+      ``kafka_partitions`` / ``kafka_replication`` are what ``hub topics create`` makes,
+      ``kafka_outbound_retention_ms`` the retention of the ``out.*`` feeds (-1: forever; the
+      history topics are always kept forever), ``kafka_group`` the workers' consumer group.
     - ``uscc_pilot_prefixes`` (``HUB_USCC_PILOT_PREFIXES='["9135"]'``), ``uscc_region_since``,
       ``severity_overrides`` (``HUB_SEVERITY_OVERRIDES='{"DOCNO.FORMAT": "off"}'``),
       ``utc_offset_hours``: see :class:`hub.standard.ValidationPolicy`.
@@ -50,8 +56,14 @@ class HubSettings(BaseSettings):
     delivery_max_attempts: int = Field(default=12, ge=1)
     delivery_backoff_base_s: float = Field(default=0.5, gt=0)
     delivery_backoff_cap_s: float = Field(default=300.0, gt=0)
+    kafka_bootstrap: str | None = None
+    kafka_topic_prefix: str = Field(default="hub.", pattern=r"^[A-Za-z0-9._-]*$")
+    kafka_partitions: int = Field(default=6, ge=1, le=1000)
+    kafka_replication: int = Field(default=1, ge=1, le=10)
+    kafka_outbound_retention_ms: int = Field(default=-1, ge=-1)
+    kafka_group: str = Field(default="supervision-hub", pattern=r"^[A-Za-z0-9._-]+$")
 
-    @field_validator("database_url", "national_url", mode="before")
+    @field_validator("database_url", "national_url", "kafka_bootstrap", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value in ("", None) else value

@@ -72,6 +72,19 @@ def pg_url(pg_server: str) -> Iterator[str]:
         yield url
 
 
+# -- Kafka: HUB_TEST_KAFKA_BOOTSTRAP, else a throwaway broker from ops/kafka ------------------------
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> Iterator[str]:
+    """A broker's bootstrap address, shared by the session (tests use topics of their own).
+    Under CI a broker that cannot start fails the run."""
+    from tests.kafka import kafka_broker
+
+    with kafka_broker() as bootstrap:
+        yield bootstrap
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Under CI a skipped test is a failure: it would hide a missing Kafka or PostgreSQL."""
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")

@@ -13,6 +13,7 @@ import click
 
 from hub.cli.audit import audit, replay, trace
 from hub.cli.db import db
+from hub.cli.kafka import topics, worker
 from hub.cli.national import national_sim
 from hub.cli.runtime import demo, ingest, project, status, up
 from hub.cli.sources import sources
@@ -54,6 +55,8 @@ for command in (
     sources,
     national_sim,
     db,
+    worker,
+    topics,
 ):
     cli.add_command(command)
 

@@ -7,6 +7,7 @@ import datetime as dt
 import shutil
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +16,11 @@ import click
 from connectors.files import file_submissions
 from hub.cli.options import as_json_option, data_dir_option, echo_json, settings_for
 from hub.errors import ConfigError, InputError
-from hub.events import load_codec
+from hub.events import Event, load_codec
 from hub.national.client import NationalClient
 from hub.runtime.embedded import OUTCOMES, EmbeddedHub, has_hub
 from hub.runtime.service import serve
+from hub.settings import HubSettings
 from hub.storage import open_store
 from projections import ProjectionRunner, all_projections, open_views
 
@@ -177,6 +179,11 @@ def ingest(
             encoding=encoding,
             received_at=dt.datetime.now(dt.UTC),
         )
+        if settings.kafka_bootstrap:
+            if process:
+                raise ConfigError("--process is for the embedded runtime; hub worker processes")
+            _ingest_to_kafka(settings, hub, events, file, source_id, type_id, as_json)
+            return
         if sys.stderr.isatty() and not as_json:
             with click.progressbar(
                 events, label=f"ingesting {file.name}", file=sys.stderr, show_pos=True
@@ -201,6 +208,32 @@ def ingest(
             f"{file}: {report.received} submissions received"
             + (f", {report.already} already received before" if report.already else "")
         )
+
+
+def _ingest_to_kafka(
+    settings: HubSettings,
+    hub: EmbeddedHub,
+    events: Iterable[Event],
+    file: Path,
+    source_id: str,
+    type_id: str,
+    as_json: bool,
+) -> None:
+    """The distributed runtime: each chunk is received once the broker acknowledged it. Whether
+    a submission was received before is decided by the judge stage (by id), not here."""
+    from hub.kafka.ingest import produce_submissions
+
+    if sys.stderr.isatty() and not as_json:
+        with click.progressbar(
+            length=0, label=f"sending {file.name}", file=sys.stderr, show_pos=True
+        ) as bar:
+            sent = produce_submissions(settings, hub.codec, events, progress=bar.update)
+    else:
+        sent = produce_submissions(settings, hub.codec, events)
+    if as_json:
+        echo_json({"file": str(file), "source": source_id, "type": type_id, "sent": sent})
+    else:
+        click.echo(f"{file}: {sent} submissions sent to Kafka (acknowledged)")
 
 
 @click.command()

@@ -183,9 +183,17 @@ class EmbeddedHub:
         in_flight = self.store.in_flight()
         ledger = self.store.ledger_counts()
         stage_lag = {}
-        with self.store.transaction() as tx:
+        if self.settings.kafka_bootstrap:  # distributed: stages track by event id, not position
+            handled = self.store.handled_counts()
             for stage in self.stages:
-                stage_lag[stage.name] = tx.head(stage.input) - tx.position(stage.name, stage.input)
+                in_log = sum(self.store.counts(stage.input).values())
+                stage_lag[stage.name] = in_log - handled.get(stage.name, 0)
+        else:
+            with self.store.transaction() as tx:
+                for stage in self.stages:
+                    stage_lag[stage.name] = tx.head(stage.input) - tx.position(
+                        stage.name, stage.input
+                    )
         view_lag = {
             f"{p.name}/{s}": self.store.head(s) - self.projector.position(p.name, s)
             for p in self.projector.projections
@@ -206,6 +214,7 @@ class EmbeddedHub:
                 "pending": sum(ledger.get(s, 0) for s in ("pending", "sent", "retrying")),
             },
             "feedback": sum(self.store.counts(FEEDBACK).values()),
+            "quarantined": len(self.store.quarantined()),
             "lag": {"stages": stage_lag, "projections": view_lag},
             "streams": {s: self.store.head(s) for s in STREAMS},
             "standard_version": self.standard.version,

@@ -1,5 +1,9 @@
 """The processing loop's one step, and how events are appended.
 
+Two ways to feed a stage the same pure processing: :func:`step` reads its input from the event
+log by position (the embedded runtime, and PostgreSQL alone); :func:`step_delivered` takes a batch
+a transport delivered (Kafka, in ``hub worker``), which may redeliver, so it tracks by event id.
+
 Commit order of one step (one SQLite transaction, ``BEGIN IMMEDIATE`` ... ``COMMIT``):
 1. read the stage's position in its input stream;
 2. read the next batch after it and decode it;
@@ -14,13 +18,14 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
-from hub.errors import ConcurrencyError
-from hub.events import Codec, Event
+from hub.errors import ConcurrencyError, SerializationError
+from hub.events import Codec, DecodedEvent, Event
 from hub.runtime.stages import Stage
-from hub.storage.ports import Store, Transaction
+from hub.storage.ports import Quarantined, Store, Transaction
 
-__all__ = ["Clock", "append_events", "step"]
+__all__ = ["Clock", "Delivered", "append_events", "step", "step_delivered"]
 
 Clock = Callable[[], float]
 
@@ -68,3 +73,82 @@ def _step(store: Store, codec: Codec, stage: Stage, batch_size: int, clock: Cloc
         append_events(tx, codec, outputs, clock())
         tx.set_position(stage.name, stage.input, stored[-1].position)
     return len(stored)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    """A message as a transport delivered it: ``origin`` says where from (``topic/partition/
+    offset``), the value should be one encoded event of the stage's input stream."""
+
+    origin: str
+    key: bytes | None
+    value: bytes
+
+
+def step_delivered(
+    store: Store,
+    codec: Codec,
+    stage: Stage,
+    messages: Sequence[Delivered],
+    clock: Clock,
+    *,
+    keep_input: bool = False,
+    attempts: int = 5,
+) -> tuple[int, int]:
+    """Process a delivered batch; ``(events processed now, messages quarantined now)``.
+
+    Commit order (one transaction):
+    1. decode each message; one that is not an event of the input stream is quarantined with
+       its reason (the partition goes on);
+    2. claim the events' ids for this stage: ids handled before (a redelivery after a crash or a
+       rebalance) are skipped, and a racing worker with the same batch waits, then skips them;
+    3. with ``keep_input`` (the stage whose input arrives only on the transport, i.e. judge on
+       submissions), append the input events to the log too, so the log holds every submission;
+    4. call the stage on the claimed events, in delivery order; append its outputs;
+    5. commit. Kafka offsets are committed after this returns; a crash before that redelivers
+       the batch, which step 2 turns into a no-op.
+    """
+    events: list[tuple[DecodedEvent, bytes]] = []
+    bad: list[Quarantined] = []
+    for message in messages:
+        try:
+            events.append((codec.decode_event(stage.input, 0, message.value), message.value))
+        except SerializationError as exc:
+            bad.append(
+                Quarantined(message.origin, stage.input, exc.message, message.key, message.value)
+            )
+    for attempt in range(attempts):
+        try:
+            return _step_delivered(store, codec, stage, events, bad, clock, keep_input)
+        except ConcurrencyError:
+            if attempt == attempts - 1:
+                raise
+    return 0, 0
+
+
+def _step_delivered(
+    store: Store,
+    codec: Codec,
+    stage: Stage,
+    events: list[tuple[DecodedEvent, bytes]],
+    bad: list[Quarantined],
+    clock: Clock,
+    keep_input: bool,
+) -> tuple[int, int]:
+    with store.transaction() as tx:
+        quarantined = tx.quarantine(bad) if bad else 0
+        new = tx.claim(stage.name, [e.event_id for e, _ in events])
+        batch: list[DecodedEvent] = []
+        inputs: list[tuple[str, str, str, str, bytes]] = []
+        for decoded, body in events:
+            if decoded.event_id in new:
+                new.discard(decoded.event_id)  # a message delivered twice in one batch: once
+                batch.append(decoded)
+                e = decoded.event
+                inputs.append((e.event_id, e.event_type, e.key, e.correlation_id, body))
+        if not batch:
+            return 0, quarantined
+        if keep_input:
+            tx.append(stage.input, inputs)
+        append_events(tx, codec, stage.process(batch, tx), clock())
+    return len(batch), quarantined

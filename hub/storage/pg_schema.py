@@ -78,10 +78,25 @@ def _v2_view_positions(conn: psycopg.Connection) -> None:
     )
 
 
+def _v3_kafka_tracking(conn: psycopg.Connection) -> None:
+    """The distributed runtime: events handled per consumer (Kafka redelivers; positions there
+    are per partition and move on rebalance, event ids do not), and unreadable messages."""
+    conn.execute(
+        "CREATE TABLE handled (consumer TEXT NOT NULL, event_id TEXT NOT NULL,"
+        " PRIMARY KEY (consumer, event_id))"
+    )
+    conn.execute(
+        "CREATE TABLE quarantine (seq BIGSERIAL PRIMARY KEY, origin TEXT NOT NULL UNIQUE,"
+        " stream TEXT NOT NULL, reason TEXT NOT NULL, key BYTEA, body BYTEA NOT NULL,"
+        " quarantined_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+    )
+
+
 #: (version, name, migration): append only; never edit one that has shipped.
 MIGRATIONS: tuple[tuple[int, str, Migration], ...] = (
     (1, "initial", _v1_initial),
     (2, "view positions", _v2_view_positions),
+    (3, "kafka tracking", _v3_kafka_tracking),
 )
 
 

@@ -2,7 +2,8 @@
 
 - event log: ``append`` events to a stream, ``read`` after a position, ``head``;
 - tracking: a consumer's ``position`` in a stream, ``set_position`` in the same transaction as its
-  outputs, so a crash replays a whole batch or none of it;
+  outputs, so a crash replays a whole batch or none of it; for a transport that redelivers (Kafka),
+  ``claim`` tracks by event id instead, and ``quarantine`` keeps what could not be read;
 - identity registry: record identity → record id, current version and content;
 - delivery ledger: one row per record version and destination;
 - sources: the registered submitting systems.
@@ -23,6 +24,7 @@ from typing import Any, NamedTuple
 
 __all__ = [
     "DeliveryRow",
+    "Quarantined",
     "RegistryEntry",
     "Source",
     "Store",
@@ -77,6 +79,18 @@ class DeliveryRow:
 
 
 @dataclass(frozen=True, slots=True)
+class Quarantined:
+    """A message that could not be read as an event: kept whole, with why, never dropped.
+    ``origin`` names where it came from (``topic/partition/offset``) and is its identity."""
+
+    origin: str
+    stream: str
+    reason: str
+    key: bytes | None
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class Source:
     """A registered submitting system."""
 
@@ -121,6 +135,16 @@ class Transaction(ABC):
 
     @abstractmethod
     def set_position(self, consumer: str, stream: str, position: int) -> None: ...
+
+    @abstractmethod
+    def claim(self, consumer: str, event_ids: Sequence[str]) -> set[str]:
+        """Mark ``event_ids`` handled by ``consumer``; the ids not handled before. A redelivered
+        event is claimed once: a second transaction claiming the same id waits for the first
+        one's end (unique key) and then gets nothing, or gets it if the first rolled back."""
+
+    @abstractmethod
+    def quarantine(self, messages: Sequence[Quarantined]) -> int:
+        """Keep unreadable messages (a message seen before is skipped); how many were new."""
 
     # identity registry
     @abstractmethod
@@ -176,6 +200,14 @@ class Store(ABC):
     @abstractmethod
     def in_flight(self) -> int:
         """Submissions without a verdict yet."""
+
+    @abstractmethod
+    def handled_counts(self) -> dict[str, int]:
+        """Events claimed per consumer (the distributed runtime's progress)."""
+
+    @abstractmethod
+    def quarantined(self) -> list[Quarantined]:
+        """Every quarantined message, oldest first."""
 
     @abstractmethod
     def ledger_counts(self) -> dict[str, int]:

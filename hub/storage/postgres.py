@@ -32,7 +32,15 @@ from psycopg.types.json import Jsonb
 from hub.errors import ConcurrencyError, StorageError, StorageUnavailableError
 from hub.events.streams import STREAMS, SUBMISSIONS, VERDICTS
 from hub.storage.pg_schema import migrate
-from hub.storage.ports import DeliveryRow, RegistryEntry, Source, Store, StoredEvent, Transaction
+from hub.storage.ports import (
+    DeliveryRow,
+    Quarantined,
+    RegistryEntry,
+    Source,
+    Store,
+    StoredEvent,
+    Transaction,
+)
 
 __all__ = ["PostgresStore", "PostgresTransaction", "translate"]
 
@@ -138,6 +146,27 @@ class PostgresTransaction(Transaction):
             (consumer, stream, position),
         )
 
+    def claim(self, consumer: str, event_ids: Sequence[str]) -> set[str]:
+        if not event_ids:
+            return set()
+        rows = self._c.execute(
+            "INSERT INTO handled (consumer, event_id) SELECT %s, e FROM unnest(%s::text[]) AS e"
+            " ON CONFLICT DO NOTHING RETURNING event_id",
+            (consumer, list(dict.fromkeys(event_ids))),
+        ).fetchall()
+        return {str(r[0]) for r in rows}
+
+    def quarantine(self, messages: Sequence[Quarantined]) -> int:
+        new = 0
+        for m in messages:
+            cursor = self._c.execute(
+                "INSERT INTO quarantine (origin, stream, reason, key, body)"
+                " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (origin) DO NOTHING",
+                (m.origin, m.stream, m.reason, m.key, m.body),
+            )
+            new += max(cursor.rowcount, 0)
+        return new
+
     def registry_get(self, identity_hashes: Sequence[str]) -> dict[str, RegistryEntry]:
         rows = self._c.execute(
             "SELECT identity_hash, record_id, record_type, version, content_hash, version_hash,"
@@ -222,7 +251,7 @@ class PostgresTransaction(Transaction):
                 " AND NOT EXISTS (SELECT 1 FROM ledger p WHERE p.record_id = l.record_id"
                 "   AND p.destination = l.destination AND p.version < l.version"
                 "   AND p.state NOT IN ('acked', 'rejected'))"
-                " ORDER BY l.seq LIMIT %s"
+                " ORDER BY l.seq LIMIT %s FOR UPDATE OF l SKIP LOCKED"
             ).format(_LEDGER_COLUMNS),
             (destination, now, limit),
         ).fetchall()
@@ -355,6 +384,18 @@ class PostgresStore(Store):
             ).format(sql.Identifier(SUBMISSIONS), sql.Identifier(VERDICTS))
         )
         return int(rows[0][0])
+
+    def handled_counts(self) -> dict[str, int]:
+        rows = self._query("SELECT consumer, count(*) FROM handled GROUP BY consumer")
+        return {str(c): int(n) for c, n in rows}
+
+    def quarantined(self) -> list[Quarantined]:
+        return [
+            Quarantined(o, s, r, bytes(k) if k is not None else None, bytes(b))
+            for o, s, r, k, b in self._query(
+                "SELECT origin, stream, reason, key, body FROM quarantine ORDER BY seq"
+            )
+        ]
 
     def ledger_counts(self) -> dict[str, int]:
         counts = {

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from hub.errors import ConcurrencyError, StorageError
-from hub.storage.ports import DeliveryRow, RegistryEntry, Source, Store
+from hub.storage.ports import DeliveryRow, Quarantined, RegistryEntry, Source, Store
 from projections.ports import ViewStore
 from projections.tables import Column, Kind, Merge, Table
 
@@ -128,6 +128,75 @@ class StoreContract:
             tx.set_position("resolve", "validated", 40)
         thread.join(10)
         assert seen == [40]
+
+    def test_claim_tracks_events_by_id_per_consumer(self, store: Store) -> None:
+        with store.transaction() as tx:
+            assert tx.claim("judge", ["a", "b", "a"]) == {"a", "b"}
+            assert tx.claim("judge", ["b", "c"]) == {"c"}  # b redelivered: handled already
+            assert tx.claim("resolve", ["a"]) == {"a"}  # another consumer has its own
+        with pytest.raises(RuntimeError), store.transaction() as tx:
+            assert tx.claim("judge", ["d"]) == {"d"}
+            raise RuntimeError("crash before the outputs commit")
+        with store.transaction() as tx:
+            assert tx.claim("judge", ["a", "d"]) == {"d"}  # the rolled-back claim is free again
+        assert store.handled_counts() == {"judge": 4, "resolve": 1}
+
+    def test_a_redelivered_event_is_claimed_once_by_racing_writers(
+        self, store: Store, second_store: Callable[[], Store]
+    ) -> None:
+        """Two workers got the same message (a rebalance): the second waits for the first's
+        commit and then finds it handled."""
+        other = second_store()
+        holding = threading.Event()
+        seen: list[set[str]] = []
+
+        def second() -> None:
+            holding.wait(5)
+            with other.transaction() as tx:
+                seen.append(tx.claim("judge", ["m1", "m2"]))
+
+        thread = threading.Thread(target=second)
+        thread.start()
+        with store.transaction() as tx:
+            assert tx.claim("judge", ["m1"]) == {"m1"}
+            holding.set()
+            time.sleep(0.3)
+        thread.join(10)
+        assert seen == [{"m2"}]
+
+    def test_quarantine_keeps_unreadable_messages_once(self, store: Store) -> None:
+        bad = Quarantined("hub.submissions/0/7", "submissions", "bad magic", None, b"\x00junk")
+        with store.transaction() as tx:
+            assert tx.quarantine([bad]) == 1
+            assert tx.quarantine([bad]) == 0  # redelivered: kept once
+        assert store.quarantined() == [bad]
+
+    def test_two_senders_never_take_the_same_due_row(
+        self, store: Store, second_store: Callable[[], Store]
+    ) -> None:
+        with store.transaction() as tx:
+            tx.ledger_insert([_row(f"r{i}", 1) for i in range(6)])
+        other = second_store()
+        holding = threading.Event()
+        taken: list[list[str]] = []
+
+        def second() -> None:
+            holding.wait(5)
+            with other.transaction() as tx:
+                rows = tx.ledger_due("national", 10, 4)
+                tx.ledger_update([_row(r.record_id, 1, state="sent", due=99) for r in rows])
+                taken.append([r.record_id for r in rows])
+
+        thread = threading.Thread(target=second)
+        thread.start()
+        with store.transaction() as tx:
+            mine = tx.ledger_due("national", 10, 4)
+            holding.set()
+            time.sleep(0.3)
+            tx.ledger_update([_row(r.record_id, 1, state="sent", due=99) for r in mine])
+        thread.join(10)
+        assert len(mine) == 4 and len(taken) == 1
+        assert not {r.record_id for r in mine} & set(taken[0])  # nothing pushed twice
 
     def test_registry(self, store: Store) -> None:
         entry = RegistryEntry(

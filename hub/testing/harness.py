@@ -72,7 +72,7 @@ class EmbeddedHarness:
                 received_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
             )
         )
-        self.hub.ingest(events)
+        self.ingest(events)
         return [e.event_id for e in events]
 
     def ingest(self, events: Sequence[Event]) -> None:

@@ -1,0 +1,83 @@
+"""Connectors in the distributed runtime: submissions go to the ``submissions`` topic.
+
+A batch counts as received when the broker acknowledged all of it (``acks=all``, idempotent
+producer): that is the durable store of the distributed runtime, kept forever. Sending the same
+submissions again (a retried file) is harmless: their ids are deterministic, and the judge stage
+claims each id once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Callable, Iterable
+
+from hub.errors import ConfigError
+from hub.events import Codec, Event
+from hub.events.streams import SUBMISSIONS
+from hub.kafka.producer import Producer
+from hub.kafka.topics import stream_topic
+from hub.kafka.wire import CONTENT_TYPE, Message
+from hub.settings import HubSettings
+
+__all__ = ["produce_submissions", "submission_message"]
+
+
+def submission_message(
+    settings: HubSettings, codec: Codec, event: Event, now: dt.datetime
+) -> Message:
+    return Message(
+        stream_topic(settings, SUBMISSIONS),
+        event.key.encode(),
+        codec.encode_event(event, now),
+        (
+            ("event_id", event.event_id.encode()),
+            ("event_type", event.event_type.encode()),
+            ("correlation_id", event.correlation_id.encode()),
+            ("content-type", CONTENT_TYPE),
+        ),
+    )
+
+
+def produce_submissions(
+    settings: HubSettings,
+    codec: Codec,
+    events: Iterable[Event],
+    chunk: int = 1000,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Send submission events, ``chunk`` at a time, each chunk acknowledged before the next;
+    the number sent."""
+    if not settings.kafka_bootstrap:
+        raise ConfigError("HUB_KAFKA_BOOTSTRAP is not set")
+    return asyncio.run(_produce(settings, settings.kafka_bootstrap, codec, events, chunk, progress))
+
+
+async def _produce(
+    settings: HubSettings,
+    bootstrap: str,
+    codec: Codec,
+    events: Iterable[Event],
+    chunk: int,
+    progress: Callable[[int], None] | None,
+) -> int:
+    producer = Producer(bootstrap)
+    await producer.start()
+    sent = 0
+    try:
+        batch: list[Message] = []
+        for event in events:
+            batch.append(submission_message(settings, codec, event, dt.datetime.now(dt.UTC)))
+            if len(batch) >= chunk:
+                await producer.send_all(batch)
+                sent += len(batch)
+                if progress:
+                    progress(len(batch))
+                batch = []
+        await producer.send_all(batch)
+        sent += len(batch)
+        if progress and batch:
+            progress(len(batch))
+    finally:
+        await producer.stop()
+    return sent

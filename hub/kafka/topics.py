@@ -1,0 +1,136 @@
+"""The hub's Kafka topics: names, partitions, retention, and their idempotent creation.
+
+- history topics, one per stream (``<prefix>submissions`` ... ``<prefix>feedback``), kept
+  forever (``retention.ms=-1``): the event history is the system of record and must replay;
+- ``<prefix>quarantine``: messages that could not be read, with the reason, kept forever;
+- outbound feeds, one per subscriber and record type (``<prefix>out.national.inspection``), with
+  the configured retention.
+
+Every message is keyed (the stream's key: source id, identity hash, record id), so one record's
+events stay in one partition, in order. ``hub topics create`` makes what is missing and reports
+topics whose partition count differs from the settings (it never changes an existing topic:
+adding partitions moves keys between them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+
+from hub.errors import BrokerUnavailableError, ConfigError
+from hub.events.streams import STREAMS
+from hub.processing.feeds import FEEDS, FeedPolicy
+from hub.settings import HubSettings
+
+__all__ = [
+    "QUARANTINE",
+    "TopicReport",
+    "TopicSpec",
+    "create_topics",
+    "feed_topic",
+    "hub_topics",
+    "stream_topic",
+]
+
+QUARANTINE = "quarantine"
+FOREVER = "-1"
+
+
+@dataclass(frozen=True, slots=True)
+class TopicSpec:
+    name: str
+    partitions: int
+    replication: int
+    config: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class TopicReport:
+    created: list[str]
+    existing: list[str]
+    #: topics whose partition count is not the configured one: ``(name, have, want)``
+    mismatched: list[tuple[str, int, int]]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "created": self.created,
+            "existing": self.existing,
+            "mismatched": [{"topic": n, "have": h, "want": w} for n, h, w in self.mismatched],
+        }
+
+
+def stream_topic(settings: HubSettings, stream: str) -> str:
+    return f"{settings.kafka_topic_prefix}{stream}"
+
+
+def feed_topic(settings: HubSettings, feed: FeedPolicy, record_type: str) -> str:
+    return f"{settings.kafka_topic_prefix}out.{feed.name}.{record_type}"
+
+
+def hub_topics(settings: HubSettings, record_types: Iterable[str]) -> list[TopicSpec]:
+    """Every topic the hub uses, as the settings ask for them."""
+    parts, repl = settings.kafka_partitions, settings.kafka_replication
+    history = {"retention.ms": FOREVER, "retention.bytes": FOREVER, "cleanup.policy": "delete"}
+    if repl > 1:
+        history["min.insync.replicas"] = str(min(2, repl))
+    specs = [TopicSpec(stream_topic(settings, s), parts, repl, dict(history)) for s in STREAMS]
+    specs.append(TopicSpec(stream_topic(settings, QUARANTINE), 1, repl, dict(history)))
+    outbound = dict(history, **{"retention.ms": str(settings.kafka_outbound_retention_ms)})
+    specs += [
+        TopicSpec(feed_topic(settings, feed, t), parts, repl, outbound)
+        for feed in FEEDS
+        for t in sorted(record_types)
+    ]
+    return specs
+
+
+async def _create(bootstrap: str, specs: Sequence[TopicSpec], timeout_s: float) -> TopicReport:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
+    await asyncio.wait_for(admin.start(), timeout_s)
+    try:
+        have = {
+            t["topic"]: len(t["partitions"])
+            for t in await admin.describe_topics([s.name for s in specs])
+            if t.get("error_code", 0) == 0
+        }
+        missing = [s for s in specs if s.name not in have]
+        if missing:
+            response = await admin.create_topics(
+                [
+                    NewTopic(s.name, s.partitions, s.replication, topic_configs=s.config)
+                    for s in missing
+                ],
+                timeout_ms=int(timeout_s * 1000),
+            )
+            for name, code, *rest in response.topic_errors:
+                if code not in (0, TopicAlreadyExistsError.errno):
+                    raise ConfigError(f"cannot create topic {name}: error {code} {rest}")
+        return TopicReport(
+            created=[s.name for s in missing],
+            existing=[s.name for s in specs if s.name in have],
+            mismatched=[
+                (s.name, have[s.name], s.partitions)
+                for s in specs
+                if s.name in have and have[s.name] != s.partitions
+            ],
+        )
+    finally:
+        await admin.close()
+
+
+def create_topics(
+    settings: HubSettings, specs: Sequence[TopicSpec], timeout_s: float = 30.0
+) -> TopicReport:
+    """Create the topics that are missing (idempotent; safe to run from several places)."""
+    if not settings.kafka_bootstrap:
+        raise ConfigError("HUB_KAFKA_BOOTSTRAP is not set: there is no Kafka to create topics on")
+    try:
+        return asyncio.run(_create(settings.kafka_bootstrap, specs, timeout_s))
+    except (KafkaError, TimeoutError, OSError) as exc:
+        raise BrokerUnavailableError(
+            f"Kafka at the configured bootstrap did not answer: {exc!r}"
+        ) from exc

@@ -1,0 +1,210 @@
+"""``hub worker``: the distributed runtime, one of many processes sharing the partitions.
+
+A worker is a faust app whose agents (``concurrency=1`` each) are thin: take a batch of messages
+from a partition, hand it to :func:`hub.runtime.loop.step_delivered` on a thread (the pure
+stages, one database transaction), and let faust commit the offsets after it returns. Nothing
+relies on faust's ``exactly_once``: a redelivered batch is a no-op by event id, state lives in
+PostgreSQL under unique constraints.
+
+Beside the agents each worker runs, on threads of its own:
+- the relay (log → history topics and subscriber feeds; one publisher per stream at a time);
+- the projections (read models; writers of one projection take turns);
+- the national sender when ``HUB_NATIONAL_URL`` is set (due rows are claimed, never pushed by
+  two workers at once).
+
+Stage → input topic: judge ← submissions, resolve ← validated, plan-national ← records,
+feedback ← verdicts and deliveries. Outputs go to the log, and out through the relay.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from hub.errors import ConfigError, StorageUnavailableError
+from hub.events import load_codec
+from hub.events.streams import DELIVERIES, FEEDBACK, RECORDS, SUBMISSIONS, VALIDATED, VERDICTS
+from hub.kafka.producer import Producer
+from hub.kafka.relay import Relay, RelayThread
+from hub.kafka.topics import stream_topic
+from hub.national.client import NationalClient
+from hub.processing.feeds import FEEDS
+from hub.runtime.loop import Delivered, step_delivered
+from hub.runtime.sender import DeliverySender
+from hub.runtime.stages import Stage, default_stages
+from hub.settings import HubSettings
+from hub.standard import Validator
+from hub.storage import open_store
+from hub.storage.ports import Store
+from projections import ProjectionRunner, all_projections, open_views
+
+__all__ = ["RELAYED", "Worker", "run_worker"]
+
+log = logging.getLogger("hub.worker")
+
+#: Streams the relay publishes (submissions arrive on Kafka from the connectors).
+RELAYED = (VALIDATED, VERDICTS, RECORDS, DELIVERIES, FEEDBACK)
+
+
+class Worker:
+    """The parts of one worker process, started and stopped together."""
+
+    def __init__(self, settings: HubSettings, national: NationalClient | None = None) -> None:
+        if not settings.kafka_bootstrap or settings.database_url is None:
+            raise ConfigError("hub worker needs HUB_KAFKA_BOOTSTRAP and HUB_DATABASE_URL")
+        self.settings = settings
+        settings.data_dir.mkdir(parents=True, exist_ok=True)  # faust keeps its own files here
+        self.bootstrap = settings.kafka_bootstrap
+        self.url = settings.database_url.get_secret_value()
+        self.standard = settings.standard()
+        self.validator = Validator(self.standard, settings.policy())
+        self.codec = load_codec(self.standard.root)
+        self.national = national
+        self._stores: list[Store] = []
+        self._stop = threading.Event()
+        self.relay = RelayThread(self._relay, self.bootstrap, settings.batch_size)
+        self._side = threading.Thread(target=self._side_loop, name="hub-side", daemon=True)
+        self.side_idle = threading.Event()
+
+    def store(self) -> Store:
+        """A store of its own for each thread that uses one (connections are not shared)."""
+        store = open_store(self.settings.data_dir, self.url)
+        self._stores.append(store)
+        return store
+
+    def _relay(self, producer: Producer) -> Relay:
+        return Relay(
+            self.store(), self.codec, self.standard, self.settings, producer, RELAYED, FEEDS
+        )
+
+    # -- the stages -------------------------------------------------------------------------
+
+    def stages(self) -> list[Stage]:
+        return default_stages(self.validator, self.codec)
+
+    def handler(self, stage: Stage) -> Callable[[list[Delivered]], tuple[int, int]]:
+        store = self.store()
+        keep_input = stage.input == SUBMISSIONS
+
+        def handle(messages: list[Delivered]) -> tuple[int, int]:
+            while True:
+                try:
+                    return step_delivered(
+                        store, self.codec, stage, messages, time.time, keep_input=keep_input
+                    )
+                except StorageUnavailableError:
+                    if self._stop.is_set():
+                        raise
+                    time.sleep(0.5)  # nothing committed; the offsets stay: wait, then again
+
+        return handle
+
+    # -- projections and the national push ----------------------------------------------------
+
+    def _side_loop(self) -> None:
+        store = self.store()
+        views = open_views(self.settings.data_dir, self.url)
+        projector = ProjectionRunner(views, store, self.codec, all_projections(self.codec))
+        sender = (
+            DeliverySender(
+                store, self.codec, self.national, self.settings.delivery_policy(), time.time
+            )
+            if self.national is not None
+            else None
+        )
+        try:
+            while not self._stop.is_set():
+                try:
+                    work = projector.step(self.settings.batch_size)
+                    if sender is not None:
+                        work += sender.run_once()
+                except StorageUnavailableError:
+                    self.side_idle.clear()
+                    time.sleep(0.5)
+                    continue
+                if work:
+                    self.side_idle.clear()
+                else:
+                    self.side_idle.set()
+                    time.sleep(0.05)
+        finally:
+            projector.close()
+            views.close()
+
+    def start_side(self) -> None:
+        self.relay.start()
+        self._side.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.relay.stop()
+        self._side.join(30)
+        for store in self._stores:
+            store.close()
+
+    # -- the faust app --------------------------------------------------------------------------
+
+    def app(self) -> Any:
+        """The faust app: one agent per stage, over raw bytes."""
+        import faust  # imported here: only workers pay for it
+
+        settings = self.settings
+        app = faust.App(
+            f"{settings.kafka_group}",
+            broker=f"kafka://{self.bootstrap}",
+            web_enabled=False,
+            topic_disable_leader=True,
+            topic_allow_declare=False,
+            consumer_auto_offset_reset="earliest",
+            broker_commit_every=settings.batch_size,
+            broker_commit_interval=1.0,
+            datadir=str(settings.data_dir / "faust"),
+        )
+        for stage in self.stages():
+            topic = app.topic(
+                stream_topic(settings, stage.input),
+                key_type=bytes,
+                value_type=bytes,
+                key_serializer="raw",
+                value_serializer="raw",
+            )
+            app.agent(topic, name=f"hub-{stage.name}", concurrency=1)(self._agent(stage))
+        return app
+
+    def _agent(self, stage: Stage) -> Callable[[Any], Any]:
+        handle = self.handler(stage)
+        batch, within = self.settings.batch_size, 0.2
+
+        async def agent(stream: Any) -> None:
+            async for events in stream.take_events(batch, within=within):
+                messages = [
+                    Delivered(
+                        f"{e.message.topic}/{e.message.partition}/{e.message.offset}",
+                        e.message.key,
+                        e.message.value,
+                    )
+                    for e in events
+                ]
+                _done, bad = await asyncio.to_thread(handle, messages)
+                if bad:
+                    log.warning("%s: %d message(s) quarantined", stage.name, bad)
+
+        agent.__name__ = f"hub_{stage.name.replace('-', '_')}"
+        return agent
+
+
+def run_worker(settings: HubSettings, national: NationalClient | None = None) -> None:
+    """Run a worker until SIGTERM/SIGINT; its threads stop with it."""
+    import faust
+
+    worker = Worker(settings, national)
+    app = worker.app()
+    worker.start_side()
+    try:
+        faust.Worker(app, loglevel="INFO", quiet=True).execute_from_commandline()
+    finally:
+        worker.stop()
