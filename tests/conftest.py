@@ -72,7 +72,7 @@ def pg_url(pg_server: str) -> Iterator[str]:
         yield url
 
 
-# -- Kafka: HUB_TEST_KAFKA_BOOTSTRAP, else a throwaway broker from ops/kafka ------------------------
+# -- Kafka: HUB_TEST_KAFKA_BOOTSTRAP, else a throwaway broker from ops/kafka ----------------------
 
 
 @pytest.fixture(scope="session")
