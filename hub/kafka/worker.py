@@ -162,6 +162,8 @@ class Worker:
             consumer_auto_offset_reset="earliest",
             broker_commit_every=settings.batch_size,
             broker_commit_interval=1.0,
+            broker_session_timeout=settings.kafka_session_timeout_s,
+            broker_heartbeat_interval=min(3.0, settings.kafka_session_timeout_s / 4),
             datadir=str(settings.data_dir / "faust"),
         )
         for stage in self.stages():
