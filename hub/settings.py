@@ -33,8 +33,9 @@ class HubSettings(BaseSettings):
       ``kafka_topic_prefix`` names the hub's topics (``hub.submissions`` ...),
       ``kafka_partitions`` / ``kafka_replication`` are what ``hub topics create`` makes,
       ``kafka_outbound_retention_ms`` the retention of the ``out.*`` feeds (-1: forever; the
-      history topics are always kept forever), ``kafka_group`` the workers' consumer group, ``kafka_session_timeout_s`` how long a
-      silent (killed) worker keeps its partitions before the others take them over.
+      history topics are always kept forever), ``kafka_group`` the workers' consumer group,
+      ``kafka_session_timeout_s`` how long a silent (killed) worker keeps its partitions before
+      the others take them over.
     - ``uscc_pilot_prefixes`` (``HUB_USCC_PILOT_PREFIXES='["9135"]'``), ``uscc_region_since``,
       ``severity_overrides`` (``HUB_SEVERITY_OVERRIDES='{"DOCNO.FORMAT": "off"}'``),
       ``utc_offset_hours``: see :class:`hub.standard.ValidationPolicy`.
