@@ -1,0 +1,199 @@
+"""Benchmark: N submissions through two ``hub worker`` processes on a local broker, against raw
+aiokafka produce and consume of the same messages.
+
+Run: .venv/bin/python bench/kafka_pipeline.py [--records 200000] [--workers 2] [--partitions 6]
+
+Kafka: ``HUB_BENCH_KAFKA_BOOTSTRAP``, else a throwaway broker from ``ops/kafka/start``.
+PostgreSQL: ``HUB_BENCH_DATABASE_URL`` (an empty database), else ``ops/postgres/start``.
+Not timed: generating the province (a realistic mix: duplicates across levels, updates, stale and
+invalid submissions from all of Zhejiang's sources) and encoding the submissions.
+
+Timed, in one run on one machine (broker, database and workers share its cores):
+- floor: produce the N encoded submissions to a scratch topic (idempotent producer, acks=all)
+  and consume them all back with one consumer: what Kafka alone costs for these bytes;
+- hub: produce the same submissions to the hub's topic, then two workers judge, resolve, plan
+  deliveries and give feedback (projections and the relay running too), until every submission
+  has its verdict. Consumer lag (submissions without a verdict) is sampled every second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer
+from pydantic import SecretStr
+
+from connectors.files import record_submissions
+from hub.events import Event, load_codec
+from hub.kafka.ingest import produce_submissions, submission_message
+from hub.kafka.producer import Producer
+from hub.kafka.topics import TopicSpec, create_topics, hub_topics
+from hub.kafka.wire import Message
+from hub.settings import HubSettings
+from hub.storage.ports import Source
+from hub.storage.postgres import PostgresStore
+from hub.testing.province import generate_province
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _start(script: str) -> tuple[str, Path]:
+    folder = Path(tempfile.mkdtemp(prefix="hub-bench-"))
+    out = subprocess.run(
+        ["bash", str(ROOT / script / "start"), str(folder)], capture_output=True, text=True
+    )
+    if out.returncode:
+        raise SystemExit(f"{script}/start failed: {out.stderr[-2000:]}")
+    return out.stdout.strip().splitlines()[-1], folder
+
+
+def province_events(n: int) -> tuple[list[Source], list[Event]]:
+    province = generate_province(n, seed=7)
+    sources = [
+        Source(s.source_id, s.level, s.region_code, s.department, s.record_types)
+        for s in province.sources
+    ]
+    events: list[Event] = []
+    groups = groupby(province.submissions, key=lambda s: (s.source_id, s.record_type))
+    for i, ((source_id, record_type), group) in enumerate(groups):
+        events += record_submissions(
+            source_id,
+            record_type,
+            [s.record for s in group],
+            batch_id=f"bench-{i}",
+            received_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+        )
+    return sources, events
+
+
+async def floor(bootstrap: str, messages: list[Message], topic: str) -> tuple[float, float]:
+    producer = Producer(bootstrap)
+    await producer.start()
+    started = time.perf_counter()
+    for i in range(0, len(messages), 1000):
+        await producer.send_all(
+            [Message(topic, m.key, m.value, m.headers) for m in messages[i : i + 1000]]
+        )
+    produced = time.perf_counter() - started
+    await producer.stop()
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None
+    )
+    await consumer.start()
+    started, seen = time.perf_counter(), 0
+    try:
+        while seen < len(messages):
+            batch = await consumer.getmany(timeout_ms=1000, max_records=5000)
+            seen += sum(len(v) for v in batch.values())
+    finally:
+        await consumer.stop()
+    return produced, time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--records", type=int, default=200_000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--partitions", type=int, default=6)
+    parser.add_argument("--batch", type=int, default=500)
+    args = parser.parse_args()
+
+    bootstrap = os.environ.get("HUB_BENCH_KAFKA_BOOTSTRAP") or _start("ops/kafka")[0]
+    url = os.environ.get("HUB_BENCH_DATABASE_URL") or _start("ops/postgres")[0]
+    prefix = f"bench{uuid.uuid4().hex[:6]}."
+    data_dir = Path(tempfile.mkdtemp(prefix="hub-bench-data-"))
+    settings = HubSettings(
+        data_dir=data_dir,
+        database_url=SecretStr(url),
+        kafka_bootstrap=bootstrap,
+        kafka_topic_prefix=prefix,
+        kafka_partitions=args.partitions,
+        kafka_group=f"{prefix}workers",
+        batch_size=args.batch,
+    )
+    standard = settings.standard()
+    codec = load_codec(standard.root)
+    create_topics(settings, hub_topics(settings, standard.types))
+    scratch = f"{prefix}floor"
+    create_topics(settings, [TopicSpec(scratch, args.partitions, 1)])
+    store = PostgresStore(url)
+    sources, events = province_events(args.records)
+    n = len(events)
+    with store.transaction() as tx:
+        for source in sources:
+            tx.put_source(source)
+    now = dt.datetime.now(dt.UTC)
+    messages = [submission_message(settings, codec, e, now) for e in events]
+
+    produce_s, consume_s = asyncio.run(floor(bootstrap, messages, scratch))
+    floor_rate = n / (produce_s + consume_s)
+
+    env = {
+        **os.environ,
+        "HUB_DATA_DIR": str(data_dir),
+        "HUB_DATABASE_URL": url,
+        "HUB_KAFKA_BOOTSTRAP": bootstrap,
+        "HUB_KAFKA_TOPIC_PREFIX": prefix,
+        "HUB_KAFKA_PARTITIONS": str(args.partitions),
+        "HUB_KAFKA_GROUP": f"{prefix}workers",
+        "HUB_BATCH_SIZE": str(args.batch),
+    }
+    logs = [(data_dir / f"worker-{i}.log").open("wb") for i in range(args.workers)]
+    workers = [
+        subprocess.Popen([sys.executable, "-m", "hub", "worker"], env=env, stdout=log, stderr=log)
+        for log in logs
+    ]
+    try:
+        time.sleep(8)  # the group forms before the clock starts
+        started = time.perf_counter()
+        produce_submissions(settings, codec, events)
+        ingest_s = time.perf_counter() - started
+        lag: list[tuple[float, int]] = []
+        while True:
+            done = sum(store.counts("verdicts").values())
+            lag.append((round(time.perf_counter() - started, 1), n - done))
+            if done >= n:
+                break
+            if any(w.poll() is not None for w in workers):
+                raise SystemExit("a worker died; see its log in " + str(data_dir))
+            time.sleep(1.0)
+        hub_s = time.perf_counter() - started
+    finally:
+        for w in workers:
+            w.terminate()
+        for w in workers:
+            w.wait(60)
+    result: dict[str, Any] = {
+        "submissions": n,
+        "workers": args.workers,
+        "partitions": args.partitions,
+        "floor": {
+            "produce_s": round(produce_s, 2),
+            "consume_s": round(consume_s, 2),
+            "messages_per_s": round(floor_rate),
+        },
+        "hub": {
+            "ingest_s": round(ingest_s, 2),
+            "all_verdicts_s": round(hub_s, 2),
+            "records_per_s": round(n / hub_s),
+            "lag_samples": lag[:: max(1, len(lag) // 20)],
+        },
+        "ratio_to_floor": round(floor_rate / (n / hub_s), 1),
+    }
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
