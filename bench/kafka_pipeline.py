@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -84,7 +85,7 @@ async def floor(bootstrap: str, messages: list[Message], topic: str) -> tuple[fl
     started = time.perf_counter()
     for i in range(0, len(messages), 1000):
         await producer.send_all(
-            [Message(topic, m.key, m.value, m.headers) for m in messages[i : i + 1000]]
+            [dataclasses.replace(m, topic=topic) for m in messages[i : i + 1000]]
         )
     produced = time.perf_counter() - started
     await producer.stop()

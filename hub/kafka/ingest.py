@@ -17,7 +17,7 @@ from hub.events import Codec, Event
 from hub.events.streams import SUBMISSIONS
 from hub.kafka.producer import Producer
 from hub.kafka.topics import stream_topic
-from hub.kafka.wire import CONTENT_TYPE, Message
+from hub.kafka.wire import Message, event_headers
 from hub.settings import HubSettings
 
 __all__ = ["produce_submissions", "submission_message"]
@@ -30,12 +30,7 @@ def submission_message(
         stream_topic(settings, SUBMISSIONS),
         event.key.encode(),
         codec.encode_event(event, now),
-        (
-            ("event_id", event.event_id.encode()),
-            ("event_type", event.event_type.encode()),
-            ("correlation_id", event.correlation_id.encode()),
-            ("content-type", CONTENT_TYPE),
-        ),
+        event_headers(event.event_id, event.event_type, event.correlation_id),
     )
 
 

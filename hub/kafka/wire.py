@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from hub.storage.ports import StoredEvent
 
-__all__ = ["CONTENT_TYPE", "Message", "event_message", "header"]
+__all__ = ["CONTENT_TYPE", "Message", "event_headers", "event_message", "header"]
 
 CONTENT_TYPE = b"avro/binary; encoding=single-object"
 
@@ -30,17 +30,23 @@ class Message:
     headers: tuple[tuple[str, bytes], ...]
 
 
+def event_headers(
+    event_id: str, event_type: str, correlation_id: str
+) -> tuple[tuple[str, bytes], ...]:
+    return (
+        ("event_id", event_id.encode()),
+        ("event_type", event_type.encode()),
+        ("correlation_id", correlation_id.encode()),
+        ("content-type", CONTENT_TYPE),
+    )
+
+
 def event_message(topic: str, event: StoredEvent) -> Message:
     return Message(
         topic,
         event.key.encode(),
         event.body,
-        (
-            ("event_id", event.event_id.encode()),
-            ("event_type", event.event_type.encode()),
-            ("correlation_id", event.correlation_id.encode()),
-            ("content-type", CONTENT_TYPE),
-        ),
+        event_headers(event.event_id, event.event_type, event.correlation_id),
     )
 
 

@@ -19,6 +19,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from hub.errors import ConcurrencyError, SerializationError
 from hub.events import Codec, DecodedEvent, Event
@@ -28,6 +29,7 @@ from hub.storage.ports import Quarantined, Store, Transaction
 __all__ = ["Clock", "Delivered", "append_events", "step", "step_delivered"]
 
 Clock = Callable[[], float]
+T = TypeVar("T")
 
 
 def append_events(tx: Transaction, codec: Codec, events: Sequence[Event], now: float) -> int:
@@ -53,13 +55,17 @@ def step(
     """Process one batch of a stage; the number of input events consumed. A compare-and-set
     conflict (another writer got there first) rolls the batch back and runs it again on fresh
     state."""
-    for attempt in range(attempts):
+    return _retrying(lambda: _step(store, codec, stage, batch_size, clock), attempts)
+
+
+def _retrying(run: Callable[[], T], attempts: int) -> T:
+    """``run``, again on a compare-and-set conflict (nothing was committed), ``attempts`` times."""
+    for _ in range(attempts - 1):
         try:
-            return _step(store, codec, stage, batch_size, clock)
+            return run()
         except ConcurrencyError:
-            if attempt == attempts - 1:
-                raise
-    return 0
+            continue
+    return run()
 
 
 def _step(store: Store, codec: Codec, stage: Stage, batch_size: int, clock: Clock) -> int:
@@ -117,13 +123,9 @@ def step_delivered(
             bad.append(
                 Quarantined(message.origin, stage.input, exc.message, message.key, message.value)
             )
-    for attempt in range(attempts):
-        try:
-            return _step_delivered(store, codec, stage, events, bad, clock, keep_input)
-        except ConcurrencyError:
-            if attempt == attempts - 1:
-                raise
-    return 0, 0
+    return _retrying(
+        lambda: _step_delivered(store, codec, stage, events, bad, clock, keep_input), attempts
+    )
 
 
 def _step_delivered(
