@@ -4,7 +4,8 @@ aiokafka produce and consume of the same messages.
 Run: .venv/bin/python bench/kafka_pipeline.py [--records 200000] [--workers 2] [--partitions 6]
 
 Kafka: ``HUB_BENCH_KAFKA_BOOTSTRAP``, else a throwaway broker from ``ops/kafka/start``.
-PostgreSQL: ``HUB_BENCH_DATABASE_URL`` (an empty database), else ``ops/postgres/start``.
+PostgreSQL: a new database on the server ``HUB_BENCH_DATABASE_URL`` points to, else on a throwaway
+server from ``ops/postgres/start`` (each run starts from an empty database).
 Not timed: generating the province (a realistic mix: duplicates across levels, updates, stale and
 invalid submissions from all of Zhejiang's sources) and encoding the submissions.
 
@@ -32,7 +33,9 @@ import uuid
 from itertools import groupby
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
+import psycopg
 from aiokafka import AIOKafkaConsumer
 from pydantic import SecretStr
 
@@ -58,6 +61,15 @@ def _start(script: str) -> tuple[str, Path]:
     if out.returncode:
         raise SystemExit(f"{script}/start failed: {out.stderr[-2000:]}")
     return out.stdout.strip().splitlines()[-1], folder
+
+
+def fresh_database(server_url: str) -> str:
+    """A new, empty database on the server, so no run counts another run's events."""
+    name = f"bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    parts = urlsplit(server_url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
 
 
 def province_events(n: int) -> tuple[list[Source], list[Event]]:
@@ -112,7 +124,7 @@ def main() -> None:
     args = parser.parse_args()
 
     bootstrap = os.environ.get("HUB_BENCH_KAFKA_BOOTSTRAP") or _start("ops/kafka")[0]
-    url = os.environ.get("HUB_BENCH_DATABASE_URL") or _start("ops/postgres")[0]
+    url = fresh_database(os.environ.get("HUB_BENCH_DATABASE_URL") or _start("ops/postgres")[0])
     prefix = f"bench{uuid.uuid4().hex[:6]}."
     data_dir = Path(tempfile.mkdtemp(prefix="hub-bench-data-"))
     settings = HubSettings(

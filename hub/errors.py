@@ -15,7 +15,9 @@ environment (2 and up)::
     │   ├── AlreadyRunningError   code STORAGE.LOCKED exit 4   another hub holds the data directory
     │   ├── ConcurrencyError      code STORAGE.CONFLICT        state changed under us: retry
     │   └── StorageUnavailableError   STORAGE.UNAVAILABLE      the database is unreachable: wait
-    │       └── BrokerUnavailableError  STORAGE.BROKER         the Kafka broker is unreachable
+    │       ├── BrokerUnavailableError  STORAGE.BROKER         the Kafka broker is unreachable
+    │       └── RegistryUnavailableError  STORAGE.REGISTRY     the schema registry is unreachable
+    ├── SchemaRegistryError       code SCHEMA_REGISTRY exit 2  the schema registry refused a request
     └── DeliveryError             code DELIVERY       exit 5   a destination could not take a push
         ├── TransientDeliveryError    DELIVERY.TRANSIENT       retry later (carries retry_after)
         └── PermanentDeliveryError    DELIVERY.PERMANENT       the destination refused the request
@@ -35,6 +37,8 @@ __all__ = [
     "HubError",
     "InputError",
     "PermanentDeliveryError",
+    "RegistryUnavailableError",
+    "SchemaRegistryError",
     "SerializationError",
     "StandardError",
     "StorageError",
@@ -122,6 +126,20 @@ class BrokerUnavailableError(StorageUnavailableError):
     not acknowledged is sent again later; consumers are idempotent by event id."""
 
     code = "STORAGE.BROKER"
+
+
+class RegistryUnavailableError(StorageUnavailableError):
+    """The schema registry does not answer (or answers 5xx): wait and try again, like a database
+    outage; nothing is quarantined or lost for it."""
+
+    code = "STORAGE.REGISTRY"
+
+
+class SchemaRegistryError(HubError):
+    """The schema registry refused a request for good: an incompatible schema under a subject,
+    a bad URL, an authentication failure. Retrying will not help; an operator must act."""
+
+    code = "SCHEMA_REGISTRY"
 
 
 class DeliveryError(HubError):

@@ -36,6 +36,10 @@ class HubSettings(BaseSettings):
       history topics are always kept forever), ``kafka_group`` the workers' consumer group,
       ``kafka_session_timeout_s`` how long a silent (killed) worker keeps its partitions before
       the others take them over.
+    - ``schema_registry_url`` (``HUB_SCHEMA_REGISTRY_URL``, ``http(s)://[user:password@]host``):
+      write the Confluent wire format (magic byte 0, 4-byte schema id) on every topic, the
+      schemas registered under ``<topic>-value``; unset, values are Avro single-object encoded
+      (a secret: it may carry credentials). Consumers read both formats either way.
     - ``uscc_pilot_prefixes`` (``HUB_USCC_PILOT_PREFIXES='["9135"]'``), ``uscc_region_since``,
       ``severity_overrides`` (``HUB_SEVERITY_OVERRIDES='{"DOCNO.FORMAT": "off"}'``),
       ``utc_offset_hours``: see :class:`hub.standard.ValidationPolicy`.
@@ -65,8 +69,12 @@ class HubSettings(BaseSettings):
     kafka_outbound_retention_ms: int = Field(default=-1, ge=-1)
     kafka_group: str = Field(default="supervision-hub", pattern=r"^[A-Za-z0-9._-]+$")
     kafka_session_timeout_s: float = Field(default=10.0, ge=1, le=300)
+    schema_registry_url: SecretStr | None = None
+    schema_registry_timeout_s: float = Field(default=10.0, gt=0)
 
-    @field_validator("database_url", "national_url", "kafka_bootstrap", mode="before")
+    @field_validator(
+        "database_url", "national_url", "kafka_bootstrap", "schema_registry_url", mode="before"
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value in ("", None) else value

@@ -24,7 +24,7 @@ from hub.errors import SerializationError
 from hub.events.model import DecodedEvent, Event
 from hub.events.streams import SCHEMA_OF
 
-__all__ = ["MAGIC", "Codec", "crc64_avro", "load_codec"]
+__all__ = ["MAGIC", "Codec", "crc64_avro", "load_codec", "schema_fingerprint"]
 
 MAGIC = b"\xc3\x01"
 _EMPTY = 0xC15D213AA4D7A795
@@ -51,25 +51,52 @@ def crc64_avro(data: bytes) -> int:
     return fp
 
 
+def _fingerprint(parsed: Any) -> bytes:
+    canonical = to_parsing_canonical_form(parsed)
+    return crc64_avro(canonical.encode("utf-8")).to_bytes(8, "little")
+
+
+def schema_fingerprint(text: str) -> bytes:
+    """The single-object fingerprint (8 bytes, little-endian) of an Avro schema given as JSON
+    text, e.g. as a schema registry returns it."""
+    try:
+        raw = json.loads(text)
+        return _fingerprint(fastavro.parse_schema(raw, named_schemas={}))
+    except (ValueError, TypeError, KeyError, fastavro.schema.SchemaParseException) as exc:
+        raise SerializationError(f"not an Avro schema: {exc}") from exc
+
+
 class Codec:
     """Encodes and decodes single-object Avro for a set of schemas."""
 
     def __init__(self, schemas: Iterable[dict[str, Any]]) -> None:
         self._by_fp: dict[bytes, tuple[str, Any]] = {}
         self._latest: dict[str, tuple[bytes, Any]] = {}
+        self._text: dict[bytes, str] = {}
         for raw in schemas:
             parsed = cast(dict[str, Any], fastavro.parse_schema(raw, named_schemas={}))
-            canonical = to_parsing_canonical_form(parsed)
-            fingerprint = crc64_avro(canonical.encode("utf-8")).to_bytes(8, "little")
+            fingerprint = _fingerprint(parsed)
             name = str(parsed["name"])
             self._by_fp[fingerprint] = (name, parsed)
             self._latest[name] = (fingerprint, parsed)
+            self._text[fingerprint] = json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
 
     def names(self) -> list[str]:
         return sorted(self._latest)
 
     def fingerprint(self, name: str) -> bytes:
         return self._schema(name)[0]
+
+    def knows(self, fingerprint: bytes) -> bool:
+        return fingerprint in self._by_fp
+
+    def schema_text(self, fingerprint: bytes) -> str:
+        """The schema as written in ``schemas/`` (docs and defaults kept, so a registry's
+        compatibility check sees what readers will use), as compact JSON."""
+        try:
+            return self._text[fingerprint]
+        except KeyError:
+            raise SerializationError(f"unknown schema fingerprint {fingerprint.hex()}") from None
 
     def _schema(self, name: str) -> tuple[bytes, Any]:
         try:

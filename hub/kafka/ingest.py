@@ -17,21 +17,26 @@ from hub.events import Codec, Event
 from hub.events.streams import SUBMISSIONS
 from hub.kafka.producer import Producer
 from hub.kafka.topics import stream_topic
-from hub.kafka.wire import Message, event_headers
+from hub.kafka.wire import Message, WireFormat, event_headers, wire_format
 from hub.settings import HubSettings
 
 __all__ = ["produce_submissions", "submission_message"]
 
 
 def submission_message(
-    settings: HubSettings, codec: Codec, event: Event, now: dt.datetime
+    settings: HubSettings,
+    codec: Codec,
+    event: Event,
+    now: dt.datetime,
+    wire: WireFormat | None = None,
 ) -> Message:
-    return Message(
+    message = Message(
         stream_topic(settings, SUBMISSIONS),
         event.key.encode(),
         codec.encode_event(event, now),
         event_headers(event.event_id, event.event_type, event.correlation_id),
     )
+    return message if wire is None else wire.outbound(message)
 
 
 def produce_submissions(
@@ -57,12 +62,14 @@ async def _produce(
     progress: Callable[[int], None] | None,
 ) -> int:
     producer = Producer(bootstrap)
+    wire = wire_format(settings, codec)
     await producer.start()
     sent = 0
     try:
         batch: list[Message] = []
         for event in events:
-            batch.append(submission_message(settings, codec, event, dt.datetime.now(dt.UTC)))
+            now = dt.datetime.now(dt.UTC)
+            batch.append(submission_message(settings, codec, event, now, wire))
             if len(batch) >= chunk:
                 await producer.send_all(batch)
                 sent += len(batch)

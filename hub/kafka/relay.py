@@ -29,7 +29,7 @@ from hub.events import Codec
 from hub.events.streams import RECORDS
 from hub.kafka.producer import Producer
 from hub.kafka.topics import feed_topic, stream_topic
-from hub.kafka.wire import CONTENT_TYPE, Message, event_message
+from hub.kafka.wire import CONTENT_TYPE, Message, SingleObjectFormat, WireFormat, event_message
 from hub.processing.feeds import FeedPolicy, shape
 from hub.settings import HubSettings
 from hub.standard import Standard
@@ -55,12 +55,14 @@ class Relay:
         producer: Producer,
         streams: Sequence[str],
         feeds: Sequence[FeedPolicy] = (),
+        wire: WireFormat | None = None,
     ) -> None:
         self.store = store
         self.codec = codec
         self.standard = standard
         self.settings = settings
         self.producer = producer
+        self.wire = wire or SingleObjectFormat()
         self.routes = [
             _Route(f"relay:{stream_topic(settings, s)}", s, self._events_to(s)) for s in streams
         ] + [
@@ -107,7 +109,7 @@ class Relay:
             events = tx.read(route.stream, after, limit)
             if not events:
                 return 0
-            await self.producer.send_all(route.to_messages(events))
+            await self.producer.send_all([self.wire.outbound(m) for m in route.to_messages(events)])
             tx.set_position(route.consumer, route.stream, events[-1].position)
         return len(events)
 

@@ -8,18 +8,44 @@
   event schemas (``schemas/events``); outbound feeds carry the record type's schema
   (``schemas/records``), shaped for the subscriber;
 - headers: ``event_id`` (deduplicate by it: delivery is at least once), ``event_type``,
-  ``correlation_id``, and on feeds ``record_id``, ``version``, ``version_hash``.
+  ``correlation_id``, and on feeds ``record_id``, ``version``, ``version_hash``; ``content-type``
+  says which value format follows.
+
+With a schema registry configured (``HUB_SCHEMA_REGISTRY_URL``) the value is in the *Confluent
+wire format* instead: byte ``00``, the schema's registry id as a 4-byte big-endian integer, then
+the same binary datum; the writer schema is registered under the subject ``<topic>-value``.
+Switching is a header swap on the same datum (:class:`ConfluentFormat`), so everything inside the
+hub stays single-object encoded, and a worker reads both formats on its input topics.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Protocol
 
+from hub.errors import SerializationError
+from hub.events import Codec
+from hub.events.codec import MAGIC, schema_fingerprint
+from hub.kafka.registry import SchemaRegistry, UnknownSchemaIdError
+from hub.settings import HubSettings
 from hub.storage.ports import StoredEvent
 
-__all__ = ["CONTENT_TYPE", "Message", "event_headers", "event_message", "header"]
+__all__ = [
+    "CONFLUENT_CONTENT_TYPE",
+    "CONTENT_TYPE",
+    "ConfluentFormat",
+    "Message",
+    "SingleObjectFormat",
+    "WireFormat",
+    "event_headers",
+    "event_message",
+    "header",
+    "wire_format",
+]
 
 CONTENT_TYPE = b"avro/binary; encoding=single-object"
+CONFLUENT_CONTENT_TYPE = b"avro/binary; encoding=confluent"
+CONFLUENT_MAGIC = b"\x00"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,3 +82,90 @@ def header(headers: object, name: str) -> str | None:
         if key == name:
             return bytes(value).decode() if value is not None else None
     return None
+
+
+class WireFormat(Protocol):
+    """How values look on the topics; inside the hub they are always single-object encoded."""
+
+    def outbound(self, message: Message) -> Message:
+        """The message as it goes on the wire (its value is single-object encoded)."""
+        ...
+
+    def inbound(self, value: bytes) -> bytes:
+        """A value from the wire as single-object encoding; raises
+        :class:`~hub.errors.SerializationError` when it cannot be read (the message is then
+        quarantined with that reason)."""
+        ...
+
+
+class SingleObjectFormat:
+    """The default: values go out as they are stored; Confluent-framed input cannot be read
+    without a registry, so it is quarantined with a reason that says so."""
+
+    def outbound(self, message: Message) -> Message:
+        return message
+
+    def inbound(self, value: bytes) -> bytes:
+        if value[:1] == CONFLUENT_MAGIC and len(value) >= 5:
+            raise SerializationError(
+                "Confluent wire format (schema id "
+                f"{int.from_bytes(value[1:5], 'big')}) but no HUB_SCHEMA_REGISTRY_URL is set"
+            )
+        return value
+
+
+class ConfluentFormat:
+    """Magic byte 0 and a registry schema id in place of ``C3 01`` and the fingerprint."""
+
+    def __init__(self, registry: SchemaRegistry, codec: Codec) -> None:
+        self.registry = registry
+        self.codec = codec
+        self._fingerprints: dict[int, bytes] = {}
+
+    def outbound(self, message: Message) -> Message:
+        value = message.value
+        if value[:2] != MAGIC or len(value) < 10:
+            raise SerializationError(f"not single-object encoded, cannot frame for {message.topic}")
+        schema_id = self.registry.register(
+            f"{message.topic}-value", self.codec.schema_text(bytes(value[2:10]))
+        )
+        headers = tuple(
+            (k, CONFLUENT_CONTENT_TYPE if k == "content-type" else v) for k, v in message.headers
+        )
+        return replace(
+            message,
+            value=CONFLUENT_MAGIC + schema_id.to_bytes(4, "big") + value[10:],
+            headers=headers,
+        )
+
+    def inbound(self, value: bytes) -> bytes:
+        if value[:1] != CONFLUENT_MAGIC:
+            return value  # single-object (or garbage, which decoding reports)
+        if len(value) < 5:
+            raise SerializationError("Confluent wire format cut short (no schema id)")
+        schema_id = int.from_bytes(value[1:5], "big")
+        fingerprint = self._fingerprints.get(schema_id)
+        if fingerprint is None:
+            try:
+                fingerprint = schema_fingerprint(self.registry.schema(schema_id))
+            except UnknownSchemaIdError:
+                raise SerializationError(
+                    f"schema id {schema_id} is unknown to the schema registry"
+                ) from None
+            if not self.codec.knows(fingerprint):
+                raise SerializationError(
+                    f"schema id {schema_id} (fingerprint {fingerprint.hex()}) is not one of the "
+                    "hub's schemas"
+                )
+            self._fingerprints[schema_id] = fingerprint
+        return MAGIC + fingerprint + value[5:]
+
+
+def wire_format(settings: HubSettings, codec: Codec) -> WireFormat:
+    """The format the settings choose: Confluent's with a registry URL, else single-object."""
+    if settings.schema_registry_url is None:
+        return SingleObjectFormat()
+    registry = SchemaRegistry(
+        settings.schema_registry_url.get_secret_value(), settings.schema_registry_timeout_s
+    )
+    return ConfluentFormat(registry, codec)

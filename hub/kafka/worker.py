@@ -31,6 +31,7 @@ from hub.events.streams import DELIVERIES, FEEDBACK, RECORDS, SUBMISSIONS, VALID
 from hub.kafka.producer import Producer
 from hub.kafka.relay import Relay, RelayThread
 from hub.kafka.topics import stream_topic
+from hub.kafka.wire import wire_format
 from hub.national.client import NationalClient
 from hub.processing.feeds import FEEDS
 from hub.runtime.loop import Delivered, step_delivered
@@ -63,6 +64,7 @@ class Worker:
         self.standard = settings.standard()
         self.validator = Validator(self.standard, settings.policy())
         self.codec = load_codec(self.standard.root)
+        self.format = wire_format(settings, self.codec)
         self.national = national
         self._stores: list[Store] = []
         self._stop = threading.Event()
@@ -78,7 +80,14 @@ class Worker:
 
     def _relay(self, producer: Producer) -> Relay:
         return Relay(
-            self.store(), self.codec, self.standard, self.settings, producer, RELAYED, FEEDS
+            self.store(),
+            self.codec,
+            self.standard,
+            self.settings,
+            producer,
+            RELAYED,
+            FEEDS,
+            self.format,
         )
 
     # -- the stages -------------------------------------------------------------------------
@@ -94,9 +103,15 @@ class Worker:
             while True:
                 try:
                     return step_delivered(
-                        store, self.codec, stage, messages, time.time, keep_input=keep_input
+                        store,
+                        self.codec,
+                        stage,
+                        messages,
+                        time.time,
+                        keep_input=keep_input,
+                        unwrap=self.format.inbound,
                     )
-                except StorageUnavailableError:
+                except StorageUnavailableError:  # the database or the schema registry
                     if self._stop.is_set():
                         raise
                     time.sleep(0.5)  # nothing committed; the offsets stay: wait, then again

@@ -99,13 +99,15 @@ def step_delivered(
     clock: Clock,
     *,
     keep_input: bool = False,
+    unwrap: Callable[[bytes], bytes] | None = None,
     attempts: int = 5,
 ) -> tuple[int, int]:
     """Process a delivered batch; ``(events processed now, messages quarantined now)``.
 
     Commit order (one transaction):
-    1. decode each message; one that is not an event of the input stream is quarantined with
-       its reason (the partition goes on);
+    1. decode each message (after ``unwrap``, which turns a transport's framing into
+       single-object encoding); one that is not an event of the input stream is quarantined
+       with its reason (the partition goes on);
     2. claim the events' ids for this stage: ids handled before (a redelivery after a crash or a
        rebalance) are skipped, and a racing worker with the same batch waits, then skips them;
     3. with ``keep_input`` (the stage whose input arrives only on the transport, i.e. judge on
@@ -118,7 +120,8 @@ def step_delivered(
     bad: list[Quarantined] = []
     for message in messages:
         try:
-            events.append((codec.decode_event(stage.input, 0, message.value), message.value))
+            body = message.value if unwrap is None else unwrap(message.value)
+            events.append((codec.decode_event(stage.input, 0, body), body))
         except SerializationError as exc:
             bad.append(
                 Quarantined(message.origin, stage.input, exc.message, message.key, message.value)

@@ -43,8 +43,14 @@ class DistributedHarness(EmbeddedHarness):
         workers: int = 1,
         partitions: int = 3,
         batch_size: int = 50,
+        schema_registry_url: str | None = None,
     ) -> None:
         prefix = f"t{uuid.uuid4().hex[:10]}."
+        registry = (
+            {}
+            if schema_registry_url is None
+            else {"schema_registry_url": SecretStr(schema_registry_url)}
+        )
         super().__init__(
             data_dir,
             sim,
@@ -55,6 +61,7 @@ class DistributedHarness(EmbeddedHarness):
             kafka_partitions=partitions,
             kafka_group=f"{prefix}workers",
             batch_size=batch_size,
+            **registry,
         )
         self.hub.sender = None  # the workers push; this process only reads
         self.settings = self.hub.settings
@@ -74,6 +81,7 @@ class DistributedHarness(EmbeddedHarness):
             "HUB_DELIVERY_MAX_ATTEMPTS": str(delivery.max_attempts),
             "HUB_DELIVERY_BACKOFF_BASE_S": str(delivery.backoff_base_s),
             "HUB_DELIVERY_BACKOFF_CAP_S": str(delivery.backoff_cap_s),
+            "HUB_SCHEMA_REGISTRY_URL": schema_registry_url or "",
         }
         create_topics(self.settings, hub_topics(self.settings, self.hub.standard.types))
         self.sent: set[str] = set()

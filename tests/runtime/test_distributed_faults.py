@@ -143,17 +143,18 @@ def test_malformed_messages_are_quarantined_and_the_partition_goes_on(
         harness.register(ALL)
         topic = stream_topic(harness.settings, SUBMISSIONS)
         unknown = MAGIC + bytes(range(8)) + b"\x02xx"  # Avro framing, a schema nobody has
-        asyncio.run(
-            _send_raw(kafka_bootstrap, topic, ALL.source_id.encode(), [b"\x00not avro", unknown])
-        )
+        framed = b"\x00\x00\x00\x00\x07\x02"  # Confluent framing, and no registry is set
+        bad = [b"\xffnot avro", unknown, framed]
+        asyncio.run(_send_raw(kafka_bootstrap, topic, ALL.source_id.encode(), bad))
         ids = harness.submit(ALL.source_id, "inspection", [inspection])  # same partition, after
         harness.run()
         kept = harness.hub.store.quarantined()
-        assert sorted(q.body for q in kept) == sorted([b"\x00not avro", unknown])
+        assert sorted(q.body for q in kept) == sorted(bad)
         reasons = " | ".join(q.reason for q in kept)
         assert "bad magic" in reasons and "unknown schema fingerprint" in reasons
+        assert "schema id 7) but no HUB_SCHEMA_REGISTRY_URL" in reasons
         assert all(q.origin.startswith(f"{topic}/") and q.stream == SUBMISSIONS for q in kept)
         assert harness.verdicts()[ids[0]]["outcome"] == "accepted_new"
-        assert harness.status()["quarantined"] == 2
+        assert harness.status()["quarantined"] == 3
     finally:
         harness.close()
