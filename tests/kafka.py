@@ -1,8 +1,10 @@
 """Throwaway Kafka for tests: a broker from ``ops/kafka``, its restart, and Kafka's own CLI tools.
 
-``kafka_broker()`` yields a bootstrap address: ``HUB_TEST_KAFKA_BOOTSTRAP`` when it is set, else a
-broker that ``ops/kafka/start`` runs in a temporary folder (Java 17+ needed), stopped and deleted
-afterwards. Without Java it skips, except under ``CI=true``, where a missing Kafka is a failure.
+``kafka_broker()`` yields a bootstrap address, from the first of (:func:`broker_source`):
+``HUB_TEST_KAFKA_BOOTSTRAP`` when it is set; else a testcontainers Kafka (KRaft) when a Docker
+engine answers; else a broker that ``ops/kafka/start`` runs in a temporary folder (Java 17+
+needed), stopped and deleted afterwards. With none of them it skips, except under ``CI=true``,
+where a missing Kafka is a failure.
 
 ``kafka_server()`` always starts a broker of its own and yields a :class:`KafkaBroker`, which can
 ``stop()``, ``start()`` and ``restart()`` it mid-test on the same folder: the data stays, and so do
@@ -22,6 +24,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import pytest
 
@@ -30,6 +33,8 @@ START = ROOT / "ops" / "kafka" / "start"
 STOP = ROOT / "ops" / "kafka" / "stop"
 LOG4J = ROOT / "ops" / "kafka" / "log4j.properties"
 KAFKA_VERSION = "3.9.1"
+#: The image for the testcontainers path: Confluent's build of the same Kafka (3.9).
+CONTAINER_IMAGE = "confluentinc/cp-kafka:7.9.1"
 
 # Kafka 3.9's tool classes (the kafka-*.sh scripts of a Kafka download run the same ones).
 TOPIC_COMMAND = "org.apache.kafka.tools.TopicCommand"
@@ -144,15 +149,63 @@ def kafka_server(prefix: str = "hub-kafka-test-") -> Iterator[KafkaBroker]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+BrokerSource = Literal["env", "testcontainers", "ops", "skip", "fail"]
+
+
+def broker_source(
+    env: dict[str, str], docker_answers: bool, java: bool
+) -> tuple[BrokerSource, str]:
+    """Where the tests' broker comes from, and why (the issue's order of preference)."""
+    if env.get("HUB_TEST_KAFKA_BOOTSTRAP"):
+        return "env", "HUB_TEST_KAFKA_BOOTSTRAP is set"
+    if docker_answers:
+        return "testcontainers", f"a Docker engine answers: {CONTAINER_IMAGE} (KRaft)"
+    if java:
+        return "ops", "no Docker engine; Java is here: ops/kafka/start"
+    if env.get("CI") == "true":
+        return "fail", f"CI: {NO_JAVA}"
+    return "skip", NO_JAVA
+
+
+def docker_answers() -> bool:
+    """A Docker engine answers a ping (the client alone, as on the build machines, is not
+    enough)."""
+    try:
+        import docker  # testcontainers' dependency
+
+        client = docker.from_env(timeout=3)
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except Exception:  # no SDK, no socket, no engine: all mean "no Docker here"
+        return False
+
+
+@contextmanager
+def _container_broker() -> Iterator[str]:
+    from testcontainers.kafka import KafkaContainer
+
+    with KafkaContainer(CONTAINER_IMAGE).with_kraft() as container:
+        yield container.get_bootstrap_server()
+
+
 @contextmanager
 def kafka_broker() -> Iterator[str]:
-    """A broker's bootstrap address: HUB_TEST_KAFKA_BOOTSTRAP, else a throwaway broker."""
-    bootstrap = os.environ.get("HUB_TEST_KAFKA_BOOTSTRAP")
-    if bootstrap:
-        yield bootstrap
-        return
-    with kafka_server() as broker:
-        yield broker.bootstrap
+    """A broker's bootstrap address (see the module docstring for where it comes from)."""
+    source, why = broker_source(dict(os.environ), docker_answers(), java_available())
+    if source == "env":
+        yield os.environ["HUB_TEST_KAFKA_BOOTSTRAP"]
+    elif source == "testcontainers":
+        with _container_broker() as bootstrap:
+            yield bootstrap
+    elif source == "ops":
+        with kafka_server() as broker:
+            yield broker.bootstrap
+    elif source == "fail":
+        pytest.fail(why)
+    else:
+        pytest.skip(why)
 
 
 # -- Kafka's CLI tools, run from the jar cache -----------------------------------------------------
