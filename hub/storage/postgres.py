@@ -21,6 +21,7 @@ psycopg's errors are translated to :class:`~hub.errors.StorageError` here and no
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -176,42 +177,40 @@ class PostgresTransaction(Transaction):
         return {r[0]: RegistryEntry(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]) for r in rows}
 
     def registry_put(self, changes: Sequence[tuple[int, RegistryEntry]]) -> None:
-        for expected, e in changes:
-            if expected == 0:
-                # no conflict target: a clash on the identity *or* the record id is a no-op here
-                # and a ConcurrencyError below, never a failed statement mid-transaction
-                cursor = self._c.execute(
-                    "INSERT INTO registry (identity_hash, record_id, record_type, version,"
-                    " content_hash, version_hash, updated_at, content)"
-                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                    (
-                        e.identity_hash,
-                        e.record_id,
-                        e.record_type,
-                        e.version,
-                        e.content_hash,
-                        e.version_hash,
-                        e.updated_at,
-                        Jsonb(e.content),
-                    ),
-                )
-            else:
-                cursor = self._c.execute(
-                    "UPDATE registry SET version = %s, content_hash = %s, version_hash = %s,"
-                    " updated_at = %s, content = %s WHERE identity_hash = %s AND version = %s",
-                    (
-                        e.version,
-                        e.content_hash,
-                        e.version_hash,
-                        e.updated_at,
-                        Jsonb(e.content),
-                        e.identity_hash,
-                        expected,
-                    ),
-                )
-            if cursor.rowcount != 1:
+        """Two statements per batch whatever its size (inserts, compare-and-set updates); a row
+        that another writer changed first makes the counts fall short: ConcurrencyError, and the
+        caller's transaction rolls back."""
+        inserts = [e for expected, e in changes if expected == 0]
+        updates = [(expected, e) for expected, e in changes if expected != 0]
+        if inserts:
+            # no conflict target: a clash on the identity *or* the record id is a no-op here
+            # and a ConcurrencyError below, never a failed statement mid-transaction
+            cursor = self._c.execute(
+                "INSERT INTO registry (identity_hash, record_id, record_type, version,"
+                " content_hash, version_hash, updated_at, content)"
+                " SELECT h, r, t, v, c, vh, u, j::jsonb FROM unnest(%s::text[], %s::text[],"
+                " %s::text[], %s::int[], %s::text[], %s::text[], %s::text[], %s::text[])"
+                " AS x(h, r, t, v, c, vh, u, j) ON CONFLICT DO NOTHING",
+                _registry_columns(inserts),
+            )
+            if cursor.rowcount != len(inserts):
                 raise ConcurrencyError(
-                    f"registry: {e.record_id} is no longer at version {expected}"
+                    f"registry: {len(inserts) - max(cursor.rowcount, 0)} of {len(inserts)} new"
+                    " records were registered by another writer first"
+                )
+        if updates:
+            cursor = self._c.execute(
+                "UPDATE registry AS g SET version = x.v, content_hash = x.c, version_hash = x.vh,"
+                " updated_at = x.u, content = x.j::jsonb FROM unnest(%s::text[], %s::text[],"
+                " %s::text[], %s::int[], %s::text[], %s::text[], %s::text[], %s::text[],"
+                " %s::int[]) AS x(h, r, t, v, c, vh, u, j, expected)"
+                " WHERE g.identity_hash = x.h AND g.version = x.expected",
+                [*_registry_columns([e for _, e in updates]), [x for x, _ in updates]],
+            )
+            if cursor.rowcount != len(updates):
+                raise ConcurrencyError(
+                    f"registry: {len(updates) - max(cursor.rowcount, 0)} of {len(updates)}"
+                    " records are no longer at the version this batch read"
                 )
 
     def ledger_insert(self, rows: Sequence[DeliveryRow]) -> None:
@@ -299,6 +298,19 @@ class PostgresTransaction(Transaction):
                 Jsonb(list(source.record_types)),
             ),
         )
+
+
+def _registry_columns(entries: Sequence[RegistryEntry]) -> list[list[Any]]:
+    return [
+        [e.identity_hash for e in entries],
+        [e.record_id for e in entries],
+        [e.record_type for e in entries],
+        [e.version for e in entries],
+        [e.content_hash for e in entries],
+        [e.version_hash for e in entries],
+        [e.updated_at for e in entries],
+        [json.dumps(e.content, ensure_ascii=False) for e in entries],
+    ]
 
 
 def translate(exc: psycopg.Error, what: str) -> StorageError:
