@@ -14,7 +14,8 @@ Timed, in one run on one machine (broker, database and workers share its cores):
   and consume them all back with one consumer: what Kafka alone costs for these bytes;
 - hub: produce the same submissions to the hub's topic, then two workers judge, resolve, plan
   deliveries and give feedback (projections and the relay running too), until every submission
-  has its verdict. Consumer lag (submissions without a verdict) is sampled every second.
+  has its verdict. Consumer lag (submissions without a verdict) is sampled every second, and the
+  CPU the machine and the workers used meanwhile is reported (Linux /proc).
 """
 
 from __future__ import annotations
@@ -61,6 +62,21 @@ def _start(script: str) -> tuple[str, Path]:
     if out.returncode:
         raise SystemExit(f"{script}/start failed: {out.stderr[-2000:]}")
     return out.stdout.strip().splitlines()[-1], folder
+
+
+def _machine_busy_s() -> float:
+    """CPU seconds the whole machine spent busy (every core, every process) since boot."""
+    with open("/proc/stat", encoding="ascii") as handle:
+        fields = [int(x) for x in handle.readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def _process_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a live process has used."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+        fields = handle.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def fresh_database(server_url: str) -> str:
@@ -170,6 +186,8 @@ def main() -> None:
     ]
     try:
         time.sleep(8)  # the group forms before the clock starts
+        workers_before = sum(_process_cpu_s(w.pid) for w in workers)
+        busy_before = _machine_busy_s()
         started = time.perf_counter()
         produce_submissions(settings, codec, events)
         ingest_s = time.perf_counter() - started
@@ -183,6 +201,8 @@ def main() -> None:
                 raise SystemExit("a worker died; see its log in " + str(data_dir))
             time.sleep(1.0)
         hub_s = time.perf_counter() - started
+        machine_cpu = _machine_busy_s() - busy_before
+        workers_cpu = sum(_process_cpu_s(w.pid) for w in workers) - workers_before
     finally:
         for w in workers:
             w.terminate()
@@ -202,6 +222,11 @@ def main() -> None:
             "all_verdicts_s": round(hub_s, 2),
             "records_per_s": round(n / hub_s),
             "lag_samples": lag[:: max(1, len(lag) // 20)],
+            # where the cores went while the hub ran (broker, PostgreSQL, workers, this script)
+            "cpu_s_machine": round(machine_cpu, 1),
+            "cpu_s_workers": round(workers_cpu, 1),
+            "cores_busy": round(machine_cpu / hub_s, 2),
+            "worker_cpu_ms_per_record": round(1000 * workers_cpu / n, 3),
         },
         "ratio_to_floor": round(floor_rate / (n / hub_s), 1),
     }

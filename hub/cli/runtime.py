@@ -15,7 +15,7 @@ import click
 
 from connectors.files import file_submissions
 from hub.cli.options import as_json_option, data_dir_option, echo_json, settings_for
-from hub.errors import ConfigError, InputError
+from hub.errors import BrokerUnavailableError, ConfigError, InputError
 from hub.events import Event, load_codec
 from hub.national.client import NationalClient
 from hub.runtime.embedded import OUTCOMES, EmbeddedHub, has_hub
@@ -50,6 +50,12 @@ def _print_status(summary: dict[str, Any]) -> None:
         k: v for k, v in {**summary["lag"]["stages"], **summary["lag"]["projections"]}.items() if v
     }
     click.echo(f"lag                {lagging or 'none'}")
+    if "kafka" in summary["lag"]:
+        kafka = summary["lag"]["kafka"]
+        behind = {k: v for k, v in kafka.items() if v} if isinstance(kafka, dict) else kafka
+        click.echo(f"kafka group lag    {behind or 'none'}")
+    if summary.get("quarantined"):
+        click.echo(f"quarantined        {summary['quarantined']}")
 
 
 @click.command()
@@ -236,6 +242,18 @@ def _ingest_to_kafka(
         click.echo(f"{file}: {sent} submissions sent to Kafka (acknowledged)")
 
 
+def _kafka_lag(settings: HubSettings, streams: list[str]) -> dict[str, int] | str:
+    """The workers' group lag per input topic; a broker that does not answer is reported, not
+    fatal (the rest of the status comes from the database)."""
+    from hub.kafka.lag import group_lag
+    from hub.kafka.topics import stream_topic
+
+    try:
+        return group_lag(settings, [stream_topic(settings, s) for s in dict.fromkeys(streams)])
+    except BrokerUnavailableError as exc:
+        return f"unavailable: {exc.message}"
+
+
 @click.command()
 @data_dir_option
 @as_json_option
@@ -246,6 +264,8 @@ def status(data_dir: Path | None, as_json: bool) -> None:
         raise InputError(f"no hub in {settings.data_dir} (run hub demo or hub up first)")
     with EmbeddedHub(settings) as hub:
         summary = hub.status()
+        if settings.kafka_bootstrap:
+            summary["lag"]["kafka"] = _kafka_lag(settings, [s.input for s in hub.stages])
     if as_json:
         echo_json(summary)
     else:

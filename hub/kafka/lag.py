@@ -1,0 +1,63 @@
+"""The workers' consumer-group lag on their input topics, as Kafka sees it.
+
+``hub status`` already shows stage lag from the log (events in PostgreSQL not yet handled); this
+is the other half: messages on Kafka that no worker has committed yet (submissions waiting for
+the judge, validated events waiting for resolve ...). An operator needs both to tell "the workers
+are behind" from "the relay is behind".
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
+
+from hub.errors import BrokerUnavailableError, ConfigError
+from hub.settings import HubSettings
+
+__all__ = ["group_lag"]
+
+
+async def _lag(bootstrap: str, group: str, topics: Sequence[str]) -> dict[str, int]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+    await admin.start()
+    await consumer.start()
+    try:
+        committed = await admin.list_consumer_group_offsets(group)
+        partitions = [
+            TopicPartition(t["topic"], p["partition"])
+            for t in await admin.describe_topics(list(topics))
+            if t.get("error_code", 0) == 0
+            for p in t["partitions"]
+        ]
+        ends = await consumer.end_offsets(partitions)
+        starts = await consumer.beginning_offsets(partitions)
+        lag = dict.fromkeys(topics, 0)
+        for tp in partitions:
+            done = committed.get(tp)
+            position = done.offset if done is not None and done.offset >= 0 else starts[tp]
+            lag[tp.topic] += max(ends[tp] - position, 0)
+        return lag
+    finally:
+        await consumer.stop()
+        await admin.close()
+
+
+def group_lag(
+    settings: HubSettings, topics: Sequence[str], timeout_s: float = 15.0
+) -> dict[str, int]:
+    """Messages per topic that the workers' group (``HUB_KAFKA_GROUP``) has not committed."""
+    if not settings.kafka_bootstrap:
+        raise ConfigError("HUB_KAFKA_BOOTSTRAP is not set")
+    try:
+        return asyncio.run(
+            asyncio.wait_for(
+                _lag(settings.kafka_bootstrap, settings.kafka_group, topics), timeout_s
+            )
+        )
+    except (KafkaError, TimeoutError, OSError) as exc:
+        raise BrokerUnavailableError(f"Kafka did not answer for the group lag: {exc!r}") from exc
