@@ -178,6 +178,7 @@ def main() -> None:
         "HUB_KAFKA_PARTITIONS": str(args.partitions),
         "HUB_KAFKA_GROUP": f"{prefix}workers",
         "HUB_BATCH_SIZE": str(args.batch),
+        "HUB_API_ENABLED": "false",
     }
     logs = [(data_dir / f"worker-{i}.log").open("wb") for i in range(args.workers)]
     workers = [

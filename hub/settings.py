@@ -40,6 +40,10 @@ class HubSettings(BaseSettings):
       write the Confluent wire format (magic byte 0, 4-byte schema id) on every topic, the
       schemas registered under ``<topic>-value``; unset, values are Avro single-object encoded
       (a secret: it may carry credentials). Consumers read both formats either way.
+    - ``api_host`` / ``api_port`` (``HUB_API_PORT``; 0: any free port, written to
+      ``<data_dir>/api.address``; ``HUB_API_ENABLED=false``: no API): the ingest API that ``hub
+      up`` and ``hub worker`` serve; ``api_max_body_bytes`` (413 above it), ``api_max_records``
+      and ``api_max_field_chars`` (422 above them) are its limits per request.
     - ``uscc_pilot_prefixes`` (``HUB_USCC_PILOT_PREFIXES='["9135"]'``), ``uscc_region_since``,
       ``severity_overrides`` (``HUB_SEVERITY_OVERRIDES='{"DOCNO.FORMAT": "off"}'``),
       ``utc_offset_hours``: see :class:`hub.standard.ValidationPolicy`.
@@ -70,6 +74,12 @@ class HubSettings(BaseSettings):
     kafka_group: str = Field(default="supervision-hub", pattern=r"^[A-Za-z0-9._-]+$")
     kafka_session_timeout_s: float = Field(default=10.0, ge=1, le=300)
     schema_registry_url: SecretStr | None = None
+    api_enabled: bool = True
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8080, ge=0, le=65535)
+    api_max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    api_max_records: int = Field(default=5000, ge=1)
+    api_max_field_chars: int = Field(default=20_000, ge=16)
     schema_registry_timeout_s: float = Field(default=10.0, gt=0)
 
     @field_validator(

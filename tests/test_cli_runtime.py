@@ -179,6 +179,7 @@ def test_sources_ingest_up_status_audit_replay(runner: CliRunner, tmp_path: Path
 def test_a_second_hub_up_on_the_same_folder_refuses(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     env["HUB_DATA_DIR"] = str(tmp_path / "hub")
+    env["HUB_API_PORT"] = "0"  # any free port
     first = subprocess.Popen(
         [sys.executable, "-m", "hub.cli", "up"], env=env, cwd=ROOT, stderr=subprocess.PIPE
     )

@@ -19,6 +19,7 @@ __all__ = ["topics", "worker"]
 def worker(national_url: str | None, data_dir: Path | None) -> None:
     """Run a distributed worker (faust, Kafka, PostgreSQL) until SIGTERM/SIGINT. Start as many as
     the partitions allow; they share them. Needs HUB_KAFKA_BOOTSTRAP and HUB_DATABASE_URL."""
+    from hub.cli.runtime import start_api
     from hub.kafka.worker import run_worker
     from hub.storage import open_store
 
@@ -35,9 +36,12 @@ def worker(national_url: str | None, data_dir: Path | None) -> None:
         f"hub worker: group {settings.kafka_group}, topics {settings.kafka_topic_prefix}*",
         err=True,
     )
+    api = start_api(settings) if settings.api_enabled else None
     try:
         run_worker(settings, client)
     finally:
+        if api is not None:
+            api.stop()
         if client is not None:
             client.close()
 

@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from connectors.files import file_submissions
+from hub.api.server import ApiServer
 from hub.cli.options import as_json_option, data_dir_option, echo_json, settings_for
 from hub.errors import BrokerUnavailableError, ConfigError, InputError
 from hub.events import Event, load_codec
@@ -100,6 +101,12 @@ def demo(records: int, seed: int, data_dir: Path | None, as_json: bool) -> None:
             click.echo(f"  hub trace {ident} --data-dir {target}    # {name.replace('_', ' ')}")
 
 
+def start_api(settings: HubSettings) -> ApiServer:
+    api = ApiServer(settings)
+    click.echo(f"hub: ingest API on {api.start()} (OpenAPI at /openapi.json)", err=True)
+    return api
+
+
 @click.command()
 @click.option("--exit-when-idle", is_flag=True, help="Stop once everything is processed.")
 @click.option("--national-url", default=None, help="Push to this national endpoint.")
@@ -123,7 +130,12 @@ def up(exit_when_idle: bool, national_url: str | None, data_dir: Path | None) ->
         def idle() -> bool:
             return exit_when_idle and (client is None or not hub.status()["deliveries"]["pending"])
 
-        serve("hub up", hub.step, done=idle)
+        api = start_api(settings) if settings.api_enabled and not exit_when_idle else None
+        try:
+            serve("hub up", hub.step, done=idle)
+        finally:
+            if api is not None:
+                api.stop()
     if client is not None:
         client.close()
 

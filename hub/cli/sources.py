@@ -1,4 +1,7 @@
-"""``hub sources``: the registry of submitting systems (credentials come with the ingest API)."""
+"""``hub sources``: the registry of submitting systems and their API tokens.
+
+A token is made when a source is added (or rotated) and printed once: only its SHA-256 is kept,
+so a lost token cannot be shown again, only replaced (``rotate-token``)."""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from hub.api.tokens import new_token, token_hash
 from hub.cli.options import as_json_option, data_dir_option, echo_json, settings_for
 from hub.errors import InputError
 from hub.runtime.embedded import EmbeddedHub
@@ -28,18 +32,82 @@ def sources() -> None:
 @click.option("--department", required=True)
 @click.option("--types", default="", help="Comma-separated record types (default: all).")
 @data_dir_option
+@as_json_option
 def add(
-    source_id: str, level: str, region_code: str, department: str, types: str, data_dir: Path | None
+    source_id: str,
+    level: str,
+    region_code: str,
+    department: str,
+    types: str,
+    data_dir: Path | None,
+    as_json: bool,
 ) -> None:
-    """Register or update a source."""
+    """Register a source (printing its API token, once) or update one (its token stays)."""
     with EmbeddedHub(settings_for(data_dir)) as hub:
         if not hub.standard.regions.known(region_code):
             raise InputError(f"{region_code} is not a GB/T 2260 region code")
         record_types = tuple(t.strip() for t in types.split(",") if t.strip())
         for type_id in record_types:
             hub.standard.record_type(type_id)
-        hub.register_sources([Source(source_id, level, region_code, department, record_types)])
-    click.echo(f"source {source_id} registered")
+        credential = hub.store.credential_of(source_id)
+        token = new_token() if credential is None or credential.token_hash is None else None
+        with hub.store.transaction(durable=True) as tx:
+            tx.put_source(Source(source_id, level, region_code, department, record_types))
+            if token is not None:
+                tx.set_token(source_id, token_hash(token))
+    _tell(source_id, "registered" if token else "updated (its token is unchanged)", token, as_json)
+
+
+def _tell(source_id: str, what: str, token: str | None, as_json: bool) -> None:
+    if as_json:
+        echo_json({"source_id": source_id, "token": token})
+        return
+    click.echo(f"source {source_id} {what}")
+    if token is not None:
+        click.echo(f"API token (shown once, keep it secret): {token}")
+
+
+@sources.command("rotate-token")
+@click.argument("source_id")
+@data_dir_option
+@as_json_option
+def rotate_token(source_id: str, data_dir: Path | None, as_json: bool) -> None:
+    """Give a source a new API token; the old one stops working at once."""
+    token = new_token()
+    with EmbeddedHub(settings_for(data_dir)) as hub:
+        _known(hub, source_id)
+        with hub.store.transaction(durable=True) as tx:
+            tx.set_token(source_id, token_hash(token))
+    _tell(source_id, "has a new token", token, as_json)
+
+
+@sources.command("disable")
+@click.argument("source_id")
+@data_dir_option
+def disable(source_id: str, data_dir: Path | None) -> None:
+    """Refuse the source's requests (403) until enabled again; what it sent stays."""
+    _set_disabled(source_id, True, data_dir)
+
+
+@sources.command("enable")
+@click.argument("source_id")
+@data_dir_option
+def enable(source_id: str, data_dir: Path | None) -> None:
+    """Take a disabled source's requests again."""
+    _set_disabled(source_id, False, data_dir)
+
+
+def _set_disabled(source_id: str, disabled: bool, data_dir: Path | None) -> None:
+    with EmbeddedHub(settings_for(data_dir)) as hub:
+        _known(hub, source_id)
+        with hub.store.transaction(durable=True) as tx:
+            tx.set_disabled(source_id, disabled)
+    click.echo(f"source {source_id} {'disabled' if disabled else 'enabled'}")
+
+
+def _known(hub: EmbeddedHub, source_id: str) -> None:
+    if hub.source(source_id) is None:
+        raise InputError(f"source {source_id!r} is not registered (hub sources add ...)")
 
 
 @sources.command("list")
@@ -49,6 +117,8 @@ def list_sources(data_dir: Path | None, as_json: bool) -> None:
     """List the registered sources."""
     with EmbeddedHub(settings_for(data_dir)) as hub:
         rows = hub.store.sources()
+        credentials = {s.source_id: hub.store.credential_of(s.source_id) for s in rows}
+    disabled = {k for k, c in credentials.items() if c is not None and c.disabled}
     if as_json:
         echo_json(
             [
@@ -58,6 +128,7 @@ def list_sources(data_dir: Path | None, as_json: bool) -> None:
                     "region_code": s.region_code,
                     "department": s.department,
                     "record_types": list(s.record_types),
+                    "disabled": s.source_id in disabled,
                 }
                 for s in rows
             ]
@@ -65,4 +136,7 @@ def list_sources(data_dir: Path | None, as_json: bool) -> None:
         return
     for s in rows:
         types = ",".join(s.record_types) or "all types"
-        click.echo(f"{s.source_id:<24} {s.level:<9} {s.region_code} {s.department} ({types})")
+        state = " DISABLED" if s.source_id in disabled else ""
+        click.echo(
+            f"{s.source_id:<24} {s.level:<9} {s.region_code} {s.department} ({types}){state}"
+        )

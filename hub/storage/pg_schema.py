@@ -13,7 +13,7 @@ from collections.abc import Callable
 import psycopg
 from psycopg import sql
 
-from hub.events.streams import STREAMS, SUBMISSIONS, VERDICTS
+from hub.events.streams import FEEDBACK, STREAMS, SUBMISSIONS, VERDICTS
 
 __all__ = ["MIGRATIONS", "migrate"]
 
@@ -92,11 +92,31 @@ def _v3_kafka_tracking(conn: psycopg.Connection) -> None:
     )
 
 
+def _v4_source_api(conn: psycopg.Connection) -> None:
+    """The ingest API: source tokens (hashed), disabled sources, idempotent batches, and a
+    source's feedback read by key."""
+    conn.execute(
+        "CREATE TABLE source_credentials (source_id TEXT PRIMARY KEY REFERENCES sources,"
+        " token_hash TEXT UNIQUE, disabled BOOLEAN NOT NULL DEFAULT false)"
+    )
+    conn.execute(
+        "CREATE TABLE api_batches (source_id TEXT NOT NULL, idempotency_key TEXT NOT NULL,"
+        " body_hash TEXT NOT NULL, reply BYTEA NOT NULL,"
+        " created_at TIMESTAMPTZ NOT NULL DEFAULT now(), PRIMARY KEY (source_id, idempotency_key))"
+    )
+    conn.execute(
+        sql.SQL("CREATE INDEX feedback_by_source ON {} (key, position)").format(
+            sql.Identifier(FEEDBACK)
+        )
+    )
+
+
 #: (version, name, migration): append only; never edit one that has shipped.
 MIGRATIONS: tuple[tuple[int, str, Migration], ...] = (
     (1, "initial", _v1_initial),
     (2, "view positions", _v2_view_positions),
     (3, "kafka tracking", _v3_kafka_tracking),
+    (4, "source api", _v4_source_api),
 )
 
 

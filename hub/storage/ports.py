@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 __all__ = [
+    "ApiBatch",
+    "Credential",
     "DeliveryRow",
     "Quarantined",
     "RegistryEntry",
@@ -111,6 +113,27 @@ class Source:
         return prefix > 0 and region_code[:prefix] == self.region_code[:prefix]
 
 
+@dataclass(frozen=True, slots=True)
+class Credential:
+    """A source's API credential: only the SHA-256 of its token is kept (the token is shown once,
+    when it is made), and whether the source is disabled (every request refused with 403)."""
+
+    source_id: str
+    token_hash: str | None
+    disabled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ApiBatch:
+    """The first reply to an API request with an idempotency key: a retry with the same key and
+    the same body gets this reply again; the same key with another body is refused."""
+
+    source_id: str
+    idempotency_key: str
+    body_hash: str
+    reply: bytes
+
+
 class Transaction(ABC):
     """Everything one processing step may do, committed or rolled back together."""
 
@@ -174,6 +197,22 @@ class Transaction(ABC):
     @abstractmethod
     def put_source(self, source: Source) -> None: ...
 
+    # credentials and API batches
+    @abstractmethod
+    def set_token(self, source_id: str, token_hash: str) -> None:
+        """The source's one token from now on (a rotation: the old one stops working)."""
+
+    @abstractmethod
+    def set_disabled(self, source_id: str, disabled: bool) -> None: ...
+
+    @abstractmethod
+    def api_batch(self, source_id: str, idempotency_key: str) -> ApiBatch | None: ...
+
+    @abstractmethod
+    def put_api_batch(self, batch: ApiBatch) -> bool:
+        """Record a first reply; False if the key was taken meanwhile (the caller lost a race
+        and must answer with the stored reply)."""
+
 
 class Store(ABC):
     """A backend: a factory of transactions, and reads that need none."""
@@ -215,6 +254,17 @@ class Store(ABC):
 
     @abstractmethod
     def sources(self) -> list[Source]: ...
+
+    @abstractmethod
+    def credential(self, token_hash: str) -> tuple[Source, Credential] | None:
+        """The source a token hash belongs to, with its credential state."""
+
+    @abstractmethod
+    def credential_of(self, source_id: str) -> Credential | None: ...
+
+    @abstractmethod
+    def read_key(self, stream: str, key: str, after: int, limit: int) -> list[StoredEvent]:
+        """A stream's events with one key after ``after``, in order (a source's feedback)."""
 
     @abstractmethod
     def close(self) -> None: ...

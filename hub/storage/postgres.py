@@ -34,6 +34,8 @@ from hub.errors import ConcurrencyError, StorageError, StorageUnavailableError
 from hub.events.streams import STREAMS, SUBMISSIONS, VERDICTS
 from hub.storage.pg_schema import migrate
 from hub.storage.ports import (
+    ApiBatch,
+    Credential,
     DeliveryRow,
     Quarantined,
     RegistryEntry,
@@ -299,6 +301,36 @@ class PostgresTransaction(Transaction):
             ),
         )
 
+    def set_token(self, source_id: str, token_hash: str) -> None:
+        self._c.execute(
+            "INSERT INTO source_credentials (source_id, token_hash) VALUES (%s, %s)"
+            " ON CONFLICT (source_id) DO UPDATE SET token_hash = excluded.token_hash",
+            (source_id, token_hash),
+        )
+
+    def set_disabled(self, source_id: str, disabled: bool) -> None:
+        self._c.execute(
+            "INSERT INTO source_credentials (source_id, disabled) VALUES (%s, %s)"
+            " ON CONFLICT (source_id) DO UPDATE SET disabled = excluded.disabled",
+            (source_id, disabled),
+        )
+
+    def api_batch(self, source_id: str, idempotency_key: str) -> ApiBatch | None:
+        row = self._c.execute(
+            "SELECT body_hash, reply FROM api_batches"
+            " WHERE source_id = %s AND idempotency_key = %s",
+            (source_id, idempotency_key),
+        ).fetchone()
+        return ApiBatch(source_id, idempotency_key, row[0], bytes(row[1])) if row else None
+
+    def put_api_batch(self, batch: ApiBatch) -> bool:
+        cursor = self._c.execute(
+            "INSERT INTO api_batches (source_id, idempotency_key, body_hash, reply)"
+            " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            (batch.source_id, batch.idempotency_key, batch.body_hash, batch.reply),
+        )
+        return cursor.rowcount == 1
+
 
 def _registry_columns(entries: Sequence[RegistryEntry]) -> list[list[Any]]:
     return [
@@ -427,6 +459,33 @@ class PostgresStore(Store):
                 " ORDER BY source_id"
             )
         ]
+
+    def credential(self, token_hash: str) -> tuple[Source, Credential] | None:
+        rows = self._query(
+            "SELECT s.source_id, s.level, s.region_code, s.department, s.record_types, c.disabled"
+            " FROM source_credentials c JOIN sources s USING (source_id) WHERE c.token_hash = %s",
+            (token_hash,),
+        )
+        if not rows:
+            return None
+        return _source(rows[0]), Credential(rows[0][0], token_hash, bool(rows[0][5]))
+
+    def credential_of(self, source_id: str) -> Credential | None:
+        rows = self._query(
+            "SELECT token_hash, disabled FROM source_credentials WHERE source_id = %s",
+            (source_id,),
+        )
+        return Credential(source_id, rows[0][0], bool(rows[0][1])) if rows else None
+
+    def read_key(self, stream: str, key: str, after: int, limit: int) -> list[StoredEvent]:
+        rows = self._query(
+            sql.SQL(
+                "SELECT position, event_id, event_type, key, correlation_id, body FROM {}"
+                " WHERE key = %s AND position > %s ORDER BY position LIMIT %s"
+            ).format(_stream(stream)),
+            (key, after, limit),
+        )
+        return [StoredEvent(r[0], r[1], r[2], r[3], r[4], bytes(r[5])) for r in rows]
 
     def close(self) -> None:
         self._conn.close()

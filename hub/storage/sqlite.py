@@ -25,6 +25,8 @@ from typing import Any
 from hub.errors import ConcurrencyError, StorageError
 from hub.events.streams import STREAMS, SUBMISSIONS, VERDICTS
 from hub.storage.ports import (
+    ApiBatch,
+    Credential,
     DeliveryRow,
     Quarantined,
     RegistryEntry,
@@ -103,6 +105,19 @@ CREATE TABLE IF NOT EXISTS sources (
     department TEXT NOT NULL,
     record_types TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS source_credentials (
+    source_id TEXT PRIMARY KEY REFERENCES sources (source_id),
+    token_hash TEXT UNIQUE,
+    disabled INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS api_batches (
+    source_id TEXT NOT NULL,
+    idempotency_key TEXT NOT NULL,
+    body_hash TEXT NOT NULL,
+    reply BLOB NOT NULL,
+    PRIMARY KEY (source_id, idempotency_key)
+);
+CREATE INDEX IF NOT EXISTS feedback_by_source ON feedback (key, position);
 """
 _OPEN_STATES = ("pending", "sent", "retrying")
 _LEDGER_COLUMNS = (
@@ -361,6 +376,35 @@ class SqliteTransaction(Transaction):
             ),
         )
 
+    def set_token(self, source_id: str, token_hash: str) -> None:
+        self._c.execute(
+            "INSERT INTO source_credentials (source_id, token_hash) VALUES (?, ?)"
+            " ON CONFLICT (source_id) DO UPDATE SET token_hash = excluded.token_hash",
+            (source_id, token_hash),
+        )
+
+    def set_disabled(self, source_id: str, disabled: bool) -> None:
+        self._c.execute(
+            "INSERT INTO source_credentials (source_id, disabled) VALUES (?, ?)"
+            " ON CONFLICT (source_id) DO UPDATE SET disabled = excluded.disabled",
+            (source_id, int(disabled)),
+        )
+
+    def api_batch(self, source_id: str, idempotency_key: str) -> ApiBatch | None:
+        row = self._c.execute(
+            "SELECT body_hash, reply FROM api_batches WHERE source_id = ? AND idempotency_key = ?",
+            (source_id, idempotency_key),
+        ).fetchone()
+        return ApiBatch(source_id, idempotency_key, row[0], bytes(row[1])) if row else None
+
+    def put_api_batch(self, batch: ApiBatch) -> bool:
+        cursor = self._c.execute(
+            "INSERT INTO api_batches (source_id, idempotency_key, body_hash, reply)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (batch.source_id, batch.idempotency_key, batch.body_hash, batch.reply),
+        )
+        return cursor.rowcount == 1
+
 
 def _source(row: Sequence[Any]) -> Source:
     return Source(row[0], row[1], row[2], row[3], tuple(json.loads(row[4])))
@@ -457,6 +501,31 @@ class SqliteStore(Store):
             " ORDER BY source_id"
         ).fetchall()
         return [_source(r) for r in rows]
+
+    def credential(self, token_hash: str) -> tuple[Source, Credential] | None:
+        row = self._conn.execute(
+            "SELECT s.source_id, s.level, s.region_code, s.department, s.record_types, c.disabled"
+            " FROM source_credentials c JOIN sources s USING (source_id) WHERE c.token_hash = ?",
+            (token_hash,),
+        ).fetchone()
+        if row is None:
+            return None
+        return _source(row), Credential(row[0], token_hash, bool(row[5]))
+
+    def credential_of(self, source_id: str) -> Credential | None:
+        row = self._conn.execute(
+            "SELECT token_hash, disabled FROM source_credentials WHERE source_id = ?",
+            (source_id,),
+        ).fetchone()
+        return Credential(source_id, row[0], bool(row[1])) if row else None
+
+    def read_key(self, stream: str, key: str, after: int, limit: int) -> list[StoredEvent]:
+        rows = self._conn.execute(
+            "SELECT position, event_id, event_type, key, correlation_id, body"  # noqa: S608
+            f' FROM "{_stream(stream)}" WHERE key = ? AND position > ? ORDER BY position LIMIT ?',
+            (key, after, limit),
+        ).fetchall()
+        return [StoredEvent(*row) for row in rows]
 
     def close(self) -> None:
         self._conn.close()

@@ -15,7 +15,15 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from hub.errors import ConcurrencyError, StorageError
-from hub.storage.ports import DeliveryRow, Quarantined, RegistryEntry, Source, Store
+from hub.storage.ports import (
+    ApiBatch,
+    Credential,
+    DeliveryRow,
+    Quarantined,
+    RegistryEntry,
+    Source,
+    Store,
+)
 from projections.ports import ViewStore
 from projections.tables import Column, Kind, Merge, Table
 
@@ -257,6 +265,50 @@ class StoreContract:
         assert got is not None and got.record_types == ("inspection",)
         assert got.covers("330106") and not got.covers("330105")
         assert [s.source_id for s in store.sources()] == ["zj-330106"]
+
+    def test_a_token_finds_its_source_until_rotated_and_disabling_is_kept(
+        self, store: Store
+    ) -> None:
+        county = Source("zj-330106", "county", "330106", "西湖区市场监督管理局")
+        with store.transaction() as tx:
+            tx.put_source(county)
+            tx.put_source(Source("zj-3301", "city", "330100", "杭州市市场监督管理局"))
+            tx.set_token(county.source_id, "hash-1")
+        assert store.credential("hash-2") is None
+        found = store.credential("hash-1")
+        assert found is not None and found[0] == county and not found[1].disabled
+        with store.transaction() as tx:
+            tx.set_token(county.source_id, "hash-2")  # rotation: the old token stops working
+            tx.set_disabled(county.source_id, True)
+            tx.set_disabled("zj-3301", True)  # disabled before it ever had a token
+        assert store.credential("hash-1") is None
+        again = store.credential("hash-2")
+        assert again is not None and again[1].disabled
+        assert store.credential_of("zj-3301") == Credential("zj-3301", None, True)
+        assert store.credential_of("nope") is None
+
+    def test_an_idempotency_key_keeps_its_first_reply(self, store: Store) -> None:
+        first = ApiBatch("s", "key-1", "body-a", b'{"n": 1}')
+        with store.transaction() as tx:
+            assert tx.api_batch("s", "key-1") is None
+            assert tx.put_api_batch(first)
+        with store.transaction() as tx:
+            assert not tx.put_api_batch(ApiBatch("s", "key-1", "body-b", b"{}"))
+            assert tx.api_batch("s", "key-1") == first
+            assert tx.api_batch("other", "key-1") is None  # keys are per source
+
+    def test_read_key_reads_one_key_in_order(self, store: Store) -> None:
+        with store.transaction() as tx:
+            tx.append(
+                "feedback",
+                [(f"fb-{i}", "feedback.verdict", "ab"[i % 2], f"c{i}", b"x") for i in range(7)],
+            )
+        mine = store.read_key("feedback", "a", 0, 100)
+        assert [e.event_id for e in mine] == ["fb-0", "fb-2", "fb-4", "fb-6"]
+        assert [e.event_id for e in store.read_key("feedback", "a", mine[1].position, 2)] == [
+            "fb-4",
+            "fb-6",
+        ]
 
 
 _HISTORY = Table(

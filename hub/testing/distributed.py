@@ -82,6 +82,7 @@ class DistributedHarness(EmbeddedHarness):
             "HUB_DELIVERY_BACKOFF_BASE_S": str(delivery.backoff_base_s),
             "HUB_DELIVERY_BACKOFF_CAP_S": str(delivery.backoff_cap_s),
             "HUB_SCHEMA_REGISTRY_URL": schema_registry_url or "",
+            "HUB_API_ENABLED": "false",  # workers share a host here: no API ports to clash
         }
         create_topics(self.settings, hub_topics(self.settings, self.hub.standard.types))
         self.sent: set[str] = set()

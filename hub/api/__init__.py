@@ -1,0 +1,1 @@
+"""The HTTP ingest API (FastAPI): sources submit batches and read their feedback."""
