@@ -1,4 +1,5 @@
-"""Reading submitted records from files: JSON Lines, JSON arrays and CSV, in UTF-8 or GB18030.
+"""Reading submitted records from files: JSON Lines, JSON arrays and CSV, in UTF-8 or GB18030,
+and Avro object container files (any writer schema; fields map to the standard by name).
 
 Nothing in a file can crash the reader. A line that cannot be read (bad bytes, bad JSON, a
 truncated CSV row, a line over the size limit) becomes a :class:`Problem` naming its line, so it
@@ -16,14 +17,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Literal, cast
 
+import fastavro
 import orjson
 
 from hub.errors import InputError
 
-__all__ = ["MAX_LINE_BYTES", "Problem", "RawRecord", "detect_encoding", "read_records"]
+__all__ = [
+    "AVRO_MAGIC",
+    "MAX_LINE_BYTES",
+    "Problem",
+    "RawRecord",
+    "avro_records",
+    "detect_encoding",
+    "jsonable",
+    "read_records",
+]
 
 MAX_LINE_BYTES = 1 << 20
-Format = Literal["jsonl", "json", "csv"]
+AVRO_MAGIC = b"Obj\x01"
+Format = Literal["jsonl", "json", "csv", "avro"]
 _SAMPLE = 1 << 16
 
 
@@ -217,6 +229,9 @@ def read_records(
     head = buffered.peek(_SAMPLE)[:_SAMPLE]
     if not head.strip():
         raise InputError(f"{name} is empty: no records to read")
+    if fmt == "avro" or (fmt is None and head.startswith(AVRO_MAGIC)):
+        yield from _nonempty(avro_records(buffered), name)
+        return
     encoding = encoding or detect_encoding(head)
     try:
         "".encode(encoding)
@@ -229,9 +244,42 @@ def read_records(
         items = _json_document(buffered, encoding, max_document_bytes)
     else:
         items = _json_lines(buffered, encoding)
+    yield from _nonempty(items, name)
+
+
+def _nonempty(items: Iterator[Item], name: str) -> Iterator[Item]:
     seen = False
     for item in items:
         seen = True
         yield item
     if not seen:
         raise InputError(f"{name} holds no records")
+
+
+def jsonable(record: Any) -> Any:
+    """A value decoded from Avro as JSON would carry it: dates and times as ISO text, decimals
+    as text, bytes as UTF-8 text (what the standard's fields are)."""
+
+    def default(value: Any) -> Any:
+        if isinstance(value, bytes):
+            return value.decode("utf-8", errors="replace")
+        return str(value)
+
+    return orjson.loads(orjson.dumps(record, default=default))
+
+
+def avro_records(stream: BinaryIO) -> Iterator[Item]:
+    """The records of an Avro object container file, numbered from 1. A file that breaks off
+    (a truncated or corrupt block) ends with one :class:`Problem` at the first record that could
+    not be read, so the records before it still count."""
+    number = 0
+    try:
+        reader = fastavro.reader(stream)
+        for record in reader:
+            number += 1
+            yield RawRecord(number, jsonable(record))
+    except (ValueError, TypeError, EOFError, IndexError, KeyError, StopIteration) as exc:
+        detail = f"{type(exc).__name__}: {exc}"[:200]
+        if number == 0 and "magic" in detail.lower():
+            raise InputError(f"not an Avro object container file: {detail}") from None
+        yield Problem(number + 1, "INPUT.AVRO", {"line": number + 1, "detail": detail})

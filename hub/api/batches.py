@@ -21,12 +21,12 @@ import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-import fastavro
 import orjson
 
 from connectors.files import record_submissions
 from hub.api.refusals import BadRequestError, LimitExceededError, UnsupportedMediaTypeError
 from hub.events import Event, derive_id
+from hub.files import AVRO_MAGIC, Problem, avro_records
 from hub.standard.messages import RULES, render
 from hub.storage.ports import Source
 
@@ -60,25 +60,20 @@ def read_records(body: bytes, content_type: str) -> list[Any]:
             raise BadRequestError('the body must be a JSON object {"records": [...]}')
         return list(document["records"])
     if media in AVRO_TYPES:
-        try:
-            return [_jsonable(record) for record in fastavro.reader(io.BytesIO(body))]
-        except (ValueError, TypeError, EOFError, IndexError, KeyError) as exc:
-            raise BadRequestError(f"the body is not an Avro object container file: {exc}") from None
+        records = []
+        for item in avro_records(io.BytesIO(body)) if body.startswith(AVRO_MAGIC) else ():
+            if isinstance(item, Problem):
+                raise BadRequestError(
+                    f"the Avro body breaks off at record {item.line}", **item.params
+                )
+            records.append(item.data)
+        if not body.startswith(AVRO_MAGIC):
+            raise BadRequestError("the body is not an Avro object container file (no Obj1)")
+        return records
     raise UnsupportedMediaTypeError(
         f"content type {media or '(none)'} is not taken here",
         accepted=[*JSON_TYPES, *AVRO_TYPES],
     )
-
-
-def _jsonable(record: Any) -> Any:
-    """An Avro record as JSON would carry it (dates as ISO text, decimals and bytes as text)."""
-
-    def default(value: Any) -> Any:
-        if isinstance(value, bytes):
-            return value.decode("utf-8", errors="replace")
-        return str(value)
-
-    return orjson.loads(orjson.dumps(record, default=default))
 
 
 def check_limits(records: Sequence[Any], max_records: int, max_field_chars: int) -> None:

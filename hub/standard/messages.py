@@ -46,6 +46,11 @@ RULES: dict[str, Rule] = {
         "第{line}行超过 {limit} 字节，未解析",
         "line {line} exceeds {limit} bytes and was not parsed",
     ),
+    "INPUT.AVRO": Rule(
+        E,
+        "Avro 容器文件自第{line}条记录起无法读取：{detail}",
+        "the Avro container file cannot be read from record {line} on: {detail}",
+    ),
     "SCHEMA.NOT_OBJECT": Rule(
         E, "记录必须是 JSON 对象，实为 {actual}", "a record must be a JSON object, got {actual}"
     ),

@@ -226,11 +226,30 @@ CASES = [
     Case("COMPLAINT.ANONYMOUS_PERSONAL", "complaint", setter(anonymous=True), "complainant_name"),
 ]
 
+
+def _broken_avro() -> bytes:
+    """An Avro container file of 3 blocks of 2 records, cut off inside the third block."""
+    import io
+
+    import fastavro
+
+    schema = {"type": "record", "name": "R", "fields": [{"name": "name", "type": "string"}]}
+    buffer = io.BytesIO()
+    writer = fastavro.write.Writer(buffer, fastavro.parse_schema(schema), sync_interval=1)
+    for i in range(6):
+        writer.write({"name": f"企业{i}" * 20})
+        if i % 2:
+            writer.flush()
+    writer.flush()
+    return buffer.getvalue()[:-30]
+
+
 FILE_CASES = {  # rules about unreadable input, driven through the file reader
     "INPUT.JSON": (b'{"a": 1}\n{not json}\n', "x.jsonl", 2),
     "INPUT.ENCODING": (b'{"a": 1}\n{"name": "\xff\xfe"}\n', "x.jsonl", 2),
     "INPUT.CSV_COLUMNS": (b"uscc,name,region_code\n1,2,3\n4,5\n", "x.csv", 3),
     "INPUT.TOO_LARGE": (b'{"a": 1}\n{"name": "' + b"x" * (1 << 20) + b'"}\n', "x.jsonl", 2),
+    "INPUT.AVRO": (_broken_avro(), "x.avro", 6),
 }
 
 
