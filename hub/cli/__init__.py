@@ -15,7 +15,7 @@ from hub.cli.audit import audit, replay, trace
 from hub.cli.db import db
 from hub.cli.kafka import topics, worker
 from hub.cli.national import national_sim
-from hub.cli.runtime import demo, ingest, project, status, up
+from hub.cli.runtime import api, demo, ingest, project, status, up
 from hub.cli.sources import sources
 from hub.cli.standard import standard
 from hub.cli.validate import validate
@@ -46,6 +46,7 @@ for command in (
     standard,
     demo,
     up,
+    api,
     project,
     ingest,
     status,

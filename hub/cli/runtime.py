@@ -140,6 +140,19 @@ def up(exit_when_idle: bool, national_url: str | None, data_dir: Path | None) ->
         client.close()
 
 
+@click.command("api")
+@data_dir_option
+def api(data_dir: Path | None) -> None:
+    """Serve only the ingest API until SIGTERM/SIGINT: an ingest front door of its own (several
+    may run beside ``hub up`` or the workers; they share the store)."""
+    settings = settings_for(data_dir)
+    server = start_api(settings)
+    try:
+        serve("hub api", lambda: 0, idle_sleep_s=0.2)
+    finally:
+        server.stop()
+
+
 @click.command()
 @click.option("--exit-when-current", is_flag=True, help="Stop once the read models are current.")
 @click.option("--batch", default=1000, show_default=True, help="Events per stream per commit.")
