@@ -30,6 +30,7 @@ def submission_event(
     received_at: dt.datetime,
     source_record_id: str | None = None,
     problem: dict[str, Any] | None = None,
+    operation: str = "upsert",
 ) -> Event:
     submission_id = derive_id("sub", source_id, batch_id, index)
     return Event(
@@ -51,5 +52,6 @@ def submission_event(
             "content_type": content_type,
             "raw": raw,
             "problem": orjson.dumps(problem).decode() if problem is not None else None,
+            "operation": operation,
         },
     )

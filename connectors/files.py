@@ -91,8 +91,10 @@ def record_submissions(
     batch_id: str,
     received_at: dt.datetime,
     channel: str = "api",
+    operation: str = "upsert",
 ) -> Iterator[Event]:
-    """Submission events of records already in memory (the demo, the HTTP API)."""
+    """Submission events of records already in memory (the demo, the HTTP API); ``operation``
+    delete asks for the records' retraction."""
     for index, record in enumerate(records, start=1):
         yield submission_event(
             source_id=source_id,
@@ -104,4 +106,5 @@ def record_submissions(
             content_type="application/json; charset=utf-8",
             received_at=received_at,
             source_record_id=_source_record_id(record),
+            operation=operation,
         )

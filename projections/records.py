@@ -26,6 +26,7 @@ CURRENT = Table(
         Column("content", Kind.JSON),
         Column("version_hash"),
         Column("recorded_at", Kind.TIME),
+        Column("retracted", Kind.INT),  # 1: the source retracted it (the row stays, marked)
     ),
     key=("record_id",),
     merge=Merge.NEWER,
@@ -45,6 +46,7 @@ VERSIONS = Table(
         Column("prev_hash", nullable=True),
         Column("version_hash"),
         Column("recorded_at", Kind.TIME),
+        Column("retracted", Kind.INT),
     ),
     key=("record_id", "version"),
 )
@@ -84,6 +86,7 @@ class RecordsProjection(Projection):
                     p["prev_hash"],
                     p["version_hash"],
                     recorded,
+                    int(p["retracted"]),
                 )
             )
             current.append(
@@ -96,6 +99,7 @@ class RecordsProjection(Projection):
                     text,
                     p["version_hash"],
                     recorded,
+                    int(p["retracted"]),
                 )
             )
         return {VERSIONS.name: versions, CURRENT.name: current}

@@ -55,7 +55,7 @@ def verify(store: Store, views: ViewStore, codec: Codec) -> list[Finding]:
                     "log", rid, version, f"version {version} follows version {expected_version}"
                 )
             )
-        if content_hash(content) != p["content_hash"]:
+        if content_hash(content, p["retracted"]) != p["content_hash"]:
             findings.append(Finding("log", rid, version, "content does not match content_hash"))
         if p["prev_hash"] != prev:
             findings.append(
@@ -65,15 +65,23 @@ def verify(store: Store, views: ViewStore, codec: Codec) -> list[Finding]:
             findings.append(Finding("log", rid, version, "version_hash does not match"))
         heads[rid] = (version, p["version_hash"])
         log_rows[(rid, version)] = (p["content_hash"], p["version_hash"])
-    columns = ("record_id", "version", "content", "content_hash", "prev_hash", "version_hash")
-    for rid, version, stored, chash, prev, vhash in sorted(
+    columns = (
+        "record_id",
+        "version",
+        "content",
+        "content_hash",
+        "prev_hash",
+        "version_hash",
+        "retracted",
+    )
+    for rid, version, stored, chash, prev, vhash, retracted in sorted(
         views.rows(VERSIONS, columns=columns), key=lambda r: (r[0], r[1])
     ):
         expected = log_rows.pop((rid, version), None)
         if expected is None:
             findings.append(Finding("record_versions", rid, version, "not in the log"))
             continue
-        if content_hash(stored) != chash or chash != expected[0]:
+        if content_hash(stored, bool(retracted)) != chash or chash != expected[0]:
             findings.append(
                 Finding("record_versions", rid, version, "content differs from the log")
             )

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from hub.cli.audit import audit, replay, trace
+from hub.cli.connect import connect
 from hub.cli.db import db
 from hub.cli.kafka import topics, worker
 from hub.cli.national import national_sim
@@ -49,6 +50,7 @@ for command in (
     api,
     project,
     ingest,
+    connect,
     status,
     trace,
     audit,

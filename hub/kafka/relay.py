@@ -79,22 +79,21 @@ class Relay:
             for stored in events:
                 payload = self.codec.decode_event(RECORDS, stored.position, stored.body).payload
                 record_type = self.standard.record_type(payload["record_type"])
-                name, content = self.codec.decode(payload["content"])
-                value = self.codec.encode(name, shape(content, record_type, feed))
-                out.append(
-                    Message(
-                        feed_topic(self.settings, feed, record_type.type_id),
-                        stored.key.encode(),
-                        value,
-                        (
-                            ("event_id", stored.event_id.encode()),
-                            ("record_id", payload["record_id"].encode()),
-                            ("version", str(payload["version"]).encode()),
-                            ("version_hash", payload["version_hash"].encode()),
-                            ("content-type", CONTENT_TYPE),
-                        ),
-                    )
+                headers: tuple[tuple[str, bytes], ...] = (
+                    ("event_id", stored.event_id.encode()),
+                    ("record_id", payload["record_id"].encode()),
+                    ("version", str(payload["version"]).encode()),
+                    ("version_hash", payload["version_hash"].encode()),
                 )
+                value: bytes | None = None  # a retraction: a tombstone for the record's key
+                if payload["retracted"]:
+                    headers += (("operation", b"delete"),)
+                else:
+                    name, content = self.codec.decode(payload["content"])
+                    value = self.codec.encode(name, shape(content, record_type, feed))
+                    headers += (("operation", b"upsert"), ("content-type", CONTENT_TYPE))
+                topic = feed_topic(self.settings, feed, record_type.type_id)
+                out.append(Message(topic, stored.key.encode(), value, headers))
             return out
 
         return to_messages

@@ -50,9 +50,11 @@ CONFLUENT_MAGIC = b"\x00"
 
 @dataclass(frozen=True, slots=True)
 class Message:
+    """``value`` None is a tombstone (a retracted record on a feed)."""
+
     topic: str
     key: bytes
-    value: bytes
+    value: bytes | None
     headers: tuple[tuple[str, bytes], ...]
 
 
@@ -124,6 +126,8 @@ class ConfluentFormat:
 
     def outbound(self, message: Message) -> Message:
         value = message.value
+        if value is None:
+            return message  # a tombstone stays null in every format
         if value[:2] != MAGIC or len(value) < 10:
             raise SerializationError(f"not single-object encoded, cannot frame for {message.topic}")
         schema_id = self.registry.register(

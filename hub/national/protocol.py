@@ -165,9 +165,10 @@ class PushItem:
     record_type: str
     source_id: str
     content: Any = field(hash=False, repr=False)
+    operation: str = "upsert"  # "delete": this version retracts the record (content: its last)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        body = {
             "idempotency_key": self.idempotency_key,
             "record_id": self.record_id,
             "version": self.version,
@@ -175,6 +176,9 @@ class PushItem:
             "source_id": self.source_id,
             "content": self.content,
         }
+        if self.operation != "upsert":
+            body["operation"] = self.operation
+        return body
 
     @classmethod
     def from_json(cls, value: Any) -> Self:
@@ -188,7 +192,15 @@ class PushItem:
             record_type=_str(obj, "record_type", "item"),
             source_id=_str(obj, "source_id", "item"),
             content=obj["content"],
+            operation=_operation(obj),
         )
+
+
+def _operation(obj: Mapping[str, Any]) -> str:
+    value = obj.get("operation", "upsert")
+    if value not in ("upsert", "delete"):
+        raise ProtocolError("item.operation must be upsert or delete")
+    return str(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,6 +316,7 @@ class AcceptedEntry:
     version: int
     national_id: str
     accepted_at: str  # ISO 8601, UTC
+    operation: str = "upsert"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -312,6 +325,7 @@ class AcceptedEntry:
             "version": self.version,
             "national_id": self.national_id,
             "accepted_at": self.accepted_at,
+            "operation": self.operation,
         }
 
     @classmethod
@@ -324,6 +338,7 @@ class AcceptedEntry:
             version=_int(obj, "version", what, minimum=1),
             national_id=_str(obj, "national_id", what),
             accepted_at=_str(obj, "accepted_at", what),
+            operation=_operation(obj),
         )
 
 

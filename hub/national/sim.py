@@ -182,6 +182,11 @@ class _Store:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.executescript(_SCHEMA)
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(accepted)")}
+            if "operation" not in columns:  # a database made before retractions existed
+                conn.execute(
+                    "ALTER TABLE accepted ADD COLUMN operation TEXT NOT NULL DEFAULT 'upsert'"
+                )
         except sqlite3.Error as exc:
             conn.close()
             raise StorageError(f"national-sim cannot open its database {path}: {exc}") from None
@@ -259,8 +264,9 @@ class _Store:
         national_id = _national_id(key)
         conn.execute(
             "INSERT INTO accepted (idempotency_key, record_id, version, national_id, accepted_at,"
-            " seq) VALUES (?, ?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM accepted))",
-            (key, item.record_id, item.version, national_id, now),
+            " operation, seq)"
+            " VALUES (?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM accepted))",
+            (key, item.record_id, item.version, national_id, now, item.operation),
         )
         counts["accepted"] += 1
         return PushResult(key, PushStatus.ACCEPTED, national_id=national_id)
@@ -277,8 +283,8 @@ class _Store:
     def accepted(self) -> list[AcceptedEntry]:
         with self._transaction() as conn:
             rows = conn.execute(
-                "SELECT idempotency_key, record_id, version, national_id, accepted_at "
-                "FROM accepted ORDER BY seq"
+                "SELECT idempotency_key, record_id, version, national_id, accepted_at, operation"
+                " FROM accepted ORDER BY seq"
             ).fetchall()
         return [AcceptedEntry(*row) for row in rows]
 

@@ -75,8 +75,13 @@ def canonical_json(value: Any) -> bytes:
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
-def content_hash(content: dict[str, Any]) -> str:
-    return hashlib.sha256(canonical_json(content)).hexdigest()
+def content_hash(content: dict[str, Any], retracted: bool = False) -> str:
+    """The hash of a version's content; a retraction hashes differently from the same content
+    live, so flipping a version's ``retracted`` flag breaks its hash chain (the audit sees it)."""
+    digest = hashlib.sha256(canonical_json(content)).hexdigest()
+    if retracted:
+        return hashlib.sha256(f"retracted|{digest}".encode()).hexdigest()
+    return digest
 
 
 def business_content(content: dict[str, Any]) -> dict[str, Any]:

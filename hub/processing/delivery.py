@@ -89,6 +89,7 @@ def plan(
         source_id=p["source_id"],
         submission_id=p["submission_id"],
         content=dict(content),
+        operation="delete" if p["retracted"] else "upsert",
     )
     return row, _event(row, record.event.occurred_at, record.event.correlation_id, record.event_id)
 

@@ -180,5 +180,6 @@ def judge(sub: DecodedEvent, validator: Validator, codec: Codec, source: Source 
             "content": codec.encode(schema, outcome.record),
             "warnings": violation_dicts(verdict, only_warnings=True),
             "changes": change_dicts(verdict),
+            "operation": p["operation"],
         },
     )

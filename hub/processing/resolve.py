@@ -10,6 +10,12 @@ a city that sends fewer fields than the county does not erase anything. Then:
   (recorded, not applied);
 - otherwise: **accepted_update**, the next version.
 
+A submission with ``operation`` delete (a front-end database's ``d`` row) **retracts** the record:
+a next version with the same content and ``retracted`` set (its content hash says so, so the
+chain covers it), verdict accepted_update; a record already retracted makes it a duplicate, an
+unknown one a rejection (nothing to retract). A later upsert revives a retracted record as a new
+version even when its content is the same as before.
+
 Versions are hash-chained:
 ``version_hash = sha256(prev_hash | record_id | version | content_hash)``.
 """
@@ -60,13 +66,16 @@ def resolve(
     _, typed = codec.decode(p["content"])
     incoming = avro_to_json(typed)
     ihash: str = p["identity_hash"]
+    if p.get("operation") == "delete":
+        return _retract(validated, current, record_type, codec)
+    revived = current is not None and is_retracted(current)
     if current is None:
         record_id, version, prev, merged = record_id_for(ihash), 1, None, incoming
         outcome, reason = "accepted_new", None
     else:
         record_id = current.record_id
         merged = {**current.content, **{k: v for k, v in incoming.items() if v is not None}}
-        if business_content(merged) == business_content(current.content):
+        if not revived and business_content(merged) == business_content(current.content):
             return _no_version(
                 validated, current, "duplicate", f"same content as version {current.version}"
             )
@@ -81,7 +90,56 @@ def resolve(
         version, prev, outcome = current.version + 1, current.version_hash, "accepted_update"
         merged["updated_at"] = incoming["updated_at"]
         reason = None
-    chash = content_hash(merged)
+    return _versioned(
+        validated, record_type, codec, outcome, reason, record_id, version, prev, merged
+    )
+
+
+def is_retracted(entry: RegistryEntry) -> bool:
+    return entry.content_hash == content_hash(entry.content, retracted=True)
+
+
+def _retract(
+    validated: DecodedEvent, current: RegistryEntry | None, record_type: RecordType, codec: Codec
+) -> Resolution:
+    if current is None:
+        return Resolution(
+            "rejected",
+            _verdict(validated, "rejected", None, None, "nothing to retract: no such record"),
+        )
+    if is_retracted(current):
+        return _no_version(
+            validated, current, "duplicate", f"already retracted at version {current.version}"
+        )
+    return _versioned(
+        validated,
+        record_type,
+        codec,
+        "accepted_update",
+        f"retracted at the source's request (version {current.version} was the last)",
+        current.record_id,
+        current.version + 1,
+        current.version_hash,
+        current.content,
+        retracted=True,
+    )
+
+
+def _versioned(
+    validated: DecodedEvent,
+    record_type: RecordType,
+    codec: Codec,
+    outcome: str,
+    reason: str | None,
+    record_id: str,
+    version: int,
+    prev: str | None,
+    merged: dict[str, Any],
+    retracted: bool = False,
+) -> Resolution:
+    p = validated.payload
+    ihash: str = p["identity_hash"]
+    chash = content_hash(merged, retracted)
     vhash = version_hash(prev, record_id, version, chash)
     entry = RegistryEntry(
         ihash, record_id, record_type.type_id, version, chash, vhash, merged["updated_at"], merged
@@ -108,6 +166,7 @@ def resolve(
             "content_hash": chash,
             "prev_hash": prev,
             "version_hash": vhash,
+            "retracted": retracted,
         },
     )
     return Resolution(
@@ -124,7 +183,11 @@ def _no_version(
 
 
 def _verdict(
-    validated: DecodedEvent, outcome: str, record_id: str, version: int, reason: str | None
+    validated: DecodedEvent,
+    outcome: str,
+    record_id: str | None,
+    version: int | None,
+    reason: str | None,
 ) -> Event:
     p = validated.payload
     payload: dict[str, Any] = {

@@ -62,7 +62,13 @@ class DeliverySender:
     def _push(self, rows: list[DeliveryRow]) -> tuple[list[DeliveryRow], list[Event]]:
         items = [
             PushItem(
-                r.idempotency_key, r.record_id, r.version, r.record_type, r.source_id, r.content
+                r.idempotency_key,
+                r.record_id,
+                r.version,
+                r.record_type,
+                r.source_id,
+                r.content,
+                r.operation,
             )
             for r in rows
         ]

@@ -51,6 +51,11 @@ RULES: dict[str, Rule] = {
         "Avro 容器文件自第{line}条记录起无法读取：{detail}",
         "the Avro container file cannot be read from record {line} on: {detail}",
     ),
+    "INPUT.CD_OPERATION": Rule(
+        E,
+        "前置库记录 {line} 的 cd_operation 为 {value}，应为 i、u 或 d",
+        "front-end database row {line} has cd_operation {value}; it must be i, u or d",
+    ),
     "SCHEMA.NOT_OBJECT": Rule(
         E, "记录必须是 JSON 对象，实为 {actual}", "a record must be a JSON object, got {actual}"
     ),

@@ -93,8 +93,8 @@ def _v3_kafka_tracking(conn: psycopg.Connection) -> None:
 
 
 def _v4_source_api(conn: psycopg.Connection) -> None:
-    """The ingest API: source tokens (hashed), disabled sources, idempotent batches, and a
-    source's feedback read by key."""
+    """The ingest API: source tokens (hashed), disabled sources, idempotent batches, a source's
+    feedback read by key; and retractions in the delivery ledger."""
     conn.execute(
         "CREATE TABLE source_credentials (source_id TEXT PRIMARY KEY REFERENCES sources,"
         " token_hash TEXT UNIQUE, disabled BOOLEAN NOT NULL DEFAULT false)"
@@ -104,6 +104,8 @@ def _v4_source_api(conn: psycopg.Connection) -> None:
         " body_hash TEXT NOT NULL, reply BYTEA NOT NULL,"
         " created_at TIMESTAMPTZ NOT NULL DEFAULT now(), PRIMARY KEY (source_id, idempotency_key))"
     )
+    conn.execute("ALTER TABLE ledger ADD COLUMN operation TEXT NOT NULL DEFAULT 'upsert'")
+    conn.execute("CREATE TABLE connector_cursors (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
     conn.execute(
         sql.SQL("CREATE INDEX feedback_by_source ON {} (key, position)").format(
             sql.Identifier(FEEDBACK)

@@ -78,6 +78,7 @@ class DeliveryRow:
     content: dict[str, Any]
     reasons: tuple[str, ...] = ()
     national_id: str | None = None
+    operation: str = "upsert"  # delete: the version retracts the record
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +208,13 @@ class Transaction(ABC):
 
     @abstractmethod
     def api_batch(self, source_id: str, idempotency_key: str) -> ApiBatch | None: ...
+
+    @abstractmethod
+    def cursor(self, name: str) -> str | None:
+        """A connector's saved position (a watermark), None before its first save."""
+
+    @abstractmethod
+    def set_cursor(self, name: str, value: str) -> None: ...
 
     @abstractmethod
     def put_api_batch(self, batch: ApiBatch) -> bool:

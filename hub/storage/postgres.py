@@ -49,7 +49,7 @@ __all__ = ["PostgresStore", "PostgresTransaction", "translate"]
 
 _LEDGER_COLUMNS = sql.SQL(
     "delivery_id, record_id, version, destination, record_type, state, attempt, next_attempt_at,"
-    " idempotency_key, source_id, submission_id, content, reasons, national_id"
+    " idempotency_key, source_id, submission_id, content, reasons, national_id, operation"
 )
 
 
@@ -75,6 +75,7 @@ def _delivery(row: Sequence[Any]) -> DeliveryRow:
         content=row[11],
         reasons=tuple(row[12]),
         national_id=row[13],
+        operation=row[14],
     )
 
 
@@ -222,7 +223,7 @@ class PostgresTransaction(Transaction):
             cursor.executemany(
                 sql.SQL(
                     "INSERT INTO ledger ({}) VALUES ({}) ON CONFLICT (delivery_id) DO NOTHING"
-                ).format(_LEDGER_COLUMNS, sql.SQL(", ").join(sql.Placeholder() * 14)),
+                ).format(_LEDGER_COLUMNS, sql.SQL(", ").join(sql.Placeholder() * 15)),
                 [
                     (
                         r.delivery_id,
@@ -239,6 +240,7 @@ class PostgresTransaction(Transaction):
                         Jsonb(r.content),
                         Jsonb(list(r.reasons)),
                         r.national_id,
+                        r.operation,
                     )
                     for r in rows
                 ],
@@ -322,6 +324,19 @@ class PostgresTransaction(Transaction):
             (source_id, idempotency_key),
         ).fetchone()
         return ApiBatch(source_id, idempotency_key, row[0], bytes(row[1])) if row else None
+
+    def cursor(self, name: str) -> str | None:
+        found = self._c.execute(
+            "SELECT value FROM connector_cursors WHERE name = %s", (name,)
+        ).fetchone()
+        return str(found[0]) if found else None
+
+    def set_cursor(self, name: str, value: str) -> None:
+        self._c.execute(
+            "INSERT INTO connector_cursors (name, value) VALUES (%s, %s)"
+            " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            (name, value),
+        )
 
     def put_api_batch(self, batch: ApiBatch) -> bool:
         cursor = self._c.execute(

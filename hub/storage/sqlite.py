@@ -81,6 +81,7 @@ CREATE TABLE IF NOT EXISTS ledger (
     content TEXT NOT NULL,
     reasons TEXT NOT NULL,
     national_id TEXT,
+    operation TEXT NOT NULL DEFAULT 'upsert',
     UNIQUE (record_id, destination, version)
 );
 -- due rows in seq order without sorting every open row on each push (measured: the sort made
@@ -118,11 +119,12 @@ CREATE TABLE IF NOT EXISTS api_batches (
     PRIMARY KEY (source_id, idempotency_key)
 );
 CREATE INDEX IF NOT EXISTS feedback_by_source ON feedback (key, position);
+CREATE TABLE IF NOT EXISTS connector_cursors (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 _OPEN_STATES = ("pending", "sent", "retrying")
 _LEDGER_COLUMNS = (
     "delivery_id, record_id, version, destination, record_type, state, attempt, next_attempt_at,"
-    " idempotency_key, source_id, submission_id, content, reasons, national_id"
+    " idempotency_key, source_id, submission_id, content, reasons, national_id, operation"
 )
 
 
@@ -168,6 +170,15 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def _add_column(conn: sqlite3.Connection, table: str, column: str) -> None:
+    """A column added since a data directory was made (SQLite has no migrations table here:
+    ``CREATE TABLE IF NOT EXISTS`` makes new tables, this adds new columns to old ones)."""
+    name = column.split()[0]
+    have = {row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')}
+    if name not in have:
+        conn.execute(f'ALTER TABLE "{table}" ADD COLUMN {column}')
+
+
 def _row_to_delivery(row: Sequence[Any]) -> DeliveryRow:
     return DeliveryRow(
         delivery_id=row[0],
@@ -184,6 +195,7 @@ def _row_to_delivery(row: Sequence[Any]) -> DeliveryRow:
         content=json.loads(row[11]),
         reasons=tuple(json.loads(row[12])),
         national_id=row[13],
+        operation=row[14],
     )
 
 
@@ -203,6 +215,7 @@ def _delivery_values(row: DeliveryRow) -> tuple[Any, ...]:
         json.dumps(row.content, ensure_ascii=False, sort_keys=True),
         json.dumps(list(row.reasons), ensure_ascii=False),
         row.national_id,
+        row.operation,
     )
 
 
@@ -318,7 +331,7 @@ class SqliteTransaction(Transaction):
 
     def ledger_insert(self, rows: Sequence[DeliveryRow]) -> None:
         self._c.executemany(
-            f"INSERT INTO ledger ({_LEDGER_COLUMNS}) VALUES ({','.join('?' * 14)})"  # noqa: S608
+            f"INSERT INTO ledger ({_LEDGER_COLUMNS}) VALUES ({','.join('?' * 15)})"  # noqa: S608
             " ON CONFLICT (delivery_id) DO NOTHING",
             [_delivery_values(r) for r in rows],
         )
@@ -397,6 +410,18 @@ class SqliteTransaction(Transaction):
         ).fetchone()
         return ApiBatch(source_id, idempotency_key, row[0], bytes(row[1])) if row else None
 
+    def cursor(self, name: str) -> str | None:
+        row = self._c.execute("SELECT value FROM connector_cursors WHERE name = ?", (name,))
+        found = row.fetchone()
+        return str(found[0]) if found else None
+
+    def set_cursor(self, name: str, value: str) -> None:
+        self._c.execute(
+            "INSERT INTO connector_cursors (name, value) VALUES (?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            (name, value),
+        )
+
     def put_api_batch(self, batch: ApiBatch) -> bool:
         cursor = self._c.execute(
             "INSERT INTO api_batches (source_id, idempotency_key, body_hash, reply)"
@@ -432,6 +457,7 @@ class SqliteStore(Store):
         self._conn = connect(path)
         try:
             self._conn.executescript("".join(_STREAM_DDL.format(s=s) for s in STREAMS) + _DDL)
+            _add_column(self._conn, "ledger", "operation TEXT NOT NULL DEFAULT 'upsert'")
         except sqlite3.Error as exc:
             raise StorageError(f"cannot initialise {path}: {exc}") from exc
 

@@ -297,6 +297,20 @@ class StoreContract:
             assert tx.api_batch("s", "key-1") == first
             assert tx.api_batch("other", "key-1") is None  # keys are per source
 
+    def test_a_cursor_is_saved_with_its_transaction(self, store: Store) -> None:
+        with store.transaction() as tx:
+            assert tx.cursor("frontdb:a") is None
+            tx.set_cursor("frontdb:a", "1")
+        with pytest.raises(RuntimeError), store.transaction() as tx:
+            tx.set_cursor("frontdb:a", "2")
+            raise RuntimeError("crash before commit")
+        with store.transaction() as tx:
+            assert tx.cursor("frontdb:a") == "1"
+            tx.set_cursor("frontdb:a", "3")
+            assert tx.cursor("frontdb:b") is None
+        with store.transaction() as tx:
+            assert tx.cursor("frontdb:a") == "3"
+
     def test_read_key_reads_one_key_in_order(self, store: Store) -> None:
         with store.transaction() as tx:
             tx.append(

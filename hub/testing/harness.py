@@ -61,8 +61,9 @@ class EmbeddedHarness:
         record_type: str,
         records: Sequence[dict[str, Any]],
         batch_id: str | None = None,
+        operation: str = "upsert",
     ) -> list[str]:
-        """Submit records as one batch; their submission ids."""
+        """Submit records as one batch (``operation`` delete: retract them); their ids."""
         events: list[Event] = list(
             record_submissions(
                 source_id,
@@ -70,6 +71,7 @@ class EmbeddedHarness:
                 list(records),
                 batch_id=batch_id or f"batch-{next(self._batches)}",
                 received_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+                operation=operation,
             )
         )
         self.ingest(events)

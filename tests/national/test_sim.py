@@ -46,7 +46,9 @@ def test_test_peer_endpoints_over_http(start: StartSim, item: MakeItem) -> None:
         "version",
         "national_id",
         "accepted_at",
+        "operation",
     }
+    assert {e["operation"] for e in accepted} == {"upsert"}
     assert httpx.get(sim.url + "/v1/stats").json() == sim.stats().to_json()
     assert httpx.get(sim.url + "/v1/nothing").status_code == 404
     assert httpx.get(sim.url + "/v1/push").status_code == 405

@@ -29,6 +29,7 @@ class Harness(Protocol):
         record_type: str,
         records: list[dict[str, Any]],
         batch_id: str | None = None,
+        operation: str = "upsert",
     ) -> list[str]: ...
     def run(self) -> None: ...
     def verdicts(self) -> dict[str, dict[str, Any]]: ...
@@ -83,6 +84,44 @@ class RuntimeContract:
         assert [v["version"] for v in hub.versions()] == [1]
         status = hub.status()
         assert status["canonical_records"] == 1 and status["reconciled"]
+
+    def test_a_delete_retracts_the_record_and_a_later_submission_revives_it(
+        self, hub: Harness, inspection: dict[str, Any]
+    ) -> None:
+        [first] = hub.submit(COUNTY.source_id, "inspection", [inspection])
+        hub.run()
+        [retract] = hub.submit(COUNTY.source_id, "inspection", [inspection], operation="delete")
+        hub.run()
+        [again] = hub.submit(CITY.source_id, "inspection", [inspection], operation="delete")
+        unknown = dict(inspection, inspection_time="2025-03-09T09:30:00+08:00")  # another day
+        [nothing] = hub.submit(COUNTY.source_id, "inspection", [unknown], operation="delete")
+        hub.run()
+        [revive] = hub.submit(COUNTY.source_id, "inspection", [inspection])
+        hub.run()
+        verdicts = hub.verdicts()
+        outcomes = [verdicts[s]["outcome"] for s in (first, retract, again, nothing, revive)]
+        assert outcomes == [
+            "accepted_new",
+            "accepted_update",
+            "duplicate",
+            "rejected",
+            "accepted_update",
+        ]
+        assert "retracted" in verdicts[retract]["reason"]
+        assert "nothing to retract" in verdicts[nothing]["reason"]
+        versions = sorted(hub.versions(), key=lambda v: v["version"])
+        assert [(v["version"], v["retracted"]) for v in versions] == [
+            (1, False),
+            (2, True),
+            (3, False),
+        ]
+        assert versions[1]["content"] == versions[0]["content"]  # kept for provenance
+        assert len({v["content_hash"] for v in versions}) == 2  # a retraction hashes apart
+        assert versions[2]["prev_hash"] == versions[1]["version_hash"]
+        # the national platform hears of it as a version with operation delete
+        national = sorted((a.version, a.operation) for a in hub.sim.accepted())
+        assert national == [(1, "upsert"), (2, "delete"), (3, "upsert")]
+        assert hub.status()["reconciled"]
 
     def test_update_then_stale_then_subset(self, hub: Harness, inspection: dict[str, Any]) -> None:
         update = inspection | {

@@ -256,6 +256,7 @@ FILE_CASES = {  # rules about unreadable input, driven through the file reader
 #: The hub's own rules, about sources and routing: their cases are in tests/runtime/contract.py
 #: (test_least_privilege), since they need a source registry.
 RUNTIME_CASES = {
+    "INPUT.CD_OPERATION",  # tests/connectors/test_frontdb.py
     "SOURCE.UNKNOWN",
     "SOURCE.TYPE_NOT_ALLOWED",
     "SOURCE.REGION",
