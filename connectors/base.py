@@ -31,6 +31,7 @@ def submission_event(
     source_record_id: str | None = None,
     problem: dict[str, Any] | None = None,
     operation: str = "upsert",
+    origin: dict[str, Any] | None = None,
 ) -> Event:
     submission_id = derive_id("sub", source_id, batch_id, index)
     return Event(
@@ -53,5 +54,6 @@ def submission_event(
             "raw": raw,
             "problem": orjson.dumps(problem).decode() if problem is not None else None,
             "operation": operation,
+            "origin": orjson.dumps(origin).decode() if origin is not None else None,
         },
     )

@@ -21,7 +21,7 @@ def _detail(event: DecodedEvent) -> dict[str, Any]:
     p = event.payload
     stream = event.stream
     if stream == SUBMISSIONS:
-        return {
+        detail = {
             "channel": p["channel"],
             "batch_id": p["batch_id"],
             "line": p["batch_index"],
@@ -29,6 +29,11 @@ def _detail(event: DecodedEvent) -> dict[str, Any]:
             "bytes": len(p["raw"]),
             "unreadable": bool(p["problem"]),
         }
+        if p["operation"] != "upsert":
+            detail["operation"] = p["operation"]
+        if p["origin"]:
+            detail["origin"] = orjson.loads(p["origin"])  # the lower hub's record and version
+        return detail
     if stream == VALIDATED:
         return {
             "identity": p["identity_hash"][:16],
@@ -47,6 +52,7 @@ def _detail(event: DecodedEvent) -> dict[str, Any]:
             "content_hash": p["content_hash"],
             "version_hash": p["version_hash"],
             "prev_hash": p["prev_hash"],
+            **({"retracted": True} if p["retracted"] else {}),
         }
     if stream == DELIVERIES:
         return {

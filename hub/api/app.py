@@ -84,6 +84,9 @@ class FeedbackItem(BaseModel):
     version: int | None
     status: str
     messages: list[str]
+    upstream: str | None = Field(
+        default=None, description="set when a higher hub sent it (its name)"
+    )
 
 
 class FeedbackPage(BaseModel):

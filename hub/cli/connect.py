@@ -10,7 +10,9 @@ from hub.cli.options import as_json_option, data_dir_option, echo_json, settings
 from hub.errors import InputError
 from hub.events import load_codec
 from hub.runtime.service import serve
+from hub.settings import HubSettings
 from hub.storage import open_store
+from hub.storage.ports import Store
 
 __all__ = ["connect"]
 
@@ -55,8 +57,7 @@ def frontdb(
     settings = settings_for(data_dir)
     standard = settings.standard()
     standard.record_type(type_id)
-    database = settings.database_url.get_secret_value() if settings.database_url else None
-    store = open_store(settings.data_dir, database)
+    store = _store(settings, source_id)
     poller = FrontDb(
         settings,
         store,
@@ -70,9 +71,6 @@ def frontdb(
     )
     totals = {"rows": 0, "new": 0}
     try:
-        with store.transaction() as tx:
-            if tx.source(source_id) is None:
-                raise InputError(f"source {source_id!r} is not registered (hub sources add ...)")
 
         def step() -> int:
             rows, new = poller.poll()
@@ -88,7 +86,112 @@ def frontdb(
     finally:
         poller.close()
         store.close()
+    _report({"table": table, "source": source_id, **totals}, as_json)
+
+
+@connect.command("federation")
+@click.option("--source", "source_id", required=True, help="The lower hub's source id here.")
+@click.option("--hub-name", "origin_hub", required=True, help="The lower hub's name (provenance).")
+@click.option("--bootstrap", required=True, help="The lower hub's Kafka (host:port).")
+@click.option("--prefix", default="hub.", show_default=True, help="The lower hub's topic prefix.")
+@click.option("--once", is_flag=True, help="Read until caught up, then exit.")
+@data_dir_option
+@as_json_option
+def federation(
+    source_id: str,
+    origin_hub: str,
+    bootstrap: str,
+    prefix: str,
+    once: bool,
+    data_dir: Path | None,
+    as_json: bool,
+) -> None:
+    """Take a lower hub's record history (its <prefix>records topic) as this hub's input,
+    keeping its provenance; retractions there retract here."""
+    from connectors.federation import Federation
+    from hub.kafka.wire import wire_format
+
+    settings = settings_for(data_dir)
+    codec = load_codec(settings.standard().root)
+    store = _store(settings, source_id)
+    try:
+        connector = Federation(
+            settings,
+            store,
+            codec,
+            wire_format(settings, codec),
+            source_id=source_id,
+            origin_hub=origin_hub,
+            bootstrap=bootstrap,
+            prefix=prefix,
+        )
+        read, new = connector.run(until_idle=once)
+    finally:
+        store.close()
+    _report({"source": source_id, "hub": origin_hub, "read": read, "new": new}, as_json)
+
+
+@connect.command("upstream")
+@click.option("--hub-name", "upstream_hub", required=True, help="The higher hub's name.")
+@click.option("--url", required=True, help="The higher hub's ingest API.")
+@click.option(
+    "--token", envvar="HUB_UPSTREAM_TOKEN", required=True, help="This hub's token there (secret)."
+)
+@click.option("--interval", default=10.0, show_default=True, help="Seconds between reads.")
+@click.option("--once", is_flag=True, help="Read until caught up, then exit.")
+@data_dir_option
+@as_json_option
+def upstream(
+    upstream_hub: str,
+    url: str,
+    token: str,
+    interval: float,
+    once: bool,
+    data_dir: Path | None,
+    as_json: bool,
+) -> None:
+    """Bring a higher hub's feedback on this hub's records (its verdicts, the national
+    platform's acks through it) down to the sources that made them."""
+    from connectors.upstream import Upstream
+
+    settings = settings_for(data_dir)
+    database = settings.database_url.get_secret_value() if settings.database_url else None
+    store = open_store(settings.data_dir, database)
+    reader = Upstream(
+        store, load_codec(settings.standard().root), url=url, token=token, upstream_hub=upstream_hub
+    )
+    totals = {"read": 0, "new": 0}
+
+    def step() -> int:
+        read, new = reader.poll()
+        totals["read"] += read
+        totals["new"] += new
+        return read
+
+    try:
+        if once:
+            while step():
+                pass
+        else:
+            serve(f"hub connect upstream {upstream_hub}", step, idle_sleep_s=interval)
+    finally:
+        reader.close()
+        store.close()
+    _report({"hub": upstream_hub, **totals}, as_json)
+
+
+def _store(settings: HubSettings, source_id: str) -> Store:
+    database = settings.database_url.get_secret_value() if settings.database_url else None
+    store = open_store(settings.data_dir, database)
+    with store.transaction() as tx:
+        if tx.source(source_id) is None:
+            store.close()
+            raise InputError(f"source {source_id!r} is not registered (hub sources add ...)")
+    return store
+
+
+def _report(totals: dict[str, object], as_json: bool) -> None:
     if as_json:
-        echo_json({"table": table, "source": source_id, **totals})
+        echo_json(totals)
     else:
-        click.echo(f"{table}: {totals['rows']} rows read, {totals['new']} new submissions")
+        click.echo(", ".join(f"{k} {v}" for k, v in totals.items()))

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import psycopg
 from psycopg import sql
 
-from hub.events.streams import FEEDBACK, STREAMS, SUBMISSIONS, VERDICTS
+from hub.events.streams import FEEDBACK, RECORDS, STREAMS, SUBMISSIONS, VERDICTS
 
 __all__ = ["MIGRATIONS", "migrate"]
 
@@ -106,11 +106,12 @@ def _v4_source_api(conn: psycopg.Connection) -> None:
     )
     conn.execute("ALTER TABLE ledger ADD COLUMN operation TEXT NOT NULL DEFAULT 'upsert'")
     conn.execute("CREATE TABLE connector_cursors (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
-    conn.execute(
-        sql.SQL("CREATE INDEX feedback_by_source ON {} (key, position)").format(
-            sql.Identifier(FEEDBACK)
+    for name, stream in (("feedback_by_source", FEEDBACK), ("records_by_record", RECORDS)):
+        conn.execute(
+            sql.SQL("CREATE INDEX {} ON {} (key, position)").format(
+                sql.Identifier(name), sql.Identifier(stream)
+            )
         )
-    )
 
 
 #: (version, name, migration): append only; never edit one that has shipped.

@@ -119,6 +119,7 @@ CREATE TABLE IF NOT EXISTS api_batches (
     PRIMARY KEY (source_id, idempotency_key)
 );
 CREATE INDEX IF NOT EXISTS feedback_by_source ON feedback (key, position);
+CREATE INDEX IF NOT EXISTS records_by_record ON records (key, position);
 CREATE TABLE IF NOT EXISTS connector_cursors (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 _OPEN_STATES = ("pending", "sent", "retrying")

@@ -1,0 +1,166 @@
+"""Hub-to-hub federation: a lower hub's record history is a higher hub's input.
+
+A city hub in the distributed runtime publishes every canonical version on its ``<prefix>records``
+topic (``RecordVersioned``: the content, the version's hash chain, the source and submission that
+made it, and whether it retracts the record). The provincial hub, given read access to that
+topic, runs this connector: each version becomes one submission of the **federation source**
+registered at the province for the lower hub (least privilege applies: a city hub may send only
+its region's records), so
+
+- the province deduplicates against its own sources' records as usual ("enter once");
+- the submission keeps where it came from: ``source_record_id`` is the lower hub's record id
+  (``hub trace CITY_HUB_SOURCE:rec-…`` finds it) and ``origin`` names the lower hub, its record,
+  version, version hash, and the source and submission that made that version there;
+- a retracted version is a delete submission (the history topic keeps the content, so the
+  province can find the record; a feed's tombstone could not);
+- a version read twice is stored once (its submission id derives from the lower record id and
+  version); offsets are committed only after the submissions are durable (at least once).
+
+Why the history topic and not an ``out.*`` feed: feeds are shaped for subscribers (personal data
+masked for departments) and a retraction there is a tombstone without content.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+from aiokafka import AIOKafkaConsumer
+from aiokafka.errors import KafkaError
+
+from connectors.base import submission_event
+from hub.errors import BrokerUnavailableError, SerializationError
+from hub.events import Codec, DecodedEvent, Event
+from hub.events.streams import RECORDS
+from hub.kafka.wire import WireFormat
+from hub.processing.content import avro_to_json
+from hub.runtime.loop import append_events
+from hub.settings import HubSettings
+from hub.storage.ports import Quarantined, Store
+
+__all__ = ["Federation", "version_submission"]
+
+
+def version_submission(
+    source_id: str, origin_hub: str, version: DecodedEvent, codec: Codec, received_at: dt.datetime
+) -> Event:
+    """One lower-hub version as a submission of the federation source (pure)."""
+    p = version.payload
+    _, typed = codec.decode(p["content"])
+    return submission_event(
+        source_id=source_id,
+        record_type=p["record_type"],
+        channel="federation",
+        batch_id=f"federation:{origin_hub}:{p['record_id']}:{p['version']}",
+        index=1,
+        raw=orjson.dumps(avro_to_json(typed)),
+        content_type="application/json; charset=utf-8",
+        received_at=received_at,
+        source_record_id=p["record_id"],
+        operation="delete" if p["retracted"] else "upsert",
+        origin={
+            "hub": origin_hub,
+            "record_id": p["record_id"],
+            "version": p["version"],
+            "version_hash": p["version_hash"],
+            "source_id": p["source_id"],
+            "submission_id": p["submission_id"],
+        },
+    )
+
+
+class Federation:
+    """Reads the lower hub's ``<prefix>records`` topic and stores its versions here."""
+
+    def __init__(
+        self,
+        settings: HubSettings,
+        store: Store,
+        codec: Codec,
+        wire: WireFormat,
+        *,
+        source_id: str,
+        origin_hub: str,
+        bootstrap: str,
+        prefix: str,
+        batch: int = 500,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.codec = codec
+        self.wire = wire
+        self.source_id = source_id
+        self.origin_hub = origin_hub
+        self.bootstrap = bootstrap
+        self.topic = f"{prefix}{RECORDS}"
+        self.group = f"federation.{settings.kafka_group}.{source_id}"
+        self.batch = batch
+
+    def run(self, until_idle: bool = False, stop: asyncio.Event | None = None) -> tuple[int, int]:
+        """Consume until stopped (or, with ``until_idle``, until a read finds nothing new);
+        ``(versions read, submissions new here)``."""
+        try:
+            return asyncio.run(self._run(until_idle, stop))
+        except KafkaError as exc:
+            raise BrokerUnavailableError(f"the lower hub's Kafka did not answer: {exc!r}") from exc
+
+    async def _run(self, until_idle: bool, stop: asyncio.Event | None) -> tuple[int, int]:
+        consumer = AIOKafkaConsumer(
+            self.topic,
+            bootstrap_servers=self.bootstrap,
+            group_id=self.group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+        )
+        await consumer.start()
+        read = new = 0
+        try:
+            while stop is None or not stop.is_set():
+                batches = await consumer.getmany(timeout_ms=1000, max_records=self.batch)
+                messages = [m for part in batches.values() for m in part]
+                if messages:
+                    read += len(messages)
+                    new += await asyncio.to_thread(self._store, messages)
+                    await consumer.commit()  # only after the submissions are durable
+                elif until_idle and await self._caught_up(consumer):
+                    break
+        finally:
+            await consumer.stop()
+        return read, new
+
+    @staticmethod
+    async def _caught_up(consumer: AIOKafkaConsumer) -> bool:
+        assigned = list(consumer.assignment())
+        if not assigned:
+            return False  # the group is still forming
+        ends = await consumer.end_offsets(assigned)
+        return all([await consumer.position(tp) >= ends[tp] for tp in assigned])
+
+    def _store(self, messages: Sequence[Any]) -> int:
+        now = dt.datetime.now(dt.UTC)
+        events: list[Event] = []
+        bad: list[Quarantined] = []
+        for m in messages:
+            origin = f"{m.topic}/{m.partition}/{m.offset}"
+            try:
+                version = self.codec.decode_event(RECORDS, 0, self.wire.inbound(m.value))
+                events.append(
+                    version_submission(self.source_id, self.origin_hub, version, self.codec, now)
+                )
+            except SerializationError as exc:
+                bad.append(Quarantined(origin, RECORDS, exc.message, m.key, m.value or b""))
+        if self.settings.kafka_bootstrap:
+            from hub.kafka.ingest import produce_submissions
+
+            produce_submissions(self.settings, self.codec, events)
+            if bad:
+                with self.store.transaction() as tx:
+                    tx.quarantine(bad)
+            return len(events)
+        with self.store.transaction(durable=True) as tx:
+            if bad:
+                tx.quarantine(bad)
+            return append_events(tx, self.codec, events, now.timestamp())
