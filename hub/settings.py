@@ -25,6 +25,8 @@ class HubSettings(BaseSettings):
     - ``standard_dir`` (``HUB_STANDARD_DIR``): a replacement standard pack (a ``schemas/`` folder).
     - ``national_url`` (``HUB_NATIONAL_URL``): where the national platform (or ``hub
       national-sim``) takes pushes; unset, versions wait in the delivery ledger.
+    - ``national_tasks_interval_s``: how often tasks and risk clues are pulled from the national
+      platform (they reach the sources as feedback).
     - ``national_timeout_s``, ``delivery_*``: the push's reply timeout, batch size, attempts and
       backoff (``HUB_DELIVERY_MAX_ATTEMPTS`` ...).
     - ``batch_size``: events per processing step.
@@ -61,6 +63,7 @@ class HubSettings(BaseSettings):
     batch_size: int = Field(default=500, ge=1, le=100_000)
     national_url: str | None = None
     national_timeout_s: float = Field(default=10.0, gt=0)
+    national_tasks_interval_s: float = Field(default=5.0, gt=0)
     delivery_push_batch: int = Field(default=100, ge=1, le=10_000)
     delivery_reply_timeout_s: float = Field(default=30.0, gt=0)
     delivery_max_attempts: int = Field(default=12, ge=1)

@@ -77,8 +77,10 @@ class IngestReply(BaseModel):
 class FeedbackItem(BaseModel):
     cursor: int
     feedback_id: str
-    kind: str = Field(description="verdict, national_ack, national_rejection, delivery_dead")
-    submission_id: str
+    kind: str = Field(
+        description="verdict, national_ack, national_rejection, delivery_dead, task, risk_clue"
+    )
+    submission_id: str = Field(description="the submission concerned (for a task: its task id)")
     source_record_id: str | None
     record_id: str | None
     version: int | None

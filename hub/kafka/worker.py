@@ -37,6 +37,7 @@ from hub.processing.feeds import FEEDS
 from hub.runtime.loop import Delivered, step_delivered
 from hub.runtime.sender import DeliverySender
 from hub.runtime.stages import Stage, default_stages
+from hub.runtime.tasks import TaskPuller
 from hub.settings import HubSettings
 from hub.standard import Validator
 from hub.storage import open_store
@@ -131,12 +132,25 @@ class Worker:
             if self.national is not None
             else None
         )
+        tasks = (
+            TaskPuller(
+                store,
+                self.codec,
+                self.national,
+                time.time,
+                self.settings.national_tasks_interval_s,
+            )
+            if self.national is not None
+            else None
+        )
         try:
             while not self._stop.is_set():
                 try:
                     work = projector.step(self.settings.batch_size)
                     if sender is not None:
                         work += sender.run_once()
+                    if tasks is not None:
+                        work += tasks.run_once()
                 except StorageUnavailableError:
                     self.side_idle.clear()
                     time.sleep(0.5)

@@ -39,12 +39,14 @@ from tenacity import (
 from hub.errors import ConfigError, PermanentDeliveryError, TransientDeliveryError
 from hub.national.protocol import (
     PUSH_PATH,
+    TASKS_PATH,
     ErrorBody,
     ProtocolError,
     PushBatch,
     PushItem,
     PushReply,
     PushResult,
+    TaskPage,
     decode_body,
     encode_body,
 )
@@ -246,6 +248,24 @@ class NationalClient:
             retry_after = _parse_retry_after(response.headers.get("Retry-After"))
             raise _RetryableError(_peer_error(response), retry_after)
         raise PermanentDeliveryError(f"national push {batch_id} refused: {_peer_error(response)}")
+
+    def tasks(self, after: int, limit: int = 100) -> TaskPage:
+        """Tasks and risk clues the national platform issued after ``after`` (one try: the
+        caller polls again later)."""
+        try:
+            response = self._http.get(TASKS_PATH, params={"after": after, "limit": limit})
+        except httpx.HTTPError as exc:
+            raise TransientDeliveryError(
+                f"national tasks: {exc.__class__.__name__}", retry_after=self._backoff_s
+            ) from None
+        if response.status_code != 200:
+            raise TransientDeliveryError(
+                f"national tasks: {_peer_error(response)}", retry_after=self._backoff_s
+            )
+        try:
+            return TaskPage.from_json(decode_body(response.content))
+        except ProtocolError as exc:
+            raise PermanentDeliveryError(f"national tasks: malformed reply: {exc}") from None
 
     def close(self) -> None:
         """Release the connection pool."""

@@ -27,6 +27,7 @@ __all__ = [
     "REASON_CONTENT_REJECTED",
     "REASON_OUT_OF_ORDER",
     "STATS_PATH",
+    "TASKS_PATH",
     "AcceptedEntry",
     "ErrorBody",
     "ProtocolError",
@@ -37,6 +38,8 @@ __all__ = [
     "PushStatus",
     "Reason",
     "SimStats",
+    "Task",
+    "TaskPage",
     "decode_body",
     "encode_body",
     "idempotency_key",
@@ -46,6 +49,7 @@ PUSH_PATH = "/v1/push"
 HEALTH_PATH = "/v1/healthz"
 ACCEPTED_PATH = "/v1/accepted"  # test peer only
 STATS_PATH = "/v1/stats"  # test peer only
+TASKS_PATH = "/v1/tasks"
 
 REASON_CONTENT_REJECTED = "NAT.CONTENT_REJECTED"
 REASON_OUT_OF_ORDER = "NAT.OUT_OF_ORDER"
@@ -383,3 +387,62 @@ class SimStats:
             "out_of_order",
         )
         return cls(**{name: _int(obj, name, "stats") for name in names})
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """Something the national platform pushes down (``GET /v1/tasks``): a supervision task or a
+    risk clue for a region, optionally about one record type. The hub routes it, as feedback, to
+    every source whose area covers the region (and that may submit the type)."""
+
+    task_id: str
+    kind: str  # "task" or "risk_clue"
+    region_code: str
+    record_type: str | None
+    title: str
+    detail: str
+    issued_at: str  # ISO 8601
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "task_id": self.task_id,
+            "kind": self.kind,
+            "region_code": self.region_code,
+            "record_type": self.record_type,
+            "title": self.title,
+            "detail": self.detail,
+            "issued_at": self.issued_at,
+        }
+
+    @classmethod
+    def from_json(cls, value: Any) -> Self:
+        obj = _object(value, "task")
+        kind = _str(obj, "kind", "task")
+        if kind not in ("task", "risk_clue"):
+            raise ProtocolError("task.kind must be task or risk_clue")
+        return cls(
+            task_id=_str(obj, "task_id", "task"),
+            kind=kind,
+            region_code=_str(obj, "region_code", "task"),
+            record_type=_optional_str(obj, "record_type", "task"),
+            title=_str(obj, "title", "task"),
+            detail=_str(obj, "detail", "task", empty=True),
+            issued_at=_str(obj, "issued_at", "task"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TaskPage:
+    """The reply to ``GET /v1/tasks?after=N&limit=M``: tasks after a cursor, in issue order."""
+
+    items: tuple[Task, ...]
+    next_cursor: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"items": [t.to_json() for t in self.items], "next_cursor": self.next_cursor}
+
+    @classmethod
+    def from_json(cls, value: Any) -> Self:
+        obj = _object(value, "task page")
+        items = tuple(Task.from_json(t) for t in _list(obj, "items", "task page"))
+        return cls(items, _int(obj, "next_cursor", "task page"))

@@ -41,7 +41,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any, Self, cast
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from hub.errors import ConfigError, StorageError
 from hub.national.protocol import (
@@ -51,6 +51,7 @@ from hub.national.protocol import (
     REASON_CONTENT_REJECTED,
     REASON_OUT_OF_ORDER,
     STATS_PATH,
+    TASKS_PATH,
     AcceptedEntry,
     ErrorBody,
     ProtocolError,
@@ -61,6 +62,8 @@ from hub.national.protocol import (
     PushStatus,
     Reason,
     SimStats,
+    Task,
+    TaskPage,
     decode_body,
     encode_body,
     idempotency_key,
@@ -156,6 +159,11 @@ CREATE TABLE IF NOT EXISTS rejections (
     rejected_at     TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS rejections_by_record ON rejections (record_id, version);
+CREATE TABLE IF NOT EXISTS tasks (
+    seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+    task_id TEXT NOT NULL UNIQUE,
+    body    TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS counters (
     name  TEXT PRIMARY KEY,
     value INTEGER NOT NULL
@@ -280,6 +288,21 @@ class _Store:
         ).fetchone()
         return row is not None
 
+    def issue(self, task: Task) -> None:
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT INTO tasks (task_id, body) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                (task.task_id, json.dumps(task.to_json(), ensure_ascii=False)),
+            )
+
+    def tasks(self, after: int, limit: int) -> TaskPage:
+        with self._transaction() as conn:
+            rows = conn.execute(
+                "SELECT seq, body FROM tasks WHERE seq > ? ORDER BY seq LIMIT ?", (after, limit)
+            ).fetchall()
+        items = tuple(Task.from_json(json.loads(body)) for _, body in rows)
+        return TaskPage(items, rows[-1][0] if rows else after)
+
     def accepted(self) -> list[AcceptedEntry]:
         with self._transaction() as conn:
             rows = conn.execute(
@@ -378,6 +401,15 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, {"accepted": [entry.to_json() for entry in entries]})
         elif path == STATS_PATH:
             self._send(200, self._state.store.stats().to_json())
+        elif path == TASKS_PATH:
+            query = parse_qs(urlsplit(self.path).query)
+            try:
+                after = int(query.get("after", ["0"])[0])
+                limit = max(1, min(int(query.get("limit", ["100"])[0]), 1000))
+            except ValueError:
+                self._error(400, "NAT.MALFORMED_QUERY", "after and limit must be integers")
+                return
+            self._send(200, self._state.store.tasks(after, limit).to_json())
         elif path == PUSH_PATH:
             self._error(405, "NAT.METHOD_NOT_ALLOWED", "use POST", allow="POST")
         else:
@@ -391,7 +423,7 @@ class _Handler(BaseHTTPRequestHandler):
             except StorageError as exc:
                 log.error("national-sim: %s", exc)
                 self._error(500, "NAT.INTERNAL", "the simulator's database failed")
-        elif path in (HEALTH_PATH, ACCEPTED_PATH, STATS_PATH):
+        elif path in (HEALTH_PATH, ACCEPTED_PATH, STATS_PATH, TASKS_PATH):
             self._error(405, "NAT.METHOD_NOT_ALLOWED", "use GET", allow="GET")
         else:
             self._error(404, "NAT.NOT_FOUND", "no such endpoint")
@@ -500,6 +532,10 @@ class RunningSim:
     @property
     def config(self) -> SimConfig:
         return self._server.state.config
+
+    def issue_task(self, task: Task) -> None:
+        """The national platform pushes a task or risk clue down (test peer: in-process)."""
+        self._server.state.store.issue(task)
 
     def accepted(self) -> list[AcceptedEntry]:
         """What ``GET /v1/accepted`` returns, read in-process."""

@@ -26,6 +26,7 @@ from hub.processing.delivery import DeliveryPolicy
 from hub.runtime.loop import Clock, append_events, step
 from hub.runtime.sender import DeliverySender
 from hub.runtime.stages import default_stages
+from hub.runtime.tasks import TaskPuller
 from hub.settings import HubSettings
 from hub.standard import Validator
 from hub.storage import open_store
@@ -77,6 +78,11 @@ class EmbeddedHub:
             DeliverySender(
                 self.store, self.codec, national, delivery or settings.delivery_policy(), clock
             )
+            if national is not None
+            else None
+        )
+        self.tasks = (
+            TaskPuller(self.store, self.codec, national, clock, settings.national_tasks_interval_s)
             if national is not None
             else None
         )
@@ -151,6 +157,8 @@ class EmbeddedHub:
         work += self.projector.step(self.batch_size)
         if self.sender is not None:
             work += self.sender.run_once()
+        if self.tasks is not None:
+            work += self.tasks.run_once()
         return work
 
     def run_until_idle(self, *, settle_deliveries: bool = True, timeout_s: float = 600.0) -> None:

@@ -83,6 +83,7 @@ class DistributedHarness(EmbeddedHarness):
             "HUB_DELIVERY_BACKOFF_CAP_S": str(delivery.backoff_cap_s),
             "HUB_SCHEMA_REGISTRY_URL": schema_registry_url or "",
             "HUB_API_ENABLED": "false",  # workers share a host here: no API ports to clash
+            "HUB_NATIONAL_TASKS_INTERVAL_S": "0.3",
         }
         create_topics(self.settings, hub_topics(self.settings, self.hub.standard.types))
         self.sent: set[str] = set()

@@ -40,6 +40,7 @@ class EmbeddedHarness:
         delivery: DeliveryPolicy = FAST_DELIVERY,
         **settings: Any,
     ) -> None:
+        settings.setdefault("national_tasks_interval_s", 0.3)
         self.sim: RunningSim = start_sim(sim or SimConfig())
         self.client = NationalClient(self.sim.url, timeout_s=0.3, attempts=2, backoff_s=0.01)
         self.hub = EmbeddedHub(

@@ -211,3 +211,16 @@ def test_an_unknown_query_parameter_is_refused_not_ignored(api: Api) -> None:
         "/v1/feedback", params={"after": -1}, headers=api.auth(COUNTY.source_id)
     )
     assert negative.status_code == 422 and negative.json()["error"]["code"] == "API.PARAMS"
+
+
+def test_tasks_from_the_national_platform_come_with_the_feedback(api: Api) -> None:
+    from hub.national.protocol import Task
+    from hub.runtime.loop import append_events
+    from hub.runtime.tasks import task_feedback
+
+    task = Task("T-9", "task", "440106", None, "专项检查", "", "2026-11-20T09:00:00+08:00")
+    with EmbeddedHub(api.settings) as hub, hub.store.transaction() as tx:
+        append_events(tx, hub.codec, task_feedback(task, hub.store.sources()), 0.0)
+    [item] = _feedback(api, COUNTY.source_id)["items"]
+    assert (item["kind"], item["submission_id"], item["messages"]) == ("task", "T-9", ["专项检查"])
+    assert _feedback(api, OTHER_COUNTY.source_id)["items"] == []
