@@ -4,7 +4,6 @@ killed mid-file resumes, when run again, without a duplicate or a gap."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sqlite3
 import subprocess
@@ -17,25 +16,7 @@ import fastavro
 
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _env(data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
-    return env | {"HUB_DATA_DIR": str(data_dir)}
-
-
-def _hub(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "hub", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=check,
-    )
+from tests.processes import COUNTY_ADD, ROOT, hub_env, run_hub
 
 
 def _records(inspection: dict[str, Any], n: int) -> list[dict[str, Any]]:
@@ -43,18 +24,7 @@ def _records(inspection: dict[str, Any], n: int) -> list[dict[str, Any]]:
 
 
 def _register(env: dict[str, str]) -> None:
-    _hub(
-        env,
-        "sources",
-        "add",
-        "gz-440106",
-        "--level",
-        "county",
-        "--region",
-        "440106",
-        "--department",
-        "天河区市场监督管理局",
-    )
+    run_hub(env, *COUNTY_ADD)
 
 
 def _outcomes(data_dir: Path) -> list[str]:
@@ -93,9 +63,9 @@ def test_an_avro_container_file_is_ingested_like_json_lines(
     jsonl.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "utf-8")
     outcomes = []
     for file in (avro, jsonl):
-        env = _env(tmp_path / file.suffix[1:])
+        env = hub_env(tmp_path / file.suffix[1:])
         _register(env)
-        report = _hub(
+        report = run_hub(
             env, "ingest", "--source", "gz-440106", "--type", "inspection", "--json", str(file)
         )
         assert json.loads(report.stdout)["received"] == 20
@@ -115,7 +85,7 @@ def test_an_ingest_killed_mid_file_resumes_without_duplicates(
         "".join(line.replace(marker, f"JC440106202503{i:07d}") + "\n" for i in range(n)), "utf-8"
     )
     data_dir = tmp_path / "hub"
-    env = _env(data_dir)
+    env = hub_env(data_dir)
     _register(env)
     args = [
         sys.executable,
@@ -146,7 +116,7 @@ def test_an_ingest_killed_mid_file_resumes_without_duplicates(
     assert 0 < before < n, before
 
     again = json.loads(
-        _hub(
+        run_hub(
             env, "ingest", "--source", "gz-440106", "--type", "inspection", "--json", str(path)
         ).stdout
     )

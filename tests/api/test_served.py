@@ -5,7 +5,6 @@ hub processes, the token rotated and the source disabled from the CLI."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -15,53 +14,16 @@ from typing import Any
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _hub(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "hub", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
+from tests.processes import COUNTY_ADD, ROOT, hub_env, run_hub
 
 
 def test_hub_up_serves_the_api_with_tokens_from_the_cli(
     tmp_path: Path, inspection: dict[str, Any]
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
-    env |= {"HUB_DATA_DIR": str(tmp_path / "hub"), "HUB_API_PORT": "0"}
-    added = _hub(
-        env,
-        "sources",
-        "add",
-        "gz-440106",
-        "--level",
-        "county",
-        "--region",
-        "440106",
-        "--department",
-        "天河区市场监督管理局",
-        "--json",
-    )
+    env = hub_env(tmp_path / "hub", HUB_API_PORT="0")
+    added = run_hub(env, *COUNTY_ADD, "--json")
     token = json.loads(added.stdout)["token"]
-    again = _hub(
-        env,
-        "sources",
-        "add",
-        "gz-440106",
-        "--level",
-        "county",
-        "--region",
-        "440106",
-        "--department",
-        "天河区市场监督管理局",
-        "--json",
-    )
+    again = run_hub(env, *COUNTY_ADD, "--json")
     assert json.loads(again.stdout)["token"] is None  # shown once, never again
     up = subprocess.Popen(
         [sys.executable, "-m", "hub", "up"], env=env, cwd=ROOT, stderr=subprocess.PIPE, text=True
@@ -94,14 +56,14 @@ def test_hub_up_serves_the_api_with_tokens_from_the_cli(
             assert client.get("/openapi.json").json()["info"]["title"].startswith("Supervision")
 
             new_token = json.loads(
-                _hub(env, "sources", "rotate-token", "gz-440106", "--json").stdout
+                run_hub(env, "sources", "rotate-token", "gz-440106", "--json").stdout
             )["token"]
             assert client.get("/v1/feedback", headers=auth).status_code == 401
             fresh = {"Authorization": f"Bearer {new_token}"}
             assert client.get("/v1/feedback", headers=fresh).status_code == 200
-            _hub(env, "sources", "disable", "gz-440106")
+            run_hub(env, "sources", "disable", "gz-440106")
             assert client.get("/v1/feedback", headers=fresh).status_code == 403
-            listed = json.loads(_hub(env, "sources", "list", "--json").stdout)
+            listed = json.loads(run_hub(env, "sources", "list", "--json").stdout)
             assert listed[0]["disabled"] is True
     finally:
         up.send_signal(signal.SIGTERM)
