@@ -15,11 +15,15 @@ server's, and on two cores they overlap. A prefetched batch is used only if the 
 the next transaction are where it starts; otherwise it is discarded.
 
 ``suffix`` names a copy built aside (tables ``<table><suffix>``, positions under
-``<name><suffix>``): ``hub replay`` builds one and swaps it in.
+``<name><suffix>``): ``hub replay`` builds one and swaps it in, and so does the runner itself
+when it starts on a read model whose tables have other columns than the projection now defines
+(a new version of the hub added one): the old model keeps serving until the new one, built from
+the whole history, replaces it.
 """
 
 from __future__ import annotations
 
+import logging
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -30,7 +34,11 @@ from hub.storage.ports import Store, StoredEvent
 from projections.ports import ViewStore
 from projections.tables import Row, Table, reduce_rows
 
-__all__ = ["Projection", "ProjectionRunner"]
+__all__ = ["NEXT", "Projection", "ProjectionRunner", "definition_changed", "rebuild"]
+
+log = logging.getLogger("hub.projections")
+
+NEXT = "__next"
 
 
 class Projection(ABC):
@@ -68,6 +76,11 @@ class ProjectionRunner:
         self.codec = codec
         self.projections = tuple(projections)
         self.suffix = suffix
+        if not suffix:
+            for projection in self.projections:
+                if definition_changed(views, projection):
+                    log.warning("read model %s changed its tables: rebuilding", projection.name)
+                    rebuild(views, store, codec, projection)
         views.create([t for p in self.projections for t in p.tables], suffix)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="projector")
         self._ahead: dict[str, tuple[tuple[int, int], list[StoredEvent], Future[Any]]] = {}
@@ -157,3 +170,27 @@ class ProjectionRunner:
     def close(self) -> None:
         self._ahead.clear()
         self._pool.shutdown(wait=True)
+
+
+def definition_changed(views: ViewStore, projection: Projection) -> bool:
+    """Whether an existing table of the projection has other columns than it defines."""
+    for table in projection.tables:
+        have = views.columns(table.name)
+        if have and have != [c.name for c in table.columns]:
+            return True
+    return False
+
+
+def rebuild(
+    views: ViewStore, store: Store, codec: Codec, projection: Projection, batch: int = 1000
+) -> int:
+    """Build the projection aside from the whole history and swap it in (blue/green); the
+    number of events applied. What an interrupted rebuild left aside is dropped first."""
+    views.drop(projection.tables, projection.name, NEXT)
+    runner = ProjectionRunner(views, store, codec, [projection], suffix=NEXT)
+    try:
+        applied = runner.run_until_current(batch)  # ends on an empty read: the copy is current
+    finally:
+        runner.close()
+    views.swap(projection.tables, projection.name, NEXT)
+    return applied

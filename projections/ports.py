@@ -81,6 +81,10 @@ class ViewStore(ABC):
         """The projection's position per stream (committed state)."""
 
     @abstractmethod
+    def columns(self, table: str) -> list[str]:
+        """The columns an existing table has, in order (empty if there is no such table)."""
+
+    @abstractmethod
     def tables(self) -> set[str]:
         """Names of the tables that exist (for tests and cleanup)."""
 

@@ -292,6 +292,19 @@ class PostgresViews(ViewStore):
             raise translate(exc, "reading read-model positions") from exc
         return {str(s): int(p) for s, p in rows}
 
+    def columns(self, table: str) -> list[str]:
+        rows = (
+            self._live()
+            .execute(
+                "SELECT column_name FROM information_schema.columns"
+                " WHERE table_schema = current_schema() AND table_name = %s"
+                " ORDER BY ordinal_position",
+                (table,),
+            )
+            .fetchall()
+        )
+        return [str(r[0]) for r in rows]
+
     def tables(self) -> set[str]:
         rows = (
             self._live()

@@ -176,6 +176,9 @@ class SqliteViews(ViewStore):
             )
         }
 
+    def columns(self, table: str) -> list[str]:
+        return [str(r[1]) for r in self.db.execute(f"PRAGMA table_info({_q(table)})")]
+
     def tables(self) -> set[str]:
         return {
             str(r[0]) for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")

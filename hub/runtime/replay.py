@@ -18,25 +18,18 @@ from typing import Any
 from hub.events import Codec
 from hub.storage.ports import Store
 from projections import ProjectionRunner, ViewStore, projection
+from projections.base import NEXT
+from projections.base import rebuild as rebuild_projection
 from projections.tables import Table
 
 __all__ = ["ASIDE", "NEXT", "DiffReport", "diff", "rebuild"]
 
-NEXT = "__next"
 ASIDE = "__diff"
 
 
 def rebuild(views: ViewStore, store: Store, codec: Codec, name: str, batch: int = 1000) -> int:
     """Rebuild one projection aside and swap it in; the number of events applied."""
-    target = projection(name, codec)
-    views.drop(target.tables, name, NEXT)  # what an interrupted rebuild left
-    runner = ProjectionRunner(views, store, codec, [target], suffix=NEXT)
-    try:
-        applied = runner.run_until_current(batch)  # ends on an empty read: the copy is current
-    finally:
-        runner.close()
-    views.swap(target.tables, name, NEXT)
-    return applied
+    return rebuild_projection(views, store, codec, projection(name, codec), batch)
 
 
 @dataclass
