@@ -1,6 +1,8 @@
 """Benchmark: sustained HTTP ingest through ``hub api`` against file ingest of the same records.
 
 Run: .venv/bin/python bench/http_ingest.py [--records 100000] [--batch 500] [--concurrency 4]
+     [--kafka]   (the distributed runtime: HUB_BENCH_KAFKA_BOOTSTRAP and HUB_BENCH_DATABASE_URL,
+                  else throwaway servers from ops/; no workers run: ingest only)
 
 Not timed: generating the province (Zhejiang's realistic mix of record types), writing the
 JSON Lines file, registering the source and starting the server.
@@ -11,7 +13,9 @@ Timed, in one run on one machine (server and load generator share its cores):
   default (SQLite); every reply is a 202 after the batch is durable. Reported: records/s and
   p50/p99 of the reply latency;
 - file: ``hub ingest``'s library path (``EmbeddedHub.ingest`` over ``file_submissions``) on the
-  same records from a JSON Lines file, in a data directory of its own: the baseline.
+  same records from a JSON Lines file, in a data directory of its own: the baseline. With
+  ``--kafka`` the server's sink is Kafka (``acks=all`` before each reply) and the baseline is
+  ``hub ingest``'s Kafka path (``produce_submissions``) of the same files.
 The ratio is file records/s over HTTP records/s (how much the HTTP front door costs).
 """
 
@@ -27,14 +31,19 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 import httpx
+from pydantic import SecretStr
 
 from connectors.files import file_submissions
 from hub.api.tokens import new_token, token_hash
+from hub.events import load_codec
+from hub.kafka.ingest import produce_submissions
+from hub.kafka.topics import create_topics, hub_topics, stream_topic
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
 from hub.storage.ports import Source
@@ -55,17 +64,20 @@ def batches(records: int, size: int) -> list[tuple[str, list[dict[str, Any]]]]:
     ]
 
 
-def register(data_dir: Path) -> str:
+def register(data_dir: Path, **settings: Any) -> str:
     token = new_token()
-    with EmbeddedHub(HubSettings(data_dir=data_dir)) as hub, hub.store.transaction() as tx:
+    with (
+        EmbeddedHub(HubSettings(data_dir=data_dir, **settings)) as hub,
+        hub.store.transaction() as tx,
+    ):
         tx.put_source(SOURCE)
         tx.set_token(SOURCE.source_id, token_hash(token))
     return token
 
 
-def start_api(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_api(data_dir: Path, extra: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
-    env |= {"HUB_DATA_DIR": str(data_dir), "HUB_API_PORT": "0"}
+    env |= {"HUB_DATA_DIR": str(data_dir), "HUB_API_PORT": "0", **extra}
     process = subprocess.Popen([sys.executable, "-m", "hub", "api"], env=env, cwd=ROOT)
     address = data_dir / "api.address"
     deadline = time.monotonic() + 60
@@ -100,7 +112,9 @@ async def load(
     return time.perf_counter() - started, latencies
 
 
-def file_ingest(data_dir: Path, work: list[tuple[str, list[dict[str, Any]]]]) -> float:
+def file_ingest(
+    data_dir: Path, work: list[tuple[str, list[dict[str, Any]]]], kafka: HubSettings | None
+) -> float:
     """Seconds to ingest the same records from JSON Lines files, one file per batch."""
     files = []
     for i, (record_type, rows) in enumerate(work):
@@ -108,6 +122,15 @@ def file_ingest(data_dir: Path, work: list[tuple[str, list[dict[str, Any]]]]) ->
         path = data_dir.parent / f"file-{i}.jsonl"
         path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
         files.append((record_type, path))
+    if kafka is not None:
+        codec = load_codec(kafka.standard().root)
+        started = time.perf_counter()
+        for record_type, path in files:
+            events = file_submissions(
+                SOURCE.source_id, record_type, path, received_at=dt.datetime.now(dt.UTC)
+            )
+            produce_submissions(kafka, codec, events)
+        return time.perf_counter() - started
     register(data_dir)
     with EmbeddedHub(HubSettings(data_dir=data_dir)) as hub:
         started = time.perf_counter()
@@ -120,35 +143,93 @@ def file_ingest(data_dir: Path, work: list[tuple[str, list[dict[str, Any]]]]) ->
         return time.perf_counter() - started
 
 
+def kafka_settings(data_dir: Path) -> HubSettings:
+    """Topics of a prefix of their own on the bench broker, and a new database."""
+    from kafka_pipeline import _start, fresh_database  # bench/ is on the path as a script
+
+    bootstrap = os.environ.get("HUB_BENCH_KAFKA_BOOTSTRAP") or _start("ops/kafka")[0]
+    url = fresh_database(os.environ.get("HUB_BENCH_DATABASE_URL") or _start("ops/postgres")[0])
+    prefix = f"bhttp{uuid.uuid4().hex[:6]}."
+    settings = HubSettings(
+        data_dir=data_dir,
+        database_url=SecretStr(url),
+        kafka_bootstrap=bootstrap,
+        kafka_topic_prefix=prefix,
+    )
+    create_topics(settings, hub_topics(settings, settings.standard().types))
+    return settings
+
+
+def submissions_on_kafka(settings: HubSettings) -> int:
+    """Messages on the submissions topic (the sum of its partitions' end offsets)."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    topic = stream_topic(settings, "submissions")
+
+    async def count() -> int:
+        consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap)
+        await consumer.start()
+        try:
+            parts = [TopicPartition(topic, p) for p in range(settings.kafka_partitions)]
+            ends = await consumer.end_offsets(parts)
+            return sum(ends.values())
+        finally:
+            await consumer.stop()
+
+    return asyncio.run(count())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--kafka", action="store_true", help="the distributed runtime's sink")
     args = parser.parse_args()
     work = batches(args.records, args.batch)
     n = sum(len(rows) for _, rows in work)
     root = Path(tempfile.mkdtemp(prefix="hub-bench-http-"))
 
     http_dir = root / "http" / "hub"
-    token = register(http_dir)
-    process, url = start_api(http_dir)
+    kafka = kafka_settings(http_dir) if args.kafka else None
+    extra: dict[str, str] = {}
+    if kafka is not None and kafka.database_url is not None:
+        extra = {
+            "HUB_KAFKA_BOOTSTRAP": kafka.kafka_bootstrap or "",
+            "HUB_KAFKA_TOPIC_PREFIX": kafka.kafka_topic_prefix,
+            "HUB_DATABASE_URL": kafka.database_url.get_secret_value(),
+        }
+        token = register(http_dir, database_url=kafka.database_url)
+    else:
+        token = register(http_dir)
+    process, url = start_api(http_dir, extra)
     try:
         http_s, latencies = asyncio.run(load(url, token, work, args.concurrency))
     finally:
         process.terminate()
         process.wait(60)
-    with EmbeddedHub(HubSettings(data_dir=http_dir)) as hub:
-        stored = sum(hub.store.counts("submissions").values())
+    if kafka is not None:
+        stored = submissions_on_kafka(kafka)
+    else:
+        with EmbeddedHub(HubSettings(data_dir=http_dir)) as hub:
+            stored = sum(hub.store.counts("submissions").values())
     if stored != n:
         raise SystemExit(f"{stored} submissions stored for {n} records sent")
-    file_s = file_ingest(root / "file" / "hub", work)
+    baseline = (
+        kafka.model_copy(update={"kafka_topic_prefix": "bfile" + kafka.kafka_topic_prefix})
+        if kafka
+        else None
+    )
+    if baseline is not None:
+        create_topics(baseline, hub_topics(baseline, baseline.standard().types))
+    file_s = file_ingest(root / "file" / "hub", work, baseline)
 
     quantiles = statistics.quantiles(latencies, n=100)
     result = {
         "records": n,
         "batch": args.batch,
         "concurrency": args.concurrency,
+        "sink": "kafka" if args.kafka else "embedded (SQLite)",
         "requests": len(latencies),
         "http": {
             "seconds": round(http_s, 2),

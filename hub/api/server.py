@@ -31,9 +31,8 @@ class ApiServer:
         standard = settings.standard()
         codec = load_codec(standard.root)
         self.stores = StorePool(settings)
-        self.app = create_app(
-            settings, standard, codec, self.stores, sink_for(settings, self.stores, codec)
-        )
+        self.sink = sink_for(settings, self.stores, codec)
+        self.app = create_app(settings, standard, codec, self.stores, self.sink)
         config = uvicorn.Config(
             self.app,
             host=settings.api_host,
@@ -64,5 +63,6 @@ class ApiServer:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(30)
+        self.sink.close()
         self.stores.close()
         address_file(self.settings).unlink(missing_ok=True)

@@ -12,12 +12,16 @@ Each thread of the web server gets store handles of its own (connections are not
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from hub.events import Codec, Event
+from hub.kafka.ingest import submission_message
+from hub.kafka.producer import ProducerThread
+from hub.kafka.wire import WireFormat, wire_format
 from hub.runtime.loop import Clock, append_events
 from hub.settings import HubSettings
 from hub.storage import open_store
@@ -64,6 +68,8 @@ class BatchSink(Protocol):
         """Store durably; the reply to send (an earlier one if the key was taken meanwhile)."""
         ...
 
+    def close(self) -> None: ...
+
 
 class LogSink:
     """``serialize``: take turns in this process before writing (SQLite has one writer at a
@@ -98,12 +104,33 @@ class LogSink:
                 tx.put_api_batch(reply)
         return reply
 
+    def close(self) -> None:
+        return None
+
 
 class KafkaSink:
+    """One producer for the process, started on first use, acknowledged per request."""
+
     def __init__(self, settings: HubSettings, stores: StorePool, codec: Codec) -> None:
         self.settings = settings
         self.stores = stores
         self.codec = codec
+        self._producer: ProducerThread | None = None
+        self._wire: WireFormat | None = None
+        self._lock = threading.Lock()
+
+    def _started(self) -> tuple[ProducerThread, WireFormat]:
+        with self._lock:
+            if self._producer is None or self._wire is None:
+                self._producer = ProducerThread(self.settings.kafka_bootstrap or "")
+                self._wire = wire_format(self.settings, self.codec)
+            return self._producer, self._wire
+
+    def close(self) -> None:
+        with self._lock:
+            if self._producer is not None:
+                self._producer.close()
+                self._producer = None
 
     def previous(self, source_id: str, idempotency_key: str) -> ApiBatch | None:
         with self.stores.get().transaction() as tx:
@@ -112,9 +139,11 @@ class KafkaSink:
     def store(
         self, events: Sequence[Event], idempotency_key: str | None, make_reply: MakeReply
     ) -> ApiBatch:
-        from hub.kafka.ingest import produce_submissions
-
-        produce_submissions(self.settings, self.codec, events)
+        producer, wire = self._started()
+        now = dt.datetime.now(dt.UTC)
+        producer.send_all(
+            [submission_message(self.settings, self.codec, e, now, wire) for e in events]
+        )
         reply = make_reply(len(events), 0)  # Kafka cannot tell a resent id; the judge can
         if idempotency_key is None:
             return reply

@@ -6,6 +6,7 @@ duplicating; a resend after a crash can still duplicate, which consumers absorb 
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Sequence
 
 from aiokafka import AIOKafkaProducer
@@ -14,7 +15,7 @@ from aiokafka.errors import KafkaError
 from hub.errors import BrokerUnavailableError
 from hub.kafka.wire import Message
 
-__all__ = ["Producer"]
+__all__ = ["Producer", "ProducerThread"]
 
 
 class Producer:
@@ -62,3 +63,29 @@ class Producer:
             # the producer may be wedged mid-sequence: start afresh next time
             await self.stop()
             raise BrokerUnavailableError(f"Kafka did not acknowledge a batch: {exc!r}") from exc
+
+
+class ProducerThread:
+    """One long-lived producer for synchronous callers (the API's request threads): its event
+    loop runs on a thread of its own, and :meth:`send_all` blocks the caller until the broker
+    acknowledged every message. Starting a producer per request costs a metadata round trip and
+    a new idempotent producer id each time."""
+
+    def __init__(self, bootstrap: str, timeout_s: float = 30.0) -> None:
+        self._producer = Producer(bootstrap, timeout_s)
+        self._timeout_s = timeout_s
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="hub-producer", daemon=True
+        )
+        self._thread.start()
+
+    def send_all(self, messages: Sequence[Message]) -> None:
+        future = asyncio.run_coroutine_threadsafe(self._producer.send_all(messages), self._loop)
+        future.result(self._timeout_s * 2)
+
+    def close(self) -> None:
+        asyncio.run_coroutine_threadsafe(self._producer.stop(), self._loop).result(self._timeout_s)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(self._timeout_s)
+        self._loop.close()

@@ -21,15 +21,14 @@ def test_a_batch_through_kafka_comes_back_as_feedback_once(
 ) -> None:
     harness = DistributedHarness(tmp_path, pg_url, kafka_bootstrap)
     stores = StorePool(harness.settings)
+    sink = KafkaSink(harness.settings, stores, harness.hub.codec)
     try:
         token = new_token()
         harness.register(COUNTY)
         with harness.hub.store.transaction() as tx:
             tx.set_token(COUNTY.source_id, token_hash(token))
         codec, standard = harness.hub.codec, harness.hub.standard
-        app = create_app(
-            harness.settings, standard, codec, stores, KafkaSink(harness.settings, stores, codec)
-        )
+        app = create_app(harness.settings, standard, codec, stores, sink)
         headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "k-1"}
         broken = dict(inspection, action_no="JC-9", check_date="yesterday")
         body = {"records": [inspection, broken]}
@@ -50,5 +49,6 @@ def test_a_batch_through_kafka_comes_back_as_feedback_once(
         status = harness.status()
         assert status["received"] == 2 and status["reconciled"]
     finally:
+        sink.close()
         stores.close()
         harness.close()
