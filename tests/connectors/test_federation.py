@@ -14,7 +14,6 @@ from typing import Any
 from click.testing import CliRunner
 
 from connectors.federation import Federation
-from connectors.upstream import Upstream
 from hub.api.server import ApiServer
 from hub.api.tokens import new_token, token_hash
 from hub.audit.trace import trace
@@ -58,15 +57,21 @@ def _feedback_down(
         tx.set_token(CITY.source_id, token_hash(token))
     server = ApiServer(province.hub.settings.model_copy(update={"api_port": 0}))
     url = server.start()
-    try:
-        upstream = Upstream(
-            city.hub.store, city.hub.codec, url=url, token=token, upstream_hub="guangdong"
-        )
-        try:
-            read, new = upstream.poll()
-            assert read >= new > 0 and upstream.poll() == (0, 0)
-        finally:
-            upstream.close()
+    try:  # the command, twice: the second read adds nothing
+        args = ["connect", "upstream", "--hub-name", "guangdong", "--url", url, "--once", "--json"]
+        env = {
+            "HUB_DATABASE_URL": city.settings.database_url.get_secret_value(),  # type: ignore[union-attr]
+            "HUB_DATA_DIR": str(city.hub.data_dir),
+            "HUB_UPSTREAM_TOKEN": token,
+        }
+        first = CliRunner().invoke(cli, args, env=env)
+        assert first.exit_code == 0, first.output
+        assert token not in first.output
+        reports = [
+            json.loads(first.output),
+            json.loads(CliRunner().invoke(cli, args, env=env).output),
+        ]
+        assert reports[0]["read"] >= reports[0]["new"] > 0 and reports[1]["new"] == 0
     finally:
         server.stop()
     got: dict[str, list[tuple[str, str]]] = {}
