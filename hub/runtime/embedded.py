@@ -222,7 +222,7 @@ class EmbeddedHub:
                 "pending": sum(ledger.get(s, 0) for s in ("pending", "sent", "retrying")),
             },
             "feedback": sum(self.store.counts(FEEDBACK).values()),
-            "quarantined": len(self.store.quarantined()),
+            "quarantined": self.store.quarantine_count(),
             "lag": {"stages": stage_lag, "projections": view_lag},
             "streams": {s: self.store.head(s) for s in STREAMS},
             "standard_version": self.standard.version,

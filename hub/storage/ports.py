@@ -257,6 +257,10 @@ class Store(ABC):
         """Every quarantined message, oldest first."""
 
     @abstractmethod
+    def quarantine_count(self) -> int:
+        """How many messages are quarantined (without loading them)."""
+
+    @abstractmethod
     def ledger_counts(self) -> dict[str, int]:
         """Delivery ledger rows per state, and ``attempted``: rows pushed at least once."""
 

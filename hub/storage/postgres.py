@@ -456,6 +456,9 @@ class PostgresStore(Store):
             )
         ]
 
+    def quarantine_count(self) -> int:
+        return int(self._query("SELECT count(*) FROM quarantine")[0][0])
+
     def ledger_counts(self) -> dict[str, int]:
         counts = {
             str(s): int(n)

@@ -515,6 +515,9 @@ class SqliteStore(Store):
         ).fetchall()
         return [Quarantined(o, s, r, k, b) for o, s, r, k, b in rows]
 
+    def quarantine_count(self) -> int:
+        return int(self._conn.execute("SELECT COUNT(*) FROM quarantine").fetchone()[0])
+
     def ledger_counts(self) -> dict[str, int]:
         rows = self._conn.execute("SELECT state, COUNT(*) FROM ledger GROUP BY state").fetchall()
         counts = {str(s): int(n) for s, n in rows}
