@@ -26,7 +26,8 @@ import httpx
 
 from hub.errors import StorageUnavailableError, TransientDeliveryError
 from hub.events import Codec, Event, derive_id
-from hub.events.streams import FEEDBACK, RECORDS
+from hub.events.streams import RECORDS
+from hub.processing.feedback import feedback_event
 from hub.runtime.loop import append_events
 from hub.storage.ports import Store, Transaction
 
@@ -88,26 +89,18 @@ class Upstream:
             return None
         last = versions[-1]
         p = self.codec.decode_event(RECORDS, last.position, last.body).payload
-        feedback_id = derive_id("fb-up", self.upstream_hub, item["feedback_id"])
-        return Event(
-            stream=FEEDBACK,
-            event_id=feedback_id,
-            event_type=f"feedback.{item['kind']}",
-            key=p["source_id"],
+        return feedback_event(
+            feedback_id=derive_id("fb-up", self.upstream_hub, item["feedback_id"]),
+            source_id=p["source_id"],
+            kind=item["kind"],
+            submission_id=p["submission_id"],
+            record_id=record_id,
+            version=p["version"],
+            status=item["status"],
+            messages=[f"{self.upstream_hub}: {m}" for m in item["messages"]][:20],
             correlation_id=p["submission_id"],
             occurred_at=dt.datetime.now(dt.UTC),
             causation_id=last.event_id,
             producer="connector.upstream",
-            payload={
-                "feedback_id": feedback_id,
-                "source_id": p["source_id"],
-                "kind": item["kind"],
-                "submission_id": p["submission_id"],
-                "source_record_id": None,
-                "record_id": record_id,
-                "version": p["version"],
-                "status": item["status"],
-                "messages": [f"{self.upstream_hub}: {m}" for m in item["messages"]][:20],
-                "upstream": self.upstream_hub,
-            },
+            upstream=self.upstream_hub,
         )

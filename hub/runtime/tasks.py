@@ -14,9 +14,9 @@ import datetime as dt
 
 from hub.errors import DeliveryError
 from hub.events import Codec, Event, derive_id
-from hub.events.streams import FEEDBACK
 from hub.national.client import NationalClient
 from hub.national.protocol import Task
+from hub.processing.feedback import feedback_event
 from hub.runtime.loop import Clock, append_events
 from hub.storage.ports import Source, Store
 
@@ -33,28 +33,20 @@ def task_feedback(task: Task, sources: list[Source]) -> list[Event]:
             continue
         if task.record_type is not None and not source.may_submit(task.record_type):
             continue
-        feedback_id = derive_id("fb-task", task.task_id, source.source_id)
         out.append(
-            Event(
-                stream=FEEDBACK,
-                event_id=feedback_id,
-                event_type=f"feedback.{task.kind}",
-                key=source.source_id,
+            feedback_event(
+                feedback_id=derive_id("fb-task", task.task_id, source.source_id),
+                source_id=source.source_id,
+                kind=task.kind,
+                submission_id=task.task_id,
+                record_id=None,
+                version=None,
+                status="issued",
+                messages=[f"{task.title}: {task.detail}" if task.detail else task.title],
                 correlation_id=task.task_id,
                 occurred_at=dt.datetime.fromisoformat(task.issued_at),
+                causation_id=None,
                 producer="hub.tasks",
-                payload={
-                    "feedback_id": feedback_id,
-                    "source_id": source.source_id,
-                    "kind": task.kind,
-                    "submission_id": task.task_id,
-                    "source_record_id": None,
-                    "record_id": None,
-                    "version": None,
-                    "status": "issued",
-                    "messages": [f"{task.title}: {task.detail}" if task.detail else task.title],
-                    "upstream": None,
-                },
             )
         )
     return out
