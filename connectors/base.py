@@ -8,14 +8,21 @@ the same records makes new submissions, which resolution then calls duplicates.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from hub.events import Event, derive_id
+from hub.events import Codec, Event, derive_id
 from hub.events.streams import SUBMISSIONS
+from hub.runtime.loop import append_events
 
-__all__ = ["submission_event"]
+if TYPE_CHECKING:
+    from hub.settings import HubSettings
+    from hub.storage.ports import Store, Transaction
+
+__all__ = ["store_submissions", "submission_event"]
 
 
 def submission_event(
@@ -57,3 +64,33 @@ def submission_event(
             "origin": orjson.dumps(origin).decode() if origin is not None else None,
         },
     )
+
+
+def store_submissions(
+    settings: HubSettings,
+    store: Store,
+    codec: Codec,
+    events: Sequence[Event],
+    also: Callable[[Transaction], None] | None = None,
+) -> int:
+    """Make a connector's submissions durable, then commit ``also`` (its cursor, what it
+    quarantined); the number new to the hub.
+
+    Embedded: one durable transaction holds the submissions and ``also``. Distributed: the
+    submissions are produced and acknowledged (``acks=all``) first, ``also`` commits after, so a
+    crash between them sends the same submissions again (same ids, claimed once) and never moves
+    a cursor past what was not stored. Kafka cannot tell a resent id, so there every event counts.
+    """
+    if settings.kafka_bootstrap:
+        from hub.kafka.ingest import produce_submissions
+
+        produce_submissions(settings, codec, events)
+        if also is not None:
+            with store.transaction(durable=True) as tx:
+                also(tx)
+        return len(events)
+    with store.transaction(durable=True) as tx:
+        new = append_events(tx, codec, events, time.time())
+        if also is not None:
+            also(tx)
+    return new

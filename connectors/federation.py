@@ -31,15 +31,14 @@ import orjson
 from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import KafkaError
 
-from connectors.base import submission_event
+from connectors.base import store_submissions, submission_event
 from hub.errors import BrokerUnavailableError, SerializationError
 from hub.events import Codec, DecodedEvent, Event
 from hub.events.streams import RECORDS
 from hub.kafka.wire import WireFormat
 from hub.processing.content import avro_to_json
-from hub.runtime.loop import append_events
 from hub.settings import HubSettings
-from hub.storage.ports import Quarantined, Store
+from hub.storage.ports import Quarantined, Store, Transaction
 
 __all__ = ["Federation", "version_submission"]
 
@@ -152,15 +151,9 @@ class Federation:
                 )
             except SerializationError as exc:
                 bad.append(Quarantined(origin, RECORDS, exc.message, m.key, m.value or b""))
-        if self.settings.kafka_bootstrap:
-            from hub.kafka.ingest import produce_submissions
 
-            produce_submissions(self.settings, self.codec, events)
-            if bad:
-                with self.store.transaction() as tx:
-                    tx.quarantine(bad)
-            return len(events)
-        with self.store.transaction(durable=True) as tx:
+        def keep_bad(tx: Transaction) -> None:
             if bad:
                 tx.quarantine(bad)
-            return append_events(tx, self.codec, events, now.timestamp())
+
+        return store_submissions(self.settings, self.store, self.codec, events, keep_bad)

@@ -29,13 +29,12 @@ import orjson
 import psycopg
 from psycopg import sql
 
-from connectors.base import submission_event
+from connectors.base import store_submissions, submission_event
 from hub.errors import InputError, StorageUnavailableError
 from hub.events import Codec, Event
 from hub.files import jsonable
-from hub.runtime.loop import append_events
 from hub.settings import HubSettings
-from hub.storage.ports import Store
+from hub.storage.ports import Store, Transaction
 
 __all__ = ["CD_COLUMNS", "FrontDb", "Row", "row_submission"]
 
@@ -199,14 +198,7 @@ class FrontDb:
         return len(rows), self._store(events, f"{head[0].isoformat()}|{head[1]}")
 
     def _store(self, events: Sequence[Event], mark: str) -> int:
-        if self.settings.kafka_bootstrap:
-            from hub.kafka.ingest import produce_submissions
-
-            produce_submissions(self.settings, self.codec, events)  # acks=all before the mark
-            with self.store.transaction(durable=True) as tx:
-                tx.set_cursor(self.cursor_name, mark)
-            return len(events)
-        with self.store.transaction(durable=True) as tx:
-            new = append_events(tx, self.codec, events, dt.datetime.now(dt.UTC).timestamp())
+        def save_mark(tx: Transaction) -> None:
             tx.set_cursor(self.cursor_name, mark)
-        return new
+
+        return store_submissions(self.settings, self.store, self.codec, events, save_mark)
