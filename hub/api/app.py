@@ -269,17 +269,16 @@ def create_app(
     ) -> Response:
         if record_type not in standard.types:
             raise RecordTypeNotFoundError(f"{record_type} is not a record type of the standard")
-        key = idempotency_key
         content_type = request.headers.get("content-type", "")
         body = await read_body(request)
         digest = batches.body_hash(body, content_type, record_type)
-        if key is not None:
-            earlier = await _threaded(sink.previous, source.source_id, key)
+        if idempotency_key is not None:
+            earlier = await _threaded(_first_reply, stores, source.source_id, idempotency_key)
             if earlier is not None:
                 return _replay(earlier, digest)
         records = batches.read_records(body, content_type)
         batches.check_limits(records, settings.api_max_records, settings.api_max_field_chars)
-        batch_id = batches.batch_id_for(source.source_id, key)
+        batch_id = batches.batch_id_for(source.source_id, idempotency_key)
         events = batches.submissions(source, record_type, records, batch_id, clock())
         refused_now = batches.prechecks(source, record_type, records, events)
 
@@ -300,9 +299,11 @@ def create_app(
                 ],
                 refused_records=[RefusedRecord(**r) for r in refused_now],
             )
-            return ApiBatch(source.source_id, key or "", digest, reply.model_dump_json().encode())
+            return ApiBatch(
+                source.source_id, idempotency_key or "", digest, reply.model_dump_json().encode()
+            )
 
-        stored = await _threaded(sink.store, events, key, make_reply)
+        stored = await _threaded(sink.store, events, idempotency_key, make_reply)
         if stored.body_hash != digest:
             raise IdempotencyConflictError("this Idempotency-Key was used with another body")
         metrics.records.labels(record_type).inc(len(events))
@@ -336,6 +337,11 @@ def create_app(
 
     app.state.metrics = metrics
     return app
+
+
+def _first_reply(stores: StorePool, source_id: str, idempotency_key: str) -> ApiBatch | None:
+    with stores.get().transaction() as tx:
+        return tx.api_batch(source_id, idempotency_key)
 
 
 def _replay(earlier: ApiBatch, digest: str) -> Response:

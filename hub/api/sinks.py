@@ -24,7 +24,7 @@ from hub.kafka.producer import ProducerThread
 from hub.kafka.wire import WireFormat, wire_format
 from hub.runtime.loop import Clock, append_events
 from hub.settings import HubSettings
-from hub.storage import open_store
+from hub.storage import store_for
 from hub.storage.ports import ApiBatch, Store
 
 __all__ = ["BatchSink", "KafkaSink", "LogSink", "StorePool", "sink_for"]
@@ -45,8 +45,7 @@ class StorePool:
     def get(self) -> Store:
         store: Store | None = getattr(self._local, "store", None)
         if store is None:
-            url = self._settings.database_url
-            store = open_store(self._settings.data_dir, url.get_secret_value() if url else None)
+            store = store_for(self._settings)
             self._local.store = store
             with self._lock:
                 self._all.append(store)
@@ -60,8 +59,6 @@ class StorePool:
 
 
 class BatchSink(Protocol):
-    def previous(self, source_id: str, idempotency_key: str) -> ApiBatch | None: ...
-
     def store(
         self, events: Sequence[Event], idempotency_key: str | None, make_reply: MakeReply
     ) -> ApiBatch:
@@ -85,10 +82,6 @@ class LogSink:
         self._turn: threading.Lock | contextlib.nullcontext[None] = (
             threading.Lock() if serialize else contextlib.nullcontext()
         )
-
-    def previous(self, source_id: str, idempotency_key: str) -> ApiBatch | None:
-        with self.stores.get().transaction() as tx:
-            return tx.api_batch(source_id, idempotency_key)
 
     def store(
         self, events: Sequence[Event], idempotency_key: str | None, make_reply: MakeReply
@@ -131,10 +124,6 @@ class KafkaSink:
             if self._producer is not None:
                 self._producer.close()
                 self._producer = None
-
-    def previous(self, source_id: str, idempotency_key: str) -> ApiBatch | None:
-        with self.stores.get().transaction() as tx:
-            return tx.api_batch(source_id, idempotency_key)
 
     def store(
         self, events: Sequence[Event], idempotency_key: str | None, make_reply: MakeReply

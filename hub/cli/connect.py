@@ -11,7 +11,7 @@ from hub.errors import InputError
 from hub.events import load_codec
 from hub.runtime.service import serve
 from hub.settings import HubSettings
-from hub.storage import open_store
+from hub.storage import store_for
 from hub.storage.ports import Store
 
 __all__ = ["connect"]
@@ -155,8 +155,7 @@ def upstream(
     from connectors.upstream import Upstream
 
     settings = settings_for(data_dir)
-    database = settings.database_url.get_secret_value() if settings.database_url else None
-    store = open_store(settings.data_dir, database)
+    store = store_for(settings)
     reader = Upstream(
         store, load_codec(settings.standard().root), url=url, token=token, upstream_hub=upstream_hub
     )
@@ -181,8 +180,7 @@ def upstream(
 
 
 def _store(settings: HubSettings, source_id: str) -> Store:
-    database = settings.database_url.get_secret_value() if settings.database_url else None
-    store = open_store(settings.data_dir, database)
+    store = store_for(settings)
     with store.transaction() as tx:
         if tx.source(source_id) is None:
             store.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hub.errors import ConfigError
 from hub.storage.ports import (
@@ -22,7 +23,11 @@ __all__ = [
     "StoredEvent",
     "Transaction",
     "open_store",
+    "store_for",
 ]
+
+if TYPE_CHECKING:
+    from hub.settings import HubSettings
 
 
 def open_store(data_dir: Path, database_url: str | None) -> Store:
@@ -36,3 +41,9 @@ def open_store(data_dir: Path, database_url: str | None) -> Store:
     from hub.storage.sqlite import SqliteStore
 
     return SqliteStore(data_dir / "log.db")
+
+
+def store_for(settings: HubSettings) -> Store:
+    """The store the settings choose (a handle of its own: close it)."""
+    url = settings.database_url
+    return open_store(settings.data_dir, url.get_secret_value() if url else None)
