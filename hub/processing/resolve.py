@@ -68,14 +68,14 @@ def resolve(
     ihash: str = p["identity_hash"]
     if p.get("operation") == "delete":
         return _retract(validated, current, record_type, codec)
-    revived = current is not None and is_retracted(current)
     if current is None:
         record_id, version, prev, merged = record_id_for(ihash), 1, None, incoming
         outcome, reason = "accepted_new", None
     else:
         record_id = current.record_id
         merged = {**current.content, **{k: v for k, v in incoming.items() if v is not None}}
-        if not revived and business_content(merged) == business_content(current.content):
+        same = business_content(merged) == business_content(current.content)
+        if same and not is_retracted(current):  # hashed only for would-be duplicates
             return _no_version(
                 validated, current, "duplicate", f"same content as version {current.version}"
             )
