@@ -98,15 +98,15 @@ class Federation:
         self.group = f"federation.{settings.kafka_group}.{source_id}"
         self.batch = batch
 
-    def run(self, until_idle: bool = False, stop: asyncio.Event | None = None) -> tuple[int, int]:
-        """Consume until stopped (or, with ``until_idle``, until a read finds nothing new);
+    def run(self, until_idle: bool = False) -> tuple[int, int]:
+        """Consume until the process stops (or, with ``until_idle``, until caught up);
         ``(versions read, submissions new here)``."""
         try:
-            return asyncio.run(self._run(until_idle, stop))
+            return asyncio.run(self._run(until_idle))
         except KafkaError as exc:
             raise BrokerUnavailableError(f"the lower hub's Kafka did not answer: {exc!r}") from exc
 
-    async def _run(self, until_idle: bool, stop: asyncio.Event | None) -> tuple[int, int]:
+    async def _run(self, until_idle: bool) -> tuple[int, int]:
         consumer = AIOKafkaConsumer(
             self.topic,
             bootstrap_servers=self.bootstrap,
@@ -117,7 +117,7 @@ class Federation:
         await consumer.start()
         read = new = 0
         try:
-            while stop is None or not stop.is_set():
+            while True:
                 batches = await consumer.getmany(timeout_ms=1000, max_records=self.batch)
                 messages = [m for part in batches.values() for m in part]
                 if messages:
