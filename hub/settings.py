@@ -84,6 +84,18 @@ class HubSettings(BaseSettings):
     api_max_records: int = Field(default=5000, ge=1)
     api_max_field_chars: int = Field(default=20_000, ge=16)
     schema_registry_timeout_s: float = Field(default=10.0, gt=0)
+    # -- limits on hostile input (issue 12): add settings below this line
+    #
+    # -- audit and checkpoints (issue 12): add settings below this line
+    #
+    # -- Kafka security (issue 16): add settings below this line
+    #
+    # -- bureau files and language (issue 13): add settings below this line
+    #
+    # -- console and accounts (issue 15): add settings below this line
+    #
+    # -- the engine (issue 17): add settings below this line
+    #
 
     @field_validator(
         "database_url", "national_url", "kafka_bootstrap", "schema_registry_url", mode="before"

@@ -279,6 +279,12 @@ RULES: dict[str, Rule] = {
         "匿名投诉不应报送投诉人个人信息",
         "an anonymous complaint should not carry the complainant's personal data",
     ),
+    # -- limits on hostile input (issue 12, part 1): add rules below this line
+    #
+    # -- sources and ownership (issue 12, part 2): add rules below this line
+    #
+    # -- bureau files (issue 13): add rules below this line
+    #
 }
 
 
