@@ -10,7 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 COUNTY_ADD = (
     "sources", "add", "gz-440106", "--level", "county", "--region", "440106",
-    "--department", "天河区市场监督管理局",
+    "--department", "天河区市场监督管理局", "--types", "all",
 )  # fmt: skip
 
 

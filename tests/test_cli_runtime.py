@@ -90,6 +90,8 @@ def test_demo_refuses_a_folder_with_real_data(runner: CliRunner, tmp_path: Path)
         "440106",
         "--department",
         "x",
+        "--types",
+        "all",
         "--data-dir",
         str(data),
     )
@@ -120,6 +122,8 @@ def test_sources_ingest_up_status_audit_replay(runner: CliRunner, tmp_path: Path
             "440106",
             "--department",
             "天河区市场监督管理局",
+            "--types",
+            "all",
             "--data-dir",
             data,
         ).exit_code

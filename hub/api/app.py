@@ -78,7 +78,8 @@ class FeedbackItem(BaseModel):
     cursor: int
     feedback_id: str
     kind: str = Field(
-        description="verdict, national_ack, national_rejection, delivery_dead, task, risk_clue"
+        description="verdict, national_ack, national_rejection, delivery_dead, task, risk_clue,"
+        " ownership"
     )
     submission_id: str = Field(description="the submission concerned (for a task: its task id)")
     source_record_id: str | None

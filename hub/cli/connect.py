@@ -6,7 +6,13 @@ from pathlib import Path
 
 import click
 
-from hub.cli.options import as_json_option, data_dir_option, echo_json, settings_for
+from hub.cli.options import (
+    as_json_option,
+    data_dir_option,
+    echo_json,
+    settings_for,
+    usable_source,
+)
 from hub.errors import InputError
 from hub.events import load_codec
 from hub.runtime.service import serve
@@ -182,9 +188,11 @@ def upstream(
 def _store(settings: HubSettings, source_id: str) -> Store:
     store = store_for(settings)
     with store.transaction() as tx:
-        if tx.source(source_id) is None:
+        try:
+            usable_source(tx.source(source_id), source_id)
+        except InputError:
             store.close()
-            raise InputError(f"source {source_id!r} is not registered (hub sources add ...)")
+            raise
     return store
 
 

@@ -9,9 +9,17 @@ from typing import Any, TypeVar
 
 import click
 
+from hub.errors import InputError
 from hub.settings import HubSettings
+from hub.storage.ports import Source
 
-__all__ = ["as_json_option", "data_dir_option", "echo_json", "settings_for"]
+__all__ = [
+    "as_json_option",
+    "data_dir_option",
+    "echo_json",
+    "settings_for",
+    "usable_source",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -37,3 +45,16 @@ def settings_for(data_dir: Path | None, **overrides: Any) -> HubSettings:
 
 def echo_json(value: Any) -> None:
     click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+def usable_source(source: Source | None, source_id: str) -> Source:
+    """The source a command submits as, refused up front when unknown or disabled (judging
+    would reject every record anyway; saying so before reading a file saves the operator a run)."""
+    if source is None:
+        raise InputError(f"source {source_id!r} is not registered (hub sources add ...)")
+    if source.disabled:
+        raise InputError(
+            f"报送来源 {source_id} 已停用 / source {source_id!r} is disabled"
+            " (hub sources enable, if it should submit again)"
+        )
+    return source

@@ -15,7 +15,13 @@ import click
 
 from connectors.files import file_submissions
 from hub.api.server import ApiServer
-from hub.cli.options import as_json_option, data_dir_option, echo_json, settings_for
+from hub.cli.options import (
+    as_json_option,
+    data_dir_option,
+    echo_json,
+    settings_for,
+    usable_source,
+)
 from hub.errors import BrokerUnavailableError, ConfigError, InputError
 from hub.events import Event, load_codec
 from hub.national.client import NationalClient
@@ -47,6 +53,11 @@ def _print_status(summary: dict[str, Any]) -> None:
         f" dead {d['dead']}, pending {d['pending']}"
     )
     click.echo(f"feedback           {summary['feedback']}")
+    if summary.get("ownership_notices"):
+        click.echo(
+            f"ownership          {summary['ownership_notices']} notice(s): a source tried to"
+            " change a record outside its area and was refused (SOURCE.NOT_OWNER)"
+        )
     lagging = {
         k: v for k, v in {**summary["lag"]["stages"], **summary["lag"]["projections"]}.items() if v
     }
@@ -199,8 +210,7 @@ def ingest(
     """Submit the records of FILE as SOURCE. Re-submitting the same file receives it once."""
     settings = settings_for(data_dir)
     with EmbeddedHub(settings) as hub:
-        if hub.source(source_id) is None:
-            raise InputError(f"source {source_id!r} is not registered (hub sources add ...)")
+        usable_source(hub.source(source_id), source_id)
         hub.standard.record_type(type_id)
         events = file_submissions(
             source_id,

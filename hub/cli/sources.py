@@ -30,7 +30,12 @@ def sources() -> None:
 )
 @click.option("--region", "region_code", required=True, help="GB/T 2260 code of its area.")
 @click.option("--department", required=True)
-@click.option("--types", default="", help="Comma-separated record types (default: all).")
+@click.option(
+    "--types",
+    default=None,
+    help="Comma-separated record types, or 'all'. Required for a new source; kept when omitted"
+    " on an existing one.",
+)
 @data_dir_option
 @as_json_option
 def add(
@@ -38,7 +43,7 @@ def add(
     level: str,
     region_code: str,
     department: str,
-    types: str,
+    types: str | None,
     data_dir: Path | None,
     as_json: bool,
 ) -> None:
@@ -46,7 +51,11 @@ def add(
     with EmbeddedHub(settings_for(data_dir)) as hub:
         if not hub.standard.regions.known(region_code):
             raise InputError(f"{region_code} is not a GB/T 2260 region code")
-        record_types = tuple(t.strip() for t in types.split(",") if t.strip())
+        mismatch = level_mismatch(level, region_code)
+        if mismatch is not None:
+            raise InputError(mismatch)
+        existing = hub.source(source_id)
+        record_types = _types(types, existing)
         for type_id in record_types:
             hub.standard.record_type(type_id)
         credential = hub.store.credential_of(source_id)
@@ -55,7 +64,50 @@ def add(
             tx.put_source(Source(source_id, level, region_code, department, record_types))
             if token is not None:
                 tx.set_token(source_id, token_hash(token))
+    if existing is not None and set(existing.record_types) != set(record_types):
+        before = ",".join(existing.record_types) or "all"
+        after = ",".join(record_types) or "all"
+        click.echo(f"来源 {source_id} 可报送类型 / record types: {before} -> {after}", err=True)
     _tell(source_id, "registered" if token else "updated (its token is unchanged)", token, as_json)
+
+
+def level_mismatch(level: str, region_code: str) -> str | None:
+    """Why a region code cannot be the area of a source at ``level`` (None: it can). A county
+    source with its province's code would cover the whole province (least privilege broken by
+    a typo), so the code's own level must match."""
+    expected = {
+        "county": region_code[4:] != "00",
+        "city": region_code[2:4] != "00" and region_code[4:] == "00",
+        "province": region_code[2:] == "0000",
+    }.get(level, True)
+    if expected:
+        return None
+    return (
+        f"行政区划 {region_code} 不是{_LEVEL_ZH[level]}级代码 / {region_code} is not a"
+        f" {level}-level region code (a {level} source's area must be a {level})"
+    )
+
+
+_LEVEL_ZH = {"county": "县", "city": "市", "province": "省"}
+
+
+def _types(types: str | None, existing: Source | None) -> tuple[str, ...]:
+    """The record types a source may submit: given (``all`` for every type), or kept from the
+    existing registration; a new source without ``--types`` is refused, so no source gets every
+    type by leaving an option out."""
+    if types is None:
+        if existing is None:
+            raise InputError(
+                "新来源须指定 --types（逗号分隔，或 all）/ a new source needs --types"
+                " (comma-separated record types, or all)"
+            )
+        return existing.record_types
+    if types.strip() == "all":
+        return ()
+    chosen = tuple(t.strip() for t in types.split(",") if t.strip())
+    if not chosen:
+        raise InputError("--types is empty: give record types or all")
+    return chosen
 
 
 def _tell(source_id: str, what: str, token: str | None, as_json: bool) -> None:

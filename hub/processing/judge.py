@@ -1,9 +1,11 @@
 """Judging a submission: the first processing step, ``judge(submission, source) -> event``.
 
 A submission ends here as a *rejection* (a final verdict) or goes on as a *validated* submission,
-keyed by its identity, to resolution. Checks in order: the source is registered, the record type
-exists and the source may send it, the bytes read as a record, the record meets the standard, and
-its region is inside the source's jurisdiction (a county only its own county).
+keyed by its identity, to resolution. Checks in order: the source is registered and not disabled,
+the record type exists and the source may send it, the bytes read as a record, the record meets
+the standard, and its region is inside the source's jurisdiction (a county only its own county).
+Whether the source may change the canonical record it matches is resolution's question
+(:mod:`hub.processing.ownership`).
 """
 
 from __future__ import annotations
@@ -134,6 +136,8 @@ def judge(sub: DecodedEvent, validator: Validator, codec: Codec, source: Source 
 
     if source is None:
         return reject("SOURCE.UNKNOWN", source=p["source_id"])
+    if source.disabled:  # every path, not only the API: files, connectors, Kafka ingest
+        return reject("SOURCE.DISABLED", source=p["source_id"])
     if type_id not in validator.standard.types:
         return reject("RECORD.TYPE_UNKNOWN", type=type_id[:60])
     if not source.may_submit(type_id):

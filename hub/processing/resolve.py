@@ -10,6 +10,12 @@ a city that sends fewer fields than the county does not erase anything. Then:
   (recorded, not applied);
 - otherwise: **accepted_update**, the next version.
 
+Before any of that, ownership (:mod:`hub.processing.ownership`): a source whose area does not
+cover the region that owns the record (``owner``) may neither update nor retract it, nor make it a
+duplicate of its own; the submission is **rejected** (``SOURCE.NOT_OWNER``) with no record id,
+version or content of the record in the verdict, and ``Resolution.refused`` names the owning
+region so the stage can tell the owners.
+
 A submission with ``operation`` delete (a front-end database's ``d`` row) **retracts** the record:
 a next version with the same content and ``retracted`` set (its content hash says so, so the
 chain covers it), verdict accepted_update; a record already retracted makes it a duplicate, an
@@ -36,8 +42,10 @@ from hub.processing.content import (
     version_hash,
 )
 from hub.processing.judge import verdict_id
+from hub.processing.ownership import refuses
 from hub.standard import RecordType
-from hub.storage.ports import RegistryEntry
+from hub.standard.messages import RULES, render
+from hub.storage.ports import RegistryEntry, Source
 
 __all__ = ["Resolution", "record_id_for", "resolve"]
 
@@ -48,6 +56,7 @@ class Resolution:
     verdict: Event
     record: Event | None = None
     entry: RegistryEntry | None = None  # the registry's new state, when it changed
+    refused: str | None = None  # the owning region, when the source may not change the record
 
 
 def record_id_for(identity_hash: str) -> str:
@@ -60,9 +69,20 @@ def _time(text: str) -> dt.datetime:
 
 
 def resolve(
-    validated: DecodedEvent, current: RegistryEntry | None, record_type: RecordType, codec: Codec
+    validated: DecodedEvent,
+    current: RegistryEntry | None,
+    record_type: RecordType,
+    codec: Codec,
+    *,
+    source: Source | None = None,
+    owner: str | None = None,
 ) -> Resolution:
+    """``source`` is the submitting source and ``owner`` the region that owns the matched record
+    (:func:`hub.processing.ownership.owner_region`); without a source, ownership is not checked
+    (the caller has checked it)."""
     p = validated.payload
+    if source is not None and owner is not None and refuses(source, owner):
+        return _refused(validated, source, owner)
     _, typed = codec.decode(p["content"])
     incoming = avro_to_json(typed)
     ihash: str = p["identity_hash"]
@@ -84,8 +104,9 @@ def resolve(
                 validated,
                 current,
                 "stale",
-                f"updated_at {incoming['updated_at']} is older than version {current.version}'s"
-                f" {current.updated_at}",
+                # not the current version's time: that may be another source's data
+                f"updated_at {incoming['updated_at']} is older than the current version"
+                f" ({current.version})",
             )
         version, prev, outcome = current.version + 1, current.version_hash, "accepted_update"
         merged["updated_at"] = incoming["updated_at"]
@@ -172,6 +193,21 @@ def _versioned(
     return Resolution(
         outcome, _verdict(validated, outcome, record_id, version, reason), record, entry
     )
+
+
+def _refused(validated: DecodedEvent, source: Source, owner: str) -> Resolution:
+    rule = RULES["SOURCE.NOT_OWNER"]
+    zh, en = render(rule, {"owner": owner, "scope": source.region_code})
+    violation = {
+        "rule": "SOURCE.NOT_OWNER",
+        "severity": rule.severity.value,
+        "field": None,
+        "message_zh": zh,
+        "message_en": en,
+    }
+    verdict = _verdict(validated, "rejected", None, None, None)
+    verdict.payload["violations"] = [*verdict.payload["violations"], violation]
+    return Resolution("rejected", verdict, refused=owner)
 
 
 def _no_version(

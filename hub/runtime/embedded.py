@@ -131,6 +131,8 @@ class EmbeddedHub:
         with self.store.transaction() as tx:
             for source in sources:
                 tx.put_source(source)
+                if source.disabled:
+                    tx.set_disabled(source.source_id, True)
 
     def source(self, source_id: str) -> Source | None:
         with self.store.transaction() as tx:
@@ -207,6 +209,7 @@ class EmbeddedHub:
             for p in self.projector.projections
             for s in p.streams
         }
+        feedback = self.store.counts(FEEDBACK)
         return {
             "received": received,
             **outcomes,
@@ -221,7 +224,9 @@ class EmbeddedHub:
                 "dead": ledger.get("dead", 0),
                 "pending": sum(ledger.get(s, 0) for s in ("pending", "sent", "retrying")),
             },
-            "feedback": sum(self.store.counts(FEEDBACK).values()),
+            "feedback": sum(feedback.values()),
+            # one per owner told of a refused change (SOURCE.NOT_OWNER): operators see attempts
+            "ownership_notices": feedback.get("feedback.ownership", 0),
             "quarantined": self.store.quarantine_count(),
             "lag": {"stages": stage_lag, "projections": view_lag},
             "streams": {s: self.store.head(s) for s in STREAMS},

@@ -10,7 +10,7 @@ from abc import ABC, abstractmethod
 
 from hub.events import Codec, DecodedEvent, Event
 from hub.events.streams import DELIVERIES, RECORDS, SUBMISSIONS, VALIDATED, VERDICTS
-from hub.processing import delivery, feedback
+from hub.processing import delivery, feedback, ownership
 from hub.processing.content import avro_to_json
 from hub.processing.judge import judge
 from hub.processing.resolve import resolve
@@ -54,26 +54,61 @@ class JudgeStage(Stage):
 
 
 class ResolveStage(Stage):
+    """Resolution with ownership: the registry is read once per batch for the identities and for
+    the parents that own child types; the sources once per batch too."""
+
     name, input = "resolve", VALIDATED
 
     def __init__(self, validator: Validator, codec: Codec) -> None:
         self.standard = validator.standard
+        self.tz = validator.policy.timezone
         self.codec = codec
 
     def process(self, batch: list[DecodedEvent], tx: Transaction) -> list[Event]:
-        known = tx.registry_get([e.payload["identity_hash"] for e in batch])
+        parents = self._parents(batch)
+        known = tx.registry_get(
+            [e.payload["identity_hash"] for e in batch] + sorted(set(parents.values()))
+        )
+        sources: dict[str, Source | None] = {}
         changed: dict[str, RegistryEntry] = {}
         out: list[Event] = []
         for event in batch:
             ihash = event.payload["identity_hash"]
             current = changed.get(ihash) or known.get(ihash)
             record_type = self.standard.record_type(event.payload["record_type"])
-            result = resolve(event, current, record_type, self.codec)
+            parent_hash = parents.get(event.event_id)
+            parent = (changed.get(parent_hash) or known.get(parent_hash)) if parent_hash else None
+            source_id = event.payload["source_id"]
+            if source_id not in sources:
+                sources[source_id] = tx.source(source_id)
+            owner = ownership.owner_region(record_type, current, parent)
+            result = resolve(
+                event, current, record_type, self.codec, source=sources[source_id], owner=owner
+            )
             out.append(result.verdict)
+            if result.refused is not None:
+                out.extend(
+                    ownership.notices(event, record_type, result.refused, current, tx.all_sources())
+                )
             if result.record is not None and result.entry is not None:
                 out.append(result.record)
                 changed[ihash] = result.entry
         tx.registry_put([(known[h].version if h in known else 0, e) for h, e in changed.items()])
+        return out
+
+    def _parents(self, batch: list[DecodedEvent]) -> dict[str, str]:
+        """event id -> the identity hash of the record that owns it, for child types only."""
+        out: dict[str, str] = {}
+        for event in batch:
+            record_type = self.standard.record_type(event.payload["record_type"])
+            if record_type.owner_parent is None:
+                continue
+            _, typed = self.codec.decode(event.payload["content"])
+            parent = ownership.parent_identity(
+                self.standard, record_type, avro_to_json(typed), self.tz
+            )
+            if parent is not None:
+                out[event.event_id] = parent
         return out
 
 

@@ -283,6 +283,15 @@ RULES: dict[str, Rule] = {
     #
     # -- sources and ownership (issue 12, part 2): add rules below this line
     #
+    "SOURCE.NOT_OWNER": Rule(
+        E,
+        "该记录属于行政区划 {owner} 的报送来源，不在本来源管辖范围（{scope}）内，不能更新或撤回",
+        "the record belongs to region {owner}, outside this source's jurisdiction ({scope}):"
+        " it may not update or retract it",
+    ),
+    "SOURCE.DISABLED": Rule(
+        E, "报送来源 {source} 已停用，报送不予受理", "source {source} is disabled: not accepted"
+    ),
     # -- bureau files (issue 13): add rules below this line
     #
 }

@@ -113,6 +113,23 @@ def _load_json(path: Path) -> Any:
         raise StandardError(f"{path.name} is unreadable: {exc}") from exc
 
 
+def _check_owner(record_type: RecordType, types: Mapping[str, RecordType]) -> None:
+    """A ``hub.owner`` parent must be a type with a region of its own whose identity fields the
+    child carries, so the parent record is found from the child alone."""
+    parent_id = record_type.owner_parent
+    if parent_id is None:
+        return
+    parent = types.get(parent_id)
+    where = f"{record_type.type_id}: hub.owner parent {parent_id!r}"
+    if parent is None:
+        raise StandardError(f"{where} is not a record type of the pack")
+    if parent.owner_parent is not None or "region_code" not in parent.field_names:
+        raise StandardError(f"{where} must have a region_code of its own")
+    missing = {e.split(":")[0] for e in parent.identity} - record_type.field_names
+    if missing:
+        raise StandardError(f"{where}: its identity fields {sorted(missing)} are not fields here")
+
+
 @lru_cache(maxsize=8)
 def load_standard(root: Path | None = None) -> Standard:
     """Load and check a standard pack (cached per folder: it is read-only while the hub runs)."""
@@ -133,6 +150,8 @@ def load_standard(root: Path | None = None) -> Standard:
         missing = _referenced_codelists(record_type.fields) - codelists.keys()
         if missing:
             raise StandardError(f"{record_type.type_id}: missing code lists {sorted(missing)}")
+    for record_type in types.values():
+        _check_owner(record_type, types)
     fingerprint = _fingerprint(root)
     return Standard(
         name=str(manifest.get("name", "standard")),

@@ -66,6 +66,7 @@ class RecordType:
     identity_doc: str
     event_date: str
     avro: dict[str, Any] = field(repr=False)
+    owner_parent: str | None = None  # hub.owner: the type whose record's region decides ownership
 
     @property
     def field_names(self) -> frozenset[str]:
@@ -168,6 +169,13 @@ def parse_record_type(avro: dict[str, Any]) -> RecordType:
     event_date = avro.get("hub.event_date", "updated_at")
     if event_date not in names:
         raise StandardError(f"schema {where}: hub.event_date {event_date} is not a field")
+    owner = avro.get("hub.owner", {})
+    owner_parent = owner.get("parent") if isinstance(owner, dict) else None
+    if owner_parent is None and "region_code" not in names:
+        raise StandardError(
+            f"schema {where}: a type without region_code needs hub.owner"
+            ' {"parent": TYPE}: the region that decides who may change its records'
+        )
     namespace = avro.get("namespace", "")
     return RecordType(
         type_id=type_id,
@@ -179,4 +187,5 @@ def parse_record_type(avro: dict[str, Any]) -> RecordType:
         identity_doc=str(avro["hub.identity"].get("doc", "")),
         event_date=event_date,
         avro=avro,
+        owner_parent=owner_parent,
     )

@@ -102,6 +102,7 @@ class Source:
     region_code: str
     department: str
     record_types: tuple[str, ...] = ()  # empty: every type
+    disabled: bool = False  # read from its credential; put_source does not write it
 
     def may_submit(self, record_type: str) -> bool:
         return not self.record_types or record_type in self.record_types
@@ -194,6 +195,11 @@ class Transaction(ABC):
     # sources
     @abstractmethod
     def source(self, source_id: str) -> Source | None: ...
+
+    @abstractmethod
+    def all_sources(self) -> list[Source]:
+        """Every registered source, as this transaction sees them (the owners to tell of a
+        refused change are found inside the step that refused it)."""
 
     @abstractmethod
     def put_source(self, source: Source) -> None: ...

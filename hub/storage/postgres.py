@@ -80,7 +80,7 @@ def _delivery(row: Sequence[Any]) -> DeliveryRow:
 
 
 def _source(row: Sequence[Any]) -> Source:
-    return Source(row[0], row[1], row[2], row[3], tuple(row[4]))
+    return Source(row[0], row[1], row[2], row[3], tuple(row[4]), bool(row[5]))
 
 
 def _read(conn: psycopg.Connection, stream: str, after: int, limit: int) -> list[StoredEvent]:
@@ -282,11 +282,20 @@ class PostgresTransaction(Transaction):
 
     def source(self, source_id: str) -> Source | None:
         row = self._c.execute(
-            "SELECT source_id, level, region_code, department, record_types FROM sources"
-            " WHERE source_id = %s",
+            "SELECT s.source_id, s.level, s.region_code, s.department, s.record_types,"
+            " COALESCE(c.disabled, FALSE) FROM sources s"
+            " LEFT JOIN source_credentials c USING (source_id) WHERE s.source_id = %s",
             (source_id,),
         ).fetchone()
         return _source(row) if row else None
+
+    def all_sources(self) -> list[Source]:
+        rows = self._c.execute(
+            "SELECT s.source_id, s.level, s.region_code, s.department, s.record_types,"
+            " COALESCE(c.disabled, FALSE) FROM sources s"
+            " LEFT JOIN source_credentials c USING (source_id) ORDER BY s.source_id"
+        ).fetchall()
+        return [_source(r) for r in rows]
 
     def put_source(self, source: Source) -> None:
         self._c.execute(
@@ -473,8 +482,9 @@ class PostgresStore(Store):
         return [
             _source(r)
             for r in self._query(
-                "SELECT source_id, level, region_code, department, record_types FROM sources"
-                " ORDER BY source_id"
+                "SELECT s.source_id, s.level, s.region_code, s.department, s.record_types,"
+                " COALESCE(c.disabled, FALSE) FROM sources s"
+                " LEFT JOIN source_credentials c USING (source_id) ORDER BY s.source_id"
             )
         ]
 

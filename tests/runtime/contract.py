@@ -17,6 +17,7 @@ import pytest
 
 from hub.events.streams import DELIVERIES
 from hub.national.sim import SimConfig
+from hub.storage.ports import Source
 from tests.runtime.sources import CITY, COUNTY, NARROW, OTHER_COUNTY, PROVINCE, SOURCES
 
 
@@ -189,6 +190,7 @@ class RuntimeContract:
             "duplicate",
         ]
         assert verdicts[ids[2]]["version"] == 2 and "older" in verdicts[ids[2]]["reason"]
+        assert update["updated_at"] not in verdicts[ids[2]]["reason"]  # not the owner's data
         versions = hub.versions()
         assert [v["version"] for v in versions] == [1, 2]
         assert versions[1]["prev_hash"] == versions[0]["version_hash"]
@@ -283,3 +285,102 @@ class RuntimeContract:
         assert hub.sim.stats().out_of_order == 0
         states = [e.payload["state"] for e in hub.events(DELIVERIES)]
         assert states.count("acked") == 8
+
+    # -- ownership: one county must not change another's records (issue 12) -------------------
+
+    def test_a_county_cannot_update_or_retract_another_countys_record(
+        self, hub: Harness, inspection: dict[str, Any]
+    ) -> None:
+        [own] = hub.submit(COUNTY.source_id, "inspection", [inspection])
+        hub.run()
+        takeover = inspection | {
+            "region_code": OTHER_COUNTY.region_code,  # its own region: judging lets it through
+            "inspection_result": "1",
+            "updated_at": "2025-03-20T09:00:00+08:00",
+        }
+        [update] = hub.submit(OTHER_COUNTY.source_id, "inspection", [takeover])
+        hub.run()
+        [retract] = hub.submit(OTHER_COUNTY.source_id, "inspection", [takeover], operation="delete")
+        hub.run()
+        verdicts = hub.verdicts()
+        for refused in (update, retract):
+            assert verdicts[refused]["outcome"] == "rejected"
+            assert rules(verdicts[refused]) == {"SOURCE.NOT_OWNER"}
+            assert verdicts[refused]["record_id"] is None  # nothing of B's record is told to A
+            assert verdicts[refused]["version"] is None
+            text = str(verdicts[refused])
+            assert inspection["updated_at"] not in text and "440106" in text
+        versions = hub.versions()
+        assert [(v["version"], v["retracted"]) for v in versions] == [(1, False)]
+        assert versions[0]["region_code"] == COUNTY.region_code  # the only version: unchanged
+        notices = [f for f in hub.feedback() if f["kind"] == "ownership"]
+        told = Counter(f["source_id"] for f in notices)
+        # the owners (the county, its city, its province) are told of both tries
+        assert told == Counter({COUNTY.source_id: 2, CITY.source_id: 2, PROVINCE.source_id: 2})
+        record_id = verdicts[own]["record_id"]
+        assert {f["record_id"] for f in notices} == {record_id}
+        assert all(OTHER_COUNTY.source_id in f["messages"][0] for f in notices)
+        assert not any("result" in m for f in notices for m in f["messages"])  # no content
+        status = hub.status()
+        assert status["ownership_notices"] == 6 and status["reconciled"]
+
+    def test_a_disabled_source_is_refused_on_every_path(
+        self, hub: Harness, inspection: dict[str, Any]
+    ) -> None:
+        """Submissions reach judging however they came (file, connector, Kafka, API): a source
+        disabled since is refused there, not only by the API's token check."""
+        retired = Source("gz-440106-old", "county", "440106", "旧系统", disabled=True)
+        hub.register(retired)
+        [sid] = hub.submit(retired.source_id, "inspection", [inspection])
+        hub.run()
+        verdict = hub.verdicts()[sid]
+        assert verdict["outcome"] == "rejected" and rules(verdict) == {"SOURCE.DISABLED"}
+        assert hub.versions() == []
+
+    def test_a_city_may_update_and_retract_its_countys_record(
+        self, hub: Harness, inspection: dict[str, Any]
+    ) -> None:
+        hub.submit(COUNTY.source_id, "inspection", [inspection])
+        hub.run()
+        update = inspection | {"inspection_result": "2", "updated_at": "2025-03-20T09:00:00+08:00"}
+        [city] = hub.submit(CITY.source_id, "inspection", [update])
+        hub.run()
+        [province] = hub.submit(PROVINCE.source_id, "inspection", [update], operation="delete")
+        hub.run()
+        verdicts = hub.verdicts()
+        assert verdicts[city]["outcome"] == "accepted_update"
+        assert verdicts[province]["outcome"] == "accepted_update"
+        assert [(v["version"], v["retracted"]) for v in hub.versions()] == [
+            (1, False),
+            (2, False),
+            (3, True),
+        ]
+        assert not [f for f in hub.feedback() if f["kind"] == "ownership"]
+
+    def test_a_rectification_belongs_to_its_hazards_region(
+        self, hub: Harness, example: Callable[[str], dict[str, Any]]
+    ) -> None:
+        hazard = example("hazard") | {"region_code": COUNTY.region_code}
+        rectification = example("rectification")
+        [h] = hub.submit(COUNTY.source_id, "hazard", [hazard])
+        hub.run()
+        [foreign] = hub.submit(OTHER_COUNTY.source_id, "rectification", [rectification])
+        hub.run()
+        [own] = hub.submit(COUNTY.source_id, "rectification", [rectification])
+        hub.run()
+        later = rectification | {"result": "2", "updated_at": "2025-05-07T10:00:00+08:00"}
+        [foreign_update] = hub.submit(OTHER_COUNTY.source_id, "rectification", [later])
+        [city_update] = hub.submit(CITY.source_id, "rectification", [later])
+        hub.run()
+        verdicts = hub.verdicts()
+        assert verdicts[h]["outcome"] == "accepted_new"
+        assert rules(verdicts[foreign]) == {"SOURCE.NOT_OWNER"}
+        assert verdicts[own]["outcome"] == "accepted_new"
+        assert rules(verdicts[foreign_update]) == {"SOURCE.NOT_OWNER"}
+        assert verdicts[city_update]["outcome"] == "accepted_update"
+        notices = [f for f in hub.feedback() if f["kind"] == "ownership"]
+        assert {f["source_id"] for f in notices} == {
+            COUNTY.source_id,
+            CITY.source_id,
+            PROVINCE.source_id,
+        }

@@ -260,6 +260,8 @@ RUNTIME_CASES = {
     "SOURCE.UNKNOWN",
     "SOURCE.TYPE_NOT_ALLOWED",
     "SOURCE.REGION",
+    "SOURCE.NOT_OWNER",  # tests/runtime/contract.py (the ownership tests)
+    "SOURCE.DISABLED",  # tests/runtime/test_embedded.py, tests/test_cli_runtime.py
     "RECORD.TYPE_UNKNOWN",
 }
 

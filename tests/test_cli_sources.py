@@ -1,0 +1,85 @@
+"""``hub sources add`` keeps least privilege: no silent widening, levels that match their codes,
+and a disabled source refused by the commands that submit as it (issue 12)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from hub.cli import cli
+from hub.standard import load_standard
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> str:
+    return str(tmp_path / "hub")
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(cli, list(args))
+
+
+def add(data: str, source_id: str, level: str, region: str, *extra: str) -> Any:
+    return run(
+        "sources", "add", source_id, "--level", level, "--region", region,
+        "--department", "天河区市场监督管理局", "--data-dir", data, *extra,
+    )  # fmt: skip
+
+
+def types_of(data: str, source_id: str) -> list[str]:
+    listed = json.loads(run("sources", "list", "--data-dir", data, "--json").stdout)
+    [entry] = [s for s in listed if s["source_id"] == source_id]
+    return list(entry["record_types"])
+
+
+def test_a_new_source_without_types_is_refused_not_given_every_type(data: str) -> None:
+    result = add(data, "gz-440106", "county", "440106")
+    assert result.exit_code == 2 and "--types" in result.output
+    assert json.loads(run("sources", "list", "--data-dir", data, "--json").stdout) == []
+    assert add(data, "gz-440106", "county", "440106", "--types", "all").exit_code == 0
+    assert types_of(data, "gz-440106") == []  # all, said on purpose
+
+
+def test_adding_again_without_types_keeps_them(data: str) -> None:
+    assert (
+        add(data, "gz-440106", "county", "440106", "--types", "inspection,penalty").exit_code == 0
+    )
+    again = add(data, "gz-440106", "county", "440106")
+    assert again.exit_code == 0, again.output
+    assert types_of(data, "gz-440106") == ["inspection", "penalty"]
+    widened = add(data, "gz-440106", "county", "440106", "--types", "inspection,penalty,hazard")
+    assert widened.exit_code == 0
+    assert "inspection,penalty -> inspection,penalty,hazard" in widened.stderr  # said, not silent
+
+
+@pytest.mark.parametrize(
+    ("level", "region"), [("county", "440000"), ("county", "440100"), ("city", "440000"),
+                          ("city", "440106"), ("province", "440100")],
+)  # fmt: skip
+def test_a_level_must_match_its_region_codes_level(data: str, level: str, region: str) -> None:
+    result = add(data, "x", level, region, "--types", "all")
+    assert result.exit_code == 2 and f"{level}-level" in result.output
+    assert json.loads(run("sources", "list", "--data-dir", data, "--json").stdout) == []
+
+
+def test_a_disabled_source_cannot_ingest_a_file(data: str, tmp_path: Path) -> None:
+    assert add(data, "gz-440106", "county", "440106", "--types", "all").exit_code == 0
+    assert run("sources", "disable", "gz-440106", "--data-dir", data).exit_code == 0
+    path = tmp_path / "in.jsonl"
+    path.write_text(
+        json.dumps(load_standard().example("inspection"), ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
+    result = run(
+        "ingest", "--source", "gz-440106", "--type", "inspection", str(path), "--data-dir", data
+    )
+    assert result.exit_code == 2 and "disabled" in result.output and "停用" in result.output
+    assert run("sources", "enable", "gz-440106", "--data-dir", data).exit_code == 0
+    result = run(
+        "ingest", "--source", "gz-440106", "--type", "inspection", str(path), "--data-dir", data
+    )
+    assert result.exit_code == 0, result.output
