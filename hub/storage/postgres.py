@@ -79,6 +79,14 @@ def _delivery(row: Sequence[Any]) -> DeliveryRow:
     )
 
 
+#: every source with whether it is disabled (its credential's flag), for both readers of the list
+_ALL_SOURCES = (
+    "SELECT s.source_id, s.level, s.region_code, s.department, s.record_types,"
+    " COALESCE(c.disabled, FALSE) FROM sources s"
+    " LEFT JOIN source_credentials c USING (source_id) ORDER BY s.source_id"
+)
+
+
 def _source(row: Sequence[Any]) -> Source:
     return Source(row[0], row[1], row[2], row[3], tuple(row[4]), bool(row[5]))
 
@@ -290,11 +298,7 @@ class PostgresTransaction(Transaction):
         return _source(row) if row else None
 
     def all_sources(self) -> list[Source]:
-        rows = self._c.execute(
-            "SELECT s.source_id, s.level, s.region_code, s.department, s.record_types,"
-            " COALESCE(c.disabled, FALSE) FROM sources s"
-            " LEFT JOIN source_credentials c USING (source_id) ORDER BY s.source_id"
-        ).fetchall()
+        rows = self._c.execute(_ALL_SOURCES).fetchall()
         return [_source(r) for r in rows]
 
     def put_source(self, source: Source) -> None:
@@ -479,14 +483,7 @@ class PostgresStore(Store):
         return counts
 
     def sources(self) -> list[Source]:
-        return [
-            _source(r)
-            for r in self._query(
-                "SELECT s.source_id, s.level, s.region_code, s.department, s.record_types,"
-                " COALESCE(c.disabled, FALSE) FROM sources s"
-                " LEFT JOIN source_credentials c USING (source_id) ORDER BY s.source_id"
-            )
-        ]
+        return [_source(r) for r in self._query(_ALL_SOURCES)]
 
     def credential(self, token_hash: str) -> tuple[Source, Credential] | None:
         rows = self._query(

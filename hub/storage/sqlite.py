@@ -377,11 +377,7 @@ class SqliteTransaction(Transaction):
         return _source(row) if row else None
 
     def all_sources(self) -> list[Source]:
-        rows = self._c.execute(
-            "SELECT s.source_id, s.level, s.region_code, s.department, s.record_types,"
-            " COALESCE(c.disabled, 0) FROM sources s"
-            " LEFT JOIN source_credentials c USING (source_id) ORDER BY s.source_id"
-        ).fetchall()
+        rows = self._c.execute(_ALL_SOURCES).fetchall()
         return [_source(r) for r in rows]
 
     def put_source(self, source: Source) -> None:
@@ -439,6 +435,14 @@ class SqliteTransaction(Transaction):
             (batch.source_id, batch.idempotency_key, batch.body_hash, batch.reply),
         )
         return cursor.rowcount == 1
+
+
+#: every source with whether it is disabled (its credential's flag), for both readers of the list
+_ALL_SOURCES = (
+    "SELECT s.source_id, s.level, s.region_code, s.department, s.record_types,"
+    " COALESCE(c.disabled, 0) FROM sources s"
+    " LEFT JOIN source_credentials c USING (source_id) ORDER BY s.source_id"
+)
 
 
 def _source(row: Sequence[Any]) -> Source:
@@ -535,11 +539,7 @@ class SqliteStore(Store):
         return counts
 
     def sources(self) -> list[Source]:
-        rows = self._conn.execute(
-            "SELECT s.source_id, s.level, s.region_code, s.department, s.record_types,"
-            " COALESCE(c.disabled, 0) FROM sources s"
-            " LEFT JOIN source_credentials c USING (source_id) ORDER BY s.source_id"
-        ).fetchall()
+        rows = self._conn.execute(_ALL_SOURCES).fetchall()
         return [_source(r) for r in rows]
 
     def credential(self, token_hash: str) -> tuple[Source, Credential] | None:
