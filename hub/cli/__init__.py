@@ -16,6 +16,7 @@ from hub.cli.connect import connect
 from hub.cli.db import db
 from hub.cli.kafka import topics, worker
 from hub.cli.national import national_sim
+from hub.cli.report import report
 from hub.cli.runtime import api, demo, ingest, project, status, up
 from hub.cli.sources import sources
 from hub.cli.standard import standard
@@ -60,6 +61,7 @@ for command in (
     db,
     worker,
     topics,
+    report,
 ):
     cli.add_command(command)
 
