@@ -95,6 +95,12 @@ class HubSettings(BaseSettings):
     lang: Literal["zh", "en"] | None = None
     #: rows a report file lists one by one (the summary and the counts always cover every row)
     report_max_rows: int = Field(default=200_000, ge=0)
+
+    @field_validator("lang", mode="before")
+    @classmethod
+    def _lang_empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
     #
     # -- console and accounts (issue 15): add settings below this line
     #

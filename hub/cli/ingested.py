@@ -12,10 +12,14 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import Any, NoReturn
 
 import click
@@ -35,18 +39,45 @@ SIGINT_EXIT = 130
 
 
 class BatchWatch:
-    """Passes the submission events through, noting the batch id and how many went by."""
+    """Passes the submission events through, noting the batch id and how many went by.
+
+    While :meth:`deferring_sigint` is in force, Ctrl-C does not interrupt a transaction: it is
+    noted, and raised as KeyboardInterrupt when the next event is asked for, that is between
+    two chunks, after the committed one was counted. So "N stored" is exact. A second Ctrl-C
+    raises at once (a read that blocks, a pipe that never ends, must still be stoppable).
+    """
 
     def __init__(self) -> None:
         self.batch_id: str | None = None
         self.seen = 0
+        self._stop = False
 
     def watch(self, events: Iterable[Event]) -> Iterator[Event]:
         for event in events:
+            if self._stop:
+                raise KeyboardInterrupt
             if self.batch_id is None:
                 self.batch_id = event.payload["batch_id"]
             self.seen += 1
             yield event
+        if self._stop:
+            raise KeyboardInterrupt
+
+    def _on_sigint(self, signum: int, frame: FrameType | None) -> None:
+        if self._stop:
+            raise KeyboardInterrupt
+        self._stop = True
+
+    @contextmanager
+    def deferring_sigint(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield  # signal handlers belong to the main thread (a test runner's worker)
+            return
+        previous = signal.signal(signal.SIGINT, self._on_sigint)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
 
 
 def interrupted(stored: int, lang: Lang, *, waiting: bool = False) -> NoReturn:

@@ -21,6 +21,7 @@ from hub.cli.report import check_report_path, lang_of, lang_option, report_optio
 from hub.errors import BrokerUnavailableError, ConfigError, InputError
 from hub.events import Event, load_codec
 from hub.national.client import NationalClient
+from hub.report import Lang
 from hub.runtime.embedded import OUTCOMES, EmbeddedHub, IngestReport, has_hub
 from hub.runtime.service import serve
 from hub.settings import HubSettings
@@ -242,7 +243,7 @@ def ingest(
         )
         result: dict[str, Any] = {"file": str(file), "source": source_id, "type": type_id}
         if settings.kafka_bootstrap:
-            sent = _ingest_to_kafka(settings, hub, events, file, source_id, type_id, as_json)
+            sent = _ingest_to_kafka(settings, hub, events, file, language, as_json)
             result.update(batch_id=watch.batch_id, sent=sent)
             if not wait:
                 if as_json:
@@ -251,13 +252,8 @@ def ingest(
         else:
             stored = [IngestReport(0, 0)]
             try:
-                if sys.stderr.isatty() and not as_json:
-                    with click.progressbar(
-                        events, label=f"ingesting {file.name}", file=sys.stderr, show_pos=True
-                    ) as bar:
-                        counts = hub.ingest(bar, on_commit=lambda r: stored.__setitem__(0, r))
-                else:
-                    counts = hub.ingest(events, on_commit=lambda r: stored.__setitem__(0, r))
+                with watch.deferring_sigint():  # Ctrl-C between chunks: "N stored" is exact
+                    counts = _store(hub, events, file, as_json, stored)
             except KeyboardInterrupt:
                 interrupted(stored[0].received + stored[0].already, language)
             result.update(batch_id=watch.batch_id, **counts.to_dict())
@@ -289,13 +285,25 @@ def ingest(
     sys.exit(say_outcome(result, outcome, report_path, language, as_json))
 
 
+def _store(
+    hub: EmbeddedHub, events: Iterable[Event], file: Path, as_json: bool, stored: list[IngestReport]
+) -> IngestReport:
+    """Append the events durably, with a progress bar on a terminal; ``stored[0]`` follows
+    what is committed."""
+    if sys.stderr.isatty() and not as_json:
+        with click.progressbar(
+            events, label=f"ingesting {file.name}", file=sys.stderr, show_pos=True
+        ) as bar:
+            return hub.ingest(bar, on_commit=lambda r: stored.__setitem__(0, r))
+    return hub.ingest(events, on_commit=lambda r: stored.__setitem__(0, r))
+
+
 def _ingest_to_kafka(
     settings: HubSettings,
     hub: EmbeddedHub,
     events: Iterable[Event],
     file: Path,
-    source_id: str,
-    type_id: str,
+    language: Lang,
     as_json: bool,
 ) -> int:
     """The distributed runtime: each chunk is received once the broker acknowledged it. Whether
@@ -322,7 +330,7 @@ def _ingest_to_kafka(
         else:
             sent = produce_submissions(settings, hub.codec, events, progress=count)
     except KeyboardInterrupt:
-        interrupted(acked[0], lang_of(None, settings))
+        interrupted(acked[0], language)
     if not as_json:
         click.echo(f"{file}: {sent} submissions sent to Kafka (acknowledged)")
     return sent
