@@ -16,7 +16,7 @@ import orjson
 from hub.events import Codec
 from hub.events.streams import SUBMISSIONS, VERDICTS
 from hub.processing.judge import CSV_ROW
-from hub.report.model import Finding, ReportBuilder, ReportRow, masked_columns
+from hub.report.model import Finding, ReportBuilder, ReportRow, field_label, masked_columns
 from hub.standard import Verdict
 from hub.standard.schema import RecordType
 from hub.storage.ports import Store, StoredEvent
@@ -32,7 +32,14 @@ def verdict_row(verdict: Verdict, data: Any, record_type: RecordType) -> ReportR
         line=verdict.location.get("line"),
         outcome="valid" if verdict.valid else "invalid",
         findings=tuple(
-            Finding(v.severity.value, v.rule, v.field, v.message_zh, v.message_en)
+            Finding(
+                v.severity.value,
+                v.rule,
+                v.field,
+                v.message_zh,
+                v.message_en,
+                field_label(record_type, v.field),
+            )
             for v in verdict.violations
         ),
         columns=masked_columns(data, record_type) if data is not None else {},
@@ -104,7 +111,14 @@ def batch_rows(
         verdict = verdicts.get(sub["submission_id"])
         findings = (
             tuple(
-                Finding(v["severity"], v["rule"], v["field"], v["message_zh"], v["message_en"])
+                Finding(
+                    v["severity"],
+                    v["rule"],
+                    v["field"],
+                    v["message_zh"],
+                    v["message_en"],
+                    field_label(record_type, v["field"]),
+                )
                 for v in verdict["violations"]
             )
             if verdict is not None

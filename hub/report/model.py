@@ -78,6 +78,15 @@ class Finding:
     field: str | None
     message_zh: str
     message_en: str
+    label: str | None = None  # the field's data-element name, for the officer
+
+    def where(self, lang: Lang) -> str:
+        """The field as the reader knows it: 统一社会信用代码（uscc）, or the whole record."""
+        if not self.field:
+            return pick(lang, "（整条记录）", "(record)")
+        if self.label and self.label != self.field:
+            return pick(lang, f"{self.label}（{self.field}）", f"{self.field} ({self.label})")
+        return self.field
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from hub.errors import InputError
+from hub.report.lang import Lang
 from hub.report.model import Report, ReportRow, outcome_label
 
 __all__ = ["FORMATS", "ReportFormatError", "row_cells", "summary_cells", "write_report"]
@@ -51,12 +52,10 @@ class ReportFormatError(InputError):
     code = "REPORT.FORMAT"
 
 
-def _problems(row: ReportRow, lang: str) -> str:
+def _problems(row: ReportRow, lang: Lang) -> str:
     if lang == "zh":
-        return "；".join(
-            f"[{f.rule}] {f.field or '（整条记录）'}：{f.message_zh}" for f in row.findings
-        )
-    return "; ".join(f"[{f.rule}] {f.field or '(record)'}: {f.message_en}" for f in row.findings)
+        return "；".join(f"[{f.rule}] {f.where(lang)}：{f.message_zh}" for f in row.findings)
+    return "; ".join(f"[{f.rule}] {f.where(lang)}: {f.message_en}" for f in row.findings)
 
 
 def _verdict(outcome: str) -> str:

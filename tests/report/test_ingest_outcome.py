@@ -88,7 +88,7 @@ def test_wait_reports_this_batch_and_exit_1_when_all_rejected(
     assert json.loads(again.stdout)["outcomes"] == {"rejected": 3}
     rows = list(openpyxl.load_workbook(xlsx)["逐行 rows"].iter_rows(values_only=True))
     assert [r[:2] for r in rows[1:]] == [(str(i), "退回 rejected") for i in (1, 2, 3)]
-    assert rows[1][2] == "[ITEM.FORMAT] item_code：监管事项目录编码应为14位数字"
+    assert rows[1][2] == "[ITEM.FORMAT] 监管事项目录编码（item_code）：监管事项目录编码应为14位数字"
     assert hub("report", first["batch_id"], "--source", "gz-440106").exit_code == 1
     missing = hub("report", "no-such-batch")
     assert missing.exit_code == 2 and "没有批次 no-such-batch" in missing.output

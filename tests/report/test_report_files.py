@@ -107,7 +107,9 @@ def test_xlsx_report_summary_and_rows_cell_by_cell(
     first, second, third, fourth = rows[1:5]
     assert first[col["结论 verdict"]] == "通过 valid" and not first[col["问题 problems"]]
     assert second[col["结论 verdict"]] == "不通过 invalid"
-    assert second[col["问题 problems"]] == ("[USCC.CHECK18] uscc：第18位校验码错误：应为 3，实为 4")
+    assert second[col["问题 problems"]] == (
+        "[USCC.CHECK18] 统一社会信用代码（uscc）：第18位校验码错误：应为 3，实为 4"
+    )
     assert second[col["uscc"]] == BAD_CHECK  # a USCC is shown: it is what to correct
     assert second[col["来源记录编号 source_record_id"]] == "GZ-000002"
     assert "SCHEMA.REQUIRED" in third[col["问题 problems"]]
@@ -131,7 +133,10 @@ def test_csv_and_html_reports(entity_file: tuple[Path, list[str]], tmp_path: Pat
         rows = list(csv.reader(handle))
     assert rows[0][:2] == ["行号 line", "结论 verdict"] and rows[0][6:] == header
     col = {name: i for i, name in enumerate(rows[0])}
-    assert rows[2][col["问题 problems"]] == "[USCC.CHECK18] uscc：第18位校验码错误：应为 3，实为 4"
+    assert (
+        rows[2][col["问题 problems"]]
+        == "[USCC.CHECK18] 统一社会信用代码（uscc）：第18位校验码错误：应为 3，实为 4"
+    )
     assert rows[4][col["business_scope"]] == "'" + HOSTILE  # no formula when Excel opens it
     assert rows[1][col["legal_rep_id_number"]] == "4****************7"
 
