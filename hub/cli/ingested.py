@@ -109,16 +109,24 @@ def batch_outcome(
     batch_id: str,
     subject: str,
     *,
+    expected: int,
     timeout_s: float,
 ) -> Report:
-    """This batch's report once every submission of it has a verdict (or the timeout passed:
-    the rest are reported in flight)."""
+    """This batch's report once every one of its ``expected`` submissions has a verdict (or
+    the timeout passed: the rest are reported in flight). In the distributed runtime a
+    submission reaches the database only when a worker takes it, so until then it is missing
+    here, and counted in flight."""
     deadline = time.monotonic() + timeout_s
     while True:
         submissions = find_batch(store, codec, batch_id, source_id)
         builder = ReportBuilder(record_type, max_rows=settings.report_max_rows)
         batch_rows(store, codec, submissions, record_type, builder)
-        if not builder.counts.get("in_flight") or time.monotonic() >= deadline:
+        missing = max(0, expected - len(submissions))
+        done = not builder.counts.get("in_flight") and not missing
+        if done or time.monotonic() >= deadline:
+            if missing:
+                builder.counts["in_flight"] += missing
+                builder.total += missing
             return builder.build(subject, settings.standard().version, batch_id=batch_id)
         time.sleep(0.5)
 

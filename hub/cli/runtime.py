@@ -278,6 +278,7 @@ def ingest(
                 source_id,
                 watch.batch_id,
                 f"{source_id} {file.name}",
+                expected=watch.seen,
                 timeout_s=wait_timeout if settings.kafka_bootstrap else 0,
             )
         except KeyboardInterrupt:
