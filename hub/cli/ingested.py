@@ -150,15 +150,22 @@ def say_stored(
             + (f", {already} already received before" if already else ""),
         )
     )
-    click.echo(
-        pick(
+    if already and not received:
+        hint = pick(
+            lang,
+            f"本批此前已全部接收，没有新的记录：结果用 hub report {batch} 查看；"
+            "改正后的记录请以修改后的文件（或新的 --batch-id）提交",
+            f"this batch was received before, nothing new: hub report {batch} shows its "
+            "verdicts; submit corrected records as a changed file (or a new --batch-id)",
+        )
+    else:
+        hint = pick(
             lang,
             f"尚未判定：加 --wait 等待本批结果，或在 hub up 处理后运行 hub report {batch}",
             f"not judged yet: add --wait for this batch's verdicts, or run hub report {batch}"
             " once hub up has processed it",
-        ),
-        err=True,
-    )
+        )
+    click.echo(hint, err=True)
 
 
 def say_outcome(

@@ -63,8 +63,16 @@ def test_wait_reports_this_batch_and_exit_1_when_all_rejected(
     first = json.loads(stored.stdout)
     assert (first["received"], first["already"], first["judged"]) == (3, 0, False)
     assert "outcomes" not in first and "status" not in first
-    text = hub(*ingest)
-    assert "尚未判定：加 --wait" in text.output and f"hub report {first['batch_id']}" in text.output
+    text = hub(*ingest)  # the same file again: received before, and it says where to look
+    assert text.exit_code == 0
+    assert (
+        f"本批此前已全部接收，没有新的记录：结果用 hub report {first['batch_id']} 查看"
+        in text.output
+    )
+    fresh = hub(
+        "ingest", "--source", "gz-440106", "--type", "inspection", "--batch-id", "b2", str(bad)
+    )
+    assert "尚未判定：加 --wait 等待本批结果" in fresh.output and "hub report b2" in fresh.output
 
     waited = hub(*ingest, "--wait", "--json")
     assert waited.exit_code == 1, waited.output  # invalid data
