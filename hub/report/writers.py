@@ -20,9 +20,17 @@ from hub.errors import InputError
 from hub.report.lang import Lang
 from hub.report.model import Report, ReportRow, outcome_label
 
-__all__ = ["FORMATS", "ReportFormatError", "row_cells", "summary_cells", "write_report"]
+__all__ = [
+    "FORMATS",
+    "MAX_COLUMNS",
+    "ReportFormatError",
+    "row_cells",
+    "summary_cells",
+    "write_report",
+]
 
 FORMATS = (".xlsx", ".csv", ".html")
+MAX_COLUMNS = 500  # of a record's own columns shown beside the verdict
 _XLSX_MAX_CELL = 32_767
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -91,9 +99,14 @@ def summary_cells(report: Report) -> Iterator[list[str]]:
 
 
 def _columns(report: Report) -> list[str]:
+    """The records' own columns in first-seen order, at most MAX_COLUMNS: records whose keys
+    differ row by row (hostile or broken JSON) must not make a sheet wider than a workbook."""
     seen: dict[str, None] = {}
     for row in report.rows:
-        seen.update(dict.fromkeys(row.columns))
+        for name in row.columns:
+            if len(seen) >= MAX_COLUMNS:
+                return list(seen)
+            seen.setdefault(name, None)
     return list(seen)
 
 

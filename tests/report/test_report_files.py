@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import html
+import json
 from pathlib import Path
 from typing import Any
 
@@ -200,3 +201,23 @@ def test_language(
     option: str | None, setting: str | None, environ: dict[str, str], expected: str
 ) -> None:
     assert resolve_lang(option, setting, environ) == expected
+
+
+def test_rows_with_ever_new_keys_do_not_widen_the_sheet_without_bound(
+    tmp_path: Path, example: Any
+) -> None:
+    from hub.report.writers import MAX_COLUMNS
+
+    records = [
+        dict(example("inspection"), **{f"k{i}_{j}": "v" for j in range(50)}) for i in range(40)
+    ]
+    path = tmp_path / "wide.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "utf-8")
+    report = tmp_path / "wide.xlsx"
+    result = CliRunner().invoke(
+        cli, ["validate", "--type", "inspection", "--quiet", "--report", str(report), str(path)]
+    )
+    assert result.exit_code == 1  # every record has unknown fields
+    sheet = openpyxl.load_workbook(report, read_only=True)["逐行 rows"]
+    header = next(sheet.iter_rows(values_only=True))
+    assert len(header) == 6 + MAX_COLUMNS
