@@ -18,7 +18,7 @@ from hub.api.server import ApiServer
 from hub.cli.ingested import BatchWatch, batch_outcome, interrupted, say_outcome, say_stored
 from hub.cli.options import as_json_option, data_dir_option, echo_json, settings_for
 from hub.cli.report import check_report_path, lang_of, lang_option, report_option, type_id_of
-from hub.errors import BrokerUnavailableError, ConfigError, InputError
+from hub.errors import AlreadyRunningError, BrokerUnavailableError, ConfigError, InputError
 from hub.events import Event, load_codec
 from hub.national.client import NationalClient
 from hub.report import Lang
@@ -242,6 +242,7 @@ def ingest(
             )
         )
         result: dict[str, Any] = {"file": str(file), "source": source_id, "type": type_id}
+        running = bool(settings.kafka_bootstrap)  # someone else judges the batch: wait for it
         if settings.kafka_bootstrap:
             sent = _ingest_to_kafka(settings, hub, events, file, language, as_json)
             result.update(batch_id=watch.batch_id, sent=sent)
@@ -261,7 +262,14 @@ def ingest(
                 say_stored(result, file, watch.batch_id, language, as_json)
                 return
             try:
-                hub.run_until_idle(settle_deliveries=False, timeout_s=wait_timeout)
+                hub.lock()  # a running `hub up` processes the batch: then only wait for it
+            except AlreadyRunningError:
+                running = True
+            else:
+                running = False
+            try:
+                if not running:
+                    hub.run_until_idle(settle_deliveries=False, timeout_s=wait_timeout)
             except KeyboardInterrupt:
                 interrupted(counts.received + counts.already, language, waiting=True)
             except TimeoutError:
@@ -279,7 +287,7 @@ def ingest(
                 watch.batch_id,
                 f"{source_id} {file.name}",
                 expected=watch.seen,
-                timeout_s=wait_timeout if settings.kafka_bootstrap else 0,
+                timeout_s=wait_timeout if running else 0,
             )
         except KeyboardInterrupt:
             interrupted(watch.seen, language, waiting=True)

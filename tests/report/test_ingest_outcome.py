@@ -162,3 +162,35 @@ def test_sigint_during_ingest_says_what_is_stored_and_exits_130(
     assert "Aborted!" not in err and "Traceback" not in err
     again = json.loads(run_hub(env, *args, "--json").stdout)
     assert (again["received"], again["already"]) == (n - before, before)
+
+
+def test_wait_beside_a_running_hub_up_waits_for_its_verdicts(tmp_path: Path, example: Any) -> None:
+    data_dir = tmp_path / "hub"
+    env = hub_env(data_dir, LANG="en_US.UTF-8", LC_ALL="", HUB_API_ENABLED="false")
+    run_hub(env, *COUNTY_ADD)
+    up = subprocess.Popen(
+        [sys.executable, "-m", "hub", "up"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        lock, deadline = data_dir / "hub.lock", time.monotonic() + 60
+        while not (lock.exists() and lock.read_text().strip() == f"pid {up.pid}"):
+            assert up.poll() is None and time.monotonic() < deadline
+            time.sleep(0.1)
+        path = _jsonl(
+            tmp_path / "a.jsonl",
+            [example("inspection"), dict(example("inspection"), item_code="1")],
+        )
+        result = run_hub(
+            env, "ingest", "--source", "gz-440106", "--type", "inspection", "--wait", "--json",
+            str(path), check=False,
+        )  # fmt: skip
+        assert result.returncode == 1, result.stderr
+        assert json.loads(result.stdout)["outcomes"] == {"accepted_new": 1, "rejected": 1}
+    finally:
+        up.send_signal(signal.SIGTERM)
+        up.wait(60)
