@@ -155,20 +155,14 @@ def report(
     language = lang_of(lang, settings)
     if not has_hub(settings):
         raise InputError(
-            pick(
-                language,
-                f"{settings.data_dir} 中没有数据中心（先运行 hub demo 或 hub up）",
-                f"no hub in {settings.data_dir} (run hub demo or hub up first)",
-            )
+            f"{settings.data_dir} 中没有数据中心（先运行 hub demo 或 hub up） / "
+            f"no hub in {settings.data_dir} (run hub demo or hub up first)"
         )
     found = batch_report(settings, batch_id, source_id)
     if found is None:
         raise InputError(
-            pick(
-                language,
-                f"没有批次 {batch_id}（批次号见 hub ingest 的输出）",
-                f"no batch {batch_id} (hub ingest prints the batch id)",
-            )
+            f"没有批次 {batch_id}（批次号见 hub ingest 的输出） / "
+            f"no batch {batch_id} (hub ingest prints the batch id)"
         )
     if as_json:
         echo_json({"batch_id": batch_id, "type": found.record_type, **report_json(found)})

@@ -222,12 +222,18 @@ def ingest(
     check_report_path(report_path)
     wait = wait or process
     if report_path is not None and not wait:
-        raise click.UsageError("--report needs --wait (the verdicts come after processing)")
+        raise click.UsageError(
+            "--report 需要 --wait（判定在处理之后） / --report needs --wait (the verdicts come"
+            " after processing)"
+        )
     settings = settings_for(data_dir)
     language = lang_of(lang, settings)
     with EmbeddedHub(settings) as hub:
         if hub.source(source_id) is None:
-            raise InputError(f"source {source_id!r} is not registered (hub sources add ...)")
+            raise InputError(  # an error: Chinese first, English beside it, whatever --lang
+                f"来源 {source_id!r} 未登记（先运行 hub sources add …） / "
+                f"source {source_id!r} is not registered (hub sources add ...)"
+            )
         type_id = type_id_of(hub.standard, type_id)
         record_type = hub.standard.record_type(type_id)
         watch = BatchWatch()
