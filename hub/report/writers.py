@@ -151,8 +151,21 @@ def _xlsx(report: Report, path: Path) -> None:
     from openpyxl.cell import WriteOnlyCell
 
     book = Workbook(write_only=True)
-    for title, rows in (("汇总 summary", summary_cells(report)), ("逐行 rows", row_cells(report))):
+    sheets = (
+        (
+            "汇总 summary",
+            summary_cells(report),
+            {"A": 40, "B": 24, "D": 24, "F": 60, "G": 60},
+            None,
+        ),
+        ("逐行 rows", row_cells(report), {"B": 22, "C": 60, "D": 60, "E": 26}, "C2"),
+    )
+    for title, rows, widths, freeze in sheets:
         sheet = book.create_sheet(title)
+        for column, width in widths.items():
+            sheet.column_dimensions[column].width = width
+        if freeze:
+            sheet.freeze_panes = freeze  # the header and the line/verdict stay in view
         for values in rows:
             cells = []
             for value in values:

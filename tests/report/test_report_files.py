@@ -97,6 +97,7 @@ def test_xlsx_report_summary_and_rows_cell_by_cell(
     assert check[6].startswith("position 18 (check character)")
     assert summary[table_at + 1][1] == "USCC.CHECK18"  # the most frequent problem first
 
+    assert book["逐行 rows"].freeze_panes == "C2"  # header and line/verdict stay in view
     rows = [[c.value for c in row] for row in book["逐行 rows"].iter_rows()]
     assert rows[0][:6] == [
         "行号 line", "结论 verdict", "问题 problems", "problems (English)",
