@@ -21,7 +21,7 @@ from hub.cli.report import check_report_path, lang_of, lang_option, report_optio
 from hub.errors import AlreadyRunningError, BrokerUnavailableError, ConfigError, InputError
 from hub.events import Event, load_codec
 from hub.national.client import NationalClient
-from hub.report import Lang
+from hub.report import Lang, pick
 from hub.runtime.embedded import OUTCOMES, EmbeddedHub, IngestReport, has_hub
 from hub.runtime.service import serve
 from hub.settings import HubSettings
@@ -347,7 +347,13 @@ def _ingest_to_kafka(
     except KeyboardInterrupt:
         interrupted(acked[0], language)
     if not as_json:
-        click.echo(f"{file}: {sent} submissions sent to Kafka (acknowledged)")
+        click.echo(
+            pick(
+                language,
+                f"{file}：{sent} 条已发送至 Kafka（已确认）",
+                f"{file}: {sent} submissions sent to Kafka (acknowledged)",
+            )
+        )
     return sent
 
 
