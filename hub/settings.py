@@ -91,6 +91,16 @@ class HubSettings(BaseSettings):
     # -- Kafka security (issue 16): add settings below this line
     #
     # -- bureau files and language (issue 13): add settings below this line
+    #: language of human output (``--lang``); unset: from the locale, Chinese unless it is en_*
+    lang: Literal["zh", "en"] | None = None
+    #: rows a report file lists one by one (the summary and the counts always cover every row)
+    report_max_rows: int = Field(default=200_000, ge=0)
+
+    @field_validator("lang", mode="before")
+    @classmethod
+    def _lang_empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
     #
     # -- console and accounts (issue 15): add settings below this line
     #

@@ -29,9 +29,26 @@ def test_all_valid_exits_0(
     runner: CliRunner, tmp_path: Path, example: Callable[[str], dict[str, Any]]
 ) -> None:
     path = write_jsonl(tmp_path / "ok.jsonl", [example("inspection")] * 3)
-    result = runner.invoke(cli, ["validate", "--type", "inspection", str(path)])
+    result = runner.invoke(cli, ["validate", "--type", "inspection", "--lang", "en", str(path)])
     assert result.exit_code == 0, result.output
     assert result.output.count("VALID") == 3
+    # Chinese first: a Chinese (or bare server) locale reads Chinese, the type by its Chinese name
+    bare: dict[str, str | None] = {"LC_ALL": "", "LC_MESSAGES": "", "HUB_LANG": None}
+    for env in (bare | {"LANG": "zh_CN.UTF-8"}, bare | {"LANG": "C.UTF-8"}):
+        zh = runner.invoke(cli, ["validate", "--type", "检查行为", str(path)], env=env)
+        assert zh.exit_code == 0, zh.output
+        assert zh.output.count("通过") == 4 and "VALID" not in zh.output  # 3 rows + the summary
+        assert "3 条记录：通过 3" in zh.output
+    en = runner.invoke(
+        cli, ["validate", "--type", "inspection", str(path)], env=bare | {"LANG": "en_US"}
+    )
+    assert "3 records: valid 3" in en.output and "通过" not in en.output
+    setting = runner.invoke(
+        cli,
+        ["validate", "--type", "inspection", str(path)],
+        env=bare | {"HUB_LANG": "en", "LANG": "zh"},
+    )
+    assert setting.output.count("VALID") == 3
 
 
 def test_any_invalid_exits_1_with_one_json_verdict_per_record(

@@ -1,8 +1,8 @@
 """The ``hub`` command line: thin commands that build settings and call library functions.
 
 Exit codes: 0 success, 1 invalid data (a verdict said no), 2 unusable input or usage, 3 a broken
-standard pack or environment. A :class:`~hub.errors.HubError` becomes a one-line message on stderr
-with its code, never a traceback.
+standard pack or environment, 130 interrupted (Ctrl-C). A :class:`~hub.errors.HubError` becomes
+a one-line message on stderr with its code, never a traceback.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from hub.cli.connect import connect
 from hub.cli.db import db
 from hub.cli.kafka import topics, worker
 from hub.cli.national import national_sim
+from hub.cli.report import report
 from hub.cli.runtime import api, demo, ingest, project, status, up
 from hub.cli.sources import sources
 from hub.cli.standard import standard
@@ -34,6 +35,9 @@ class _HubGroup(click.Group):
         except HubError as exc:
             click.echo(f"hub: error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:  # Ctrl-C: 130, as a shell reports it, not click's "Aborted!"/1
+            click.echo("\nhub: interrupted / 已中断", err=True)
+            ctx.exit(130)
 
 
 @click.group(cls=_HubGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -60,6 +64,7 @@ for command in (
     db,
     worker,
     topics,
+    report,
 ):
     cli.add_command(command)
 

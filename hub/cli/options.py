@@ -51,7 +51,10 @@ def usable_source(source: Source | None, source_id: str) -> Source:
     """The source a command submits as, refused up front when unknown or disabled (judging
     would reject every record anyway; saying so before reading a file saves the operator a run)."""
     if source is None:
-        raise InputError(f"source {source_id!r} is not registered (hub sources add ...)")
+        raise InputError(
+            f"来源 {source_id!r} 未登记（先运行 hub sources add …） / "
+            f"source {source_id!r} is not registered (hub sources add ...)"
+        )
     if source.disabled:
         raise InputError(
             f"报送来源 {source_id} 已停用 / source {source_id!r} is disabled"

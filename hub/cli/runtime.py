@@ -15,6 +15,7 @@ import click
 
 from connectors.files import file_submissions
 from hub.api.server import ApiServer
+from hub.cli.ingested import BatchWatch, batch_outcome, interrupted, say_outcome, say_stored
 from hub.cli.options import (
     as_json_option,
     data_dir_option,
@@ -22,10 +23,12 @@ from hub.cli.options import (
     settings_for,
     usable_source,
 )
-from hub.errors import BrokerUnavailableError, ConfigError, InputError
+from hub.cli.report import check_report_path, lang_of, lang_option, report_option, type_id_of
+from hub.errors import AlreadyRunningError, BrokerUnavailableError, ConfigError, InputError
 from hub.events import Event, load_codec
 from hub.national.client import NationalClient
-from hub.runtime.embedded import OUTCOMES, EmbeddedHub, has_hub
+from hub.report import Lang, pick
+from hub.runtime.embedded import OUTCOMES, EmbeddedHub, IngestReport, has_hub
 from hub.runtime.service import serve
 from hub.settings import HubSettings
 from hub.storage import open_store
@@ -190,10 +193,23 @@ def project(exit_when_current: bool, batch: int, data_dir: Path | None) -> None:
 
 @click.command()
 @click.option("--source", "source_id", required=True, help="Registered source id.")
-@click.option("--type", "type_id", required=True, help="Record type of every record in FILE.")
+@click.option(
+    "--type", "type_id", required=True, help="Record type of every record in FILE (or 检查行为 …)."
+)
 @click.option("--batch-id", default=None, help="Idempotency id of the batch (default: SHA-256).")
 @click.option("--encoding", type=click.Choice(["utf-8", "gb18030"]), default=None)
-@click.option("--process", is_flag=True, help="Also process until idle (no delivery).")
+@click.option(
+    "--wait",
+    is_flag=True,
+    help="Wait for this batch's verdicts (embedded: process until idle, no delivery) and report"
+    " them; exit 1 when any was rejected.",
+)
+@click.option("--process", is_flag=True, help="The former name of --wait.")
+@click.option(
+    "--wait-timeout", default=600.0, show_default=True, help="Seconds --wait waits at most."
+)
+@report_option
+@lang_option
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @data_dir_option
 @as_json_option
@@ -202,53 +218,106 @@ def ingest(
     type_id: str,
     batch_id: str | None,
     encoding: str | None,
+    wait: bool,
     process: bool,
+    wait_timeout: float,
+    report_path: Path | None,
+    lang: str | None,
     file: Path,
     data_dir: Path | None,
     as_json: bool,
 ) -> None:
-    """Submit the records of FILE as SOURCE. Re-submitting the same file receives it once."""
+    """Submit the records of FILE as SOURCE. Re-submitting the same file receives it once (an
+    interrupted ingest resumes). With --wait, report this batch's verdicts by rule and field
+    (--report FILE: every row too). Ctrl-C stops after what is stored (exit 130)."""
+    check_report_path(report_path)
+    wait = wait or process
+    if report_path is not None and not wait:
+        raise click.UsageError(
+            "--report 需要 --wait（判定在处理之后） / --report needs --wait (the verdicts come"
+            " after processing)"
+        )
     settings = settings_for(data_dir)
+    language = lang_of(lang, settings)
     with EmbeddedHub(settings) as hub:
-        usable_source(hub.source(source_id), source_id)
-        hub.standard.record_type(type_id)
-        events = file_submissions(
-            source_id,
-            type_id,
-            file,
-            batch_id=batch_id,
-            encoding=encoding,
-            received_at=dt.datetime.now(dt.UTC),
+        usable_source(hub.source(source_id), source_id)  # errors: Chinese first, whatever --lang
+        type_id = type_id_of(hub.standard, type_id)
+        record_type = hub.standard.record_type(type_id)
+        watch = BatchWatch()
+        events = watch.watch(
+            file_submissions(
+                source_id,
+                type_id,
+                file,
+                batch_id=batch_id,
+                encoding=encoding,
+                received_at=dt.datetime.now(dt.UTC),
+            )
         )
+        result: dict[str, Any] = {"file": str(file), "source": source_id, "type": type_id}
+        running = bool(settings.kafka_bootstrap)  # someone else judges the batch: wait for it
         if settings.kafka_bootstrap:
-            if process:
-                raise ConfigError("--process is for the embedded runtime; hub worker processes")
-            _ingest_to_kafka(settings, hub, events, file, source_id, type_id, as_json)
-            return
-        if sys.stderr.isatty() and not as_json:
-            with click.progressbar(
-                events, label=f"ingesting {file.name}", file=sys.stderr, show_pos=True
-            ) as bar:
-                report = hub.ingest(bar)
+            sent = _ingest_to_kafka(settings, hub, events, file, language, as_json)
+            result.update(batch_id=watch.batch_id, sent=sent)
+            if not wait:
+                if as_json:
+                    echo_json(result)
+                return
         else:
-            report = hub.ingest(events)
-        if process:
-            hub.run_until_idle(settle_deliveries=False)
-        result: dict[str, Any] = {
-            "file": str(file),
-            "source": source_id,
-            "type": type_id,
-            **report.to_dict(),
-        }
-        if process:
-            result["status"] = hub.status()
-    if as_json:
-        echo_json(result)
-    else:
-        click.echo(
-            f"{file}: {report.received} submissions received"
-            + (f", {report.already} already received before" if report.already else "")
-        )
+            stored = [IngestReport(0, 0)]
+            try:
+                with watch.deferring_sigint():  # Ctrl-C between chunks: "N stored" is exact
+                    counts = _store(hub, events, file, as_json, stored)
+            except KeyboardInterrupt:
+                interrupted(stored[0].received + stored[0].already, language)
+            result.update(batch_id=watch.batch_id, **counts.to_dict())
+            if not wait:
+                say_stored(result, file, watch.batch_id, language, as_json)
+                return
+            try:
+                hub.lock()  # a running `hub up` processes the batch: then only wait for it
+            except AlreadyRunningError:
+                running = True
+            else:
+                running = False
+            try:
+                if not running:
+                    hub.run_until_idle(settle_deliveries=False, timeout_s=wait_timeout)
+            except KeyboardInterrupt:
+                interrupted(counts.received + counts.already, language, waiting=True)
+            except TimeoutError:
+                pass  # reported below: what is not judged yet is in flight
+        if watch.batch_id is None:  # an empty file: nothing to wait for
+            say_stored(result, file, None, language, as_json)
+            return
+        try:
+            outcome = batch_outcome(
+                settings,
+                hub.store,
+                hub.codec,
+                record_type,
+                source_id,
+                watch.batch_id,
+                f"{source_id} {file.name}",
+                expected=watch.seen,
+                timeout_s=wait_timeout if running else 0,
+            )
+        except KeyboardInterrupt:
+            interrupted(watch.seen, language, waiting=True)
+    sys.exit(say_outcome(result, outcome, report_path, language, as_json))
+
+
+def _store(
+    hub: EmbeddedHub, events: Iterable[Event], file: Path, as_json: bool, stored: list[IngestReport]
+) -> IngestReport:
+    """Append the events durably, with a progress bar on a terminal; ``stored[0]`` follows
+    what is committed."""
+    if sys.stderr.isatty() and not as_json:
+        with click.progressbar(
+            events, label=f"ingesting {file.name}", file=sys.stderr, show_pos=True
+        ) as bar:
+            return hub.ingest(bar, on_commit=lambda r: stored.__setitem__(0, r))
+    return hub.ingest(events, on_commit=lambda r: stored.__setitem__(0, r))
 
 
 def _ingest_to_kafka(
@@ -256,25 +325,43 @@ def _ingest_to_kafka(
     hub: EmbeddedHub,
     events: Iterable[Event],
     file: Path,
-    source_id: str,
-    type_id: str,
+    language: Lang,
     as_json: bool,
-) -> None:
+) -> int:
     """The distributed runtime: each chunk is received once the broker acknowledged it. Whether
-    a submission was received before is decided by the judge stage (by id), not here."""
+    a submission was received before is decided by the judge stage (by id), not here. The
+    number sent (acknowledged)."""
     from hub.kafka.ingest import produce_submissions
 
-    if sys.stderr.isatty() and not as_json:
-        with click.progressbar(
-            length=0, label=f"sending {file.name}", file=sys.stderr, show_pos=True
-        ) as bar:
-            sent = produce_submissions(settings, hub.codec, events, progress=bar.update)
-    else:
-        sent = produce_submissions(settings, hub.codec, events)
-    if as_json:
-        echo_json({"file": str(file), "source": source_id, "type": type_id, "sent": sent})
-    else:
-        click.echo(f"{file}: {sent} submissions sent to Kafka (acknowledged)")
+    acked = [0]
+
+    def count(n: int) -> None:
+        acked[0] += n
+
+    try:
+        if sys.stderr.isatty() and not as_json:
+            with click.progressbar(
+                length=0, label=f"sending {file.name}", file=sys.stderr, show_pos=True
+            ) as bar:
+
+                def both(n: int) -> None:
+                    count(n)
+                    bar.update(n)
+
+                sent = produce_submissions(settings, hub.codec, events, progress=both)
+        else:
+            sent = produce_submissions(settings, hub.codec, events, progress=count)
+    except KeyboardInterrupt:
+        interrupted(acked[0], language)
+    if not as_json:
+        click.echo(
+            pick(
+                language,
+                f"{file}：{sent} 条已发送至 Kafka（已确认）",
+                f"{file}: {sent} submissions sent to Kafka (acknowledged)",
+            )
+        )
+    return sent
 
 
 def _kafka_lag(settings: HubSettings, streams: list[str]) -> dict[str, int] | str:

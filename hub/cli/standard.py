@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from hub.cli.report import lang_of, lang_option, type_id_of
 from hub.settings import HubSettings
 from hub.standard import RULES
 
@@ -48,17 +49,19 @@ def types_cmd(as_json: bool) -> None:
 
 
 @standard.command("example")
-@click.option("--type", "type_id", required=True, help="Record type, e.g. inspection.")
+@click.option("--type", "type_id", required=True, help="Record type, e.g. inspection or 检查行为.")
 def example_cmd(type_id: str) -> None:
     """Print one valid example record of TYPE as JSON."""
     std = HubSettings().standard()
-    click.echo(json.dumps(std.example(type_id), ensure_ascii=False, indent=2))
+    click.echo(json.dumps(std.example(type_id_of(std, type_id)), ensure_ascii=False, indent=2))
 
 
 @standard.command("rules")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def rules_cmd(as_json: bool) -> None:
-    """List every rule code with its default severity and message."""
+@lang_option
+def rules_cmd(as_json: bool, lang: str | None) -> None:
+    """List every rule code with its default severity and its message in Chinese and English
+    (the --lang language first)."""
     rows = [
         {"rule": code, "severity": rule.severity.value, "zh": rule.zh, "en": rule.en}
         for code, rule in sorted(RULES.items())
@@ -66,8 +69,10 @@ def rules_cmd(as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
+    first, second = ("zh", "en") if lang_of(lang, HubSettings()) == "zh" else ("en", "zh")
     for row in rows:
-        click.echo(f"{row['rule']:<28} {row['severity']:<8} {row['en']}")
+        click.echo(f"{row['rule']:<28} {row['severity']:<8} {row[first]}")
+        click.echo(f"{'':<37} {row[second]}")
 
 
 @standard.command("version")
