@@ -15,6 +15,7 @@ import click
 
 from connectors.files import file_submissions
 from hub.api.server import ApiServer
+from hub.bounds import input_limits
 from hub.cli.options import as_json_option, data_dir_option, echo_json, settings_for
 from hub.errors import BrokerUnavailableError, ConfigError, InputError
 from hub.events import Event, load_codec
@@ -183,7 +184,7 @@ def project(exit_when_current: bool, batch: int, data_dir: Path | None) -> None:
 @click.option("--batch-id", default=None, help="Idempotency id of the batch (default: SHA-256).")
 @click.option("--encoding", type=click.Choice(["utf-8", "gb18030"]), default=None)
 @click.option("--process", is_flag=True, help="Also process until idle (no delivery).")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path))
 @data_dir_option
 @as_json_option
 def ingest(
@@ -209,6 +210,7 @@ def ingest(
             batch_id=batch_id,
             encoding=encoding,
             received_at=dt.datetime.now(dt.UTC),
+            limits=input_limits(settings),
         )
         if settings.kafka_bootstrap:
             if process:

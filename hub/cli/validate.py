@@ -10,7 +10,9 @@ from typing import BinaryIO
 
 import click
 
+from hub.bounds import InputLimits, input_limits
 from hub.files import Problem, read_records
+from hub.inputs import open_input
 from hub.settings import HubSettings
 from hub.standard import Validator, Verdict
 
@@ -25,10 +27,12 @@ def validate_stream(
     *,
     encoding: str | None = None,
     fmt: str | None = None,
+    limits: InputLimits | None = None,
 ) -> Iterator[Verdict]:
     """Verdicts for every record of a file, in order; unreadable lines get a verdict too."""
     validator.standard.record_type(type_id)  # fail before reading on an unknown type
-    for item in read_records(stream, name, encoding=encoding, fmt=fmt):  # type: ignore[arg-type]
+    items = read_records(stream, name, encoding=encoding, fmt=fmt, limits=limits)  # type: ignore[arg-type]
+    for item in items:
         location = {"line": item.line}
         if isinstance(item, Problem):
             yield validator.reject(type_id, item.rule, item.params, location=location).verdict
@@ -85,12 +89,17 @@ def validate(
     validator = Validator(settings.standard(), settings.policy())
     counts = {"records": 0, "valid": 0, "invalid": 0, "warnings": 0}
     stdin = str(file) == "-"
-    if not stdin and not file.exists():
-        raise click.BadParameter(f"{file} does not exist", param_hint="FILE")
-    stream: BinaryIO = sys.stdin.buffer if stdin else file.open("rb")
+    # a FIFO, a device, a directory or a symlink loop is refused with what it is (no hang)
+    stream: BinaryIO = sys.stdin.buffer if stdin else open_input(file)
     try:
         for verdict in validate_stream(
-            validator, type_id, stream, "stdin" if stdin else file.name, encoding=encoding, fmt=fmt
+            validator,
+            type_id,
+            stream,
+            "stdin" if stdin else file.name,
+            encoding=encoding,
+            fmt=fmt,
+            limits=input_limits(settings),
         ):
             counts["records"] += 1
             counts["valid" if verdict.valid else "invalid"] += 1
