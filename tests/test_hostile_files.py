@@ -192,3 +192,18 @@ def test_the_record_bound_holds_on_a_stream_that_cannot_seek() -> None:
     assert refused.value.limit == "records" and refused.value.max == 1000
     with pytest.raises(InputError, match="more than 1000 records"):
         list(records(io.BytesIO(data), AvroLimits(max_records=1000)))
+
+
+def test_kafka_ingest_applies_the_same_bounds_before_contacting_the_broker(
+    tmp_path: Path,
+) -> None:
+    env = hub_env(tmp_path / "hub")
+    run_hub(env, *COUNTY_ADD)
+    path = tmp_path / "upload.avro"
+    path.write_bytes(HOSTILE_AVRO["deep_datum"][0])
+    # no broker listens there: the refusal must come from the bounds, not from a timeout
+    kafka = env | {"HUB_KAFKA_BOOTSTRAP": "127.0.0.1:9"}
+    started = time.monotonic()
+    ingest = _hub(kafka, "ingest", "--source", "gz-440106", "--type", "inspection", str(path))
+    _one_line_refusal(ingest, "recursive")
+    assert time.monotonic() - started < 30
