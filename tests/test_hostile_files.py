@@ -8,6 +8,7 @@ fault (exit -11 here), which an in-process test could not survive.
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import os
@@ -207,3 +208,24 @@ def test_kafka_ingest_applies_the_same_bounds_before_contacting_the_broker(
     ingest = _hub(kafka, "ingest", "--source", "gz-440106", "--type", "inspection", str(path))
     _one_line_refusal(ingest, "recursive")
     assert time.monotonic() - started < 30
+
+
+@pytest.mark.parametrize("levels", [300, 1_000])
+def test_a_csv_cell_of_deep_json_is_a_verdict_not_a_recursion_error(
+    levels: int, inspection: dict[str, Any]
+) -> None:
+    from hub.cli.validate import validate_stream
+    from hub.settings import HubSettings
+    from hub.standard import Validator
+
+    settings = HubSettings()
+    row = dict(inspection, inspectors="[" * levels + '"李明"' + "]" * levels)
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(row)
+    writer.writerow(";".join(v) if isinstance(v, list) else v for v in row.values())
+    validator = Validator(settings.standard(), settings.policy())
+    data = io.BytesIO(text.getvalue().encode("gb18030"))
+    [verdict] = list(validate_stream(validator, "inspection", data, "x.csv"))
+    assert not verdict.valid
+    assert [(v.rule, v.field) for v in verdict.violations] == [("SCHEMA.TYPE", "inspectors")]
