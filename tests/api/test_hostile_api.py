@@ -4,6 +4,8 @@ backends (the test client raises on a 500, so a 500 fails the test on its own)."
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,6 +58,7 @@ def _limit(reply: Any) -> dict[str, Any]:
 def test_hostile_avro_bodies_are_refused_naming_the_limit(
     roomy: Api, body: bytes, limit: str
 ) -> None:
+    _decoding_survives_in_a_subprocess(body)
     started = time.monotonic()
     error = _limit(_post(roomy, body, **AVRO))
     assert time.monotonic() - started < 5
@@ -63,6 +66,30 @@ def test_hostile_avro_bodies_are_refused_naming_the_limit(
     if limit == "records":
         assert error["max"] == 50
     assert roomy.client.get("/healthz").status_code == 200
+
+
+_DECODE = """
+import sys
+from hub.api.batches import read_records
+from hub.api.refusals import RefusedError
+from hub.avro_container import AvroLimits
+from hub.bounds import InputLimits
+try:
+    limits = InputLimits(avro=AvroLimits(max_records=50))  # the fixture's HUB_API_MAX_RECORDS
+    read_records(sys.stdin.buffer.read(), "application/avro", limits)
+except RefusedError as exc:
+    print(exc.code)
+"""
+
+
+def _decoding_survives_in_a_subprocess(body: bytes) -> None:
+    """Decode the body in a child first: a regression that crashes the decoder (SIGSEGV, as
+    before the fix) fails this test instead of killing the test run."""
+    done = subprocess.run(
+        [sys.executable, "-c", _DECODE], input=body, capture_output=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, (done.returncode, done.stderr[-1000:])
+    assert done.stdout.strip() == b"API.LIMIT", done.stdout
 
 
 def _deep_record(inspection: dict[str, Any], levels: int) -> bytes:

@@ -9,12 +9,15 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import orjson
 import pytest
 
 from hub.testing.hostile import RECURSIVE, container
@@ -115,3 +118,55 @@ def test_slow_clients_are_cut_off_and_healthz_answers_throughout(
     _out, err = api.communicate(timeout=60)
     assert api.returncode == 0, err
     assert "Traceback" not in err and "Exception" not in err, err
+
+
+def _rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+def test_healthz_answers_while_a_heavy_body_is_decoded_and_memory_stays_bounded(
+    served: tuple[str, str, subprocess.Popen[str]], inspection: dict[str, Any]
+) -> None:
+    url, token, api = served
+    auth = {"Authorization": f"Bearer {token}"}
+    # 5,000 records with 2,000 unknown keys between them: seconds of decoding and bounding
+    wide = {**inspection, **{f"x{i}": i for i in range(1_900)}}
+    heavy = orjson.dumps({"records": [wide] * 5 + [inspection] * 4_995})
+    zero_size = container({"type": "record", "name": "E", "fields": []}, [(2**62, b"")])
+    before = _rss_mib(api.pid)
+    replies: list[int] = []
+
+    def post_heavy() -> None:
+        with httpx.Client(base_url=url, timeout=120) as heavy_client:
+            for _ in range(3):
+                replies.append(
+                    heavy_client.post(
+                        "/v1/records/inspection",
+                        content=heavy,
+                        headers={**auth, "Content-Type": "application/json"},
+                    ).status_code
+                )
+                replies.append(
+                    heavy_client.post(
+                        "/v1/records/inspection",
+                        content=zero_size,
+                        headers={**auth, "Content-Type": "application/avro"},
+                    ).status_code
+                )
+
+    worker = threading.Thread(target=post_heavy)
+    worker.start()
+    slowest = 0.0
+    with httpx.Client(base_url=url, timeout=5) as client:
+        while worker.is_alive():
+            started = time.monotonic()
+            assert client.get("/healthz").status_code == 200
+            slowest = max(slowest, time.monotonic() - started)
+            time.sleep(0.05)
+    worker.join()
+    assert replies == [202, 422] * 3
+    assert slowest < 1.0, f"/healthz took {slowest:.2f} s during the heavy requests"
+    assert _rss_mib(api.pid) - before < 300  # 2^62 records made no list, nothing leaked
