@@ -16,8 +16,10 @@ from typing import Any
 import orjson
 
 from connectors.base import submission_event
+from hub.bounds import InputLimits
 from hub.events import Event
 from hub.files import Problem, detect_encoding, read_records
+from hub.inputs import open_input
 from hub.processing.judge import CSV_ROW
 
 __all__ = ["file_batch_id", "file_submissions", "record_submissions"]
@@ -25,7 +27,7 @@ __all__ = ["file_batch_id", "file_submissions", "record_submissions"]
 
 def file_batch_id(path: Path) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    with open_input(path) as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
@@ -44,13 +46,15 @@ def file_submissions(
     received_at: dt.datetime,
     batch_id: str | None = None,
     encoding: str | None = None,
+    limits: InputLimits | None = None,
 ) -> Iterator[Event]:
-    """Submission events of a file, in order (raises InputError for an unusable file)."""
+    """Submission events of a file, in order (raises InputError for an unusable file: not a
+    regular file, or over ``limits``)."""
     batch = batch_id or file_batch_id(path)
-    with path.open("rb") as stream:
+    with open_input(path) as stream:
         head = stream.peek(1 << 16)[: 1 << 16] if hasattr(stream, "peek") else b""
         charset = encoding or detect_encoding(head)
-        for item in read_records(stream, path.name, encoding=charset):
+        for item in read_records(stream, path.name, encoding=charset, limits=limits):
             common: dict[str, Any] = {
                 "source_id": source_id,
                 "record_type": record_type,

@@ -30,6 +30,7 @@ import psycopg
 from psycopg import sql
 
 from connectors.base import store_submissions, submission_event
+from hub.bounds import shape_over
 from hub.errors import InputError, StorageUnavailableError
 from hub.events import Codec, Event
 from hub.files import jsonable
@@ -44,12 +45,17 @@ _OPERATIONS = {"i": "upsert", "u": "upsert", "d": "delete"}
 
 @dataclass(frozen=True, slots=True)
 class Row:
+    """One exchange row; ``problem`` (rule, params) when it cannot become a record: a NULL
+    ``cd_time``, a value over the record bounds, a value that cannot be encoded. Such a row is
+    still a submission (stored, rejected with that rule), so the connector goes on past it."""
+
     cd_id: str
-    cd_time: dt.datetime
+    cd_time: dt.datetime | None
     cd_source: str | None
     cd_batch: str | None
     cd_operation: str | None
     record: dict[str, Any]
+    problem: tuple[str, dict[str, Any]] | None = None
 
 
 def row_submission(
@@ -58,18 +64,21 @@ def row_submission(
     """One exchange row as a submission (pure: the same row always makes the same id)."""
     operation = _OPERATIONS.get((row.cd_operation or "").strip().lower())
     problem = None
-    if operation is None:
+    if row.problem is not None:
+        problem = {"rule": row.problem[0], "params": row.problem[1]}
+    elif operation is None:
         problem = {
             "rule": "INPUT.CD_OPERATION",
             "params": {"line": row.cd_id, "value": str(row.cd_operation)[:20]},
         }
+    at = row.cd_time.isoformat() if row.cd_time is not None else "null"
     return submission_event(
         source_id=source_id,
         record_type=record_type,
         channel="frontdb",
-        batch_id=f"frontdb:{table}:{row.cd_id}:{row.cd_time.isoformat()}",
+        batch_id=f"frontdb:{table}:{row.cd_id}:{at}",
         index=1,
-        raw=orjson.dumps(row.record),
+        raw=b"" if row.problem is not None else orjson.dumps(row.record),
         content_type="application/json; charset=utf-8",
         received_at=received_at,
         source_record_id=row.cd_id[:100],
@@ -131,12 +140,18 @@ class FrontDb:
 
     def read(self, after: tuple[dt.datetime, str] | None) -> list[Row]:
         """The next rows after the watermark, in watermark order."""
-        where: sql.Composable = sql.SQL("")
+        where: sql.Composable = sql.SQL("WHERE cd_time IS NOT NULL")
         params: tuple[Any, ...] = ()
         if after is not None:
             where = sql.SQL('WHERE (cd_time, cd_id::text COLLATE "C") > (%s, %s)')
             params = after
         return self._query(where, (*params, self.batch))
+
+    def read_untimed(self) -> list[Row]:
+        """Rows with a NULL ``cd_time``: no watermark can pass them, so they are read apart
+        (each poll, a batch at most) and become rejected submissions (``INPUT.CD_TIME``),
+        stored once by their ids, instead of stopping the connector."""
+        return self._query(sql.SQL("WHERE cd_time IS NULL"), (self.batch,))
 
     def read_late(self, after: tuple[dt.datetime, str]) -> list[Row]:
         """Rows at or before the watermark but within the overlap: the ones a late commit may
@@ -166,19 +181,36 @@ class FrontDb:
             raise InputError(f"{self.table} lacks the exchange columns {', '.join(missing)}")
         return [self._row(dict(zip(names, values, strict=True))) for values in rows]
 
-    @staticmethod
-    def _row(values: dict[str, Any]) -> Row:
+    def _row(self, values: dict[str, Any]) -> Row:
+        """A row as the hub takes it, bounded before it is encoded (a jsonb value 400 levels
+        deep would break the JSON encoder, whose limit is 254)."""
         record = {k: v for k, v in values.items() if k not in CD_COLUMNS}
+        cd_id = str(values["cd_id"])
         cd_time = values["cd_time"]
-        if cd_time.tzinfo is None:
+        problem: tuple[str, dict[str, Any]] | None = None
+        if cd_time is None:
+            problem = ("INPUT.CD_TIME", {"cd_id": cd_id[:100]})
+        elif cd_time.tzinfo is None:
             cd_time = cd_time.replace(tzinfo=dt.UTC)
+        settings = self.settings
+        shape = shape_over(record, settings.max_record_fields, settings.max_record_depth)
+        if problem is None and shape is not None:
+            rule = "INPUT.TOO_MANY_FIELDS" if shape.limit == "fields" else "INPUT.TOO_DEEP"
+            at = shape.path or "(record)"
+            problem = (rule, {"actual": f"{shape.actual:,}", "max": shape.max, "field": at})
+        if problem is None:
+            try:
+                record = jsonable(record)
+            except (TypeError, ValueError) as exc:
+                problem = ("INPUT.ROW", {"cd_id": cd_id[:100], "detail": str(exc)[:120]})
         return Row(
-            str(values["cd_id"]),
+            cd_id,
             cd_time,
             values["cd_source"],
             values["cd_batch"],
             values["cd_operation"],
-            jsonable(record),
+            {} if problem is not None else record,
+            problem,
         )
 
     def poll(self) -> tuple[int, int]:
@@ -186,19 +218,22 @@ class FrontDb:
         after = self.watermark()
         rows = self.read(after)
         late = self.read_late(after) if after is not None and self.overlap else []
-        if not rows and not late:
+        untimed = self.read_untimed()
+        if not rows and not late and not untimed:
             return 0, 0
         now = dt.datetime.now(dt.UTC)
         events = [
             row_submission(self.source_id, self.record_type, self.table, r, now)
-            for r in (*late, *rows)
+            for r in (*untimed, *late, *rows)
         ]
-        head = (rows[-1].cd_time, rows[-1].cd_id) if rows else after
-        assert head is not None
-        return len(rows), self._store(events, f"{head[0].isoformat()}|{head[1]}")
+        last = rows[-1].cd_time if rows else None
+        head = (last, rows[-1].cd_id) if last is not None else after
+        mark = None if head is None else f"{head[0].isoformat()}|{head[1]}"
+        return len(rows), self._store(events, mark)
 
-    def _store(self, events: Sequence[Event], mark: str) -> int:
+    def _store(self, events: Sequence[Event], mark: str | None) -> int:
         def save_mark(tx: Transaction) -> None:
-            tx.set_cursor(self.cursor_name, mark)
+            if mark is not None:  # only untimed rows so far: no watermark to save yet
+                tx.set_cursor(self.cursor_name, mark)
 
         return store_submissions(self.settings, self.store, self.codec, events, save_mark)

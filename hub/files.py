@@ -17,10 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Literal, cast
 
-import fastavro
 import orjson
 
+from hub import avro_container
+from hub.bounds import InputLimits
 from hub.errors import InputError
+from hub.inputs import bounded
 
 __all__ = [
     "AVRO_MAGIC",
@@ -221,8 +223,13 @@ def read_records(
     encoding: str | None = None,
     fmt: Format | None = None,
     max_document_bytes: int = 256 << 20,
+    limits: InputLimits | None = None,
 ) -> Iterator[Item]:
-    """Records and problems of a file, in order. ``name`` picks the format by its suffix."""
+    """Records and problems of a file, in order. ``name`` picks the format by its suffix.
+    ``limits`` bound the records read and the bytes of a stream that is not a regular file
+    (both checked while reading: an :class:`~hub.errors.InputError` past them)."""
+    limits = limits or InputLimits()
+    stream = bounded(stream, limits.max_input_bytes)
     buffered = (
         stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(cast(Any, stream))
     )
@@ -230,7 +237,7 @@ def read_records(
     if not head.strip():
         raise InputError(f"{name} is empty: no records to read")
     if fmt == "avro" or (fmt is None and head.startswith(AVRO_MAGIC)):
-        yield from _nonempty(avro_records(buffered), name)
+        yield from _at_most(_nonempty(avro_records(buffered, limits.avro), name), name, limits)
         return
     encoding = encoding or detect_encoding(head)
     try:
@@ -244,7 +251,19 @@ def read_records(
         items = _json_document(buffered, encoding, max_document_bytes)
     else:
         items = _json_lines(buffered, encoding)
-    yield from _nonempty(items, name)
+    yield from _at_most(_nonempty(items, name), name, limits)
+
+
+def _at_most(items: Iterator[Item], name: str, limits: InputLimits) -> Iterator[Item]:
+    """The items, refusing the rest of a file past the record bound (what came before was
+    read and may have been stored: each of those gets its verdict)."""
+    for count, item in enumerate(items, start=1):
+        if count > limits.max_records:
+            raise InputError(
+                f"{name} holds more than {limits.max_records} records (HUB_MAX_FILE_RECORDS):"
+                " the rest is refused"
+            )
+        yield item
 
 
 def _nonempty(items: Iterator[Item], name: str) -> Iterator[Item]:
@@ -268,18 +287,19 @@ def jsonable(record: Any) -> Any:
     return orjson.loads(orjson.dumps(record, default=default))
 
 
-def avro_records(stream: BinaryIO) -> Iterator[Item]:
-    """The records of an Avro object container file, numbered from 1. A file that breaks off
-    (a truncated or corrupt block) ends with one :class:`Problem` at the first record that could
-    not be read, so the records before it still count."""
+def avro_records(
+    stream: BinaryIO, limits: avro_container.AvroLimits | None = None
+) -> Iterator[Item]:
+    """The records of an Avro object container file, numbered from 1, read within ``limits``
+    (see :mod:`hub.avro_container`: a file refused whole raises an
+    :class:`~hub.errors.InputError` naming the limit). A file that breaks off (a truncated or
+    corrupt block) ends with one :class:`Problem` at the first record that could not be read,
+    so the records before it still count."""
     number = 0
-    try:
-        reader = fastavro.reader(stream)
-        for record in reader:
+    for datum in avro_container.records(stream, limits):
+        if isinstance(datum, avro_container.Broken):
+            params = {"line": datum.number, "detail": datum.detail}
+            yield Problem(datum.number, "INPUT.AVRO", params)
+        else:
             number += 1
-            yield RawRecord(number, jsonable(record))
-    except (ValueError, TypeError, EOFError, IndexError, KeyError, StopIteration) as exc:
-        detail = f"{type(exc).__name__}: {exc}"[:200]
-        if number == 0 and "magic" in detail.lower():
-            raise InputError(f"not an Avro object container file: {detail}") from None
-        yield Problem(number + 1, "INPUT.AVRO", {"line": number + 1, "detail": detail})
+            yield RawRecord(number, jsonable(datum))

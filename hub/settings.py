@@ -49,6 +49,15 @@ class HubSettings(BaseSettings):
     - ``uscc_pilot_prefixes`` (``HUB_USCC_PILOT_PREFIXES='["9135"]'``), ``uscc_region_since``,
       ``severity_overrides`` (``HUB_SEVERITY_OVERRIDES='{"DOCNO.FORMAT": "off"}'``),
       ``utc_offset_hours``: see :class:`hub.standard.ValidationPolicy`.
+    - hostile input (issue 12): ``max_file_records`` records per file (checked while reading;
+      an Avro file over it is refused before any record is stored), ``max_input_bytes`` read
+      from a stream that is not a regular file (stdin), ``max_record_fields`` keys per record
+      and ``max_record_depth`` nesting (a record over either is rejected with one violation),
+      ``max_verdict_violations`` violations listed per rule in a verdict (the rest summarised),
+      ``avro_max_schema_bytes`` / ``avro_max_schema_depth`` / ``avro_max_block_bytes`` bound an
+      Avro writer schema and its blocks (recursive schemas are always refused),
+      ``api_body_timeout_s`` how long a request body may take to arrive (408 after it),
+      ``api_keep_alive_timeout_s`` how long an idle connection is kept.
     """
 
     model_config = SettingsConfigDict(env_prefix="HUB_", frozen=True, extra="ignore")
@@ -86,6 +95,16 @@ class HubSettings(BaseSettings):
     schema_registry_timeout_s: float = Field(default=10.0, gt=0)
     # -- limits on hostile input (issue 12): add settings below this line
     #
+    max_file_records: int = Field(default=10_000_000, ge=1)
+    max_input_bytes: int = Field(default=64 << 30, ge=1024)
+    max_record_fields: int = Field(default=2_000, ge=10)
+    max_record_depth: int = Field(default=64, ge=4, le=200)
+    max_verdict_violations: int = Field(default=100, ge=1, le=10_000)
+    avro_max_schema_bytes: int = Field(default=256 * 1024, ge=256)
+    avro_max_schema_depth: int = Field(default=32, ge=2, le=200)
+    avro_max_block_bytes: int = Field(default=64 << 20, ge=1024)
+    api_body_timeout_s: float = Field(default=60.0, gt=0)
+    api_keep_alive_timeout_s: float = Field(default=5.0, gt=0)
     # -- audit and checkpoints (issue 12): add settings below this line
     #
     # -- Kafka security (issue 16): add settings below this line
@@ -121,6 +140,9 @@ class HubSettings(BaseSettings):
                 uscc_region_since=self.uscc_region_since,
                 severity_overrides=dict(self.severity_overrides),
                 utc_offset_hours=self.utc_offset_hours,
+                max_record_fields=self.max_record_fields,
+                max_record_depth=self.max_record_depth,
+                max_verdict_violations=self.max_verdict_violations,
             )
         except ValueError as exc:
             raise ConfigError(str(exc)) from exc

@@ -6,9 +6,12 @@ container file) with a source's bearer token, stores every record as a submissio
 source's verdicts, national acks and rejections after a cursor: only its own.
 
 Refusals (nothing stored): 401 no or unknown token, 403 disabled source, 404 unknown record type,
-409 idempotency key reused with another body, 413 body over the limit, 415 content type, 422 too
-many records or a field over the limit, 400 a body that is not what its content type says. Every
-refusal is counted in ``/metrics`` by code. Tokens are looked up by their SHA-256 and never logged.
+409 idempotency key reused with another body, 408 a body that did not arrive in time, 413 body
+over the limit, 415 content type, 422 too many records, a record with too many keys or nested too
+deep, a field over the limit or an Avro writer schema refused (recursive, too deep, too large),
+400 a body that is not what its content type says. Every refusal is counted in ``/metrics`` by
+code. Tokens are looked up by their SHA-256 and never logged. Bodies are decoded on a thread:
+the event loop only moves bytes, so ``/healthz`` answers during any request.
 """
 
 from __future__ import annotations
@@ -24,11 +27,14 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
 from pydantic import BaseModel, Field
+from starlette.requests import ClientDisconnect
 from starlette.routing import Match
 
 from hub.api import batches
 from hub.api.refusals import (
+    BodyTimeoutError,
     BodyTooLargeError,
+    ClientGoneError,
     ForbiddenError,
     IdempotencyConflictError,
     RecordTypeNotFoundError,
@@ -37,7 +43,8 @@ from hub.api.refusals import (
 )
 from hub.api.sinks import BatchSink, StorePool
 from hub.api.tokens import token_hash
-from hub.events import Codec
+from hub.bounds import input_limits
+from hub.events import Codec, Event
 from hub.events.streams import FEEDBACK
 from hub.settings import HubSettings
 from hub.standard import Standard
@@ -114,6 +121,7 @@ _REFUSALS: dict[int | str, dict[str, Any]] = {
         403: "source disabled",
         404: "unknown record type",
         409: "idempotency key reused with another body",
+        408: "the body did not arrive in time",
         413: "body over the limit",
         415: "content type not taken",
         422: "too many records, or a field over the limit",
@@ -241,11 +249,39 @@ def create_app(
                 f"the body has {declared} bytes; the limit is {limit}", max=limit
             )
         body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > limit:
-                raise BodyTooLargeError(f"the body exceeds the limit of {limit} bytes", max=limit)
+        timeout = settings.api_body_timeout_s
+        try:
+            async with asyncio.timeout(timeout):
+                async for chunk in request.stream():
+                    body += chunk
+                    if len(body) > limit:
+                        raise BodyTooLargeError(
+                            f"the body exceeds the limit of {limit} bytes", max=limit
+                        )
+        except TimeoutError:
+            raise BodyTimeoutError(
+                f"the body did not arrive within {timeout:g} s", limit="body_seconds", max=timeout
+            ) from None
+        except ClientDisconnect:
+            raise ClientGoneError("the client went away before its body arrived") from None
         return bytes(body)
+
+    def prepare(
+        body: bytes, content_type: str, source: Source, record_type: str, batch_id: str
+    ) -> tuple[list[Event], list[dict[str, Any]]]:
+        """Decode, bound and turn the body into submissions: CPU work on untrusted bytes, run
+        on a thread so the event loop (``/healthz``, other sources) never waits on it."""
+        limits = input_limits(settings, max_records=settings.api_max_records)
+        records = batches.read_records(body, content_type, limits)
+        batches.check_limits(
+            records,
+            settings.api_max_records,
+            settings.api_max_field_chars,
+            settings.max_record_fields,
+            settings.max_record_depth,
+        )
+        events = batches.submissions(source, record_type, records, batch_id, clock())
+        return events, batches.prechecks(source, record_type, records, events)
 
     @app.post(
         "/v1/records/{record_type}",
@@ -277,11 +313,10 @@ def create_app(
             earlier = await _threaded(_first_reply, stores, source.source_id, idempotency_key)
             if earlier is not None:
                 return _replay(earlier, digest)
-        records = batches.read_records(body, content_type)
-        batches.check_limits(records, settings.api_max_records, settings.api_max_field_chars)
         batch_id = batches.batch_id_for(source.source_id, idempotency_key)
-        events = batches.submissions(source, record_type, records, batch_id, clock())
-        refused_now = batches.prechecks(source, record_type, records, events)
+        events, refused_now = await _threaded(
+            prepare, body, content_type, source, record_type, batch_id
+        )
 
         def make_reply(received: int, already: int) -> ApiBatch:
             reply = IngestReply(

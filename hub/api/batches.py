@@ -25,6 +25,9 @@ import orjson
 
 from connectors.files import record_submissions
 from hub.api.refusals import BadRequestError, LimitExceededError, UnsupportedMediaTypeError
+from hub.avro_container import AvroLimitError
+from hub.bounds import InputLimits, shape_over
+from hub.errors import InputError
 from hub.events import Event, derive_id
 from hub.files import AVRO_MAGIC, Problem, avro_records
 from hub.standard.messages import RULES, render
@@ -45,9 +48,11 @@ JSON_TYPES = ("application/json",)
 AVRO_TYPES = ("application/avro", "avro/binary", "application/vnd.apache.avro.file")
 
 
-def read_records(body: bytes, content_type: str) -> list[Any]:
+def read_records(body: bytes, content_type: str, limits: InputLimits | None = None) -> list[Any]:
     """The records in a request body (each a JSON value; non-objects are stored and rejected
-    by the judge like any other record that breaks the standard)."""
+    by the judge like any other record that breaks the standard). An Avro body is read within
+    ``limits`` (its writer schema checked before anything is decoded, its records counted
+    while they are read): a body over them is refused (422) naming the limit."""
     media = content_type.split(";", 1)[0].strip().lower()
     if media in JSON_TYPES:
         try:
@@ -60,24 +65,43 @@ def read_records(body: bytes, content_type: str) -> list[Any]:
             raise BadRequestError('the body must be a JSON object {"records": [...]}')
         return list(document["records"])
     if media in AVRO_TYPES:
-        records = []
-        for item in avro_records(io.BytesIO(body)) if body.startswith(AVRO_MAGIC) else ():
-            if isinstance(item, Problem):
-                raise BadRequestError(
-                    f"the Avro body breaks off at record {item.line}", **item.params
-                )
-            records.append(item.data)
         if not body.startswith(AVRO_MAGIC):
             raise BadRequestError("the body is not an Avro object container file (no Obj1)")
-        return records
+        return _avro_body(body, limits or InputLimits())
     raise UnsupportedMediaTypeError(
         f"content type {media or '(none)'} is not taken here",
         accepted=[*JSON_TYPES, *AVRO_TYPES],
     )
 
 
-def check_limits(records: Sequence[Any], max_records: int, max_field_chars: int) -> None:
-    """Refuse the whole request (422) before anything is stored, naming the limit."""
+def _avro_body(body: bytes, limits: InputLimits) -> list[Any]:
+    records = []
+    try:
+        for item in avro_records(io.BytesIO(body), limits.avro):
+            if isinstance(item, Problem):
+                raise BadRequestError(
+                    f"the Avro body breaks off at record {item.line}", **item.params
+                )
+            records.append(item.data)
+    except AvroLimitError as exc:
+        raise LimitExceededError(
+            exc.message, limit=exc.limit, max=exc.max, actual=exc.actual
+        ) from None
+    except InputError as exc:
+        raise BadRequestError(exc.message) from None
+    return records
+
+
+def check_limits(
+    records: Sequence[Any],
+    max_records: int,
+    max_field_chars: int,
+    max_fields: int = 2_000,
+    max_depth: int = 64,
+) -> None:
+    """Refuse the whole request (422) before anything is stored, naming the limit: too many
+    records, a record with too many keys or nested too deep (checked first: the walk below
+    and the JSON encoder recurse), a field too long."""
     if len(records) > max_records:
         raise LimitExceededError(
             f"{len(records)} records in one request; the limit is {max_records}",
@@ -85,6 +109,18 @@ def check_limits(records: Sequence[Any], max_records: int, max_field_chars: int)
             max=max_records,
             actual=len(records),
         )
+    for index, record in enumerate(records, start=1):
+        shape = shape_over(record, max_fields, max_depth)
+        if shape is not None:
+            what = "keys" if shape.limit == "fields" else "levels of nesting"
+            raise LimitExceededError(
+                f"record {index}: {shape.actual} {what} at {shape.path}; the limit is {shape.max}",
+                limit=shape.limit,
+                max=shape.max,
+                actual=shape.actual,
+                record=index,
+                field=shape.path or None,
+            )
     for index, record in enumerate(records, start=1):
         for path, length in _long_strings(record, "", max_field_chars):
             raise LimitExceededError(

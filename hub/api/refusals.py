@@ -13,7 +13,9 @@ from hub.errors import HubError
 
 __all__ = [
     "BadRequestError",
+    "BodyTimeoutError",
     "BodyTooLargeError",
+    "ClientGoneError",
     "ForbiddenError",
     "IdempotencyConflictError",
     "LimitExceededError",
@@ -83,3 +85,18 @@ class LimitExceededError(RefusedError):
 
     code = "API.LIMIT"
     status = 422
+
+
+class BodyTimeoutError(RefusedError):
+    """The body did not arrive within ``HUB_API_BODY_TIMEOUT_S`` (a slow or stalled client)."""
+
+    code = "API.TIMEOUT"
+    status = 408
+
+
+class ClientGoneError(RefusedError):
+    """The client went away before its body arrived: nothing stored, nothing to answer (the
+    reply goes nowhere; the refusal is only counted)."""
+
+    code = "API.DISCONNECTED"
+    status = 400

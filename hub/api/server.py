@@ -4,6 +4,7 @@ worker``. The address it bound (``HUB_API_PORT=0`` picks a free port) is written
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from pathlib import Path
@@ -23,6 +24,39 @@ def address_file(settings: HubSettings) -> Path:
     return settings.data_dir / "api.address"
 
 
+def _deadline_protocol(header_timeout_s: float) -> type[asyncio.Protocol]:
+    """uvicorn's h11 protocol with a deadline for a request's head: uvicorn times out only an
+    idle keep-alive connection, so a client that sends its headers a byte at a time (or nothing)
+    would hold a connection for ever. Each connection must start a request within
+    ``header_timeout_s`` of opening or of its last reply; the body has its own deadline in the
+    app (``HUB_API_BODY_TIMEOUT_S``)."""
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class DeadlineH11Protocol(H11Protocol):
+        def _arm(self) -> None:
+            self._head_deadline = self.loop.call_later(header_timeout_s, self._head_late)
+
+        def _head_late(self) -> None:
+            waiting = self.cycle is None or self.cycle.response_complete
+            if waiting and not self.transport.is_closing():
+                self.transport.close()
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._head_deadline.cancel()
+            super().connection_lost(exc)
+
+        def on_response_complete(self) -> None:
+            self._head_deadline.cancel()
+            super().on_response_complete()
+            self._arm()
+
+    return DeadlineH11Protocol
+
+
 class ApiServer:
     """Start with :meth:`start` (returns once it listens), stop with :meth:`stop`."""
 
@@ -40,6 +74,8 @@ class ApiServer:
             log_level="warning",
             access_log=False,  # paths and statuses are in /metrics; nothing with a token is logged
             lifespan="off",
+            http=_deadline_protocol(settings.api_body_timeout_s),
+            timeout_keep_alive=max(1, round(settings.api_keep_alive_timeout_s)),
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="hub-api", daemon=True)

@@ -15,6 +15,7 @@ import click
 
 from connectors.files import file_submissions
 from hub.api.server import ApiServer
+from hub.bounds import input_limits
 from hub.cli.ingested import BatchWatch, batch_outcome, interrupted, say_outcome, say_stored
 from hub.cli.options import (
     as_json_option,
@@ -210,7 +211,7 @@ def project(exit_when_current: bool, batch: int, data_dir: Path | None) -> None:
 )
 @report_option
 @lang_option
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path))
 @data_dir_option
 @as_json_option
 def ingest(
@@ -252,6 +253,7 @@ def ingest(
                 batch_id=batch_id,
                 encoding=encoding,
                 received_at=dt.datetime.now(dt.UTC),
+                limits=input_limits(settings),
             )
         )
         result: dict[str, Any] = {"file": str(file), "source": source_id, "type": type_id}

@@ -10,6 +10,7 @@ from typing import Any, BinaryIO
 
 import click
 
+from hub.bounds import InputLimits, input_limits
 from hub.cli.report import (
     check_report_path,
     emit_report,
@@ -19,6 +20,7 @@ from hub.cli.report import (
     type_id_of,
 )
 from hub.files import Problem, read_records
+from hub.inputs import open_input
 from hub.report import Lang, ReportBuilder, pick
 from hub.report.collect import verdict_row
 from hub.settings import HubSettings
@@ -36,11 +38,13 @@ def validate_stream(
     encoding: str | None = None,
     fmt: str | None = None,
     on_record: Callable[[Verdict, Any], None] | None = None,
+    limits: InputLimits | None = None,
 ) -> Iterator[Verdict]:
     """Verdicts for every record of a file, in order; unreadable lines get a verdict too.
     ``on_record`` sees each verdict with the record as read (None for an unreadable line)."""
     validator.standard.record_type(type_id)  # fail before reading on an unknown type
-    for item in read_records(stream, name, encoding=encoding, fmt=fmt):  # type: ignore[arg-type]
+    items = read_records(stream, name, encoding=encoding, fmt=fmt, limits=limits)  # type: ignore[arg-type]
+    for item in items:
         location = {"line": item.line}
         if isinstance(item, Problem):
             verdict = validator.reject(type_id, item.rule, item.params, location=location).verdict
@@ -135,9 +139,8 @@ def validate(
     builder = ReportBuilder(record_type, max_rows=settings.report_max_rows if report_path else 0)
     counts = {"records": 0, "valid": 0, "invalid": 0, "warnings": 0}
     stdin = str(file) == "-"
-    if not stdin and not file.exists():
-        raise click.BadParameter(f"{file} does not exist", param_hint="FILE")
-    stream: BinaryIO = sys.stdin.buffer if stdin else file.open("rb")
+    # a FIFO, a device, a directory or a symlink loop is refused with what it is (no hang)
+    stream: BinaryIO = sys.stdin.buffer if stdin else open_input(file)
     try:
         for verdict in validate_stream(
             validator,
@@ -149,6 +152,7 @@ def validate(
             on_record=lambda v, data: builder.add(
                 verdict_row(v, data if report_path else None, record_type)
             ),
+            limits=input_limits(settings),
         ):
             counts["records"] += 1
             counts["valid" if verdict.valid else "invalid"] += 1

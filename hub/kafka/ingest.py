@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 from collections.abc import Callable, Iterable
 
-from hub.errors import ConfigError
+from hub.errors import ConfigError, InputError
 from hub.events import Codec, Event
 from hub.events.streams import SUBMISSIONS
 from hub.kafka.producer import Producer
@@ -47,7 +48,9 @@ def produce_submissions(
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """Send submission events, ``chunk`` at a time, each chunk acknowledged before the next;
-    the number sent."""
+    the number sent. The record bound (``HUB_MAX_FILE_RECORDS``) holds here as in the file
+    reader, so no path into Kafka sends more; a file that cannot be read is refused before
+    the broker is contacted."""
     if not settings.kafka_bootstrap:
         raise ConfigError("HUB_KAFKA_BOOTSTRAP is not set")
     return asyncio.run(_produce(settings, settings.kafka_bootstrap, codec, events, chunk, progress))
@@ -61,13 +64,23 @@ async def _produce(
     chunk: int,
     progress: Callable[[int], None] | None,
 ) -> int:
+    # the input is read (and a file refused for its bounds) before the broker is contacted
+    pending = iter(events)
+    first = next(pending, None)
+    if first is None:
+        return 0
     producer = Producer(bootstrap)
     wire = wire_format(settings, codec)
     await producer.start()
     sent = 0
     try:
         batch: list[Message] = []
-        for event in events:
+        for count, event in enumerate(itertools.chain([first], pending), start=1):
+            if count > settings.max_file_records:
+                raise InputError(
+                    f"more than {settings.max_file_records} submissions in one ingest"
+                    " (HUB_MAX_FILE_RECORDS): the rest is refused"
+                )
             now = dt.datetime.now(dt.UTC)
             batch.append(submission_message(settings, codec, event, now, wire))
             if len(batch) >= chunk:

@@ -9,10 +9,13 @@ an offset) is returned as a change kind, so the verdict records it.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+import orjson
+
+from hub.bounds import shape_over
 
 __all__ = [
     "CoercionError",
@@ -26,6 +29,9 @@ __all__ = [
 
 Coerced = tuple[Any, str | None]
 
+# a list in a CSV cell is data from a spreadsheet: bounded before the field's checks walk it
+_CELL_DEPTH = 32
+_CELL_FIELDS = 2_000
 _TRUE = {
     "true": None,
     "1": "boolean_format",
@@ -140,9 +146,12 @@ def to_list(value: Any, lenient: bool) -> list[Any]:
         text = value.strip()
         if text.startswith("["):
             try:
-                parsed = json.loads(text)
-            except ValueError:
+                # orjson refuses nesting over 1,024 levels; json recursed until RecursionError
+                parsed = orjson.loads(text)
+            except orjson.JSONDecodeError:
                 raise CoercionError("JSON array") from None
+            if shape_over(parsed, _CELL_FIELDS, _CELL_DEPTH) is not None:
+                raise CoercionError(f"JSON array (at most {_CELL_DEPTH} levels)")
             if isinstance(parsed, list):
                 return parsed
             raise CoercionError("JSON array")

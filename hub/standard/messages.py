@@ -281,6 +281,32 @@ RULES: dict[str, Rule] = {
     ),
     # -- limits on hostile input (issue 12, part 1): add rules below this line
     #
+    "INPUT.TOO_MANY_FIELDS": Rule(
+        E,
+        "记录含 {actual} 个字段（含嵌套字段），超过上限 {max}，未逐项校验",
+        "the record has {actual} fields (nested ones included), over the limit of {max};"
+        " not checked further",
+    ),
+    "INPUT.TOO_DEEP": Rule(
+        E,
+        "记录嵌套超过 {max} 层（{field}），未逐项校验",
+        "the record nests deeper than {max} levels (at {field}); not checked further",
+    ),
+    "VERDICT.MORE": Rule(
+        E,
+        "另有 {count} 处同类问题（{rule}：{what_zh}）未逐条列出",
+        "{count} more {what_en} ({rule}) not listed",
+    ),
+    "INPUT.CD_TIME": Rule(
+        E,
+        "前置库记录 {cd_id} 的 cd_time 为空，无法按时间读取",
+        "front-end database row {cd_id} has no cd_time (NULL): it cannot be ordered",
+    ),
+    "INPUT.ROW": Rule(
+        E,
+        "前置库记录 {cd_id} 无法读取：{detail}",
+        "front-end database row {cd_id} cannot be read: {detail}",
+    ),
     # -- sources and ownership (issue 12, part 2): add rules below this line
     #
     "SOURCE.NOT_OWNER": Rule(

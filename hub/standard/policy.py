@@ -25,6 +25,9 @@ class ValidationPolicy:
     - ``severity_overrides``: rule code → ``error``, ``warning`` or ``off``.
     - ``utc_offset_hours``: the offset assumed for timestamps sent without one (Beijing time).
     - ``max_string_length``: a hard cap on any string, whatever its schema says.
+    - ``max_record_fields`` / ``max_record_depth``: a record with more keys (nested ones
+      included) or deeper nesting is rejected with one violation, before any check runs;
+      ``max_verdict_violations``: violations listed per rule, the rest summarised in one.
     """
 
     uscc_pilot_prefixes: tuple[str, ...] = ()
@@ -32,6 +35,9 @@ class ValidationPolicy:
     severity_overrides: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     utc_offset_hours: int = 8
     max_string_length: int = 100_000
+    max_record_fields: int = 2_000
+    max_record_depth: int = 64
+    max_verdict_violations: int = 100
 
     def __post_init__(self) -> None:
         for rule, severity in self.severity_overrides.items():

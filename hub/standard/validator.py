@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from hub.bounds import shape_over
 from hub.standard.checks import Finding
 from hub.standard.checks.formats import (
     check_doc_number,
@@ -43,7 +44,7 @@ from hub.standard.fields import (
     type_name,
 )
 from hub.standard.identity import identity_key
-from hub.standard.messages import RULES, render
+from hub.standard.messages import RULES, Severity, render
 from hub.standard.normalize import uscc_letter_o
 from hub.standard.pack import Standard
 from hub.standard.policy import ValidationPolicy
@@ -130,7 +131,16 @@ class Validator:
         changes: list[Change] = []
         values: dict[str, Any] = {}
         source_record_id: str | None = None
-        if not isinstance(raw, dict):
+        shape = shape_over(raw, self.policy.max_record_fields, self.policy.max_record_depth)
+        if shape is not None:
+            # bound before working: nothing below walks a record this large or this deep
+            sid = raw.get("source_record_id") if isinstance(raw, dict) else None
+            source_record_id = shown(sid.strip()) if isinstance(sid, str) else None
+            code = "INPUT.TOO_MANY_FIELDS" if shape.limit == "fields" else "INPUT.TOO_DEEP"
+            at = shape.path or "(record)"
+            params = {"actual": f"{shape.actual:,}", "max": shape.max, "field": at}
+            found.append((shape.path or None, None, Finding(code, params)))
+        elif not isinstance(raw, dict):
             found.append((None, None, Finding("SCHEMA.NOT_OBJECT", {"actual": type_name(raw)})))
         else:
             sid = raw.get("source_record_id")
@@ -398,11 +408,23 @@ class Validator:
         location: Mapping[str, Any] | None,
     ) -> Verdict:
         record_type = self.standard.types.get(type_id)
-        violations = [
-            v
-            for path, spec, finding in found
-            if (v := self._render(record_type, path, spec, finding)) is not None
-        ]
+        listed: dict[str, int] = {}
+        unlisted: dict[str, int] = {}
+        severity_of: dict[str, Severity] = {}
+        violations: list[Violation] = []
+        cap = self.policy.max_verdict_violations
+        for path, spec, finding in found:
+            rule = finding.rule
+            if listed.get(rule, 0) >= cap:
+                # a verdict's size is bounded: repeats of a rule are counted, not rendered
+                unlisted[rule] = unlisted.get(rule, 0) + 1
+                continue
+            v = self._render(record_type, path, spec, finding)
+            if v is not None:
+                listed[rule] = listed.get(rule, 0) + 1
+                severity_of[rule] = v.severity
+                violations.append(v)
+        violations.extend(_summary(r, n, severity_of[r]) for r, n in unlisted.items())
         return Verdict(
             record_type=type_id,
             standard_version=self.standard.version,
@@ -411,3 +433,19 @@ class Validator:
             source_record_id=source_record_id,
             location=dict(location or {}),
         )
+
+
+_WHAT = {"SCHEMA.UNKNOWN_FIELD": ("标准中没有的字段", "unknown fields")}
+
+
+def _summary(rule: str, count: int, severity: Severity) -> Violation:
+    """One violation standing for ``count`` more of ``rule``, with its severity."""
+    what_zh, what_en = _WHAT.get(rule, ("同类问题", "violations of this rule"))
+    params: dict[str, object] = {
+        "count": f"{count:,}",
+        "rule": rule,
+        "what_zh": what_zh,
+        "what_en": what_en,
+    }
+    zh, en = render(RULES["VERDICT.MORE"], params)
+    return Violation("VERDICT.MORE", severity, None, zh, en)

@@ -15,6 +15,7 @@ import pytest
 from hub.files import read_records
 from hub.standard import RULES, Severity, Standard, ValidationPolicy, Validator
 from hub.testing import make_resident_id, make_uscc
+from hub.testing.hostile import deep_json
 
 RNG = random.Random(7)
 AGENCY = make_uscc("440106", RNG, authority="1", kind="1")
@@ -224,6 +225,20 @@ CASES = [
         "overall_conclusion",
     ),
     Case("COMPLAINT.ANONYMOUS_PERSONAL", "complaint", setter(anonymous=True), "complainant_name"),
+    Case(
+        "INPUT.TOO_MANY_FIELDS",
+        "inspection",
+        setter(**{f"extra_{i}": i for i in range(2_100)}),
+        None,
+    ),
+    Case("INPUT.TOO_DEEP", "inspection", setter(remarks=deep_json(300)), "remarks" + ".a" * 63),
+    Case(
+        "VERDICT.MORE",
+        "inspection",
+        setter(**{f"extra_{i}": i for i in range(5)}),
+        None,
+        ValidationPolicy(max_verdict_violations=2),
+    ),
 ]
 
 
@@ -257,6 +272,8 @@ FILE_CASES = {  # rules about unreadable input, driven through the file reader
 #: (test_least_privilege), since they need a source registry.
 RUNTIME_CASES = {
     "INPUT.CD_OPERATION",  # tests/connectors/test_frontdb.py
+    "INPUT.CD_TIME",  # tests/connectors/test_frontdb.py
+    "INPUT.ROW",  # tests/connectors/test_frontdb.py
     "SOURCE.UNKNOWN",
     "SOURCE.TYPE_NOT_ALLOWED",
     "SOURCE.REGION",
