@@ -49,6 +49,9 @@ class HubSettings(BaseSettings):
     - ``uscc_pilot_prefixes`` (``HUB_USCC_PILOT_PREFIXES='["9135"]'``), ``uscc_region_since``,
       ``severity_overrides`` (``HUB_SEVERITY_OVERRIDES='{"DOCNO.FORMAT": "off"}'``),
       ``utc_offset_hours``: see :class:`hub.standard.ValidationPolicy`.
+    - ``audit_key_file`` (``HUB_AUDIT_KEY_FILE``): the Ed25519 key ``hub audit checkpoint``
+      signs with (0600, outside the data directory); ``audit_public_key_file``
+      (``HUB_AUDIT_PUBLIC_KEY_FILE``): the public key ``hub audit verify --checkpoint`` uses.
     """
 
     model_config = SettingsConfigDict(env_prefix="HUB_", frozen=True, extra="ignore")
@@ -88,6 +91,10 @@ class HubSettings(BaseSettings):
     #
     # -- audit and checkpoints (issue 12): add settings below this line
     #
+    # the checkpoint signing key (``hub audit keygen``), kept apart from the data: never inside
+    # data_dir; and the public key ``hub audit verify --checkpoint`` checks signatures with
+    audit_key_file: Path | None = None
+    audit_public_key_file: Path | None = None
     # -- Kafka security (issue 16): add settings below this line
     #
     # -- bureau files and language (issue 13): add settings below this line

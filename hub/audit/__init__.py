@@ -4,6 +4,6 @@
 from __future__ import annotations
 
 from hub.audit.trace import TraceEntry, trace
-from hub.audit.verify import Finding, verify
+from hub.audit.verify import Finding, Report, audit, verify
 
-__all__ = ["Finding", "TraceEntry", "trace", "verify"]
+__all__ = ["Finding", "Report", "TraceEntry", "audit", "trace", "verify"]

@@ -24,8 +24,12 @@ from typing import Any
 
 from hub.errors import ConcurrencyError, StorageError
 from hub.events.streams import STREAMS, SUBMISSIONS, VERDICTS
+from hub.storage.chain import JOURNAL, link
+from hub.storage.journal import ADOPTED, DISABLED, PUT, TOKEN, change_event
 from hub.storage.ports import (
     ApiBatch,
+    ChainedEvent,
+    ChainHead,
     Credential,
     DeliveryRow,
     Quarantined,
@@ -35,6 +39,7 @@ from hub.storage.ports import (
     StoredEvent,
     Transaction,
 )
+from hub.storage.private import private_database, private_dir
 
 __all__ = ["SqliteStore", "SqliteTransaction", "connect", "immediate"]
 
@@ -45,7 +50,8 @@ CREATE TABLE IF NOT EXISTS "{s}" (
     event_type TEXT NOT NULL,
     key TEXT NOT NULL,
     correlation_id TEXT NOT NULL,
-    body BLOB NOT NULL
+    body BLOB NOT NULL,
+    chain TEXT
 );
 """
 _DDL = """
@@ -121,6 +127,9 @@ CREATE TABLE IF NOT EXISTS api_batches (
 CREATE INDEX IF NOT EXISTS feedback_by_source ON feedback (key, position);
 CREATE INDEX IF NOT EXISTS records_by_record ON records (key, position);
 CREATE TABLE IF NOT EXISTS connector_cursors (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS chain_heads (
+    name TEXT PRIMARY KEY, position INTEGER NOT NULL, chain TEXT NOT NULL, count INTEGER NOT NULL
+);
 """
 _OPEN_STATES = ("pending", "sent", "retrying")
 _LEDGER_COLUMNS = (
@@ -158,15 +167,98 @@ def _stream(name: str) -> str:
     return name
 
 
+def _chained(name: str) -> str:
+    """A table that carries a chain: a stream, or the sources' journal."""
+    return name if name == JOURNAL else _stream(name)
+
+
+def _chain_head(conn: sqlite3.Connection, name: str) -> ChainHead:
+    row = conn.execute(
+        "SELECT position, chain, count FROM chain_heads WHERE name = ?", (name,)
+    ).fetchone()
+    return ChainHead(name, int(row[0]), str(row[1]), int(row[2])) if row else ChainHead(name)
+
+
+def _append_chained(
+    conn: sqlite3.Connection, name: str, events: Sequence[tuple[str, str, str, str, bytes]]
+) -> int:
+    """Append the events not stored yet, each linked to the one before (see
+    :mod:`hub.storage.chain`), and move the head; under the write lock of the transaction."""
+    table = _chained(name)
+    fresh = list({e[0]: e for e in reversed(events)}.values())[::-1]  # first of each id
+    ids = [e[0] for e in fresh]
+    known: set[str] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        known.update(
+            r[0]
+            for r in conn.execute(
+                f'SELECT event_id FROM "{table}" WHERE event_id IN ({",".join("?" * len(chunk))})',  # noqa: S608 - fixed names, placeholders
+                chunk,
+            )
+        )
+    fresh = [e for e in fresh if e[0] not in known]
+    if not fresh:
+        return 0
+    head = _chain_head(conn, name)
+    prev, rows = head.chain, []
+    for event_id, event_type, key, correlation_id, body in fresh:
+        prev = link(prev, event_id, event_type, key, correlation_id, body)
+        rows.append((event_id, event_type, key, correlation_id, body, prev))
+    conn.executemany(
+        f'INSERT INTO "{table}" (event_id, event_type, key, correlation_id, body, chain) '  # noqa: S608 - fixed names
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    position = conn.execute(f'SELECT MAX(position) FROM "{table}"').fetchone()[0]  # noqa: S608
+    conn.execute(
+        "INSERT INTO chain_heads (name, position, chain, count) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (name) DO UPDATE SET position = excluded.position,"
+        " chain = excluded.chain, count = excluded.count",
+        (name, int(position), prev, head.count + len(rows)),
+    )
+    return len(rows)
+
+
+def _seal(conn: sqlite3.Connection, name: str) -> None:
+    """Chain the events of an older hub (stored before streams were chained), in order, once:
+    the upgrade adopts its history as it finds it (record versions keep their own chain)."""
+    table = _chained(name)
+    prev, count, position = "", 0, 0
+    after = 0
+    while True:
+        rows = conn.execute(
+            "SELECT position, event_id, event_type, key, correlation_id, body"  # noqa: S608
+            f' FROM "{table}" WHERE position > ? ORDER BY position LIMIT 1000',
+            (after,),
+        ).fetchall()
+        if not rows:
+            break
+        links = []
+        for pos, event_id, event_type, key, correlation_id, body in rows:
+            prev = link(prev, event_id, event_type, key, correlation_id, bytes(body))
+            links.append((prev, pos))
+        conn.executemany(f'UPDATE "{table}" SET chain = ? WHERE position = ?', links)  # noqa: S608
+        count += len(rows)
+        after = position = rows[-1][0]
+    if count:
+        conn.execute(
+            "INSERT INTO chain_heads (name, position, chain, count) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (name) DO NOTHING",
+            (name, position, prev, count),
+        )
+
+
 def connect(path: Path) -> sqlite3.Connection:
-    """A connection in autocommit mode (transactions are explicit), WAL, durable commits."""
+    """A connection in autocommit mode (transactions are explicit), WAL, durable commits; the
+    database file (and a directory made for it) private to the hub's user."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_database(private_dir(path.parent) / path.name)
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
-    except sqlite3.Error as exc:
+    except (sqlite3.Error, OSError) as exc:
         raise StorageError(f"cannot open {path}: {exc}") from exc
     return conn
 
@@ -227,13 +319,10 @@ class SqliteTransaction(Transaction):
         self._c = conn
 
     def append(self, stream: str, events: Sequence[tuple[str, str, str, str, bytes]]) -> int:
-        before = self._c.total_changes
-        self._c.executemany(
-            f'INSERT INTO "{_stream(stream)}" (event_id, event_type, key, correlation_id, body) '  # noqa: S608 - fixed names
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING",
-            events,
-        )
-        return self._c.total_changes - before
+        return _append_chained(self._c, _stream(stream), events)
+
+    def _journal(self, source_id: str, kind: str, change: dict[str, Any]) -> None:
+        _append_chained(self._c, JOURNAL, [change_event(source_id, kind, change)])
 
     def read(self, stream: str, after: int, limit: int) -> list[StoredEvent]:
         return _read(self._c, stream, after, limit)
@@ -389,6 +478,7 @@ class SqliteTransaction(Transaction):
                 json.dumps(list(source.record_types)),
             ),
         )
+        self._journal(source.source_id, PUT, _source_state(source))
 
     def set_token(self, source_id: str, token_hash: str) -> None:
         self._c.execute(
@@ -396,6 +486,7 @@ class SqliteTransaction(Transaction):
             " ON CONFLICT (source_id) DO UPDATE SET token_hash = excluded.token_hash",
             (source_id, token_hash),
         )
+        self._journal(source_id, TOKEN, {"token_hash": token_hash})
 
     def set_disabled(self, source_id: str, disabled: bool) -> None:
         self._c.execute(
@@ -403,6 +494,7 @@ class SqliteTransaction(Transaction):
             " ON CONFLICT (source_id) DO UPDATE SET disabled = excluded.disabled",
             (source_id, int(disabled)),
         )
+        self._journal(source_id, DISABLED, {"disabled": disabled})
 
     def api_batch(self, source_id: str, idempotency_key: str) -> ApiBatch | None:
         row = self._c.execute(
@@ -436,6 +528,49 @@ def _source(row: Sequence[Any]) -> Source:
     return Source(row[0], row[1], row[2], row[3], tuple(json.loads(row[4])))
 
 
+def _source_state(source: Source) -> dict[str, Any]:
+    return {
+        "level": source.level,
+        "region_code": source.region_code,
+        "department": source.department,
+        "record_types": list(source.record_types),
+    }
+
+
+def _upgrade(conn: sqlite3.Connection) -> None:
+    """A data directory from before the chains: chain each stream's history once, and start the
+    sources' journal from the sources table as it stands ("adopted")."""
+    have = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    journal_is_new = JOURNAL not in have
+    conn.execute(_STREAM_DDL.format(s=JOURNAL))
+    with immediate(conn, "upgrade to chained streams"):
+        for stream in STREAMS:
+            columns = {row[1] for row in conn.execute(f'PRAGMA table_info("{stream}")')}
+            if "chain" not in columns:
+                conn.execute(f'ALTER TABLE "{stream}" ADD COLUMN chain TEXT')
+                _seal(conn, stream)
+        if journal_is_new:
+            credentials = {
+                r[0]: (r[1], bool(r[2]))
+                for r in conn.execute(
+                    "SELECT source_id, token_hash, disabled FROM source_credentials"
+                )
+            }
+            rows = conn.execute(
+                "SELECT source_id, level, region_code, department, record_types FROM sources"
+                " ORDER BY source_id"
+            ).fetchall()
+            adopted = []
+            for row in rows:
+                source = _source(row)
+                state = _source_state(source)
+                if source.source_id in credentials:
+                    token, disabled = credentials[source.source_id]
+                    state |= {"token_hash": token, "disabled": disabled}
+                adopted.append(change_event(source.source_id, ADOPTED, state))
+            _append_chained(conn, JOURNAL, adopted)
+
+
 def _read(conn: sqlite3.Connection, stream: str, after: int, limit: int) -> list[StoredEvent]:
     rows = conn.execute(
         "SELECT position, event_id, event_type, key, correlation_id, body"  # noqa: S608
@@ -459,6 +594,7 @@ class SqliteStore(Store):
         try:
             self._conn.executescript("".join(_STREAM_DDL.format(s=s) for s in STREAMS) + _DDL)
             _add_column(self._conn, "ledger", "operation TEXT NOT NULL DEFAULT 'upsert'")
+            _upgrade(self._conn)
         except sqlite3.Error as exc:
             raise StorageError(f"cannot initialise {path}: {exc}") from exc
 
@@ -556,6 +692,53 @@ class SqliteStore(Store):
             (key, after, limit),
         ).fetchall()
         return [StoredEvent(*row) for row in rows]
+
+    def chained(self, name: str, after: int, limit: int) -> list[ChainedEvent]:
+        rows = self._conn.execute(
+            "SELECT position, event_id, event_type, key, correlation_id, body, chain"  # noqa: S608
+            f' FROM "{_chained(name)}" WHERE position > ? ORDER BY position LIMIT ?',
+            (after, limit),
+        ).fetchall()
+        return [ChainedEvent(r[0], r[1], r[2], r[3], r[4], bytes(r[5]), r[6]) for r in rows]
+
+    def chain_heads(self) -> dict[str, ChainHead]:
+        rows = self._conn.execute("SELECT name FROM chain_heads").fetchall()
+        return {r[0]: _chain_head(self._conn, r[0]) for r in rows}
+
+    def registry_entries(self) -> Iterator[RegistryEntry]:
+        after = ""
+        while True:
+            rows = self._conn.execute(
+                "SELECT identity_hash, record_id, record_type, version, content_hash,"
+                " version_hash, updated_at, content FROM registry WHERE identity_hash > ?"
+                " ORDER BY identity_hash LIMIT 1000",
+                (after,),
+            ).fetchall()
+            if not rows:
+                return
+            for r in rows:
+                yield RegistryEntry(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7]))
+            after = rows[-1][0]
+
+    def ledger_rows(self) -> Iterator[DeliveryRow]:
+        after = 0
+        while True:
+            rows = self._conn.execute(
+                f"SELECT seq, {_LEDGER_COLUMNS} FROM ledger WHERE seq > ?"  # noqa: S608
+                " ORDER BY seq LIMIT 1000",
+                (after,),
+            ).fetchall()
+            if not rows:
+                return
+            for r in rows:
+                yield _row_to_delivery(r[1:])
+            after = rows[-1][0]
+
+    def credentials(self) -> list[Credential]:
+        rows = self._conn.execute(
+            "SELECT source_id, token_hash, disabled FROM source_credentials ORDER BY source_id"
+        ).fetchall()
+        return [Credential(r[0], r[1], bool(r[2])) for r in rows]
 
     def close(self) -> None:
         self._conn.close()
