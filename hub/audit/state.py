@@ -5,11 +5,12 @@ the credentials against the sources' journal. Each difference names the row and 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from hub.audit.findings import Finding
+from hub.errors import HubError
 from hub.events import Codec
 from hub.events.streams import DELIVERIES, RECORDS
 from hub.processing.content import avro_to_json, content_hash, version_hash
@@ -33,6 +34,26 @@ class Version:
     retracted: bool
 
 
+def _decoded(
+    store: Store, codec: Codec, stream: str, where: str, findings: list[Finding]
+) -> Iterator[dict[str, Any]]:
+    """The payloads of a stream's events; one that does not decode is a finding, not a crash
+    (a forged body is data to report)."""
+    for stored in store.scan(stream):
+        try:
+            yield codec.decode_event(stream, stored.position, stored.body).payload
+        except HubError as exc:
+            findings.append(
+                Finding(
+                    "AUDIT.CHAIN",
+                    where,
+                    f"{stream} position {stored.position} ({stored.event_id})",
+                    f"事件无法解码（被改动）：{exc.message}",
+                    f"the event cannot be decoded (altered): {exc.message}",
+                )
+            )
+
+
 def _log(rid: str, version: int, zh: str, en: str) -> Finding:
     return Finding("AUDIT.VERSION_CHAIN", "log", rid, zh, en, version)
 
@@ -43,11 +64,20 @@ def check_log(store: Store, codec: Codec) -> tuple[list[Finding], dict[tuple[str
     findings: list[Finding] = []
     heads: dict[str, tuple[int, str | None]] = {}
     versions: dict[tuple[str, int], Version] = {}
-    for stored in store.scan(RECORDS):
-        p = codec.decode_event(RECORDS, stored.position, stored.body).payload
+    for p in _decoded(store, codec, RECORDS, "log", findings):
         rid, version = p["record_id"], p["version"]
-        _, typed = codec.decode(p["content"])
-        content = avro_to_json(typed)
+        try:
+            content = avro_to_json(codec.decode(p["content"])[1])
+        except HubError as exc:
+            findings.append(
+                _log(
+                    rid,
+                    version,
+                    f"内容无法解码：{exc.message}",
+                    f"the content cannot be decoded: {exc.message}",
+                )
+            )
+            continue
         expected, prev = heads.get(rid, (0, None))
         if version != expected + 1:
             findings.append(
@@ -178,8 +208,7 @@ def check_ledger(
     version it delivers, and every delivery in the stream has its row."""
     findings: list[Finding] = []
     last: dict[str, dict[str, Any]] = {}
-    for stored in store.scan(DELIVERIES):
-        p = codec.decode_event(DELIVERIES, stored.position, stored.body).payload
+    for p in _decoded(store, codec, DELIVERIES, DELIVERIES, findings):
         last[p["delivery_id"]] = p
     seen: set[str] = set()
     for row in store.ledger_rows():
