@@ -3,7 +3,8 @@ append recorded, and against a signed checkpoint's heads when one is given.
 
 An event whose chain value does not follow from the one before is named; the scan then goes on
 from the stored value, so one edited event is one finding and a deleted run of events is one
-finding at the event after it. Pure over what the store reads.
+finding at the event after it. Each event's stored columns (type, key, correlation) must be its
+own envelope's. Pure over what the store reads.
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from hub.audit.findings import Finding
+from hub.errors import HubError
+from hub.events import Codec
 from hub.events.streams import STREAMS
 from hub.storage.chain import GENESIS, JOURNAL, link
-from hub.storage.ports import ChainHead, Store
+from hub.storage.ports import ChainedEvent, ChainHead, Store
 
 __all__ = ["CHAINED", "check_chains"]
 
@@ -22,6 +25,7 @@ CHAINED = (*STREAMS, JOURNAL)
 
 def check_chains(
     store: Store,
+    codec: Codec,
     anchors: Mapping[str, ChainHead] | None = None,
     anchored_at: str = "",
     names: Iterable[str] = CHAINED,
@@ -32,7 +36,7 @@ def check_chains(
     recorded = store.chain_heads()
     for name in names:
         anchor = (anchors or {}).get(name)
-        head, found = _check(store, name, anchor, anchored_at)
+        head, found = _check(store, codec, name, anchor, anchored_at)
         findings += found
         heads[name] = head
         findings += _against_recorded(name, head, recorded.get(name, ChainHead(name)))
@@ -40,7 +44,7 @@ def check_chains(
 
 
 def _check(
-    store: Store, name: str, anchor: ChainHead | None, anchored_at: str
+    store: Store, codec: Codec, name: str, anchor: ChainHead | None, anchored_at: str
 ) -> tuple[ChainHead, list[Finding]]:
     findings: list[Finding] = []
     prev, previous_position, count, after = GENESIS, 0, 0, 0
@@ -53,6 +57,8 @@ def _check(
             )
             about = _about(name, row.correlation_id, row.key)
             item = f"position {row.position} ({row.event_id}, {about})"
+            if name != JOURNAL:
+                findings += _envelope(codec, name, row, item)
             if row.chain is None:
                 findings.append(
                     Finding(
@@ -102,6 +108,45 @@ def _check(
             )
         )
     return ChainHead(name, previous_position, prev, count), findings
+
+
+def _envelope(codec: Codec, name: str, row: ChainedEvent, item: str) -> list[Finding]:
+    """The columns a reader filters on (type, key, correlation) are the event's own: a verdict
+    relabelled ``verdict.accepted_new`` over a rejected body is named even with a recomputed
+    chain."""
+    try:
+        event = codec.decode_event(name, row.position, row.body).event
+    except HubError as exc:
+        return [
+            Finding(
+                "AUDIT.CHAIN",
+                name,
+                item,
+                f"事件无法解码（被改动）：{exc.message}",
+                f"the event cannot be decoded (altered): {exc.message}",
+            )
+        ]
+    differs = [
+        column
+        for column, stored, own in (
+            ("event_id", row.event_id, event.event_id),
+            ("event_type", row.event_type, event.event_type),
+            ("key", row.key, event.key),
+            ("correlation_id", row.correlation_id, event.correlation_id),
+        )
+        if stored != own
+    ]
+    if not differs:
+        return []
+    return [
+        Finding(
+            "AUDIT.CHAIN",
+            name,
+            item,
+            f"存储的列与事件自身的信封不符：{', '.join(differs)}",
+            f"the stored columns differ from the event's own envelope: {', '.join(differs)}",
+        )
+    ]
 
 
 def _about(name: str, correlation_id: str, key: str) -> str:

@@ -51,7 +51,10 @@ class Report:
 def audit(store: Store, views: ViewStore, codec: Codec, checkpoint: Signed | None = None) -> Report:
     """Everything :func:`verify` checks, with the heads it verified."""
     findings, heads = check_chains(
-        store, checkpoint.heads if checkpoint else None, checkpoint.made_at if checkpoint else ""
+        store,
+        codec,
+        checkpoint.heads if checkpoint else None,
+        checkpoint.made_at if checkpoint else "",
     )
     log_findings, versions = check_log(store, codec)
     findings += log_findings

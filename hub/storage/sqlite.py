@@ -540,15 +540,27 @@ def _source_state(source: Source) -> dict[str, Any]:
 def _upgrade(conn: sqlite3.Connection) -> None:
     """A data directory from before the chains: chain each stream's history once, and start the
     sources' journal from the sources table as it stands ("adopted")."""
-    have = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    journal_is_new = JOURNAL not in have
-    conn.execute(_STREAM_DDL.format(s=JOURNAL))
+
+    def unchained() -> list[str]:
+        return [
+            stream
+            for stream in STREAMS
+            if "chain" not in {row[1] for row in conn.execute(f'PRAGMA table_info("{stream}")')}
+        ]
+
+    def has_journal() -> bool:
+        return bool(
+            conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (JOURNAL,)).fetchone()
+        )
+
+    if has_journal() and not unchained():
+        return  # the usual open: nothing to do, and no write lock taken
     with immediate(conn, "upgrade to chained streams"):
-        for stream in STREAMS:
-            columns = {row[1] for row in conn.execute(f'PRAGMA table_info("{stream}")')}
-            if "chain" not in columns:
-                conn.execute(f'ALTER TABLE "{stream}" ADD COLUMN chain TEXT')
-                _seal(conn, stream)
+        journal_is_new = not has_journal()
+        conn.execute(_STREAM_DDL.format(s=JOURNAL))
+        for stream in unchained():
+            conn.execute(f'ALTER TABLE "{stream}" ADD COLUMN chain TEXT')
+            _seal(conn, stream)
         if journal_is_new:
             credentials = {
                 r[0]: (r[1], bool(r[2]))
