@@ -13,7 +13,7 @@ import pytest
 
 from hub.audit import Finding, audit, verify
 from hub.audit import checkpoint as checkpoints
-from hub.events.streams import DELIVERIES, FEEDBACK, RECORDS, VERDICTS
+from hub.events.streams import DELIVERIES, FEEDBACK, RECORDS, STREAMS, VERDICTS
 from hub.runtime import replay
 from hub.runtime.embedded import EmbeddedHub
 from hub.storage.chain import GENESIS, link
@@ -315,3 +315,26 @@ def test_a_checkpoint_altered_or_signed_with_another_key_is_refused(
     (tmp_path / "forged.json").write_bytes(orjson.dumps(forged))
     with pytest.raises(checkpoints.CheckpointError):
         checkpoints.read(tmp_path / "forged.json", checkpoints.load_public_key(tmp_path / "a.pub"))
+
+
+def test_an_older_hubs_history_is_chained_on_upgrade_and_verifies(run: EmbeddedHarness) -> None:
+    """A data directory (or database) from before the chains: no chain column, no heads, no
+    sources' journal. Opening it chains the history as found (PostgreSQL: migration 5), adopts
+    the sources, and the events appended afterwards link on."""
+    hub = run.hub
+    for stream in STREAMS:
+        execute(hub, f"ALTER TABLE {stream} DROP COLUMN chain", log=True)
+    execute(hub, "DROP TABLE chain_heads", log=True)
+    execute(hub, "DROP TABLE source_journal", log=True)
+    if hub.settings.database_url is not None:
+        execute(hub, "DELETE FROM hub_schema_migrations WHERE version = 5", log=True)
+    with EmbeddedHub(hub.settings) as upgraded:
+        assert set(upgraded.store.chain_heads()) == {*STREAMS, "source_journal"}
+        assert findings(upgraded) == []
+        run.submit(COUNTY.source_id, "inspection", [{"source_record_id": "after-upgrade"}])
+        run.run()
+        assert findings(upgraded) == []
+        # and the upgraded chain protects from now on
+        position = positions(upgraded, VERDICTS, "verdict.rejected")[0]
+        forge(upgraded, VERDICTS, position, "verdict.accepted_new", outcome="accepted_new")
+        assert any(f.where == VERDICTS for f in findings(upgraded))
