@@ -49,18 +49,21 @@ class Report:
 
 
 def audit(store: Store, views: ViewStore, codec: Codec, checkpoint: Signed | None = None) -> Report:
-    """Everything :func:`verify` checks, with the heads it verified."""
-    findings, heads = check_chains(
-        store,
-        codec,
-        checkpoint.heads if checkpoint else None,
-        checkpoint.made_at if checkpoint else "",
-    )
-    log_findings, versions = check_log(store, codec)
-    findings += log_findings
-    findings += check_registry(store, versions)
-    findings += check_ledger(store, codec, versions)
-    findings += check_sources(store)
+    """Everything :func:`verify` checks, with the heads it verified. The log and the state it
+    explains are read in one snapshot (a running hub cannot make them disagree mid-audit); the
+    read models are compared afterwards, built aside up to their own positions."""
+    with store.snapshot():
+        findings, heads = check_chains(
+            store,
+            codec,
+            checkpoint.heads if checkpoint else None,
+            checkpoint.made_at if checkpoint else "",
+        )
+        log_findings, versions = check_log(store, codec)
+        findings += log_findings
+        findings += check_registry(store, versions)
+        findings += check_ledger(store, codec, versions)
+        findings += check_sources(store)
     findings += _check_record_views(views, versions)
     findings += check_read_models(views, store, codec)
     return Report(findings, heads, len(versions))

@@ -305,6 +305,12 @@ class Store(ABC):
 
     # audit reads (issue 12): what ``hub audit verify`` compares with the history
     @abstractmethod
+    def snapshot(self) -> AbstractContextManager[None]:
+        """Reads of this store inside the block see one committed state (a read-only
+        transaction), so a running hub's appends cannot make the log and its state disagree
+        mid-audit."""
+
+    @abstractmethod
     def chained(self, name: str, after: int, limit: int) -> list[ChainedEvent]:
         """A stream's events (or the sources' journal's entries: ``source_journal``) after
         ``after``, with their chain values, in order."""

@@ -512,6 +512,17 @@ class PostgresStore(Store):
         )
         return [StoredEvent(r[0], r[1], r[2], r[3], r[4], bytes(r[5])) for r in rows]
 
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """A read-only REPEATABLE READ transaction on this store's connection."""
+        conn = self._live()
+        try:
+            with conn.transaction():
+                conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                yield
+        except psycopg.Error as exc:
+            raise translate(exc, "read snapshot") from exc
+
     def chained(self, name: str, after: int, limit: int) -> list[ChainedEvent]:
         rows = self._query(
             sql.SQL(

@@ -705,6 +705,19 @@ class SqliteStore(Store):
         ).fetchall()
         return [StoredEvent(*row) for row in rows]
 
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """A deferred transaction that has read once: WAL keeps its snapshot until it ends."""
+        try:
+            self._conn.execute("BEGIN")
+            self._conn.execute("SELECT count(*) FROM chain_heads").fetchone()
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot begin a read snapshot: {exc}") from exc
+        try:
+            yield
+        finally:
+            self._conn.execute("ROLLBACK")
+
     def chained(self, name: str, after: int, limit: int) -> list[ChainedEvent]:
         rows = self._conn.execute(
             "SELECT position, event_id, event_type, key, correlation_id, body, chain"  # noqa: S608

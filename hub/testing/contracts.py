@@ -347,6 +347,21 @@ class StoreContract:
         head = store.chain_heads()["verdicts"]
         assert (head.position, head.chain, head.count) == (rows[-1].position, second, 2)
 
+    def test_a_snapshot_does_not_see_appends_made_during_it(
+        self, store: Store, second_store: Callable[[], Store]
+    ) -> None:
+        """An audit of a running hub reads the log and its heads as of one moment."""
+        with store.transaction() as tx:
+            tx.append("feedback", [("f1", "feedback.verdict", "s", "c1", b"a")])
+        other = second_store()
+        with store.snapshot():
+            before = store.chain_heads()["feedback"]
+            with other.transaction() as tx:
+                tx.append("feedback", [("f2", "feedback.verdict", "s", "c2", b"b")])
+            assert [r.event_id for r in store.chained("feedback", 0, 10)] == ["f1"]
+            assert store.chain_heads()["feedback"] == before
+        assert [r.event_id for r in store.chained("feedback", 0, 10)] == ["f1", "f2"]
+
     def test_source_changes_are_journaled_in_their_transaction(self, store: Store) -> None:
         county = Source("zj-330106", "county", "330106", "西湖区市场监督管理局", ("inspection",))
         with store.transaction() as tx:
