@@ -24,8 +24,8 @@ from typing import Any
 
 from hub.errors import ConcurrencyError, StorageError
 from hub.events.streams import STREAMS, SUBMISSIONS, VERDICTS
-from hub.storage.chain import JOURNAL, link
-from hub.storage.journal import ADOPTED, DISABLED, PUT, TOKEN, change_event
+from hub.storage.chain import JOURNAL
+from hub.storage.journal import DISABLED, PUT, TOKEN, change_event
 from hub.storage.ports import (
     ApiBatch,
     ChainedEvent,
@@ -40,6 +40,13 @@ from hub.storage.ports import (
     Transaction,
 )
 from hub.storage.private import private_database, private_dir
+from hub.storage.sqlite_chain import (
+    append_chained,
+    chain_head,
+    chained_table,
+    source_state,
+    upgrade,
+)
 
 __all__ = ["SqliteStore", "SqliteTransaction", "connect", "immediate"]
 
@@ -167,88 +174,6 @@ def _stream(name: str) -> str:
     return name
 
 
-def _chained(name: str) -> str:
-    """A table that carries a chain: a stream, or the sources' journal."""
-    return name if name == JOURNAL else _stream(name)
-
-
-def _chain_head(conn: sqlite3.Connection, name: str) -> ChainHead:
-    row = conn.execute(
-        "SELECT position, chain, count FROM chain_heads WHERE name = ?", (name,)
-    ).fetchone()
-    return ChainHead(name, int(row[0]), str(row[1]), int(row[2])) if row else ChainHead(name)
-
-
-def _append_chained(
-    conn: sqlite3.Connection, name: str, events: Sequence[tuple[str, str, str, str, bytes]]
-) -> int:
-    """Append the events not stored yet, each linked to the one before (see
-    :mod:`hub.storage.chain`), and move the head; under the write lock of the transaction."""
-    table = _chained(name)
-    fresh = list({e[0]: e for e in reversed(events)}.values())[::-1]  # first of each id
-    ids = [e[0] for e in fresh]
-    known: set[str] = set()
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        known.update(
-            r[0]
-            for r in conn.execute(
-                f'SELECT event_id FROM "{table}" WHERE event_id IN ({",".join("?" * len(chunk))})',  # noqa: S608 - fixed names, placeholders
-                chunk,
-            )
-        )
-    fresh = [e for e in fresh if e[0] not in known]
-    if not fresh:
-        return 0
-    head = _chain_head(conn, name)
-    prev, rows = head.chain, []
-    for event_id, event_type, key, correlation_id, body in fresh:
-        prev = link(prev, event_id, event_type, key, correlation_id, body)
-        rows.append((event_id, event_type, key, correlation_id, body, prev))
-    conn.executemany(
-        f'INSERT INTO "{table}" (event_id, event_type, key, correlation_id, body, chain) '  # noqa: S608 - fixed names
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        rows,
-    )
-    position = conn.execute(f'SELECT MAX(position) FROM "{table}"').fetchone()[0]  # noqa: S608
-    conn.execute(
-        "INSERT INTO chain_heads (name, position, chain, count) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT (name) DO UPDATE SET position = excluded.position,"
-        " chain = excluded.chain, count = excluded.count",
-        (name, int(position), prev, head.count + len(rows)),
-    )
-    return len(rows)
-
-
-def _seal(conn: sqlite3.Connection, name: str) -> None:
-    """Chain the events of an older hub (stored before streams were chained), in order, once:
-    the upgrade adopts its history as it finds it (record versions keep their own chain)."""
-    table = _chained(name)
-    prev, count, position = "", 0, 0
-    after = 0
-    while True:
-        rows = conn.execute(
-            "SELECT position, event_id, event_type, key, correlation_id, body"  # noqa: S608
-            f' FROM "{table}" WHERE position > ? ORDER BY position LIMIT 1000',
-            (after,),
-        ).fetchall()
-        if not rows:
-            break
-        links = []
-        for pos, event_id, event_type, key, correlation_id, body in rows:
-            prev = link(prev, event_id, event_type, key, correlation_id, bytes(body))
-            links.append((prev, pos))
-        conn.executemany(f'UPDATE "{table}" SET chain = ? WHERE position = ?', links)  # noqa: S608
-        count += len(rows)
-        after = position = rows[-1][0]
-    if count:
-        conn.execute(
-            "INSERT INTO chain_heads (name, position, chain, count) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (name) DO NOTHING",
-            (name, position, prev, count),
-        )
-
-
 def connect(path: Path) -> sqlite3.Connection:
     """A connection in autocommit mode (transactions are explicit), WAL, durable commits; the
     database file (and a directory made for it) private to the hub's user."""
@@ -319,10 +244,10 @@ class SqliteTransaction(Transaction):
         self._c = conn
 
     def append(self, stream: str, events: Sequence[tuple[str, str, str, str, bytes]]) -> int:
-        return _append_chained(self._c, _stream(stream), events)
+        return append_chained(self._c, _stream(stream), events)
 
     def _journal(self, source_id: str, kind: str, change: dict[str, Any]) -> None:
-        _append_chained(self._c, JOURNAL, [change_event(source_id, kind, change)])
+        append_chained(self._c, JOURNAL, [change_event(source_id, kind, change)])
 
     def read(self, stream: str, after: int, limit: int) -> list[StoredEvent]:
         return _read(self._c, stream, after, limit)
@@ -478,7 +403,7 @@ class SqliteTransaction(Transaction):
                 json.dumps(list(source.record_types)),
             ),
         )
-        self._journal(source.source_id, PUT, _source_state(source))
+        self._journal(source.source_id, PUT, source_state(source))
 
     def set_token(self, source_id: str, token_hash: str) -> None:
         self._c.execute(
@@ -528,61 +453,6 @@ def _source(row: Sequence[Any]) -> Source:
     return Source(row[0], row[1], row[2], row[3], tuple(json.loads(row[4])))
 
 
-def _source_state(source: Source) -> dict[str, Any]:
-    return {
-        "level": source.level,
-        "region_code": source.region_code,
-        "department": source.department,
-        "record_types": list(source.record_types),
-    }
-
-
-def _upgrade(conn: sqlite3.Connection) -> None:
-    """A data directory from before the chains: chain each stream's history once, and start the
-    sources' journal from the sources table as it stands ("adopted")."""
-
-    def unchained() -> list[str]:
-        return [
-            stream
-            for stream in STREAMS
-            if "chain" not in {row[1] for row in conn.execute(f'PRAGMA table_info("{stream}")')}
-        ]
-
-    def has_journal() -> bool:
-        return bool(
-            conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (JOURNAL,)).fetchone()
-        )
-
-    if has_journal() and not unchained():
-        return  # the usual open: nothing to do, and no write lock taken
-    with immediate(conn, "upgrade to chained streams"):
-        journal_is_new = not has_journal()
-        conn.execute(_STREAM_DDL.format(s=JOURNAL))
-        for stream in unchained():
-            conn.execute(f'ALTER TABLE "{stream}" ADD COLUMN chain TEXT')
-            _seal(conn, stream)
-        if journal_is_new:
-            credentials = {
-                r[0]: (r[1], bool(r[2]))
-                for r in conn.execute(
-                    "SELECT source_id, token_hash, disabled FROM source_credentials"
-                )
-            }
-            rows = conn.execute(
-                "SELECT source_id, level, region_code, department, record_types FROM sources"
-                " ORDER BY source_id"
-            ).fetchall()
-            adopted = []
-            for row in rows:
-                source = _source(row)
-                state = _source_state(source)
-                if source.source_id in credentials:
-                    token, disabled = credentials[source.source_id]
-                    state |= {"token_hash": token, "disabled": disabled}
-                adopted.append(change_event(source.source_id, ADOPTED, state))
-            _append_chained(conn, JOURNAL, adopted)
-
-
 def _read(conn: sqlite3.Connection, stream: str, after: int, limit: int) -> list[StoredEvent]:
     rows = conn.execute(
         "SELECT position, event_id, event_type, key, correlation_id, body"  # noqa: S608
@@ -606,7 +476,7 @@ class SqliteStore(Store):
         try:
             self._conn.executescript("".join(_STREAM_DDL.format(s=s) for s in STREAMS) + _DDL)
             _add_column(self._conn, "ledger", "operation TEXT NOT NULL DEFAULT 'upsert'")
-            _upgrade(self._conn)
+            upgrade(self._conn, _STREAM_DDL.format(s=JOURNAL), immediate)
         except sqlite3.Error as exc:
             raise StorageError(f"cannot initialise {path}: {exc}") from exc
 
@@ -721,14 +591,14 @@ class SqliteStore(Store):
     def chained(self, name: str, after: int, limit: int) -> list[ChainedEvent]:
         rows = self._conn.execute(
             "SELECT position, event_id, event_type, key, correlation_id, body, chain"  # noqa: S608
-            f' FROM "{_chained(name)}" WHERE position > ? ORDER BY position LIMIT ?',
+            f' FROM "{chained_table(name)}" WHERE position > ? ORDER BY position LIMIT ?',
             (after, limit),
         ).fetchall()
         return [ChainedEvent(r[0], r[1], r[2], r[3], r[4], bytes(r[5]), r[6]) for r in rows]
 
     def chain_heads(self) -> dict[str, ChainHead]:
         rows = self._conn.execute("SELECT name FROM chain_heads").fetchall()
-        return {r[0]: _chain_head(self._conn, r[0]) for r in rows}
+        return {r[0]: chain_head(self._conn, r[0]) for r in rows}
 
     def registry_entries(self) -> Iterator[RegistryEntry]:
         after = ""
