@@ -50,6 +50,7 @@ __all__ = [
 ]
 
 FORMAT = "supervision-hub-checkpoint/1"
+MAX_BYTES = 1 << 20  # a checkpoint is a few kilobytes: read no more than this
 
 
 class CheckpointError(HubError):
@@ -165,13 +166,15 @@ class Signed:
 def read(path: Path, public: Ed25519PublicKey) -> Signed:
     """The checkpoint in ``path`` if its signature verifies under ``public``."""
     try:
+        if path.stat().st_size > MAX_BYTES:
+            raise CheckpointError(f"{path} is larger than a checkpoint ({MAX_BYTES} bytes)")
         document = json.loads(path.read_bytes())
         body, signature = document["checkpoint"], document["signature"]
         value = base64.b64decode(signature["value"], validate=True)
     except OSError as exc:
         raise InputError(f"cannot read the checkpoint {path}: {exc.strerror}") from exc
-    except (ValueError, KeyError, TypeError) as exc:
-        raise CheckpointError(f"{path} is not a checkpoint file ({exc})") from exc
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
+        raise CheckpointError(f"{path} is not a checkpoint file ({type(exc).__name__})") from exc
     if signature.get("algorithm") != "Ed25519":
         raise CheckpointError(f"{path}: unsupported algorithm {signature.get('algorithm')!r}")
     try:

@@ -338,3 +338,15 @@ def test_an_older_hubs_history_is_chained_on_upgrade_and_verifies(run: EmbeddedH
         position = positions(upgraded, VERDICTS, "verdict.rejected")[0]
         forge(upgraded, VERDICTS, position, "verdict.accepted_new", outcome="accepted_new")
         assert any(f.where == VERDICTS for f in findings(upgraded))
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"[]", b'{"checkpoint": 1, "signature": {}}', b"[" * 100_000, b" " * (2 << 20)],
+    ids=["empty", "a list", "wrong shape", "nested 100k deep", "2 MiB"],
+)
+def test_a_hostile_checkpoint_file_is_refused_cleanly(tmp_path: Path, content: bytes) -> None:
+    checkpoints.keygen(tmp_path / "k", tmp_path / "k.pub")
+    (tmp_path / "cp.json").write_bytes(content)
+    with pytest.raises(checkpoints.CheckpointError):
+        checkpoints.read(tmp_path / "cp.json", checkpoints.load_public_key(tmp_path / "k.pub"))
