@@ -11,8 +11,12 @@ signed checkpoint, against that. Pure: the backends call it under their append l
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
+from typing import TypeVar
 
-__all__ = ["GENESIS", "JOURNAL", "link"]
+E = TypeVar("E", bound=tuple[str, str, str, str, bytes])
+
+__all__ = ["GENESIS", "JOURNAL", "first_of_each_id", "link"]
 
 GENESIS = ""  # the "previous chain" of a stream's first event
 JOURNAL = "source_journal"  # the sources' change log, chained like a stream
@@ -27,3 +31,14 @@ def link(
         digest.update(part.encode("utf-8"))
         digest.update(b"\x1f")
     return digest.hexdigest()
+
+
+def first_of_each_id(events: Sequence[E]) -> list[E]:
+    """The events in order, an id seen before in the batch skipped (as the unique key would)."""
+    seen: set[str] = set()
+    out = []
+    for e in events:
+        if e[0] not in seen:
+            seen.add(e[0])
+            out.append(e)
+    return out

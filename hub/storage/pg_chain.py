@@ -17,6 +17,7 @@ from psycopg import sql
 
 from hub.events.streams import STREAMS
 from hub.storage.chain import GENESIS, JOURNAL, link
+from hub.storage.chain import first_of_each_id as _first_of_each_id
 from hub.storage.journal import ADOPTED, change_event
 from hub.storage.ports import ChainHead
 
@@ -47,7 +48,7 @@ def append_chained(
         return 0
     target = table(name)
     conn.execute(sql.SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(target))
-    fresh = list({e[0]: e for e in reversed(events)}.values())[::-1]  # first of each id
+    fresh = _first_of_each_id(events)
     known = {
         r[0]
         for r in conn.execute(

@@ -13,6 +13,7 @@ from typing import Any
 from hub.errors import StorageError
 from hub.events.streams import STREAMS
 from hub.storage.chain import JOURNAL, link
+from hub.storage.chain import first_of_each_id as _first_of_each_id
 from hub.storage.journal import ADOPTED, change_event
 from hub.storage.ports import ChainHead, Source
 
@@ -39,7 +40,7 @@ def append_chained(
     """Append the events not stored yet, each linked to the one before (see
     :mod:`hub.storage.chain`), and move the head; under the write lock of the transaction."""
     table = chained_table(name)
-    fresh = list({e[0]: e for e in reversed(events)}.values())[::-1]  # first of each id
+    fresh = _first_of_each_id(events)
     ids = [e[0] for e in fresh]
     known: set[str] = set()
     for start in range(0, len(ids), 500):

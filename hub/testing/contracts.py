@@ -340,12 +340,24 @@ class StoreContract:
                 ("v2", "verdict.stale", "s", "c2", b"b"),
             ]
             assert tx.append("verdicts", [*new, new[1]]) == 1
+            assert (
+                tx.append(
+                    "verdicts",
+                    [
+                        ("v3", "t", "s", "c3", b"c"),
+                        ("v4", "t", "s", "c4", b"d"),
+                        ("v3", "t", "s", "c3", b"c"),
+                    ],
+                )
+                == 2
+            )
         rows = store.chained("verdicts", 0, 10)
         first = link(GENESIS, "v1", "verdict.rejected", "s", "c1", b"a")
         second = link(first, "v2", "verdict.stale", "s", "c2", b"b")
-        assert [(r.event_id, r.chain) for r in rows] == [("v1", first), ("v2", second)]
+        assert [(r.event_id, r.chain) for r in rows[:2]] == [("v1", first), ("v2", second)]
+        assert [r.event_id for r in rows] == ["v1", "v2", "v3", "v4"]  # batch order kept
         head = store.chain_heads()["verdicts"]
-        assert (head.position, head.chain, head.count) == (rows[-1].position, second, 2)
+        assert (head.position, head.chain, head.count) == (rows[-1].position, rows[-1].chain, 4)
 
     def test_a_snapshot_does_not_see_appends_made_during_it(
         self, store: Store, second_store: Callable[[], Store]
