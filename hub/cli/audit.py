@@ -17,6 +17,7 @@ from hub.cli.options import as_json_option, data_dir_option, echo_json, settings
 from hub.errors import ConfigError, HubError, InputError
 from hub.runtime import replay as replays
 from hub.runtime.embedded import EmbeddedHub, has_hub
+from hub.storage.chain import JOURNAL
 from hub.storage.private import private_dir
 from projections import PROJECTIONS
 
@@ -119,10 +120,12 @@ def audit_verify(
         )
     elif report.intact:
         anchored = f", and the checkpoint of {signed.made_at}" if signed else ""
-        events = sum(h.count for h in report.heads.values())
+        changes = report.heads[JOURNAL].count if JOURNAL in report.heads else 0
+        events = sum(h.count for h in report.heads.values()) - changes
         click.echo(
-            f"intact: {events} events and {report.versions} versions, every chain, the registry,"
-            f" the ledger, the sources and every read model verified{anchored}"
+            f"intact: {events} events, {report.versions} versions and {changes} source changes;"
+            " every chain, the registry, the ledger, the sources and every read model verified"
+            f"{anchored}"
         )
     else:
         for f in report.findings:
