@@ -11,9 +11,12 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["ADOPTED", "DISABLED", "PUT", "TOKEN", "change_event", "fold"]
+if TYPE_CHECKING:
+    from hub.storage.ports import Source
+
+__all__ = ["ADOPTED", "DISABLED", "PUT", "TOKEN", "change_event", "fold", "source_state"]
 
 PUT = "source.put"  # level, region_code, department, record_types
 TOKEN = "source.token"  # noqa: S105 - an event type: token_hash
@@ -46,3 +49,12 @@ def fold(entries: Iterable[tuple[str, str, bytes]]) -> dict[str, dict[str, Any]]
             credential = current.setdefault("credential", dict(_DEFAULTS))
             credential.update({k: v for k, v in change.items() if k in _DEFAULTS})
     return state
+
+
+def source_state(source: Source) -> dict[str, Any]:
+    return {
+        "level": source.level,
+        "region_code": source.region_code,
+        "department": source.department,
+        "record_types": list(source.record_types),
+    }

@@ -6,6 +6,9 @@ Same ports and the same guarantees as the SQLite backend, with what PostgreSQL n
   writers may commit out of order: a reader could then see position 11 before 10 commits and skip
   10 for ever. Appends therefore take ``LOCK TABLE ... IN EXCLUSIVE MODE`` on the stream (readers
   are not blocked), so positions become visible in order.
+- **Chained streams** (issue 12): each appended event gets its chain value and the stream's head
+  moves, under the same lock (:mod:`hub.storage.pg_chain`); the sources' changes are journaled in
+  their transaction.
 - **Durability per transaction.** Ingest commits normally (``synchronous_commit`` on: on disk
   before "received"); processing steps ``SET LOCAL synchronous_commit = off``: a server crash may
   roll back their last commits, outputs and position together, and they are redone identically.
@@ -33,7 +36,7 @@ from psycopg.types.json import Jsonb
 from hub.errors import ConcurrencyError, StorageError, StorageUnavailableError
 from hub.events.streams import STREAMS, SUBMISSIONS, VERDICTS
 from hub.storage.chain import JOURNAL
-from hub.storage.journal import DISABLED, PUT, TOKEN, change_event
+from hub.storage.journal import DISABLED, PUT, TOKEN, change_event, source_state
 from hub.storage.pg_chain import append_chained, chain_head, table
 from hub.storage.pg_schema import migrate
 from hub.storage.ports import (
@@ -297,16 +300,7 @@ class PostgresTransaction(Transaction):
                 Jsonb(list(source.record_types)),
             ),
         )
-        self._journal(
-            source.source_id,
-            PUT,
-            {
-                "level": source.level,
-                "region_code": source.region_code,
-                "department": source.department,
-                "record_types": list(source.record_types),
-            },
-        )
+        self._journal(source.source_id, PUT, source_state(source))
 
     def set_token(self, source_id: str, token_hash: str) -> None:
         self._c.execute(

@@ -25,7 +25,7 @@ from typing import Any
 from hub.errors import ConcurrencyError, StorageError
 from hub.events.streams import STREAMS, SUBMISSIONS, VERDICTS
 from hub.storage.chain import JOURNAL
-from hub.storage.journal import DISABLED, PUT, TOKEN, change_event
+from hub.storage.journal import DISABLED, PUT, TOKEN, change_event, source_state
 from hub.storage.ports import (
     ApiBatch,
     ChainedEvent,
@@ -44,7 +44,6 @@ from hub.storage.sqlite_chain import (
     append_chained,
     chain_head,
     chained_table,
-    source_state,
     upgrade,
 )
 

@@ -8,16 +8,15 @@ import json
 import sqlite3
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from typing import Any
 
 from hub.errors import StorageError
 from hub.events.streams import STREAMS
 from hub.storage.chain import JOURNAL, link
 from hub.storage.chain import first_of_each_id as _first_of_each_id
-from hub.storage.journal import ADOPTED, change_event
+from hub.storage.journal import ADOPTED, change_event, source_state
 from hub.storage.ports import ChainHead, Source
 
-__all__ = ["append_chained", "chain_head", "chained_table", "seal", "source_state", "upgrade"]
+__all__ = ["append_chained", "chain_head", "chained_table", "seal", "upgrade"]
 
 
 def chained_table(name: str) -> str:
@@ -102,15 +101,6 @@ def seal(conn: sqlite3.Connection, name: str) -> None:
             " ON CONFLICT (name) DO NOTHING",
             (name, position, prev, count),
         )
-
-
-def source_state(source: Source) -> dict[str, Any]:
-    return {
-        "level": source.level,
-        "region_code": source.region_code,
-        "department": source.department,
-        "record_types": list(source.record_types),
-    }
 
 
 def upgrade(
