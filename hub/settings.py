@@ -58,6 +58,9 @@ class HubSettings(BaseSettings):
       Avro writer schema and its blocks (recursive schemas are always refused),
       ``api_body_timeout_s`` how long a request body may take to arrive (408 after it),
       ``api_keep_alive_timeout_s`` how long an idle connection is kept.
+    - ``audit_key_file`` (``HUB_AUDIT_KEY_FILE``): the Ed25519 key ``hub audit checkpoint``
+      signs with (0600, outside the data directory); ``audit_public_key_file``
+      (``HUB_AUDIT_PUBLIC_KEY_FILE``): the public key ``hub audit verify --checkpoint`` uses.
     """
 
     model_config = SettingsConfigDict(env_prefix="HUB_", frozen=True, extra="ignore")
@@ -107,6 +110,10 @@ class HubSettings(BaseSettings):
     api_keep_alive_timeout_s: float = Field(default=5.0, gt=0)
     # -- audit and checkpoints (issue 12): add settings below this line
     #
+    # the checkpoint signing key (``hub audit keygen``), kept apart from the data: never inside
+    # data_dir; and the public key ``hub audit verify --checkpoint`` checks signatures with
+    audit_key_file: Path | None = None
+    audit_public_key_file: Path | None = None
     # -- Kafka security (issue 16): add settings below this line
     #
     # -- bureau files and language (issue 13): add settings below this line

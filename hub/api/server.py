@@ -16,6 +16,7 @@ from hub.api.sinks import StorePool, sink_for
 from hub.errors import ConfigError
 from hub.events import load_codec
 from hub.settings import HubSettings
+from hub.storage.private import private_dir, private_file
 
 __all__ = ["ApiServer", "address_file"]
 
@@ -92,8 +93,8 @@ class ApiServer:
             time.sleep(0.02)
         host, port = self.server.servers[0].sockets[0].getsockname()[:2]
         self.url = f"http://{host}:{port}"
-        address_file(self.settings).parent.mkdir(parents=True, exist_ok=True)
-        address_file(self.settings).write_text(self.url + "\n", encoding="utf-8")
+        private_dir(address_file(self.settings).parent)
+        private_file(address_file(self.settings)).write_text(self.url + "\n", encoding="utf-8")
         return self.url
 
     def stop(self) -> None:

@@ -1,70 +1,88 @@
-"""``hub audit verify``: is the history intact?
+"""``hub audit verify``: is the history intact, and is everything built from it what it says?
 
-1. In the log, each record's versions are numbered 1..n, each ``content_hash`` is the hash of the
-   content the event carries, and each ``version_hash`` links to the previous one.
-2. The versions read model holds exactly what the log holds (same content, same hashes), and the
-   current-records read model points at each record's last version.
-Any difference is a finding naming the record, the version and what differs.
+1. Every stream and the sources' journal, link by link (:mod:`hub.audit.chains`): an event
+   altered, deleted (at the end too) or inserted is named; with a signed checkpoint, any rewrite
+   before its heads, even one that recomputed every hash (:mod:`hub.audit.checkpoint`).
+2. In the log, each record's versions are numbered 1..n, hash their content and link.
+3. The identity registry, the delivery ledger, the sources table and the credentials against
+   their events (:mod:`hub.audit.state`).
+4. The versions read model holds exactly the log's versions, the current-records read model
+   points at each record's last one, and every read model's rows are what a fresh build from the
+   history makes (:mod:`hub.audit.models`).
+Any difference is a :class:`~hub.audit.findings.Finding` naming where, which row and what.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from hub.audit.chains import check_chains
+from hub.audit.checkpoint import Signed
+from hub.audit.findings import Finding
+from hub.audit.models import check_read_models
+from hub.audit.state import (
+    Version,
+    check_ledger,
+    check_log,
+    check_registry,
+    check_sources,
+    last_versions,
+)
 from hub.events import Codec
-from hub.events.streams import RECORDS
-from hub.processing.content import avro_to_json, content_hash, version_hash
-from hub.storage.ports import Store
+from hub.processing.content import content_hash, version_hash
+from hub.storage.ports import ChainHead, Store
 from projections.ports import ViewStore
 from projections.records import CURRENT, VERSIONS
 
-__all__ = ["Finding", "verify"]
+__all__ = ["Finding", "Report", "audit", "verify"]
 
 
 @dataclass(frozen=True, slots=True)
-class Finding:
-    where: str  # "log" or a read model table
-    record_id: str
-    version: int | None
-    problem: str
+class Report:
+    findings: list[Finding]
+    heads: dict[str, ChainHead]  # each chained stream's head as verified (what a checkpoint signs)
+    versions: int  # record versions checked
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "where": self.where,
-            "record_id": self.record_id,
-            "version": self.version,
-            "problem": self.problem,
-        }
+    @property
+    def intact(self) -> bool:
+        return not self.findings
 
 
-def verify(store: Store, views: ViewStore, codec: Codec) -> list[Finding]:
+def audit(store: Store, views: ViewStore, codec: Codec, checkpoint: Signed | None = None) -> Report:
+    """Everything :func:`verify` checks, with the heads it verified. The log and the state it
+    explains are read in one snapshot (a running hub cannot make them disagree mid-audit); the
+    read models are compared afterwards, built aside up to their own positions."""
+    with store.snapshot():
+        findings, heads = check_chains(
+            store,
+            codec,
+            checkpoint.heads if checkpoint else None,
+            checkpoint.made_at if checkpoint else "",
+        )
+        log_findings, versions = check_log(store, codec)
+        findings += log_findings
+        findings += check_registry(store, versions)
+        findings += check_ledger(store, codec, versions)
+        findings += check_sources(store)
+    findings += _check_record_views(views, versions)
+    findings += check_read_models(views, store, codec)
+    return Report(findings, heads, len(versions))
+
+
+def verify(
+    store: Store, views: ViewStore, codec: Codec, checkpoint: Signed | None = None
+) -> list[Finding]:
+    """The findings; empty: intact."""
+    return audit(store, views, codec, checkpoint).findings
+
+
+def _view(where: str, rid: str, version: int, zh: str, en: str) -> Finding:
+    return Finding("AUDIT.READ_MODEL", where, rid, zh, en, version)
+
+
+def _check_record_views(views: ViewStore, log: dict[tuple[str, int], Version]) -> list[Finding]:
     findings: list[Finding] = []
-    heads: dict[str, tuple[int, str]] = {}
-    log_rows: dict[tuple[str, int], tuple[str, str]] = {}
-    for stored in store.scan(RECORDS):
-        event = codec.decode_event(RECORDS, stored.position, stored.body)
-        p = event.payload
-        rid, version = p["record_id"], p["version"]
-        _, typed = codec.decode(p["content"])
-        content = avro_to_json(typed)
-        expected_version, prev = heads.get(rid, (0, None))
-        if version != expected_version + 1:
-            findings.append(
-                Finding(
-                    "log", rid, version, f"version {version} follows version {expected_version}"
-                )
-            )
-        if content_hash(content, p["retracted"]) != p["content_hash"]:
-            findings.append(Finding("log", rid, version, "content does not match content_hash"))
-        if p["prev_hash"] != prev:
-            findings.append(
-                Finding("log", rid, version, "prev_hash does not link to the previous version")
-            )
-        if version_hash(p["prev_hash"], rid, version, p["content_hash"]) != p["version_hash"]:
-            findings.append(Finding("log", rid, version, "version_hash does not match"))
-        heads[rid] = (version, p["version_hash"])
-        log_rows[(rid, version)] = (p["content_hash"], p["version_hash"])
+    pending = dict(log)
     columns = (
         "record_id",
         "version",
@@ -77,26 +95,57 @@ def verify(store: Store, views: ViewStore, codec: Codec) -> list[Finding]:
     for rid, version, stored, chash, prev, vhash, retracted in sorted(
         views.rows(VERSIONS, columns=columns), key=lambda r: (r[0], r[1])
     ):
-        expected = log_rows.pop((rid, version), None)
+        expected = pending.pop((rid, version), None)
         if expected is None:
-            findings.append(Finding("record_versions", rid, version, "not in the log"))
+            findings.append(
+                _view(VERSIONS.name, rid, version, "日志中没有此版本", "not in the log")
+            )
             continue
-        if content_hash(stored, bool(retracted)) != chash or chash != expected[0]:
+        if content_hash(stored, bool(retracted)) != chash or chash != expected.content_hash:
             findings.append(
-                Finding("record_versions", rid, version, "content differs from the log")
+                _view(VERSIONS.name, rid, version, "内容与日志不符", "content differs from the log")
             )
-        if vhash != expected[1] or version_hash(prev, rid, version, chash) != vhash:
+        if vhash != expected.version_hash or version_hash(prev, rid, version, chash) != vhash:
             findings.append(
-                Finding("record_versions", rid, version, "hash chain differs from the log")
+                _view(
+                    VERSIONS.name,
+                    rid,
+                    version,
+                    "哈希链与日志不符",
+                    "hash chain differs from the log",
+                )
             )
-    for rid, version in sorted(log_rows):
-        findings.append(Finding("record_versions", rid, version, "missing from the read model"))
-    for rid, version, vhash in views.rows(
-        CURRENT, columns=("record_id", "version", "version_hash")
-    ):
-        head = heads.get(rid)
-        if head is None or head != (version, vhash):
+    for rid, version in sorted(pending):
+        findings.append(
+            _view(VERSIONS.name, rid, version, "读模型中缺失此版本", "missing from the read model")
+        )
+    last = last_versions(log)
+    current = {
+        rid: (version, vhash)
+        for rid, version, vhash in views.rows(
+            CURRENT, columns=("record_id", "version", "version_hash")
+        )
+    }
+    for rid, (version, vhash) in sorted(current.items()):
+        head = last.get(rid)
+        if head is None or (head.version, head.version_hash) != (version, vhash):
             findings.append(
-                Finding("records_current", rid, version, "not the record's last version in the log")
+                _view(
+                    CURRENT.name,
+                    rid,
+                    version,
+                    "不是日志中该记录的最后版本",
+                    "not the record's last version in the log",
+                )
             )
+    for rid in sorted(set(last) - set(current)):
+        findings.append(
+            _view(
+                CURRENT.name,
+                rid,
+                last[rid].version,
+                "日志中有该记录，当前记录表中却没有（被删除）",
+                "the log has this record, the current records table does not (deleted)",
+            )
+        )
     return findings

@@ -33,6 +33,7 @@ from hub.runtime.embedded import OUTCOMES, EmbeddedHub, IngestReport, has_hub
 from hub.runtime.service import serve
 from hub.settings import HubSettings
 from hub.storage import open_store
+from hub.storage.private import private_dir
 from projections import ProjectionRunner, all_projections, open_views
 
 __all__ = ["demo", "ingest", "project", "status", "up"]
@@ -91,7 +92,7 @@ def demo(records: int, seed: int, data_dir: Path | None, as_json: bool) -> None:
         if not (target / _DEMO_MARKER).exists():
             raise ConfigError(f"{target} holds a hub that is not a demo; use another --data-dir")
         shutil.rmtree(target)
-    target.mkdir(parents=True, exist_ok=True)
+    private_dir(target)
     (target / _DEMO_MARKER).write_text("created by hub demo; hub demo may delete this folder\n")
     started = time.monotonic()
     summary = run_demo(settings, records, seed)

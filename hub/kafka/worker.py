@@ -42,6 +42,7 @@ from hub.settings import HubSettings
 from hub.standard import Validator
 from hub.storage import open_store
 from hub.storage.ports import Store
+from hub.storage.private import private_dir
 from projections import ProjectionRunner, all_projections, open_views
 
 __all__ = ["RELAYED", "Worker", "run_worker"]
@@ -59,7 +60,7 @@ class Worker:
         if not settings.kafka_bootstrap or settings.database_url is None:
             raise ConfigError("hub worker needs HUB_KAFKA_BOOTSTRAP and HUB_DATABASE_URL")
         self.settings = settings
-        settings.data_dir.mkdir(parents=True, exist_ok=True)  # faust keeps its own files here
+        private_dir(settings.data_dir)  # faust keeps its own files here
         self.bootstrap = settings.kafka_bootstrap
         self.url = settings.database_url.get_secret_value()
         self.standard = settings.standard()

@@ -68,6 +68,7 @@ from hub.national.protocol import (
     encode_body,
     idempotency_key,
 )
+from hub.storage.private import private_database, private_dir
 
 __all__ = [
     "HOST",
@@ -182,7 +183,7 @@ class _Store:
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_database(private_dir(path.parent) / path.name)  # it keeps records' content
             conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=5.0)
         except (OSError, sqlite3.Error) as exc:
             raise StorageError(f"national-sim cannot open its database {path}: {exc}") from None

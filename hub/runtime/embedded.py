@@ -31,6 +31,7 @@ from hub.settings import HubSettings
 from hub.standard import Validator
 from hub.storage import open_store
 from hub.storage.ports import Source
+from hub.storage.private import private_dir, private_file
 from projections import ProjectionRunner, all_projections, open_views
 
 __all__ = ["OUTCOMES", "EmbeddedHub", "IngestReport", "has_hub"]
@@ -62,7 +63,7 @@ class EmbeddedHub:
     ) -> None:
         self.settings = settings
         self.data_dir = settings.data_dir
-        self.data_dir.mkdir(parents=True, exist_ok=True)  # the lock (and SQLite files) live here
+        private_dir(self.data_dir)  # the lock and the SQLite files live here, the user's only
         self.clock = clock
         self.standard = settings.standard()
         self.validator = Validator(self.standard, settings.policy())
@@ -94,7 +95,7 @@ class EmbeddedHub:
     def lock(self) -> None:
         """Hold the data directory: a second ``hub up`` on it refuses (the lock dies with us)."""
         path = self.data_dir / "hub.lock"
-        handle = path.open("a+")
+        handle = private_file(path).open("a+")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -25,6 +25,7 @@ from projections.tables import Table
 __all__ = ["ASIDE", "NEXT", "DiffReport", "diff", "rebuild"]
 
 ASIDE = "__diff"
+EXAMPLES = 5  # rows named per table and kind of difference
 
 
 def rebuild(views: ViewStore, store: Store, codec: Codec, name: str, batch: int = 1000) -> int:
@@ -86,6 +87,10 @@ def diff(views: ViewStore, store: Store, codec: Codec, name: str) -> DiffReport:
 
 
 def _compare(views: ViewStore, name: str, tables: Sequence[Table]) -> DiffReport:
+    """Counts per table, and up to :data:`EXAMPLES` rows in all named by key: ``changed``
+    (with the columns that differ, never their values), ``missing`` (a fresh build has it, the
+    live model not: ``added``) and ``not from history`` (the live model has a row no event
+    makes: ``removed``)."""
     report = DiffReport(name, {})
     for table in tables:
         fresh = {table.key_of(r): r for r in views.rows(table, suffix=ASIDE)}
@@ -94,10 +99,21 @@ def _compare(views: ViewStore, name: str, tables: Sequence[Table]) -> DiffReport
         for key, row in fresh.items():
             if key not in current:
                 result.added += 1
+                if len(result.examples) < EXAMPLES:
+                    result.examples.append({"key": list(key), "change": "missing"})
             elif current[key] != row:
                 result.changed += 1
-                if len(result.examples) < 5:
-                    result.examples.append({"key": list(key), "change": "changed"})
-        result.removed = sum(1 for key in current if key not in fresh)
+                if len(result.examples) < EXAMPLES:
+                    columns = [
+                        n for n, a, b in zip(table.names, current[key], row, strict=True) if a != b
+                    ]
+                    result.examples.append(
+                        {"key": list(key), "change": "changed", "columns": columns}
+                    )
+        for key in current:
+            if key not in fresh:
+                result.removed += 1
+                if len(result.examples) < EXAMPLES:
+                    result.examples.append({"key": list(key), "change": "not from history"})
         report.tables[table.name] = result
     return report

@@ -114,12 +114,20 @@ def _v4_source_api(conn: psycopg.Connection) -> None:
         )
 
 
+def _v5_chains(conn: psycopg.Connection) -> None:
+    """Every stream chained, and the sources' journal (issue 12): :mod:`hub.storage.pg_chain`."""
+    from hub.storage.pg_chain import upgrade
+
+    upgrade(conn)
+
+
 #: (version, name, migration): append only; never edit one that has shipped.
 MIGRATIONS: tuple[tuple[int, str, Migration], ...] = (
     (1, "initial", _v1_initial),
     (2, "view positions", _v2_view_positions),
     (3, "kafka tracking", _v3_kafka_tracking),
     (4, "source api", _v4_source_api),
+    (5, "chained streams", _v5_chains),
 )
 
 

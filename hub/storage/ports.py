@@ -24,6 +24,8 @@ from typing import Any, NamedTuple
 
 __all__ = [
     "ApiBatch",
+    "ChainHead",
+    "ChainedEvent",
     "Credential",
     "DeliveryRow",
     "Quarantined",
@@ -44,6 +46,29 @@ class StoredEvent(NamedTuple):
     key: str
     correlation_id: str
     body: bytes
+
+
+class ChainedEvent(NamedTuple):
+    """A stored event with its chain value (:mod:`hub.storage.chain`); None: stored without the
+    hub's append (nothing the hub writes lacks one)."""
+
+    position: int
+    event_id: str
+    event_type: str
+    key: str
+    correlation_id: str
+    body: bytes
+    chain: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ChainHead:
+    """Where a chained stream stood after its last append: position, chain and count."""
+
+    name: str
+    position: int = 0
+    chain: str = ""
+    count: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,6 +308,34 @@ class Store(ABC):
     @abstractmethod
     def read_key(self, stream: str, key: str, after: int, limit: int) -> list[StoredEvent]:
         """A stream's events with one key after ``after``, in order (a source's feedback)."""
+
+    # audit reads (issue 12): what ``hub audit verify`` compares with the history
+    @abstractmethod
+    def snapshot(self) -> AbstractContextManager[None]:
+        """Reads of this store inside the block see one committed state (a read-only
+        transaction), so a running hub's appends cannot make the log and its state disagree
+        mid-audit."""
+
+    @abstractmethod
+    def chained(self, name: str, after: int, limit: int) -> list[ChainedEvent]:
+        """A stream's events (or the sources' journal's entries: ``source_journal``) after
+        ``after``, with their chain values, in order."""
+
+    @abstractmethod
+    def chain_heads(self) -> dict[str, ChainHead]:
+        """The head each chained stream recorded at its last append."""
+
+    @abstractmethod
+    def registry_entries(self) -> Iterator[RegistryEntry]:
+        """Every identity registry entry."""
+
+    @abstractmethod
+    def ledger_rows(self) -> Iterator[DeliveryRow]:
+        """Every delivery ledger row, oldest first."""
+
+    @abstractmethod
+    def credentials(self) -> list[Credential]:
+        """Every source credential row."""
 
     @abstractmethod
     def close(self) -> None: ...

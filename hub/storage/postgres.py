@@ -6,6 +6,9 @@ Same ports and the same guarantees as the SQLite backend, with what PostgreSQL n
   writers may commit out of order: a reader could then see position 11 before 10 commits and skip
   10 for ever. Appends therefore take ``LOCK TABLE ... IN EXCLUSIVE MODE`` on the stream (readers
   are not blocked), so positions become visible in order.
+- **Chained streams** (issue 12): each appended event gets its chain value and the stream's head
+  moves, under the same lock (:mod:`hub.storage.pg_chain`); the sources' changes are journaled in
+  their transaction.
 - **Durability per transaction.** Ingest commits normally (``synchronous_commit`` on: on disk
   before "received"); processing steps ``SET LOCAL synchronous_commit = off``: a server crash may
   roll back their last commits, outputs and position together, and they are redone identically.
@@ -32,9 +35,14 @@ from psycopg.types.json import Jsonb
 
 from hub.errors import ConcurrencyError, StorageError, StorageUnavailableError
 from hub.events.streams import STREAMS, SUBMISSIONS, VERDICTS
+from hub.storage.chain import JOURNAL
+from hub.storage.journal import DISABLED, PUT, TOKEN, change_event, source_state
+from hub.storage.pg_chain import append_chained, chain_head, table
 from hub.storage.pg_schema import migrate
 from hub.storage.ports import (
     ApiBatch,
+    ChainedEvent,
+    ChainHead,
     Credential,
     DeliveryRow,
     Quarantined,
@@ -114,21 +122,11 @@ class PostgresTransaction(Transaction):
         self._c = conn
 
     def append(self, stream: str, events: Sequence[tuple[str, str, str, str, bytes]]) -> int:
-        if not events:
-            return 0
-        table = _stream(stream)
-        self._c.execute(sql.SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(table))
-        columns = list(zip(*events, strict=True))
-        cursor = self._c.execute(
-            sql.SQL(
-                "INSERT INTO {} (event_id, event_type, key, correlation_id, body)"
-                " SELECT e, t, k, c, b FROM unnest(%s::text[], %s::text[], %s::text[],"
-                " %s::text[], %s::bytea[]) WITH ORDINALITY AS u(e, t, k, c, b, n) ORDER BY n"
-                " ON CONFLICT (event_id) DO NOTHING"
-            ).format(table),
-            [list(col) for col in columns],
-        )
-        return max(cursor.rowcount, 0)
+        _stream(stream)
+        return append_chained(self._c, stream, events)
+
+    def _journal(self, source_id: str, kind: str, change: dict[str, Any]) -> None:
+        append_chained(self._c, JOURNAL, [change_event(source_id, kind, change)])
 
     def read(self, stream: str, after: int, limit: int) -> list[StoredEvent]:
         return _read(self._c, stream, after, limit)
@@ -315,6 +313,7 @@ class PostgresTransaction(Transaction):
                 Jsonb(list(source.record_types)),
             ),
         )
+        self._journal(source.source_id, PUT, source_state(source))
 
     def set_token(self, source_id: str, token_hash: str) -> None:
         self._c.execute(
@@ -322,6 +321,7 @@ class PostgresTransaction(Transaction):
             " ON CONFLICT (source_id) DO UPDATE SET token_hash = excluded.token_hash",
             (source_id, token_hash),
         )
+        self._journal(source_id, TOKEN, {"token_hash": token_hash})
 
     def set_disabled(self, source_id: str, disabled: bool) -> None:
         self._c.execute(
@@ -329,6 +329,7 @@ class PostgresTransaction(Transaction):
             " ON CONFLICT (source_id) DO UPDATE SET disabled = excluded.disabled",
             (source_id, disabled),
         )
+        self._journal(source_id, DISABLED, {"disabled": disabled})
 
     def api_batch(self, source_id: str, idempotency_key: str) -> ApiBatch | None:
         row = self._c.execute(
@@ -511,6 +512,64 @@ class PostgresStore(Store):
             (key, after, limit),
         )
         return [StoredEvent(r[0], r[1], r[2], r[3], r[4], bytes(r[5])) for r in rows]
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """A read-only REPEATABLE READ transaction on this store's connection."""
+        conn = self._live()
+        try:
+            with conn.transaction():
+                conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                yield
+        except psycopg.Error as exc:
+            raise translate(exc, "read snapshot") from exc
+
+    def chained(self, name: str, after: int, limit: int) -> list[ChainedEvent]:
+        rows = self._query(
+            sql.SQL(
+                "SELECT position, event_id, event_type, key, correlation_id, body, chain FROM {}"
+                " WHERE position > %s ORDER BY position LIMIT %s"
+            ).format(table(name)),
+            (after, limit),
+        )
+        return [ChainedEvent(r[0], r[1], r[2], r[3], r[4], bytes(r[5]), r[6]) for r in rows]
+
+    def chain_heads(self) -> dict[str, ChainHead]:
+        names = [r[0] for r in self._query("SELECT name FROM chain_heads")]
+        try:
+            return {name: chain_head(self._live(), name) for name in names}
+        except psycopg.Error as exc:
+            raise translate(exc, "chain heads") from exc
+
+    def registry_entries(self) -> Iterator[RegistryEntry]:
+        after = ""
+        while rows := self._query(
+            "SELECT identity_hash, record_id, record_type, version, content_hash, version_hash,"
+            " updated_at, content FROM registry WHERE identity_hash > %s"
+            " ORDER BY identity_hash LIMIT 1000",
+            (after,),
+        ):
+            for r in rows:
+                yield RegistryEntry(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7])
+            after = rows[-1][0]
+
+    def ledger_rows(self) -> Iterator[DeliveryRow]:
+        after = 0
+        while rows := self._query(
+            sql.SQL("SELECT seq, {} FROM ledger WHERE seq > %s ORDER BY seq LIMIT 1000").format(
+                _LEDGER_COLUMNS
+            ),
+            (after,),
+        ):
+            for r in rows:
+                yield _delivery(r[1:])
+            after = rows[-1][0]
+
+    def credentials(self) -> list[Credential]:
+        rows = self._query(
+            "SELECT source_id, token_hash, disabled FROM source_credentials ORDER BY source_id"
+        )
+        return [Credential(r[0], r[1], bool(r[2])) for r in rows]
 
     def close(self) -> None:
         self._conn.close()

@@ -24,8 +24,12 @@ from typing import Any
 
 from hub.errors import ConcurrencyError, StorageError
 from hub.events.streams import STREAMS, SUBMISSIONS, VERDICTS
+from hub.storage.chain import JOURNAL
+from hub.storage.journal import DISABLED, PUT, TOKEN, change_event, source_state
 from hub.storage.ports import (
     ApiBatch,
+    ChainedEvent,
+    ChainHead,
     Credential,
     DeliveryRow,
     Quarantined,
@@ -34,6 +38,13 @@ from hub.storage.ports import (
     Store,
     StoredEvent,
     Transaction,
+)
+from hub.storage.private import private_database, private_dir
+from hub.storage.sqlite_chain import (
+    append_chained,
+    chain_head,
+    chained_table,
+    upgrade,
 )
 
 __all__ = ["SqliteStore", "SqliteTransaction", "connect", "immediate"]
@@ -45,7 +56,8 @@ CREATE TABLE IF NOT EXISTS "{s}" (
     event_type TEXT NOT NULL,
     key TEXT NOT NULL,
     correlation_id TEXT NOT NULL,
-    body BLOB NOT NULL
+    body BLOB NOT NULL,
+    chain TEXT
 );
 """
 _DDL = """
@@ -121,6 +133,9 @@ CREATE TABLE IF NOT EXISTS api_batches (
 CREATE INDEX IF NOT EXISTS feedback_by_source ON feedback (key, position);
 CREATE INDEX IF NOT EXISTS records_by_record ON records (key, position);
 CREATE TABLE IF NOT EXISTS connector_cursors (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS chain_heads (
+    name TEXT PRIMARY KEY, position INTEGER NOT NULL, chain TEXT NOT NULL, count INTEGER NOT NULL
+);
 """
 _OPEN_STATES = ("pending", "sent", "retrying")
 _LEDGER_COLUMNS = (
@@ -159,14 +174,15 @@ def _stream(name: str) -> str:
 
 
 def connect(path: Path) -> sqlite3.Connection:
-    """A connection in autocommit mode (transactions are explicit), WAL, durable commits."""
+    """A connection in autocommit mode (transactions are explicit), WAL, durable commits; the
+    database file (and a directory made for it) private to the hub's user."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_database(private_dir(path.parent) / path.name)
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
-    except sqlite3.Error as exc:
+    except (sqlite3.Error, OSError) as exc:
         raise StorageError(f"cannot open {path}: {exc}") from exc
     return conn
 
@@ -227,13 +243,10 @@ class SqliteTransaction(Transaction):
         self._c = conn
 
     def append(self, stream: str, events: Sequence[tuple[str, str, str, str, bytes]]) -> int:
-        before = self._c.total_changes
-        self._c.executemany(
-            f'INSERT INTO "{_stream(stream)}" (event_id, event_type, key, correlation_id, body) '  # noqa: S608 - fixed names
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING",
-            events,
-        )
-        return self._c.total_changes - before
+        return append_chained(self._c, _stream(stream), events)
+
+    def _journal(self, source_id: str, kind: str, change: dict[str, Any]) -> None:
+        append_chained(self._c, JOURNAL, [change_event(source_id, kind, change)])
 
     def read(self, stream: str, after: int, limit: int) -> list[StoredEvent]:
         return _read(self._c, stream, after, limit)
@@ -394,6 +407,7 @@ class SqliteTransaction(Transaction):
                 json.dumps(list(source.record_types)),
             ),
         )
+        self._journal(source.source_id, PUT, source_state(source))
 
     def set_token(self, source_id: str, token_hash: str) -> None:
         self._c.execute(
@@ -401,6 +415,7 @@ class SqliteTransaction(Transaction):
             " ON CONFLICT (source_id) DO UPDATE SET token_hash = excluded.token_hash",
             (source_id, token_hash),
         )
+        self._journal(source_id, TOKEN, {"token_hash": token_hash})
 
     def set_disabled(self, source_id: str, disabled: bool) -> None:
         self._c.execute(
@@ -408,6 +423,7 @@ class SqliteTransaction(Transaction):
             " ON CONFLICT (source_id) DO UPDATE SET disabled = excluded.disabled",
             (source_id, int(disabled)),
         )
+        self._journal(source_id, DISABLED, {"disabled": disabled})
 
     def api_batch(self, source_id: str, idempotency_key: str) -> ApiBatch | None:
         row = self._c.execute(
@@ -472,6 +488,7 @@ class SqliteStore(Store):
         try:
             self._conn.executescript("".join(_STREAM_DDL.format(s=s) for s in STREAMS) + _DDL)
             _add_column(self._conn, "ledger", "operation TEXT NOT NULL DEFAULT 'upsert'")
+            upgrade(self._conn, _STREAM_DDL.format(s=JOURNAL), immediate)
         except sqlite3.Error as exc:
             raise StorageError(f"cannot initialise {path}: {exc}") from exc
 
@@ -566,6 +583,66 @@ class SqliteStore(Store):
             (key, after, limit),
         ).fetchall()
         return [StoredEvent(*row) for row in rows]
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """A deferred transaction that has read once: WAL keeps its snapshot until it ends."""
+        try:
+            self._conn.execute("BEGIN")
+            self._conn.execute("SELECT count(*) FROM chain_heads").fetchone()
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot begin a read snapshot: {exc}") from exc
+        try:
+            yield
+        finally:
+            self._conn.execute("ROLLBACK")
+
+    def chained(self, name: str, after: int, limit: int) -> list[ChainedEvent]:
+        rows = self._conn.execute(
+            "SELECT position, event_id, event_type, key, correlation_id, body, chain"  # noqa: S608
+            f' FROM "{chained_table(name)}" WHERE position > ? ORDER BY position LIMIT ?',
+            (after, limit),
+        ).fetchall()
+        return [ChainedEvent(r[0], r[1], r[2], r[3], r[4], bytes(r[5]), r[6]) for r in rows]
+
+    def chain_heads(self) -> dict[str, ChainHead]:
+        rows = self._conn.execute("SELECT name FROM chain_heads").fetchall()
+        return {r[0]: chain_head(self._conn, r[0]) for r in rows}
+
+    def registry_entries(self) -> Iterator[RegistryEntry]:
+        after = ""
+        while True:
+            rows = self._conn.execute(
+                "SELECT identity_hash, record_id, record_type, version, content_hash,"
+                " version_hash, updated_at, content FROM registry WHERE identity_hash > ?"
+                " ORDER BY identity_hash LIMIT 1000",
+                (after,),
+            ).fetchall()
+            if not rows:
+                return
+            for r in rows:
+                yield RegistryEntry(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7]))
+            after = rows[-1][0]
+
+    def ledger_rows(self) -> Iterator[DeliveryRow]:
+        after = 0
+        while True:
+            rows = self._conn.execute(
+                f"SELECT seq, {_LEDGER_COLUMNS} FROM ledger WHERE seq > ?"  # noqa: S608
+                " ORDER BY seq LIMIT 1000",
+                (after,),
+            ).fetchall()
+            if not rows:
+                return
+            for r in rows:
+                yield _row_to_delivery(r[1:])
+            after = rows[-1][0]
+
+    def credentials(self) -> list[Credential]:
+        rows = self._conn.execute(
+            "SELECT source_id, token_hash, disabled FROM source_credentials ORDER BY source_id"
+        ).fetchall()
+        return [Credential(r[0], r[1], bool(r[2])) for r in rows]
 
     def close(self) -> None:
         self._conn.close()

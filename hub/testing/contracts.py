@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from hub.errors import ConcurrencyError, StorageError
+from hub.storage.chain import GENESIS, JOURNAL, link
+from hub.storage.journal import fold
 from hub.storage.ports import (
     ApiBatch,
     Credential,
@@ -323,6 +325,73 @@ class StoreContract:
             "fb-4",
             "fb-6",
         ]
+
+    def test_appends_are_chained_and_heads_recorded(self, store: Store) -> None:
+        """Issue 12: each event links to the one before; a skipped duplicate, a rollback and a
+        duplicate inside one batch leave the chain and the head as they were."""
+        with store.transaction() as tx:
+            tx.append("verdicts", [("v1", "verdict.rejected", "s", "c1", b"a")])
+        with pytest.raises(RuntimeError), store.transaction() as tx:
+            tx.append("verdicts", [("v9", "verdict.rejected", "s", "c9", b"z")])
+            raise RuntimeError("crash")
+        with store.transaction() as tx:
+            new = [
+                ("v1", "verdict.rejected", "s", "c1", b"a"),
+                ("v2", "verdict.stale", "s", "c2", b"b"),
+            ]
+            assert tx.append("verdicts", [*new, new[1]]) == 1
+            assert (
+                tx.append(
+                    "verdicts",
+                    [
+                        ("v3", "t", "s", "c3", b"c"),
+                        ("v4", "t", "s", "c4", b"d"),
+                        ("v3", "t", "s", "c3", b"c"),
+                    ],
+                )
+                == 2
+            )
+        rows = store.chained("verdicts", 0, 10)
+        first = link(GENESIS, "v1", "verdict.rejected", "s", "c1", b"a")
+        second = link(first, "v2", "verdict.stale", "s", "c2", b"b")
+        assert [(r.event_id, r.chain) for r in rows[:2]] == [("v1", first), ("v2", second)]
+        assert [r.event_id for r in rows] == ["v1", "v2", "v3", "v4"]  # batch order kept
+        head = store.chain_heads()["verdicts"]
+        assert (head.position, head.chain, head.count) == (rows[-1].position, rows[-1].chain, 4)
+
+    def test_a_snapshot_does_not_see_appends_made_during_it(
+        self, store: Store, second_store: Callable[[], Store]
+    ) -> None:
+        """An audit of a running hub reads the log and its heads as of one moment."""
+        with store.transaction() as tx:
+            tx.append("feedback", [("f1", "feedback.verdict", "s", "c1", b"a")])
+        other = second_store()
+        with store.snapshot():
+            before = store.chain_heads()["feedback"]
+            with other.transaction() as tx:
+                tx.append("feedback", [("f2", "feedback.verdict", "s", "c2", b"b")])
+            assert [r.event_id for r in store.chained("feedback", 0, 10)] == ["f1"]
+            assert store.chain_heads()["feedback"] == before
+        assert [r.event_id for r in store.chained("feedback", 0, 10)] == ["f1", "f2"]
+
+    def test_source_changes_are_journaled_in_their_transaction(self, store: Store) -> None:
+        county = Source("zj-330106", "county", "330106", "西湖区市场监督管理局", ("inspection",))
+        with store.transaction() as tx:
+            tx.put_source(county)
+            tx.set_token(county.source_id, "hash-1")
+        with pytest.raises(RuntimeError), store.transaction() as tx:
+            tx.set_disabled(county.source_id, True)
+            raise RuntimeError("crash")
+        entries = store.chained(JOURNAL, 0, 10)
+        assert [(e.event_type, e.key) for e in entries] == [
+            ("source.put", county.source_id),
+            ("source.token", county.source_id),
+        ]
+        state = fold((e.event_type, e.key, e.body) for e in entries)
+        assert state[county.source_id]["region_code"] == "330106"
+        assert state[county.source_id]["credential"] == {"token_hash": "hash-1", "disabled": False}
+        assert store.credentials() == [Credential(county.source_id, "hash-1", False)]
+        assert store.chain_heads()[JOURNAL].count == 2
 
 
 _HISTORY = Table(

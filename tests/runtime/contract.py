@@ -211,6 +211,33 @@ class RuntimeContract:
         assert status["received"] == 7 and status["in_flight"] == 0 and status["reconciled"]
         assert len(hub.feedback()) >= 7
 
+    def test_the_history_verifies_and_a_rewritten_verdict_is_named(
+        self, hub: Harness, inspection: dict[str, Any]
+    ) -> None:
+        """Issue 12: whatever runtime appended them (workers racing on partitions included),
+        every stream is chained and the state matches it; a rejection relabelled as accepted
+        is named."""
+        from hub.audit import verify
+        from tests.runtime.test_history import execute
+
+        hub.submit(COUNTY.source_id, "inspection", [inspection, {"item_code": 1}])
+        hub.run()
+        embedded = hub.hub  # type: ignore[attr-defined]
+        embedded.projector.run_until_current()
+        assert verify(embedded.store, embedded.views, embedded.codec) == []
+        [rejected] = [
+            e for e in embedded.store.scan("verdicts") if e.event_type == "verdict.rejected"
+        ]
+        execute(
+            embedded,
+            "UPDATE verdicts SET event_type = 'verdict.accepted_new' WHERE position = ?",
+            (rejected.position,),
+            log=True,
+        )
+        found = verify(embedded.store, embedded.views, embedded.codec)
+        assert [(f.code, f.where) for f in found] == [("AUDIT.CHAIN", "verdicts")] * 2
+        assert all(rejected.correlation_id in f.item for f in found)
+
     def test_least_privilege(self, hub: Harness, inspection: dict[str, Any]) -> None:
         other_region = hub.submit(OTHER_COUNTY.source_id, "inspection", [inspection])[0]
         not_allowed = hub.submit(NARROW.source_id, "inspection", [inspection])[0]

@@ -1,0 +1,60 @@
+"""The sources' journal (issue 12): every change to the sources table and to a source's
+credential, appended in the same transaction as the change and chained like a stream, so
+``hub audit verify`` can fold it and compare the tables with what the hub itself wrote.
+
+Entries are ``(event_id, kind, source_id, "", canonical JSON)``; the JSON holds the fields the
+change set (a token only as its SHA-256, as the table keeps it). Pure functions only.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from hub.storage.ports import Source
+
+__all__ = ["ADOPTED", "DISABLED", "PUT", "TOKEN", "change_event", "fold", "source_state"]
+
+PUT = "source.put"  # level, region_code, department, record_types
+TOKEN = "source.token"  # noqa: S105 - an event type: token_hash
+DISABLED = "source.disabled"  # disabled
+ADOPTED = "source.adopted"  # an upgrade: the state found when the journal began
+
+_DEFAULTS: dict[str, Any] = {"token_hash": None, "disabled": False}
+
+
+def change_event(
+    source_id: str, kind: str, change: dict[str, Any]
+) -> tuple[str, str, str, str, bytes]:
+    """One journal entry (a fresh id: two equal changes are two facts)."""
+    body = json.dumps(change, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return (f"src-{uuid.uuid4().hex}", kind, source_id, "", body.encode("utf-8"))
+
+
+def fold(entries: Iterable[tuple[str, str, bytes]]) -> dict[str, dict[str, Any]]:
+    """``(kind, source_id, body)`` in journal order → the state per source: the sources row's
+    fields, and ``credential`` (``token_hash``, ``disabled``) once a token or the disabled flag
+    was ever set."""
+    state: dict[str, dict[str, Any]] = {}
+    for kind, source_id, body in entries:
+        change = json.loads(body)
+        current = state.setdefault(source_id, {})
+        if kind in (PUT, ADOPTED):
+            current.update({k: change[k] for k in ("level", "region_code", "department")})
+            current["record_types"] = list(change["record_types"])
+        if kind in (TOKEN, DISABLED) or (kind == ADOPTED and "disabled" in change):
+            credential = current.setdefault("credential", dict(_DEFAULTS))
+            credential.update({k: v for k, v in change.items() if k in _DEFAULTS})
+    return state
+
+
+def source_state(source: Source) -> dict[str, Any]:
+    return {
+        "level": source.level,
+        "region_code": source.region_code,
+        "department": source.department,
+        "record_types": list(source.record_types),
+    }
