@@ -11,14 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hub.avro_container import AvroLimits
 
-if TYPE_CHECKING:
-    from hub.settings import HubSettings
-
-__all__ = ["InputLimits", "Shape", "input_limits", "shape_over"]
+__all__ = ["InputLimits", "Shape", "shape_over"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,23 +27,6 @@ class InputLimits:
     max_record_fields: int = 2_000
     max_record_depth: int = 64
     avro: AvroLimits = field(default_factory=AvroLimits)
-
-
-def input_limits(settings: HubSettings, *, max_records: int | None = None) -> InputLimits:
-    """The settings' bounds; ``max_records`` narrows the record bound (the API's per request)."""
-    records = settings.max_file_records if max_records is None else max_records
-    return InputLimits(
-        max_records=records,
-        max_input_bytes=settings.max_input_bytes,
-        max_record_fields=settings.max_record_fields,
-        max_record_depth=settings.max_record_depth,
-        avro=AvroLimits(
-            max_records=records,
-            max_schema_bytes=settings.avro_max_schema_bytes,
-            max_schema_depth=settings.avro_max_schema_depth,
-            max_block_bytes=settings.avro_max_block_bytes,
-        ),
-    )
 
 
 @dataclass(frozen=True, slots=True)

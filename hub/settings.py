@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from hub.avro_container import AvroLimits
+from hub.bounds import InputLimits
 from hub.errors import ConfigError
 from hub.processing.delivery import DeliveryPolicy
 from hub.standard import Standard, ValidationPolicy, load_standard
@@ -139,6 +141,23 @@ class HubSettings(BaseSettings):
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value in ("", None) else value
+
+    def input_limits(self, *, max_records: int | None = None) -> InputLimits:
+        """The bounds on hostile input; ``max_records`` narrows the record bound (the API's per
+        request). Here, not in :mod:`hub.bounds`, so the bounds need not know the settings."""
+        records = self.max_file_records if max_records is None else max_records
+        return InputLimits(
+            max_records=records,
+            max_input_bytes=self.max_input_bytes,
+            max_record_fields=self.max_record_fields,
+            max_record_depth=self.max_record_depth,
+            avro=AvroLimits(
+                max_records=records,
+                max_schema_bytes=self.avro_max_schema_bytes,
+                max_schema_depth=self.avro_max_schema_depth,
+                max_block_bytes=self.avro_max_block_bytes,
+            ),
+        )
 
     def policy(self) -> ValidationPolicy:
         try:

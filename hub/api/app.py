@@ -43,7 +43,6 @@ from hub.api.refusals import (
 )
 from hub.api.sinks import BatchSink, StorePool
 from hub.api.tokens import token_hash
-from hub.bounds import input_limits
 from hub.events import Codec, Event
 from hub.events.streams import FEEDBACK
 from hub.settings import HubSettings
@@ -271,7 +270,7 @@ def create_app(
     ) -> tuple[list[Event], list[dict[str, Any]]]:
         """Decode, bound and turn the body into submissions: CPU work on untrusted bytes, run
         on a thread so the event loop (``/healthz``, other sources) never waits on it."""
-        limits = input_limits(settings, max_records=settings.api_max_records)
+        limits = settings.input_limits(max_records=settings.api_max_records)
         records = batches.read_records(body, content_type, limits)
         batches.check_limits(
             records,

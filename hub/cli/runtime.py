@@ -15,7 +15,6 @@ import click
 
 from connectors.files import file_submissions
 from hub.api.server import ApiServer
-from hub.bounds import input_limits
 from hub.cli.ingested import BatchWatch, batch_outcome, interrupted, say_outcome, say_stored
 from hub.cli.options import (
     as_json_option,
@@ -254,7 +253,7 @@ def ingest(
                 batch_id=batch_id,
                 encoding=encoding,
                 received_at=dt.datetime.now(dt.UTC),
-                limits=input_limits(settings),
+                limits=settings.input_limits(),
             )
         )
         result: dict[str, Any] = {"file": str(file), "source": source_id, "type": type_id}

@@ -10,7 +10,7 @@ from typing import Any, BinaryIO
 
 import click
 
-from hub.bounds import InputLimits, input_limits
+from hub.bounds import InputLimits
 from hub.cli.report import (
     check_report_path,
     emit_report,
@@ -152,7 +152,7 @@ def validate(
             on_record=lambda v, data: builder.add(
                 verdict_row(v, data if report_path else None, record_type)
             ),
-            limits=input_limits(settings),
+            limits=settings.input_limits(),
         ):
             counts["records"] += 1
             counts["valid" if verdict.valid else "invalid"] += 1
