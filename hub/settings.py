@@ -49,6 +49,9 @@ class HubSettings(BaseSettings):
     - ``uscc_pilot_prefixes`` (``HUB_USCC_PILOT_PREFIXES='["9135"]'``), ``uscc_region_since``,
       ``severity_overrides`` (``HUB_SEVERITY_OVERRIDES='{"DOCNO.FORMAT": "off"}'``),
       ``utc_offset_hours``: see :class:`hub.standard.ValidationPolicy`.
+    - ``profiles_dir`` (``HUB_PROFILES_DIR``): mapping profiles per source, ``<source_id>.toml``:
+      ``hub ingest`` and ``hub validate --source`` read a source's files with its profile
+      (``--profile FILE`` overrides).
     """
 
     model_config = SettingsConfigDict(env_prefix="HUB_", frozen=True, extra="ignore")
@@ -91,6 +94,7 @@ class HubSettings(BaseSettings):
     # -- Kafka security (issue 16): add settings below this line
     #
     # -- bureau files and language (issue 13): add settings below this line
+    profiles_dir: Path | None = None
     #
     # -- console and accounts (issue 15): add settings below this line
     #

@@ -16,10 +16,12 @@ import click
 from connectors.files import file_submissions
 from hub.api.server import ApiServer
 from hub.cli.options import as_json_option, data_dir_option, echo_json, settings_for
+from hub.cli.validate import print_header, profile_options
 from hub.errors import BrokerUnavailableError, ConfigError, InputError
 from hub.events import Event, load_codec
+from hub.intake import profile_path, reading_for
 from hub.national.client import NationalClient
-from hub.runtime.embedded import OUTCOMES, EmbeddedHub, has_hub
+from hub.runtime.embedded import OUTCOMES, EmbeddedHub, IngestReport, has_hub
 from hub.runtime.service import serve
 from hub.settings import HubSettings
 from hub.storage import open_store
@@ -180,9 +182,15 @@ def project(exit_when_current: bool, batch: int, data_dir: Path | None) -> None:
 @click.command()
 @click.option("--source", "source_id", required=True, help="Registered source id.")
 @click.option("--type", "type_id", required=True, help="Record type of every record in FILE.")
-@click.option("--batch-id", default=None, help="Idempotency id of the batch (default: SHA-256).")
+@click.option(
+    "--batch-id",
+    default=None,
+    help="Idempotency id of the batch (default: a digest of the file and of --type, "
+    "--encoding, the profile and --delimiter).",
+)
 @click.option("--encoding", type=click.Choice(["utf-8", "gb18030"]), default=None)
 @click.option("--process", is_flag=True, help="Also process until idle (no delivery).")
+@profile_options
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @data_dir_option
 @as_json_option
@@ -192,16 +200,23 @@ def ingest(
     batch_id: str | None,
     encoding: str | None,
     process: bool,
+    profile: Path | None,
+    delimiter: str | None,
     file: Path,
     data_dir: Path | None,
     as_json: bool,
 ) -> None:
-    """Submit the records of FILE as SOURCE. Re-submitting the same file receives it once."""
+    """Submit the records of FILE as SOURCE. Re-submitting the same file the same way receives
+    it once (an interrupted ingest resumes); a changed --type, --encoding or profile is a new
+    batch. The source's profile (``HUB_PROFILES_DIR/<source>.toml``) applies unless --profile.
+    Ctrl-C stops after what is stored (exit 130; run again to resume)."""
     settings = settings_for(data_dir)
     with EmbeddedHub(settings) as hub:
         if hub.source(source_id) is None:
             raise InputError(f"source {source_id!r} is not registered (hub sources add ...)")
-        hub.standard.record_type(type_id)
+        reading = reading_for(
+            hub.standard, type_id, profile_path(settings.profiles_dir, source_id, profile)
+        )
         events = file_submissions(
             source_id,
             type_id,
@@ -209,25 +224,39 @@ def ingest(
             batch_id=batch_id,
             encoding=encoding,
             received_at=dt.datetime.now(dt.UTC),
+            reading=reading,
+            delimiter=delimiter,
+            on_header=None if as_json else print_header,
         )
         if settings.kafka_bootstrap:
             if process:
                 raise ConfigError("--process is for the embedded runtime; hub worker processes")
             _ingest_to_kafka(settings, hub, events, file, source_id, type_id, as_json)
             return
-        if sys.stderr.isatty() and not as_json:
-            with click.progressbar(
-                events, label=f"ingesting {file.name}", file=sys.stderr, show_pos=True
-            ) as bar:
-                report = hub.ingest(bar)
-        else:
-            report = hub.ingest(events)
+        stored = [IngestReport(0, 0)]
+        try:
+            if sys.stderr.isatty() and not as_json:
+                with click.progressbar(
+                    events, label=f"ingesting {file.name}", file=sys.stderr, show_pos=True
+                ) as bar:
+                    report = hub.ingest(bar, on_commit=lambda r: stored.__setitem__(0, r))
+            else:
+                report = hub.ingest(events, on_commit=lambda r: stored.__setitem__(0, r))
+        except KeyboardInterrupt:
+            done = stored[0].received + stored[0].already
+            click.echo(
+                f"\n已中断：已保存 {done:,} 条；再次运行同一命令即可从中断处继续 / "
+                f"interrupted: {done:,} stored; run the same command again to resume",
+                err=True,
+            )
+            sys.exit(130)
         if process:
             hub.run_until_idle(settle_deliveries=False)
         result: dict[str, Any] = {
             "file": str(file),
             "source": source_id,
             "type": type_id,
+            "profile": reading.profile_id,
             **report.to_dict(),
         }
         if process:
@@ -239,6 +268,15 @@ def ingest(
             f"{file}: {report.received} submissions received"
             + (f", {report.already} already received before" if report.already else "")
         )
+        if report.already and not report.received:
+            click.echo(
+                "此文件已按相同的类型、编码和映射配置提交过，没有新的记录；若要提交改正后的记录，"
+                "请修改文件，或改正 --type/--encoding/--profile 后再运行 / "
+                "this file was submitted before with the same type, encoding and profile: "
+                "nothing new. To submit corrected records, change the file, or the --type, "
+                "--encoding or --profile that was wrong.",
+                err=True,
+            )
 
 
 def _ingest_to_kafka(

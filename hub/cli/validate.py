@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 import click
 
-from hub.files import Problem, read_records
+from hub.files import Problem
+from hub.intake import file_items, profile_path, reading_for
 from hub.settings import HubSettings
 from hub.standard import Validator, Verdict
+from hub.standard.reading import HeaderDiagnosis, Reading
 
-__all__ = ["validate", "validate_stream"]
+__all__ = ["print_header", "profile_options", "validate", "validate_stream"]
 
 
 def validate_stream(
@@ -25,10 +27,24 @@ def validate_stream(
     *,
     encoding: str | None = None,
     fmt: str | None = None,
+    reading: Reading | None = None,
+    delimiter: str | None = None,
+    on_header: Callable[[HeaderDiagnosis], None] | None = None,
 ) -> Iterator[Verdict]:
-    """Verdicts for every record of a file, in order; unreadable lines get a verdict too."""
-    validator.standard.record_type(type_id)  # fail before reading on an unknown type
-    for item in read_records(stream, name, encoding=encoding, fmt=fmt):  # type: ignore[arg-type]
+    """Verdicts for every record of a file, in order; unreadable lines get a verdict too.
+    Table rows are read with ``reading`` (default: the standard's column names, no profile)."""
+    if reading is None:  # fails before reading on an unknown type
+        reading = Reading.of(validator.standard, type_id)
+    _, items = file_items(
+        stream,
+        name,
+        reading,
+        encoding=encoding,
+        fmt=fmt,  # type: ignore[arg-type]
+        delimiter=delimiter,
+        on_header=on_header,
+    )
+    for item in items:
         location = {"line": item.line}
         if isinstance(item, Problem):
             yield validator.reject(type_id, item.rule, item.params, location=location).verdict
@@ -36,6 +52,27 @@ def validate_stream(
             yield validator.validate(
                 type_id, item.data, lenient=item.lenient, location=location
             ).verdict
+
+
+def profile_options(command: Callable[..., None]) -> Callable[..., None]:
+    """``--profile``, ``--source`` (its profile from ``HUB_PROFILES_DIR``) and ``--delimiter``."""
+    command = click.option(
+        "--delimiter",
+        default=None,
+        help="Column separator of a table file (one character; detected when omitted).",
+    )(command)
+    command = click.option(
+        "--profile",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        default=None,
+        help="Mapping profile (TOML): renames, constants, value maps, derived fields.",
+    )(command)
+    return command
+
+
+def print_header(diagnosis: HeaderDiagnosis) -> None:
+    """The header-level diagnosis, once per file, on stderr."""
+    click.echo(diagnosis.message(), err=True)
 
 
 def _human(verdict: Verdict) -> str:
@@ -58,6 +95,7 @@ def _human(verdict: Verdict) -> str:
 
 @click.command()
 @click.option("--type", "type_id", required=True, help="Record type (see `hub standard types`).")
+@click.option("--source", "source_id", default=None, help="Read with this source's profile.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON verdict per line (JSON Lines).")
 @click.option(
     "--encoding",
@@ -68,21 +106,37 @@ def _human(verdict: Verdict) -> str:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["jsonl", "json", "csv"]),
+    type=click.Choice(["jsonl", "json", "csv", "xlsx"]),
     default=None,
-    help="Input format; from the file name when omitted (.csv, .json, else JSON Lines).",
+    help="Input format; from the file name when omitted (.csv/.tsv/.txt, .xlsx, .json, else "
+    "JSON Lines).",
 )
 @click.option("--quiet", is_flag=True, help="Print only invalid records and the summary.")
+@profile_options
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
 def validate(
-    type_id: str, as_json: bool, encoding: str | None, fmt: str | None, quiet: bool, file: Path
+    type_id: str,
+    as_json: bool,
+    encoding: str | None,
+    fmt: str | None,
+    quiet: bool,
+    profile: Path | None,
+    source_id: str | None,
+    delimiter: str | None,
+    file: Path,
 ) -> None:
-    """Validate the records of FILE (JSON Lines, JSON or CSV; UTF-8 or GB18030; - for stdin).
+    """Validate the records of FILE (JSON Lines, JSON, CSV/TSV or .xlsx; UTF-8 or GB18030; -
+    for stdin). Table columns are mapped by field name, data-element name (统一社会信用代码)
+    and alias, under the source's profile when one is given.
 
     Exit code 0 when every record is valid, 1 when any is invalid, 2 for unusable input.
     """
     settings = HubSettings()
-    validator = Validator(settings.standard(), settings.policy())
+    standard = settings.standard()
+    validator = Validator(standard, settings.policy())
+    reading = reading_for(
+        standard, type_id, profile_path(settings.profiles_dir, source_id, profile)
+    )
     counts = {"records": 0, "valid": 0, "invalid": 0, "warnings": 0}
     stdin = str(file) == "-"
     if not stdin and not file.exists():
@@ -90,7 +144,15 @@ def validate(
     stream: BinaryIO = sys.stdin.buffer if stdin else file.open("rb")
     try:
         for verdict in validate_stream(
-            validator, type_id, stream, "stdin" if stdin else file.name, encoding=encoding, fmt=fmt
+            validator,
+            type_id,
+            stream,
+            "stdin" if stdin else file.name,
+            encoding=encoding,
+            fmt=fmt,
+            reading=reading,
+            delimiter=delimiter,
+            on_header=print_header,
         ):
             counts["records"] += 1
             counts["valid" if verdict.valid else "invalid"] += 1

@@ -18,9 +18,12 @@ from hub.events.streams import VALIDATED, VERDICTS
 from hub.standard import Validator, Verdict, identity_hash
 from hub.storage.ports import Source
 
-__all__ = ["CSV_ROW", "judge", "verdict_id"]
+__all__ = ["CSV_ROW", "TABLE_ROW", "judge", "verdict_id"]
 
 CSV_ROW = "application/vnd.hub.csv-row+json"
+#: A table row read under a profile: ``{"record": ..., "cells": ..., "profile": id | null}``;
+#: the record is judged as CSV is (cells are text), the cells and the profile are provenance.
+TABLE_ROW = "application/vnd.hub.table-row+json"
 
 
 def verdict_id(submission_id: str) -> str:
@@ -62,6 +65,8 @@ def _parse(payload: dict[str, Any]) -> _Parsed:
     line = payload["batch_index"]
     if content_type == CSV_ROW:
         return _Parsed(orjson.loads(raw), lenient=True)
+    if content_type == TABLE_ROW:
+        return _Parsed(orjson.loads(raw)["record"], lenient=True)
     charset = "utf-8"
     if "charset=" in content_type:
         charset = content_type.split("charset=", 1)[1].strip()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import fcntl
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -136,15 +136,22 @@ class EmbeddedHub:
         with self.store.transaction() as tx:
             return tx.source(source_id)
 
-    def ingest(self, events: Iterable[Event], chunk: int = 1000) -> IngestReport:
+    def ingest(
+        self,
+        events: Iterable[Event],
+        chunk: int = 1000,
+        on_commit: Callable[[IngestReport], None] | None = None,
+    ) -> IngestReport:
         """Append submission events durably, ``chunk`` per transaction. Only what this returns
-        (or a progress callback reports) counts as received."""
+        (or ``on_commit`` reports, after each durable chunk) counts as received."""
         received = already = 0
         for batch in _chunks(events, chunk):
             with self.store.transaction(durable=True) as tx:
                 new = append_events(tx, self.codec, batch, self.clock())
             received += new
             already += len(batch) - new
+            if on_commit is not None:
+                on_commit(IngestReport(received, already))
         return IngestReport(received, already)
 
     # -- processing ---------------------------------------------------------------------------

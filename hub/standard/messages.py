@@ -284,6 +284,11 @@ RULES: dict[str, Rule] = {
     # -- sources and ownership (issue 12, part 2): add rules below this line
     #
     # -- bureau files (issue 13): add rules below this line
+    "VALUE.FORM": Rule(
+        E,
+        "「{label}」应为{form_zh}，如 {example}",
+        "{field} ({label}) must be {form_en}, e.g. {example}",
+    ),
     #
 }
 
