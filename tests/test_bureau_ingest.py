@@ -1,0 +1,122 @@
+"""``hub ingest`` of a bureau's file (issue 13): a corrected re-run is a new batch, the profile in
+force is in every submission, and Ctrl-C says what was stored and exits 130."""
+
+from __future__ import annotations
+
+import json
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+from click.testing import CliRunner
+
+from hub.cli import cli
+from hub.processing.judge import TABLE_ROW
+from hub.runtime.embedded import EmbeddedHub
+from hub.settings import HubSettings
+from hub.testing import make_uscc
+from tests.processes import COUNTY_ADD, ROOT, hub_env, run_hub
+
+RNG = random.Random(1313)
+
+
+def _bureau_csv(path: Path, rows: int) -> None:
+    lines = [
+        "统一社会信用代码,企业名称,住所所在地行政区划代码,法人代表,成立日期,源系统记录标识,更新时间"
+    ]
+    for i in range(rows):
+        uscc = make_uscc("440106", RNG)
+        lines.append(
+            f"{uscc},天河示例{i}有限公司,440106,N/A,2019.3.{1 + i % 28},Q-{i},2025.6.1 9:30"
+        )
+    path.write_bytes(("\n".join(lines) + "\n").encode("gb18030"))
+
+
+def _ingest(data: Path, *args: str) -> Any:
+    result = CliRunner().invoke(
+        cli, ["ingest", "--source", "gz-440106", "--data-dir", str(data), *args]
+    )
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_a_rerun_after_a_wrong_type_is_processed_and_records_the_profile(tmp_path: Path) -> None:
+    data = tmp_path / "hub"
+    assert CliRunner().invoke(cli, [*COUNTY_ADD, "--data-dir", str(data)]).exit_code == 0
+    path = tmp_path / "天河区企业.csv"
+    _bureau_csv(path, 20)
+    profile = tmp_path / "gz.toml"
+    profile.write_text('name = "gz-440106"\nempty = ["无"]\n', "utf-8")
+
+    wrong = _ingest(data, "--type", "inspection", "--process", "--json", str(path))
+    first = json.loads(wrong.stdout)
+    assert first["received"] == 20 and first["status"]["rejected"] == 20
+
+    right = _ingest(
+        data, "--type", "supervised_entity", "--profile", str(profile), "--process", str(path)
+    )
+    assert f"{path}: 20 submissions received\n" in right.stdout  # not "0 ... 20 already"
+    assert right.stderr.count("列已对应标准字段") == 1
+    again = _ingest(data, "--type", "supervised_entity", "--profile", str(profile), str(path))
+    assert "0 submissions received, 20 already received before" in again.stdout
+    assert "没有新的记录" in again.stderr and "--type" in again.stderr
+
+    with EmbeddedHub(HubSettings(data_dir=data)) as hub:
+        counts = hub.status()
+        assert (counts["accepted_new"], counts["rejected"]) == (20, 20)
+        subs = [
+            hub.codec.decode_event("submissions", e.position, e.body).payload
+            for e in hub.store.scan("submissions")
+        ]
+    rows = [s for s in subs if s["record_type"] == "supervised_entity"]
+    assert len(rows) == 20 and {s["content_type"] for s in rows} == {TABLE_ROW}
+    body = orjson.loads(rows[0]["raw"])
+    assert body["profile"].startswith("gz-440106@")  # the profile in force, in provenance
+    assert body["cells"]["法人代表"] == "N/A" and "legal_representative" not in body["record"]
+    assert body["record"]["name"] == body["cells"]["企业名称"]
+
+
+def test_ctrl_c_during_ingest_says_what_is_stored_and_exits_130(
+    tmp_path: Path, inspection: dict[str, Any]
+) -> None:
+    n = 30_000
+    path = tmp_path / "big.jsonl"
+    line = json.dumps(inspection, ensure_ascii=False)
+    marker = inspection["action_no"]
+    path.write_text(
+        "".join(line.replace(marker, f"JC440106202503{i:07d}") + "\n" for i in range(n)), "utf-8"
+    )
+    data_dir = tmp_path / "hub"
+    env = hub_env(data_dir)
+    run_hub(env, *COUNTY_ADD)
+    args = [sys.executable, "-m", "hub", "ingest", "--source", "gz-440106", "--type"]
+    ingest = subprocess.Popen(
+        [*args, "inspection", str(path)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+    def stored() -> int:
+        with sqlite3.connect(data_dir / "log.db", timeout=30) as conn:
+            return int(conn.execute("SELECT count(*) FROM submissions").fetchone()[0])
+
+    deadline = time.monotonic() + 120
+    while not (data_dir / "log.db").exists() or stored() < 2000:
+        assert ingest.poll() is None, "the ingest finished before it could be interrupted"
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    ingest.send_signal(signal.SIGINT)
+    _, err = ingest.communicate(timeout=60)
+    assert ingest.returncode == 130, err
+    kept = stored()
+    assert f"interrupted: {kept:,} stored; run the same command again to resume" in err
+    assert "Aborted!" not in err
