@@ -64,6 +64,8 @@ def cell_text(value: Any) -> str:
         return format(Decimal(repr(value)), "f")
     if isinstance(value, Decimal):
         return format(value, "f")
+    if isinstance(value, list | dict):  # a database array or JSON column: read as a JSON array
+        return json.dumps(value, ensure_ascii=False, default=cell_text)
     return str(value)
 
 
