@@ -128,10 +128,27 @@ def record_submissions(
     received_at: dt.datetime,
     channel: str = "api",
     operation: str = "upsert",
+    reading: Reading | None = None,
 ) -> Iterator[Event]:
     """Submission events of records already in memory (the demo, the HTTP API); ``operation``
-    delete asks for the records' retraction."""
+    delete asks for the records' retraction. With ``reading`` (a source's profile) each record
+    is read as a table row is, its keys as column headers (``TABLE_ROW``)."""
     for index, record in enumerate(records, start=1):
+        if reading is not None and isinstance(record, dict):
+            mapped = reading.fields(record)
+            yield submission_event(
+                source_id=source_id,
+                record_type=record_type,
+                channel=channel,
+                batch_id=batch_id,
+                index=index,
+                raw=table_row(mapped, record, reading.profile_id),
+                content_type=TABLE_ROW,
+                received_at=received_at,
+                source_record_id=_source_record_id(mapped),
+                operation=operation,
+            )
+            continue
         yield submission_event(
             source_id=source_id,
             record_type=record_type,

@@ -279,8 +279,16 @@ def create_app(
         records = batches.read_records(body, content_type)
         batches.check_limits(records, settings.api_max_records, settings.api_max_field_chars)
         batch_id = batches.batch_id_for(source.source_id, idempotency_key)
-        events = batches.submissions(source, record_type, records, batch_id, clock())
-        refused_now = batches.prechecks(source, record_type, records, events)
+        reading = batches.source_reading(
+            settings.profiles_dir, standard, source.source_id, record_type
+        )
+        events = batches.submissions(source, record_type, records, batch_id, clock(), reading)
+        mapped = (
+            [reading.fields(r) if isinstance(r, dict) else r for r in records]
+            if reading
+            else records
+        )
+        refused_now = batches.prechecks(source, record_type, mapped, events)
 
         def make_reply(received: int, already: int) -> ApiBatch:
             reply = IngestReply(
