@@ -22,7 +22,7 @@ from connectors.base import submission_event
 from hub.events import Event
 from hub.files import Problem
 from hub.intake import file_items
-from hub.processing.judge import CSV_ROW, TABLE_ROW
+from hub.processing.judge import TABLE_ROW
 from hub.standard import load_standard
 from hub.standard.reading import HeaderDiagnosis, Reading
 
@@ -102,13 +102,6 @@ def file_submissions(
                     content_type=TABLE_ROW,
                     source_record_id=_source_record_id(item.data),
                 )
-            elif item.lenient:
-                yield submission_event(
-                    **common,
-                    raw=orjson.dumps(item.data),
-                    content_type=CSV_ROW,
-                    source_record_id=_source_record_id(item.data),
-                )
             else:
                 raw = item.raw or orjson.dumps(item.data)
                 yield submission_event(
@@ -134,30 +127,19 @@ def record_submissions(
     delete asks for the records' retraction. With ``reading`` (a source's profile) each record
     is read as a table row is, its keys as column headers (``TABLE_ROW``)."""
     for index, record in enumerate(records, start=1):
+        raw, content_type, data = orjson.dumps(record), "application/json; charset=utf-8", record
         if reading is not None and isinstance(record, dict):
-            mapped = reading.fields(record)
-            yield submission_event(
-                source_id=source_id,
-                record_type=record_type,
-                channel=channel,
-                batch_id=batch_id,
-                index=index,
-                raw=table_row(mapped, record, reading.profile_id),
-                content_type=TABLE_ROW,
-                received_at=received_at,
-                source_record_id=_source_record_id(mapped),
-                operation=operation,
-            )
-            continue
+            data = reading.fields(record)
+            raw, content_type = table_row(data, record, reading.profile_id), TABLE_ROW
         yield submission_event(
             source_id=source_id,
             record_type=record_type,
             channel=channel,
             batch_id=batch_id,
             index=index,
-            raw=orjson.dumps(record),
-            content_type="application/json; charset=utf-8",
+            raw=raw,
+            content_type=content_type,
             received_at=received_at,
-            source_record_id=_source_record_id(record),
+            source_record_id=_source_record_id(data),
             operation=operation,
         )

@@ -21,7 +21,7 @@ from hub.processing.judge import TABLE_ROW
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
 from hub.testing import make_uscc
-from tests.processes import COUNTY_ADD, ROOT, hub_env, run_hub
+from tests.processes import COUNTY_ADD, ROOT, hub_env, run_hub, write_inspections
 
 RNG = random.Random(1313)
 
@@ -87,11 +87,7 @@ def test_ctrl_c_during_ingest_says_what_is_stored_and_exits_130(
 ) -> None:
     n = 30_000
     path = tmp_path / "big.jsonl"
-    line = json.dumps(inspection, ensure_ascii=False)
-    marker = inspection["action_no"]
-    path.write_text(
-        "".join(line.replace(marker, f"JC440106202503{i:07d}") + "\n" for i in range(n)), "utf-8"
-    )
+    write_inspections(path, inspection, n)
     data_dir = tmp_path / "hub"
     env = hub_env(data_dir)
     run_hub(env, *COUNTY_ADD)
