@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import signal
+import threading
 import sys
 import time
 from collections.abc import Iterable
@@ -21,7 +23,7 @@ from hub.errors import BrokerUnavailableError, ConfigError, InputError
 from hub.events import Event, load_codec
 from hub.intake import profile_path, reading_for
 from hub.national.client import NationalClient
-from hub.runtime.embedded import OUTCOMES, EmbeddedHub, IngestReport, has_hub
+from hub.runtime.embedded import OUTCOMES, EmbeddedHub, has_hub
 from hub.runtime.service import serve
 from hub.settings import HubSettings
 from hub.storage import open_store
@@ -233,17 +235,17 @@ def ingest(
                 raise ConfigError("--process is for the embedded runtime; hub worker processes")
             _ingest_to_kafka(settings, hub, events, file, source_id, type_id, as_json)
             return
-        stored = [IngestReport(0, 0)]
-        try:
+        interrupted = _Interrupt()
+        with interrupted:
             if sys.stderr.isatty() and not as_json:
                 with click.progressbar(
                     events, label=f"ingesting {file.name}", file=sys.stderr, show_pos=True
                 ) as bar:
-                    report = hub.ingest(bar, on_commit=lambda r: stored.__setitem__(0, r))
+                    report = hub.ingest(bar, stop=interrupted.is_set)
             else:
-                report = hub.ingest(events, on_commit=lambda r: stored.__setitem__(0, r))
-        except KeyboardInterrupt:
-            done = stored[0].received + stored[0].already
+                report = hub.ingest(events, stop=interrupted.is_set)
+        if interrupted.is_set():
+            done = report.received + report.already
             click.echo(
                 f"\n已中断：已保存 {done:,} 条；再次运行同一命令即可从中断处继续 / "
                 f"interrupted: {done:,} stored; run the same command again to resume",
@@ -277,6 +279,33 @@ def ingest(
                 "--encoding or --profile that was wrong.",
                 err=True,
             )
+
+
+class _Interrupt:
+    """Ctrl-C (SIGINT) during an ingest asks it to stop after the chunk it is storing, so what
+    it then reports is exactly what was stored (a KeyboardInterrupt could strike between a
+    commit and its count). A second Ctrl-C stops at once."""
+
+    def __init__(self) -> None:
+        self._set = False
+        self._previous: Any = None
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self._set:
+            raise KeyboardInterrupt
+        self._set = True
+
+    def __enter__(self) -> _Interrupt:
+        if threading.current_thread() is threading.main_thread():  # signals go to it only
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
 
 
 def _ingest_to_kafka(

@@ -140,18 +140,19 @@ class EmbeddedHub:
         self,
         events: Iterable[Event],
         chunk: int = 1000,
-        on_commit: Callable[[IngestReport], None] | None = None,
+        stop: Callable[[], bool] | None = None,
     ) -> IngestReport:
         """Append submission events durably, ``chunk`` per transaction. Only what this returns
-        (or ``on_commit`` reports, after each durable chunk) counts as received."""
+        counts as received. ``stop`` is asked after each durable chunk (Ctrl-C sets it): the
+        report is then exactly what was stored, and a re-run resumes after it."""
         received = already = 0
         for batch in _chunks(events, chunk):
             with self.store.transaction(durable=True) as tx:
                 new = append_events(tx, self.codec, batch, self.clock())
             received += new
             already += len(batch) - new
-            if on_commit is not None:
-                on_commit(IngestReport(received, already))
+            if stop is not None and stop():
+                break
         return IngestReport(received, already)
 
     # -- processing ---------------------------------------------------------------------------
