@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import signal
-import threading
 import sys
+import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
