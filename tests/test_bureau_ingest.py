@@ -80,6 +80,11 @@ def test_a_rerun_after_a_wrong_type_is_processed_and_records_the_profile(tmp_pat
     assert body["profile"].startswith("gz-440106@")  # the profile in force, in provenance
     assert body["cells"]["法人代表"] == "N/A" and "legal_representative" not in body["record"]
     assert body["record"]["name"] == body["cells"]["企业名称"]
+    traced = CliRunner().invoke(
+        cli, ["trace", rows[0]["submission_id"], "--data-dir", str(data), "--json"]
+    )
+    assert traced.exit_code == 0, traced.output
+    assert body["profile"] in traced.stdout  # hub trace shows the profile in force
 
 
 def test_ctrl_c_during_ingest_says_what_is_stored_and_exits_130(
