@@ -38,11 +38,11 @@ def _bureau_csv(path: Path, rows: int) -> None:
     path.write_bytes(("\n".join(lines) + "\n").encode("gb18030"))
 
 
-def _ingest(data: Path, *args: str) -> Any:
+def _ingest(data: Path, *args: str, code: int = 0) -> Any:
     result = CliRunner().invoke(
         cli, ["ingest", "--source", "gz-440106", "--data-dir", str(data), *args]
     )
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == code, result.output
     return result
 
 
@@ -54,14 +54,14 @@ def test_a_rerun_after_a_wrong_type_is_processed_and_records_the_profile(tmp_pat
     profile = tmp_path / "gz.toml"
     profile.write_text('name = "gz-440106"\nempty = ["无"]\n', "utf-8")
 
-    wrong = _ingest(data, "--type", "inspection", "--process", "--json", str(path))
-    first = json.loads(wrong.stdout)
-    assert first["received"] == 20 and first["status"]["rejected"] == 20
+    wrong = _ingest(data, "--type", "inspection", "--process", "--json", str(path), code=1)
+    first = json.loads(wrong.stdout)  # every record rejected: exit 1, this file's outcome
+    assert first["received"] == 20 and first["batch"]["rejected"] == 20
 
     right = _ingest(
         data, "--type", "supervised_entity", "--profile", str(profile), "--process", str(path)
     )
-    assert f"{path}: 20 submissions received\n" in right.stdout  # not "0 ... 20 already"
+    assert f"{path}: 20 submissions received; this file: 20 accepted_new\n" in right.stdout
     assert right.stderr.count("列已对应标准字段") == 1
     again = _ingest(data, "--type", "supervised_entity", "--profile", str(profile), str(path))
     assert "0 submissions received, 20 already received before" in again.stdout

@@ -9,7 +9,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from hub.cli.options import as_json_option, data_dir_option, echo_json, settings
 from hub.cli.validate import print_header, profile_options
 from hub.errors import BrokerUnavailableError, ConfigError, InputError
 from hub.events import Event, load_codec
+from hub.events.streams import VERDICTS
 from hub.intake import profile_path, reading_for
 from hub.national.client import NationalClient
 from hub.runtime.embedded import OUTCOMES, EmbeddedHub, has_hub
@@ -235,6 +236,8 @@ def ingest(
                 raise ConfigError("--process is for the embedded runtime; hub worker processes")
             _ingest_to_kafka(settings, hub, events, file, source_id, type_id, as_json)
             return
+        batch_ids: set[str] = set()
+        events = _noting_ids(events, batch_ids)
         interrupted = _Interrupt()
         with interrupted:
             if sys.stderr.isatty() and not as_json:
@@ -261,7 +264,10 @@ def ingest(
             "profile": reading.profile_id,
             **report.to_dict(),
         }
+        outcomes: dict[str, int] = {}
         if process:
+            outcomes = _batch_outcomes(hub, batch_ids)
+            result["batch"] = outcomes  # this file's submissions; "status" is the whole hub's
             result["status"] = hub.status()
     if as_json:
         echo_json(result)
@@ -269,6 +275,11 @@ def ingest(
         click.echo(
             f"{file}: {report.received} submissions received"
             + (f", {report.already} already received before" if report.already else "")
+            + (
+                "; this file: " + ", ".join(f"{n} {o}" for o, n in outcomes.items() if n)
+                if outcomes
+                else ""
+            )
         )
         if report.already and not report.received:
             click.echo(
@@ -279,6 +290,27 @@ def ingest(
                 "--encoding or --profile that was wrong.",
                 err=True,
             )
+    if outcomes.get("rejected"):
+        sys.exit(1)  # invalid data: the README's exit code for it
+
+
+def _noting_ids(events: Iterable[Event], ids: set[str]) -> Iterator[Event]:
+    for event in events:
+        ids.add(event.event_id)
+        yield event
+
+
+def _batch_outcomes(hub: EmbeddedHub, submission_ids: set[str]) -> dict[str, int]:
+    """The verdicts of this file's submissions by outcome (``in_flight``: none yet)."""
+    counts = dict.fromkeys(OUTCOMES, 0)
+    judged = 0
+    for stored in hub.store.scan(VERDICTS):
+        payload = hub.codec.decode_event(VERDICTS, stored.position, stored.body).payload
+        if payload["submission_id"] in submission_ids:
+            counts[payload["outcome"]] = counts.get(payload["outcome"], 0) + 1
+            judged += 1
+    counts["in_flight"] = len(submission_ids) - judged
+    return counts
 
 
 class _Interrupt:
