@@ -99,8 +99,9 @@ def test_gb18030_files_cut_at_every_buffer_boundary_are_read(size: int, tmp_path
 def test_chinese_headers_map_by_data_element_name_and_alias(validator: Validator) -> None:
     uscc = make_uscc("330106", RNG)
     text = (
-        "单位名称,信用代码,住所所在地行政区划代码,法定代表人,成立日期,源系统记录标识,更新时间,备注\n"
-        f"杭州示例科技有限公司,{uscc},330106,N/A,2020年3月1日,A-1,2025.6.1 9:30,无\n"
+        "单位名称,信用代码,住所所在地行政区划代码,法定代表人,成立日期,源系统记录标识,更新时间,备注,"
+        "企业类型\n"
+        f"杭州示例科技有限公司,{uscc},330106,N/A,2020年3月1日,A-1,2025.6.1 9:30,无,有限责任公司\n"
     )
     reading = Reading.of(validator.standard, "supervised_entity")
     seen = []
@@ -116,6 +117,7 @@ def test_chinese_headers_map_by_data_element_name_and_alias(validator: Validator
         "establishment_date": "2020年3月1日",
         "source_record_id": "A-1",
         "updated_at": "2025.6.1 9:30",
+        "entity_type": "01",  # the code list's name for 01
     }  # 法定代表人 N/A is empty, 备注 is not in the standard
     outcome = validator.validate("supervised_entity", item.data, lenient=True)
     assert outcome.verdict.valid, outcome.verdict.violations
@@ -125,8 +127,8 @@ def test_chinese_headers_map_by_data_element_name_and_alias(validator: Validator
         2025, 6, 1, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=8))
     )
     (diagnosis,) = seen
-    assert diagnosis.unknown == ("备注",) and len(diagnosis.mapped) == 7
-    assert "8 列：7 列已对应标准字段，1 列不在标准中：备注" in diagnosis.message()
+    assert diagnosis.unknown == ("备注",) and len(diagnosis.mapped) == 8
+    assert "9 列：8 列已对应标准字段，1 列不在标准中：备注" in diagnosis.message()
 
 
 def test_a_real_register_gets_valid_rows_and_one_header_diagnosis(tmp_path: Path) -> None:

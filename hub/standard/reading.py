@@ -5,12 +5,14 @@ the CSV and Excel readers and the front-end database connector all go through it
 an ``N/A`` or a profile means the same on every path. It is pure; it runs once per row when the
 row is read, and the record it makes is what the submission carries (beside the original cells).
 
-Headers are recognised, in order, by the source's profile (``[columns]``), by field name, by the
-standard's Chinese data-element name (the ``doc`` of each field, with and without its bracketed
-part), and by the aliases of the standard pack (``schemas/aliases.json``). A header is compared
-after NFKC (full-width letters and digits to half-width), without spaces, a leading ``*`` (the
-"required" mark of many templates) and a trailing colon. Columns that map to nothing are dropped
-from the record and named once per file by :meth:`Reading.diagnose`, never once per row.
+A code-list field may hold the code's Chinese name (``有限责任公司`` for ``01``): it is read
+as the code. Headers are recognised, in order, by the source's profile (``[columns]``), by
+field name, by the standard's Chinese data-element name (the ``doc`` of each field, with and
+without its bracketed part), and by the aliases of the standard pack
+(``schemas/aliases.json``). A header is compared after NFKC (full-width letters and digits to
+half-width), without spaces, a leading ``*`` (the "required" mark of many templates) and a
+trailing colon. Columns that map to nothing are dropped from the record and named once per
+file by :meth:`Reading.diagnose`, never once per row.
 """
 
 from __future__ import annotations
@@ -136,6 +138,7 @@ class Reading:
     _names: dict[str, str] = field(default_factory=dict, repr=False)
     _labels: dict[str, str] = field(default_factory=dict, repr=False)
     _cache: dict[str, str | None] = field(default_factory=dict, repr=False)
+    _code_names: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, standard: Standard, type_id: str, profile: Profile | None = None) -> Reading:
@@ -157,6 +160,10 @@ class Reading:
         if profile is not None:
             for header, name in profile.columns.items():
                 names[header_key(header)] = name
+        for spec in record_type.fields:
+            if spec.check and spec.check.startswith("code:") and spec.kind == "string":
+                codelist = standard.codelists[spec.check.removeprefix("code:")]
+                reading._code_names[spec.name] = {c.zh: c.code for c in codelist.codes.values()}
         return reading
 
     @property
@@ -218,6 +225,9 @@ class Reading:
                 text = mapped.get(key, values_all.get(key, text))
             if not text.strip() or text.strip() in empty:
                 continue
+            codes = self._code_names.get(name)
+            if codes is not None:  # a code written as its name in the code list: 有限责任公司
+                text = codes.get(text.strip(), text)
             record.setdefault(name, text)
         if profile is not None:
             for name, value in profile.constants.items():
