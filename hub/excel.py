@@ -25,6 +25,9 @@ __all__ = ["xlsx_records"]
 
 _HEADER_ROWS = 10
 _MAX_COLUMNS = 1000
+#: What the workbook's parts may unpack to: openpyxl holds the shared strings in memory, so a
+#: small file that unpacks to gigabytes (a zip bomb) is refused before it is opened.
+_MAX_UNPACKED = 1 << 30
 
 
 def _load(stream: BinaryIO, name: str, limit: int) -> Any:
@@ -34,6 +37,13 @@ def _load(stream: BinaryIO, name: str, limit: int) -> Any:
     if len(data) > limit:
         raise InputError(f"{name} is over {limit} bytes: split the workbook")
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+        if unpacked > _MAX_UNPACKED:
+            raise InputError(
+                f"{name} 解压后超过 {_MAX_UNPACKED >> 20} MiB，请拆分后再提交 / {name} unpacks to "
+                f"{unpacked >> 20} MiB, over the {_MAX_UNPACKED >> 20} MiB limit: split it"
+            )
         return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
         raise InputError(

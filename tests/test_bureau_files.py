@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from hub.cli import cli
+from hub.errors import InputError
 from hub.files import RawRecord, read_records
 from hub.intake import MappedRecord, file_items
 from hub.standard import Standard, Validator
@@ -286,6 +287,20 @@ def test_delimiters_are_detected_and_txt_is_a_table(name: str, sep: str) -> None
     assert item.data["经营范围"] == scope
     forced = list(read_records(io.BytesIO(text.encode()), "x.dat", fmt="csv", delimiter=sep))
     assert isinstance(forced[0], RawRecord) and forced[0].data["名称"] == "示例公司"
+
+
+def test_a_workbook_that_unpacks_to_gigabytes_is_refused_before_it_is_opened() -> None:
+    import struct
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/sharedStrings.xml", b"\0" * (1 << 20))
+    data = bytearray(buffer.getvalue())
+    entry = data.index(b"PK\x01\x02")  # the central directory says what the part unpacks to
+    data[entry + 24 : entry + 28] = struct.pack("<I", 0xF0000000)  # 3.75 GiB, as a bomb says
+    with pytest.raises(InputError, match="over the 1024 MiB limit"):
+        list(read_records(io.BytesIO(bytes(data)), "bomb.xlsx"))
 
 
 def test_legacy_xls_gets_a_message_saying_what_to_do() -> None:
