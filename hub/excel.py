@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
@@ -28,6 +29,18 @@ _MAX_COLUMNS = 1000
 #: What the workbook's parts may unpack to: openpyxl holds the shared strings in memory, so a
 #: small file that unpacks to gigabytes (a zip bomb) is refused before it is opened.
 _MAX_UNPACKED = 1 << 30
+#: What openpyxl, zipfile and the XML parser raise on a damaged workbook.
+_BROKEN = (
+    zipfile.BadZipFile,
+    zlib.error,
+    KeyError,
+    ValueError,
+    TypeError,
+    IndexError,
+    EOFError,
+    OSError,
+    SyntaxError,  # xml.etree's ParseError
+)
 
 
 def _load(stream: BinaryIO, name: str, limit: int) -> Any:
@@ -45,7 +58,7 @@ def _load(stream: BinaryIO, name: str, limit: int) -> Any:
                 f"{unpacked >> 20} MiB, over the {_MAX_UNPACKED >> 20} MiB limit: split it"
             )
         return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+    except _BROKEN as exc:
         raise InputError(
             f"{name} 不是可读取的 .xlsx 文件 / {name} is not a readable .xlsx workbook: "
             f"{type(exc).__name__}"
@@ -86,11 +99,13 @@ def xlsx_records(
 ) -> Iterator[RawRecord | Problem]:
     """The rows of the workbook's first sheet, numbered by their row in the sheet."""
     book = _load(stream, name, limit)
+    number = 0
     try:
         sheet = book.worksheets[0]
         rows = sheet.iter_rows(values_only=True, max_col=_MAX_COLUMNS)
         top: list[list[str]] = []
         for row in rows:
+            number += 1
             top.append([cell_text(v).strip() for v in row])
             if len(top) >= _HEADER_ROWS:
                 break
@@ -100,17 +115,22 @@ def xlsx_records(
         if on_header is not None:
             on_header([h for h in header if h])
 
-        def record(number: int, cells: list[str]) -> RawRecord | None:
+        def record(line: int, cells: list[str]) -> RawRecord | None:
             data = {h: v for h, v in zip(header, cells, strict=False) if h and v != ""}
-            return RawRecord(number, data, lenient=True) if data else None
+            return RawRecord(line, data, lenient=True) if data else None
 
         for offset, cells in enumerate(top[index + 1 :], start=index + 2):
             item = record(offset, cells)
             if item is not None:
                 yield item
-        for number, row in enumerate(rows, start=len(top) + 1):
+        for row in rows:
+            number += 1
             item = record(number, [cell_text(v) for v in row])
             if item is not None:
                 yield item
+    except _BROKEN as exc:
+        # a damaged sheet: the rows before it count, the rest is one problem at the first row lost
+        detail = f"{type(exc).__name__}: {exc}"[:200]
+        yield Problem(number + 1, "INPUT.XLSX", {"line": number + 1, "detail": detail})
     finally:
         book.close()

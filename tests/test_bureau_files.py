@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from hub.cli import cli
 from hub.errors import InputError
-from hub.files import RawRecord, read_records
+from hub.files import Problem, RawRecord, read_records
 from hub.intake import MappedRecord, file_items
 from hub.standard import Standard, Validator
 from hub.standard.profile import ProfileError, parse_profile
@@ -301,6 +301,39 @@ def test_a_workbook_that_unpacks_to_gigabytes_is_refused_before_it_is_opened() -
     data[entry + 24 : entry + 28] = struct.pack("<I", 0xF0000000)  # 3.75 GiB, as a bomb says
     with pytest.raises(InputError, match="over the 1024 MiB limit"):
         list(read_records(io.BytesIO(bytes(data)), "bomb.xlsx"))
+
+
+def test_a_damaged_sheet_keeps_the_rows_before_and_gets_one_problem(
+    validator: Validator, tmp_path: Path
+) -> None:
+    import zipfile
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["名称", "统一社会信用代码"])
+    for i in range(500):
+        sheet.append([f"示例{i}有限公司", make_uscc("330106", RNG)])
+    whole = tmp_path / "whole.xlsx"
+    book.save(whole)
+    cut = io.BytesIO()
+    with zipfile.ZipFile(whole) as source, zipfile.ZipFile(cut, "w") as target:
+        for info in source.infolist():
+            part = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                part = part[: len(part) // 2]  # the sheet breaks off half-way
+            target.writestr(info, part)
+    items = list(read_records(io.BytesIO(cut.getvalue()), "cut.xlsx"))
+    *rows, problem = items
+    assert rows and all(isinstance(r, RawRecord) for r in rows)
+    assert isinstance(problem, Problem) and problem.rule == "INPUT.XLSX"
+    assert problem.line == rows[-1].line + 1 and 100 < problem.line < 500
+    verdict = validator.reject("supervised_entity", problem.rule, problem.params).verdict
+    assert verdict.violations[0].message_zh.startswith(
+        f"Excel 工作表自第{problem.line}行起无法读取"
+    )
 
 
 def test_legacy_xls_gets_a_message_saying_what_to_do() -> None:

@@ -289,6 +289,11 @@ RULES: dict[str, Rule] = {
         "「{label}」应为{form_zh}，如 {example}",
         "{field} ({label}) must be {form_en}, e.g. {example}",
     ),
+    "INPUT.XLSX": Rule(
+        E,
+        "Excel 工作表自第{line}行起无法读取：{detail}",
+        "the Excel sheet cannot be read from row {line} on: {detail}",
+    ),
     #
 }
 
