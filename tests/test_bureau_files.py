@@ -129,6 +129,10 @@ def test_chinese_headers_map_by_data_element_name_and_alias(validator: Validator
     )
     (diagnosis,) = seen
     assert diagnosis.unknown == ("备注",) and len(diagnosis.mapped) == 8
+    assert not diagnosis.shared
+    both = reading.diagnose(["企业名称", "名称", "信用代码"])
+    assert both.shared == {"name": ("企业名称", "名称")}
+    assert "企业名称、名称 都对应 name（取第一个非空值）" in both.message()
     assert "9 列：8 列已对应标准字段，1 列不在标准中：备注" in diagnosis.message()
 
 

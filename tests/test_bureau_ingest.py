@@ -57,6 +57,7 @@ def test_a_rerun_after_a_wrong_type_is_processed_and_records_the_profile(tmp_pat
     wrong = _ingest(data, "--type", "inspection", "--process", "--json", str(path), code=1)
     first = json.loads(wrong.stdout)  # every record rejected: exit 1, this file's outcome
     assert first["received"] == 20 and first["batch"]["rejected"] == 20
+    assert "法人代表" in first["columns"]["unknown"]  # the header diagnosis, in the JSON too
 
     right = _ingest(
         data, "--type", "supervised_entity", "--profile", str(profile), "--process", str(path)

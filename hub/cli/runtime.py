@@ -27,6 +27,7 @@ from hub.national.client import NationalClient
 from hub.runtime.embedded import OUTCOMES, EmbeddedHub, has_hub
 from hub.runtime.service import serve
 from hub.settings import HubSettings
+from hub.standard.reading import HeaderDiagnosis
 from hub.storage import open_store
 from projections import ProjectionRunner, all_projections, open_views
 
@@ -220,6 +221,7 @@ def ingest(
         reading = reading_for(
             hub.standard, type_id, profile_path(settings.profiles_dir, source_id, profile)
         )
+        columns: list[HeaderDiagnosis] = []
         events = file_submissions(
             source_id,
             type_id,
@@ -229,7 +231,7 @@ def ingest(
             received_at=dt.datetime.now(dt.UTC),
             reading=reading,
             delimiter=delimiter,
-            on_header=None if as_json else print_header,
+            on_header=columns.append,
         )
         if settings.kafka_bootstrap:
             if process:
@@ -264,6 +266,8 @@ def ingest(
             "profile": reading.profile_id,
             **report.to_dict(),
         }
+        if columns:
+            result["columns"] = columns[0].to_dict()  # the header-level diagnosis
         outcomes: dict[str, int] = {}
         if process:
             outcomes = _batch_outcomes(hub, batch_ids)
@@ -272,6 +276,8 @@ def ingest(
     if as_json:
         echo_json(result)
     else:
+        for diagnosis in columns:
+            print_header(diagnosis)
         click.echo(
             f"{file}: {report.received} submissions received"
             + (f", {report.already} already received before" if report.already else "")

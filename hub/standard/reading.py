@@ -102,6 +102,7 @@ class HeaderDiagnosis:
     unknown: tuple[str, ...]
     ignored: tuple[str, ...]
     missing: tuple[str, ...]  # required fields neither mapped nor made by the profile
+    shared: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # field -> its headers
 
     def message(self) -> str:
         """``10 列：6 列已对应，4 列不在标准中：…`` then the English."""
@@ -113,6 +114,9 @@ class HeaderDiagnosis:
         if self.ignored:
             zh += f"，{len(self.ignored)} 列按映射配置忽略"
             en += f", {len(self.ignored)} ignored by the profile"
+        for name, headers in self.shared.items():
+            zh += f"；{'、'.join(headers)} 都对应 {name}（取第一个非空值）"
+            en += f"; {', '.join(headers)} all map to {name} (the first non-empty one is used)"
         if self.missing:
             zh += f"；缺少必填字段：{'、'.join(self.missing)}"
             en += f"; required fields missing: {', '.join(self.missing)}"
@@ -125,6 +129,7 @@ class HeaderDiagnosis:
             "unknown": list(self.unknown),
             "ignored": list(self.ignored),
             "missing": list(self.missing),
+            "shared": {k: list(v) for k, v in self.shared.items()},
         }
 
 
@@ -204,7 +209,13 @@ class Reading:
             for spec in self.record_type.fields
             if spec.required and spec.name not in made
         )
-        return HeaderDiagnosis(len(headers), mapped, tuple(unknown), tuple(ignored), missing)
+        by_field: dict[str, list[str]] = {}
+        for header, name in mapped.items():
+            by_field.setdefault(name, []).append(header)
+        shared = {name: tuple(hs) for name, hs in by_field.items() if len(hs) > 1}
+        return HeaderDiagnosis(
+            len(headers), mapped, tuple(unknown), tuple(ignored), missing, shared
+        )
 
     def fields(self, cells: Mapping[str, Any]) -> dict[str, str]:
         """The record a row makes: mapped columns, value maps, empties dropped, then constants
