@@ -237,6 +237,8 @@ def ingest(
             if process:
                 raise ConfigError("--process is for the embedded runtime; hub worker processes")
             _ingest_to_kafka(settings, hub, events, file, source_id, type_id, as_json)
+            for diagnosis in [] if as_json else columns:
+                print_header(diagnosis)
             return
         batch_ids: set[str] = set()
         events = _noting_ids(events, batch_ids)
