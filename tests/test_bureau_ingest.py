@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pytest
 from click.testing import CliRunner
 
 from hub.cli import cli
@@ -122,3 +123,35 @@ def test_ctrl_c_during_ingest_says_what_is_stored_and_exits_130(
     kept = stored()
     assert f"interrupted: {kept:,} stored; run the same command again to resume" in err
     assert "Aborted!" not in err
+
+
+@pytest.mark.parametrize("raw", [b"{not json", b"[1]", b'{"cells": {}}', b'{"record": "x"}'])
+def test_a_table_row_without_a_record_is_rejected_not_a_crash(raw: bytes) -> None:
+    import datetime as dt
+
+    from connectors.base import submission_event
+    from hub.events import DecodedEvent, load_codec
+    from hub.processing.judge import judge
+    from hub.standard import Validator, load_standard
+    from tests.runtime.sources import COUNTY
+
+    standard = load_standard()
+    now = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    event = submission_event(
+        source_id=COUNTY.source_id,
+        record_type="supervised_entity",
+        channel="file",
+        batch_id="b",
+        index=7,
+        raw=raw,
+        content_type=TABLE_ROW,
+        received_at=now,
+    )
+    verdict = judge(
+        DecodedEvent("submissions", 1, event, now),
+        Validator(standard),
+        load_codec(standard.root),
+        COUNTY,
+    )
+    assert verdict.event_type == "verdict.rejected"
+    assert [v["rule"] for v in verdict.payload["violations"]] == ["INPUT.JSON"]

@@ -66,7 +66,14 @@ def _parse(payload: dict[str, Any]) -> _Parsed:
     if content_type == CSV_ROW:
         return _Parsed(orjson.loads(raw), lenient=True)
     if content_type == TABLE_ROW:
-        return _Parsed(orjson.loads(raw)["record"], lenient=True)
+        try:
+            row = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            row = {"record": None, "detail": f"{exc.msg} (column {exc.colno})"}
+        if not isinstance(row, dict) or not isinstance(row.get("record"), dict):
+            detail = str(row.get("detail", "no record")) if isinstance(row, dict) else "no record"
+            return _Parsed(problem=("INPUT.JSON", {"line": line, "detail": detail}))
+        return _Parsed(row["record"], lenient=True)
     charset = "utf-8"
     if "charset=" in content_type:
         charset = content_type.split("charset=", 1)[1].strip()
