@@ -203,6 +203,13 @@ def test_a_profile_renames_maps_values_and_derives_fields(standard: Standard) ->
     outcome = Validator(standard).validate("supervised_entity", record, lenient=True)
     assert outcome.verdict.valid, outcome.verdict.violations
     assert outcome.record is not None and outcome.record["registered_capital"] == Decimal("5000.00")
+    # time-aware: 崇川区 was 320602 until 2019 and is 320613 since 2020
+    nantong = parse_profile(
+        b'[derive]\nregion_code = { rule = "region_name", from = "d", within = "320600" }', "p"
+    )
+    by_name = Reading.of(standard, "supervised_entity", nantong)
+    for day, code in (("2019-05-01", "320602"), ("2023.6.1", "320613")):
+        assert by_name.fields({"d": "崇川区", "更新时间": day})["region_code"] == code
     # without ``within`` the name is ambiguous: nothing is guessed
     loose = parse_profile(b'[derive]\nregion_code = { rule = "region_name", from = "d" }', "p")
     assert "region_code" not in Reading.of(standard, "supervised_entity", loose).fields(

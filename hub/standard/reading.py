@@ -260,6 +260,14 @@ class Reading:
         value = cells.get(source)
         return cell_text(value).strip() if value is not None else ""
 
+    def _year(self, record: Mapping[str, str]) -> int | None:
+        """The year of the record's business date as written (``2025-06-01``, ``2025.6.1``)."""
+        for name in (self.record_type.event_date, "updated_at"):
+            match = re.match(r"\s*(\d{4})", record.get(name, ""))
+            if match:
+                return int(match[1])
+        return None
+
     def _derive(self, how: Derivation, record: Mapping[str, str], cells: Any) -> str:
         if how.rule == "copy":
             return self._source_value(how.source, record, cells)
@@ -273,12 +281,17 @@ class Reading:
             return region if len(code) == 18 and region.isdigit() else ""
         if how.rule == "region_name":
             name = self._source_value(how.source, record, cells).strip()
-            codes = [
-                c
-                for c in self.standard.regions.codes_named(name)
-                if how.within is None or c.startswith(how.within.rstrip("0") or how.within)
-            ]
-            return codes[0] if len(set(codes)) == 1 else ""
+            within = (how.within or "").rstrip("0")
+            # the code in use on the record's date (names move: 下城区 was merged in 2021); a
+            # name no code carried then falls back to any time, and the validator says the
+            # code was not in use on that date
+            for year in (self._year(record), None):
+                codes = {
+                    c for c in self.standard.regions.codes_named(name, year) if c.startswith(within)
+                }
+                if codes:
+                    return codes.pop() if len(codes) == 1 else ""
+            return ""
         # identity: the business key; hashed when it holds personal data
         parts = []
         for entry in self.record_type.identity:
