@@ -106,13 +106,38 @@ class _Prefixed(io.RawIOBase):
         return len(data)
 
 
-def sample_stream(stream: BinaryIO) -> tuple[bytes, io.BufferedReader]:
+class _Utf16(io.RawIOBase):
+    """A UTF-16 file (Excel's "Unicode text" export: UTF-16 with a BOM, tab-separated) as the
+    UTF-8 bytes the line readers expect; a byte pair that is no character reads as U+FFFD."""
+
+    def __init__(self, source: BinaryIO) -> None:
+        self._source = source
+        self._decoder = codecs.getincrementaldecoder("utf-16")(errors="replace")
+        self._pending = b""
+        self._done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending and not self._done:
+            chunk = self._source.read(1 << 16)
+            self._done = not chunk
+            self._pending = self._decoder.decode(chunk, final=self._done).encode("utf-8")
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+
+def sample_stream(stream: BinaryIO) -> tuple[bytes, BinaryIO]:
     """The file's first bytes for detection, and a stream that still reads from the start.
 
     ``peek()`` returns what one buffer holds (4 KiB or 8 KiB), not what was asked for: a 4 KiB
     sample cut GB18030 files mid-character and sent them down the UTF-8 path. The sample is read
     in full instead, ``_SAMPLE`` bytes, and up to ``_SAMPLE_ASCII`` while it is plain ASCII
-    (a file whose first rows carry no Chinese still needs its encoding found)."""
+    (a file whose first rows carry no Chinese still needs its encoding found). A file with a
+    UTF-16 byte-order mark is read as UTF-8 from then on (the sample too)."""
     head = b""
     limit = _SAMPLE
     while len(head) < limit:
@@ -122,7 +147,11 @@ def sample_stream(stream: BinaryIO) -> tuple[bytes, io.BufferedReader]:
         head += chunk
         if len(head) >= limit and head.isascii() and limit < _SAMPLE_ASCII:
             limit = min(limit * 4, _SAMPLE_ASCII)
-    return head, io.BufferedReader(_Prefixed(head, stream), buffer_size=1 << 16)
+    restored = io.BufferedReader(_Prefixed(head, stream), buffer_size=1 << 16)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        utf8 = io.BufferedReader(_Utf16(restored), buffer_size=1 << 16)
+        return utf8.peek(_SAMPLE)[:_SAMPLE], utf8
+    return head, restored
 
 
 def _format_of(name: str, head: bytes) -> Format:

@@ -347,6 +347,21 @@ def test_a_damaged_sheet_keeps_the_rows_before_and_gets_one_problem(
     )
 
 
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_excel_unicode_text_is_read(standard: Standard, codec: str) -> None:
+    """Excel's "Unicode text" export: UTF-16 with a byte-order mark, tab-separated, ``.txt``."""
+    rows = [f"示例{i}有限公司\t{make_uscc('330106', RNG)}\t330106" for i in range(3000)]
+    text = "\ufeff" + "\r\n".join(["企业名称\t统一社会信用代码\t住所所在地行政区划代码", *rows])
+    data = text.encode(codec)
+    assert len(data) > 128 << 10  # past the sample and every buffer
+    reading = Reading.of(standard, "supervised_entity")
+    charset, items = file_items(io.BytesIO(data), "导出.txt", reading)
+    got = list(items)
+    assert charset == "utf-8" and len(got) == 3000
+    assert all(isinstance(i, MappedRecord) for i in got)
+    assert got[-1].data["name"] == "示例2999有限公司" and got[-1].line == 3001
+
+
 def test_legacy_xls_gets_a_message_saying_what_to_do() -> None:
     with pytest.raises(Exception, match=r"另存为 \.xlsx"):
         list(read_records(io.BytesIO(b"\xd0\xcf\x11\xe0" + b"\0" * 100), "old.xls"))
