@@ -1,7 +1,10 @@
 """The file connector: a JSON Lines, JSON or CSV file becomes one submission per record.
 
-The batch id is the file's SHA-256 unless the caller gives one, so ingesting the same file twice
-receives it once. Unreadable lines become submissions too (with their problem), so they get a
+The batch id is a digest of the file's SHA-256 and of what changes the submissions it makes (the
+record type, the encoding asked for, the profile, the delimiter) unless the caller gives one, so
+ingesting the same file the same way twice receives it once, and a corrected re-run is new.
+Table rows carry the record read, the row as it came and the profile in force
+(``TABLE_ROW``). Unreadable lines become submissions too (with their problem), so they get a
 verdict like everything else.
 """
 
@@ -9,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,24 +21,40 @@ import orjson
 from connectors.base import submission_event
 from hub.bounds import InputLimits
 from hub.events import Event
-from hub.files import Problem, detect_encoding, read_records
+from hub.files import Problem
 from hub.inputs import open_input
-from hub.processing.judge import CSV_ROW
+from hub.intake import file_items
+from hub.processing.judge import TABLE_ROW
+from hub.standard import load_standard
+from hub.standard.reading import HeaderDiagnosis, Reading
 
-__all__ = ["file_batch_id", "file_submissions", "record_submissions"]
+__all__ = ["file_batch_id", "file_submissions", "record_submissions", "table_row"]
 
 
-def file_batch_id(path: Path) -> str:
+def file_batch_id(path: Path, *reading: str | None) -> str:
+    """The file's SHA-256, and with ``reading`` (record type, encoding, profile, delimiter: what
+    changes the submissions a file makes) a digest of both. Re-running a file after a wrong
+    ``--type`` or ``--encoding`` is then a new batch, not "already received"."""
     digest = hashlib.sha256()
     with open_input(path) as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
-    return digest.hexdigest()
+    if not reading:
+        return digest.hexdigest()
+    parts = [digest.hexdigest(), *(part or "" for part in reading)]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
 def _source_record_id(data: Any) -> str | None:
     value = data.get("source_record_id") if isinstance(data, dict) else None
     return value.strip()[:100] if isinstance(value, str) else None
+
+
+def table_row(
+    record: dict[str, Any], cells: dict[str, Any] | None, profile_id: str | None
+) -> bytes:
+    """The bytes of a table-row submission: the record read, the row as it came, the profile."""
+    return orjson.dumps({"record": record, "cells": cells, "profile": profile_id})
 
 
 def file_submissions(
@@ -46,15 +65,31 @@ def file_submissions(
     received_at: dt.datetime,
     batch_id: str | None = None,
     encoding: str | None = None,
+    reading: Reading | None = None,
+    delimiter: str | None = None,
+    on_header: Callable[[HeaderDiagnosis], None] | None = None,
     limits: InputLimits | None = None,
 ) -> Iterator[Event]:
     """Submission events of a file, in order (raises InputError for an unusable file: not a
-    regular file, or over ``limits``)."""
-    batch = batch_id or file_batch_id(path)
+    regular file, or over ``limits``).
+
+    Table rows are read with ``reading`` (the record type's columns under the source's profile;
+    without one, the standard's names only) and carry the profile's id in their bytes."""
+    if reading is None:
+        reading = Reading.of(load_standard(), record_type)
+    profile_id = reading.profile_id
+    batch = batch_id or file_batch_id(path, record_type, encoding, profile_id, delimiter)
     with open_input(path) as stream:
-        head = stream.peek(1 << 16)[: 1 << 16] if hasattr(stream, "peek") else b""
-        charset = encoding or detect_encoding(head)
-        for item in read_records(stream, path.name, encoding=charset, limits=limits):
+        charset, items = file_items(
+            stream,
+            path.name,
+            reading,
+            encoding=encoding,
+            delimiter=delimiter,
+            on_header=on_header,
+            limits=limits,
+        )
+        for item in items:
             common: dict[str, Any] = {
                 "source_id": source_id,
                 "record_type": record_type,
@@ -70,11 +105,11 @@ def file_submissions(
                     content_type=f"application/json; charset={charset}",
                     problem={"rule": item.rule, "params": item.params},
                 )
-            elif item.lenient:
+            elif item.cells is not None:
                 yield submission_event(
                     **common,
-                    raw=orjson.dumps(item.data),
-                    content_type=CSV_ROW,
+                    raw=table_row(item.data, item.cells, profile_id),
+                    content_type=TABLE_ROW,
                     source_record_id=_source_record_id(item.data),
                 )
             else:
@@ -96,19 +131,25 @@ def record_submissions(
     received_at: dt.datetime,
     channel: str = "api",
     operation: str = "upsert",
+    reading: Reading | None = None,
 ) -> Iterator[Event]:
     """Submission events of records already in memory (the demo, the HTTP API); ``operation``
-    delete asks for the records' retraction."""
+    delete asks for the records' retraction. With ``reading`` (a source's profile) each record
+    is read as a table row is, its keys as column headers (``TABLE_ROW``)."""
     for index, record in enumerate(records, start=1):
+        raw, content_type, data = orjson.dumps(record), "application/json; charset=utf-8", record
+        if reading is not None and isinstance(record, dict):
+            data = reading.fields(record)
+            raw, content_type = table_row(data, record, reading.profile_id), TABLE_ROW
         yield submission_event(
             source_id=source_id,
             record_type=record_type,
             channel=channel,
             batch_id=batch_id,
             index=index,
-            raw=orjson.dumps(record),
-            content_type="application/json; charset=utf-8",
+            raw=raw,
+            content_type=content_type,
             received_at=received_at,
-            source_record_id=_source_record_id(record),
+            source_record_id=_source_record_id(data),
             operation=operation,
         )

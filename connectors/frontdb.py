@@ -30,11 +30,14 @@ import psycopg
 from psycopg import sql
 
 from connectors.base import store_submissions, submission_event
+from connectors.files import table_row
 from hub.bounds import shape_over
 from hub.errors import InputError, StorageUnavailableError
 from hub.events import Codec, Event
 from hub.files import jsonable
+from hub.processing.judge import TABLE_ROW
 from hub.settings import HubSettings
+from hub.standard.reading import Reading
 from hub.storage.ports import Store, Transaction
 
 __all__ = ["CD_COLUMNS", "FrontDb", "Row", "row_submission"]
@@ -59,9 +62,18 @@ class Row:
 
 
 def row_submission(
-    source_id: str, record_type: str, table: str, row: Row, received_at: dt.datetime
+    source_id: str,
+    record_type: str,
+    table: str,
+    row: Row,
+    received_at: dt.datetime,
+    reading: Reading | None = None,
 ) -> Event:
-    """One exchange row as a submission (pure: the same row always makes the same id)."""
+    """One exchange row as a submission (pure: the same row always makes the same id).
+
+    With ``reading`` the row's columns are read as a file's are (Chinese column names, ``N/A``,
+    the source's profile; :meth:`Reading.fields`) and the submission carries the row, the record
+    and the profile (``TABLE_ROW``); without, the columns are the standard's fields as typed."""
     operation = _OPERATIONS.get((row.cd_operation or "").strip().lower())
     problem = None
     if row.problem is not None:
@@ -72,14 +84,19 @@ def row_submission(
             "params": {"line": row.cd_id, "value": str(row.cd_operation)[:20]},
         }
     at = row.cd_time.isoformat() if row.cd_time is not None else "null"
+    raw = b"" if row.problem is not None else orjson.dumps(row.record)
+    content_type = "application/json; charset=utf-8"
+    if reading is not None and row.problem is None:
+        raw = table_row(reading.fields(row.record), row.record, reading.profile_id)
+        content_type = TABLE_ROW
     return submission_event(
         source_id=source_id,
         record_type=record_type,
         channel="frontdb",
         batch_id=f"frontdb:{table}:{row.cd_id}:{at}",
         index=1,
-        raw=b"" if row.problem is not None else orjson.dumps(row.record),
-        content_type="application/json; charset=utf-8",
+        raw=raw,
+        content_type=content_type,
         received_at=received_at,
         source_record_id=row.cd_id[:100],
         problem=problem,
@@ -102,6 +119,7 @@ class FrontDb:
         table: str,
         batch: int = 1000,
         overlap_s: float = 60.0,
+        reading: Reading | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -113,6 +131,7 @@ class FrontDb:
         self.overlap = dt.timedelta(seconds=overlap_s)
         self.cursor_name = f"frontdb:{source_id}:{table}"
         self._url = url
+        self.reading = reading
         self._conn: psycopg.Connection[Any] | None = None
 
     def close(self) -> None:
@@ -223,7 +242,7 @@ class FrontDb:
             return 0, 0
         now = dt.datetime.now(dt.UTC)
         events = [
-            row_submission(self.source_id, self.record_type, self.table, r, now)
+            row_submission(self.source_id, self.record_type, self.table, r, now, self.reading)
             for r in (*untimed, *late, *rows)
         ]
         last = rows[-1].cd_time if rows else None

@@ -1,5 +1,6 @@
-"""Reading submitted records from files: JSON Lines, JSON arrays and CSV, in UTF-8 or GB18030,
-and Avro object container files (any writer schema; fields map to the standard by name).
+"""Reading submitted records from files: JSON Lines, JSON arrays, CSV (any of ``DELIMITERS``;
+also named ``.tsv`` or ``.txt``) in UTF-8 or GB18030, Excel ``.xlsx`` (``hub.excel``), and Avro
+object container files (any writer schema; fields map to the standard by name).
 
 Nothing in a file can crash the reader. A line that cannot be read (bad bytes, bad JSON, a
 truncated CSV row, a line over the size limit) becomes a :class:`Problem` naming its line, so it
@@ -10,12 +11,13 @@ oversized line is skipped, not loaded.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Literal, cast
+from typing import Any, BinaryIO, Literal
 
 import orjson
 
@@ -26,19 +28,27 @@ from hub.inputs import bounded
 
 __all__ = [
     "AVRO_MAGIC",
+    "DELIMITERS",
     "MAX_LINE_BYTES",
     "Problem",
     "RawRecord",
     "avro_records",
+    "detect_delimiter",
     "detect_encoding",
     "jsonable",
     "read_records",
+    "sample_stream",
 ]
 
 MAX_LINE_BYTES = 1 << 20
 AVRO_MAGIC = b"Obj\x01"
-Format = Literal["jsonl", "json", "csv", "avro"]
+Format = Literal["jsonl", "json", "csv", "avro", "xlsx"]
+#: Column separators tried when a table file does not say (``--delimiter``).
+DELIMITERS = (",", "\t", ";", "|")
+XLSX_MAGIC = b"PK\x03\x04"
+HeaderHook = Callable[[list[str]], None]
 _SAMPLE = 1 << 16
+_SAMPLE_ASCII = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,27 +75,124 @@ Item = RawRecord | Problem
 
 
 def detect_encoding(sample: bytes) -> str:
-    """UTF-8 when the sample decodes as UTF-8 (a cut multi-byte tail allowed), else GB18030."""
+    """UTF-8 when the sample decodes as UTF-8, else GB18030, else UTF-8 (the bad lines are then
+    reported). A sample is a cut of a file: a multi-byte character cut at its end is not an
+    error, so both are decoded incrementally (an incomplete tail is held back, not judged)."""
+    for candidate in ("utf-8", "gb18030"):
+        try:
+            codecs.getincrementaldecoder(candidate)().decode(sample, final=False)
+            return candidate
+        except UnicodeDecodeError:
+            continue
+    return "utf-8"
+
+
+class _Prefixed(io.RawIOBase):
+    """A stream that serves bytes already read (the detection sample) before the rest."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self._head = memoryview(head)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._head:
+            size = min(len(buffer), len(self._head))
+            buffer[:size] = self._head[:size]
+            self._head = self._head[size:]
+            return size
+        data = self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+class _Utf16(io.RawIOBase):
+    """A UTF-16 file (Excel's "Unicode text" export: UTF-16 with a BOM, tab-separated) as the
+    UTF-8 bytes the line readers expect; a byte pair that is no character reads as U+FFFD."""
+
+    def __init__(self, source: BinaryIO) -> None:
+        self._source = source
+        self._decoder = codecs.getincrementaldecoder("utf-16")(errors="replace")
+        self._pending = b""
+        self._done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending and not self._done:
+            chunk = self._source.read(1 << 16)
+            self._done = not chunk
+            self._pending = self._decoder.decode(chunk, final=self._done).encode("utf-8")
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+
+def sample_stream(stream: BinaryIO) -> tuple[bytes, BinaryIO]:
+    """The file's first bytes for detection, and a stream that still reads from the start.
+
+    ``peek()`` returns what one buffer holds (4 KiB or 8 KiB), not what was asked for: a 4 KiB
+    sample cut GB18030 files mid-character and sent them down the UTF-8 path. The sample is read
+    in full instead, ``_SAMPLE`` bytes, and up to ``_SAMPLE_ASCII`` while it is plain ASCII
+    (a file whose first rows carry no Chinese still needs its encoding found). A file with a
+    UTF-16 byte-order mark is read as UTF-8 from then on (the sample too). A seekable input (a
+    regular file, a body in memory) is rewound and given back as it is, so the Avro reader can
+    still measure it before decoding."""
     try:
-        sample.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError as exc:
-        if exc.start >= len(sample) - 3 and exc.reason == "unexpected end of data":
-            return "utf-8"
-    try:
-        sample.decode("gb18030")
-        return "gb18030"
-    except UnicodeDecodeError:
-        return "utf-8"  # neither: read as UTF-8 and report the bad lines
+        start: int | None = stream.tell() if stream.seekable() else None
+    except (OSError, ValueError):
+        start = None
+    head = b""
+    limit = _SAMPLE
+    while len(head) < limit:
+        chunk = stream.read(limit - len(head))
+        if not chunk:
+            break
+        head += chunk
+        if len(head) >= limit and head.isascii() and limit < _SAMPLE_ASCII:
+            limit = min(limit * 4, _SAMPLE_ASCII)
+    utf16 = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    if start is not None and not utf16:
+        stream.seek(start)
+        return head, stream
+    restored = io.BufferedReader(_Prefixed(head, stream), buffer_size=1 << 16)
+    if utf16:
+        utf8 = io.BufferedReader(_Utf16(restored), buffer_size=1 << 16)
+        return utf8.peek(_SAMPLE)[:_SAMPLE], utf8
+    return head, restored
 
 
 def _format_of(name: str, head: bytes) -> Format:
     suffix = Path(name).suffix.lower()
-    if suffix == ".csv":
+    if suffix in (".xlsx", ".xlsm") or head.startswith(XLSX_MAGIC):
+        return "xlsx"
+    if suffix == ".xls":
+        raise InputError(
+            f"{name} 是旧版 Excel（.xls）：请另存为 .xlsx 或 CSV 后再提交 / "
+            f"{name} is a legacy .xls workbook: save it as .xlsx or CSV"
+        )
+    if suffix in (".csv", ".tsv"):
         return "csv"
-    if suffix == ".json" or head.lstrip()[:1] == b"[":
+    first = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    if suffix == ".txt":
+        # a CSV saved as .txt (the usual export of older systems) unless it is plainly JSON
+        return "jsonl" if first == b"{" else "json" if first == b"[" else "csv"
+    if suffix == ".json" or first == b"[":
         return "json"
     return "jsonl"
+
+
+def detect_delimiter(head: bytes, encoding: str) -> str:
+    """The separator of a table file: the candidate seen most often in its header line."""
+    first = head.split(b"\n", 1)[0]
+    text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(first, final=False)
+    counts = {d: text.count(d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
 
 
 def _lines(stream: BinaryIO) -> Iterator[tuple[int, bytes | None]]:
@@ -158,7 +265,9 @@ def _json_document(stream: BinaryIO, encoding: str, limit: int) -> Iterator[Item
         yield RawRecord(index, record)
 
 
-def _csv(stream: BinaryIO, encoding: str) -> Iterator[Item]:
+def _csv(
+    stream: BinaryIO, encoding: str, delimiter: str, on_header: HeaderHook | None
+) -> Iterator[Item]:
     problems: list[Problem] = []
     current = [0]
 
@@ -178,7 +287,7 @@ def _csv(stream: BinaryIO, encoding: str) -> Iterator[Item]:
                 )
 
     csv.field_size_limit(MAX_LINE_BYTES)
-    reader = csv.reader(decoded())
+    reader = csv.reader(decoded(), delimiter=delimiter)
     header: list[str] | None = None
     while True:
         try:
@@ -200,6 +309,8 @@ def _csv(stream: BinaryIO, encoding: str) -> Iterator[Item]:
             header = [name.strip() for name in row]
             if not any(header):
                 raise InputError("the CSV header row is empty")
+            if on_header is not None:
+                on_header(header)
             continue
         if not any(cell.strip() for cell in row):
             continue
@@ -224,29 +335,42 @@ def read_records(
     fmt: Format | None = None,
     max_document_bytes: int = 256 << 20,
     limits: InputLimits | None = None,
+    delimiter: str | None = None,
+    on_header: HeaderHook | None = None,
+    is_header: Callable[[str], bool] | None = None,
 ) -> Iterator[Item]:
     """Records and problems of a file, in order. ``name`` picks the format by its suffix.
-    ``limits`` bound the records read and the bytes of a stream that is not a regular file
-    (both checked while reading: an :class:`~hub.errors.InputError` past them)."""
+
+    Table files (CSV, TSV, ``.txt``, ``.xlsx``) give rows keyed by their headers, as text;
+    ``on_header`` gets the header row once, ``is_header`` (a header the reader knows) finds the
+    header row of a sheet whose title rows or merged cells come first. ``limits`` bound the
+    records read and the bytes of a stream that is not a regular file (both checked while
+    reading: an :class:`~hub.errors.InputError` past them)."""
     limits = limits or InputLimits()
-    stream = bounded(stream, limits.max_input_bytes)
-    buffered = (
-        stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(cast(Any, stream))
-    )
-    head = buffered.peek(_SAMPLE)[:_SAMPLE]
+    head, buffered = sample_stream(bounded(stream, limits.max_input_bytes))
     if not head.strip():
         raise InputError(f"{name} is empty: no records to read")
     if fmt == "avro" or (fmt is None and head.startswith(AVRO_MAGIC)):
         yield from _at_most(_nonempty(avro_records(buffered, limits.avro), name), name, limits)
+        return
+    fmt = fmt or _format_of(name, head)
+    if fmt == "xlsx":
+        from hub.excel import xlsx_records
+
+        rows = xlsx_records(buffered, name, max_document_bytes, on_header, is_header)
+        yield from _at_most(_nonempty(rows, name), name, limits)
         return
     encoding = encoding or detect_encoding(head)
     try:
         "".encode(encoding)
     except LookupError:
         raise InputError(f"unknown encoding {encoding!r}") from None
-    fmt = fmt or _format_of(name, head)
     if fmt == "csv":
-        items: Iterator[Item] = _csv(buffered, encoding)
+        delimiter = {"\\t": "\t", "tab": "\t", "TAB": "\t"}.get(delimiter or "", delimiter)
+        if delimiter is not None and len(delimiter) != 1:
+            raise InputError(f"the delimiter must be one character, not {delimiter!r}")
+        sep = delimiter or detect_delimiter(head, encoding)
+        items: Iterator[Item] = _csv(buffered, encoding, sep, on_header)
     elif fmt == "json":
         items = _json_document(buffered, encoding, max_document_bytes)
     else:

@@ -63,6 +63,9 @@ class HubSettings(BaseSettings):
     - ``audit_key_file`` (``HUB_AUDIT_KEY_FILE``): the Ed25519 key ``hub audit checkpoint``
       signs with (0600, outside the data directory); ``audit_public_key_file``
       (``HUB_AUDIT_PUBLIC_KEY_FILE``): the public key ``hub audit verify --checkpoint`` uses.
+    - ``profiles_dir`` (``HUB_PROFILES_DIR``): mapping profiles per source, ``<source_id>.toml``:
+      ``hub ingest`` and ``hub validate --source`` read a source's files with its profile
+      (``--profile FILE`` overrides).
     """
 
     model_config = SettingsConfigDict(env_prefix="HUB_", frozen=True, extra="ignore")
@@ -129,6 +132,7 @@ class HubSettings(BaseSettings):
     def _lang_empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
 
+    profiles_dir: Path | None = None
     #
     # -- console and accounts (issue 15): add settings below this line
     #

@@ -11,6 +11,7 @@ import orjson
 
 from hub.events import DecodedEvent
 from hub.events.streams import DELIVERIES, FEEDBACK, RECORDS, SUBMISSIONS, VALIDATED, VERDICTS
+from hub.processing.judge import TABLE_ROW
 from projections.base import Projection
 from projections.tables import Column, Kind, Row, Table
 
@@ -33,6 +34,10 @@ def _detail(event: DecodedEvent) -> dict[str, Any]:
             detail["operation"] = p["operation"]
         if p["origin"]:
             detail["origin"] = orjson.loads(p["origin"])  # the lower hub's record and version
+        if p["content_type"] == TABLE_ROW:
+            profile = orjson.loads(p["raw"]).get("profile")
+            if profile:
+                detail["profile"] = profile  # the mapping profile the row was read with
         return detail
     if stream == VALIDATED:
         return {

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 COUNTY_ADD = (
@@ -31,4 +33,14 @@ def run_hub(
         text=True,
         timeout=300,
         check=check,
+    )
+
+
+def write_inspections(path: Path, inspection: dict[str, Any], n: int) -> None:
+    """A JSON Lines file of ``n`` copies of ``inspection`` with distinct action numbers (large
+    enough for an ingest to be interrupted part-way)."""
+    line = json.dumps(inspection, ensure_ascii=False)
+    marker = inspection["action_no"]
+    path.write_text(
+        "".join(line.replace(marker, f"JC440106202503{i:07d}") + "\n" for i in range(n)), "utf-8"
     )

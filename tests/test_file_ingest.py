@@ -16,7 +16,7 @@ import fastavro
 
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
-from tests.processes import COUNTY_ADD, ROOT, hub_env, run_hub
+from tests.processes import COUNTY_ADD, ROOT, hub_env, run_hub, write_inspections
 
 
 def _records(inspection: dict[str, Any], n: int) -> list[dict[str, Any]]:
@@ -79,11 +79,7 @@ def test_an_ingest_killed_mid_file_resumes_without_duplicates(
 ) -> None:
     n = 30_000
     path = tmp_path / "big.jsonl"
-    line = json.dumps(inspection, ensure_ascii=False)
-    marker = inspection["action_no"]
-    path.write_text(
-        "".join(line.replace(marker, f"JC440106202503{i:07d}") + "\n" for i in range(n)), "utf-8"
-    )
+    write_inspections(path, inspection, n)
     data_dir = tmp_path / "hub"
     env = hub_env(data_dir)
     _register(env)

@@ -279,8 +279,16 @@ def create_app(
             settings.max_record_fields,
             settings.max_record_depth,
         )
-        events = batches.submissions(source, record_type, records, batch_id, clock())
-        return events, batches.prechecks(source, record_type, records, events)
+        reading = batches.source_reading(
+            settings.profiles_dir, standard, source.source_id, record_type
+        )
+        events = batches.submissions(source, record_type, records, batch_id, clock(), reading)
+        mapped = (
+            [reading.fields(r) if isinstance(r, dict) else r for r in records]
+            if reading
+            else records
+        )
+        return events, batches.prechecks(source, record_type, mapped, events)
 
     @app.post(
         "/v1/records/{record_type}",

@@ -19,6 +19,7 @@ import hashlib
 import io
 import uuid
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -30,7 +31,11 @@ from hub.bounds import InputLimits, shape_over
 from hub.errors import InputError
 from hub.events import Event, derive_id
 from hub.files import AVRO_MAGIC, Problem, avro_records
+from hub.intake import profile_path, reading_for
 from hub.standard.messages import RULES, render
+from hub.standard.pack import Standard
+from hub.standard.profile import ProfileError
+from hub.standard.reading import Reading
 from hub.storage.ports import Source
 
 __all__ = [
@@ -41,6 +46,7 @@ __all__ = [
     "check_limits",
     "prechecks",
     "read_records",
+    "source_reading",
     "submissions",
 ]
 
@@ -167,6 +173,7 @@ def submissions(
     records: Sequence[Any],
     batch_id: str,
     received_at: dt.datetime,
+    reading: Reading | None = None,
 ) -> list[Event]:
     return list(
         record_submissions(
@@ -176,8 +183,26 @@ def submissions(
             batch_id=batch_id,
             received_at=received_at,
             channel="api",
+            reading=reading,
         )
     )
+
+
+def source_reading(
+    profiles_dir: Path | None, standard: Standard, source_id: str, record_type: str
+) -> Reading | None:
+    """The source's profile (``<profiles_dir>/<source_id>.toml``) for ``record_type``, if it has
+    one: its records are then read as table rows under it."""
+    path = profile_path(profiles_dir, source_id, None)
+    if path is None:
+        return None
+    try:
+        return reading_for(standard, record_type, path)
+    except ProfileError as exc:
+        raise BadRequestError(
+            f"the hub's mapping profile for this source is unusable (tell its operator): "
+            f"{exc.message}"
+        ) from None
 
 
 def prechecks(

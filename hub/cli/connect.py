@@ -15,6 +15,7 @@ from hub.cli.options import (
 )
 from hub.errors import InputError
 from hub.events import load_codec
+from hub.intake import profile_path, reading_for
 from hub.runtime.service import serve
 from hub.settings import HubSettings
 from hub.storage import store_for
@@ -42,6 +43,12 @@ def connect() -> None:
 @click.option("--batch", default=1000, show_default=True, help="Rows per poll.")
 @click.option("--overlap", default=10.0, show_default=True, help="Seconds re-read for late rows.")
 @click.option("--once", is_flag=True, help="Poll until caught up, then exit.")
+@click.option(
+    "--profile",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Mapping profile (TOML); default HUB_PROFILES_DIR/<source>.toml when it exists.",
+)
 @data_dir_option
 @as_json_option
 def frontdb(
@@ -53,16 +60,21 @@ def frontdb(
     batch: int,
     overlap: float,
     once: bool,
+    profile: Path | None,
     data_dir: Path | None,
     as_json: bool,
 ) -> None:
     """Poll a front-end database (前置库) exchange table: i/u rows become submissions, d rows
-    retractions. Safe to stop or kill at any moment; it resumes at its saved watermark."""
+    retractions. Columns are read as a file's are (field names, Chinese data-element names,
+    aliases, the source's profile). Safe to stop or kill at any moment; it resumes at its
+    saved watermark."""
     from connectors.frontdb import FrontDb
 
     settings = settings_for(data_dir)
     standard = settings.standard()
-    standard.record_type(type_id)
+    reading = reading_for(
+        standard, type_id, profile_path(settings.profiles_dir, source_id, profile)
+    )
     store = _store(settings, source_id)
     poller = FrontDb(
         settings,
@@ -74,6 +86,7 @@ def frontdb(
         table=table,
         batch=batch,
         overlap_s=overlap,
+        reading=reading,
     )
     totals = {"rows": 0, "new": 0}
     try:

@@ -153,10 +153,14 @@ def say_stored(
     if already and not received:
         hint = pick(
             lang,
-            f"本批此前已全部接收，没有新的记录：结果用 hub report {batch} 查看；"
+            "本批此前已按相同的类型、编码和映射配置全部接收，没有新的记录："
+            f"结果用 hub report {batch} 查看；"
+            "若 --type、--encoding 或 --profile 有误，改正后再运行即是新的一批；"
             "改正后的记录请以修改后的文件（或新的 --batch-id）提交",
-            f"this batch was received before, nothing new: hub report {batch} shows its "
-            "verdicts; submit corrected records as a changed file (or a new --batch-id)",
+            f"this batch was received before with the same type, encoding and profile, nothing"
+            f" new: hub report {batch} shows its verdicts; if --type, --encoding or --profile"
+            " was wrong, run again with it corrected (a new batch); submit corrected records as"
+            " a changed file (or a new --batch-id)",
         )
     else:
         hint = pick(

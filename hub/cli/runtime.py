@@ -24,13 +24,16 @@ from hub.cli.options import (
     usable_source,
 )
 from hub.cli.report import check_report_path, lang_of, lang_option, report_option, type_id_of
+from hub.cli.validate import print_header, profile_options
 from hub.errors import AlreadyRunningError, BrokerUnavailableError, ConfigError, InputError
 from hub.events import Event, load_codec
+from hub.intake import profile_path, reading_for
 from hub.national.client import NationalClient
 from hub.report import Lang, pick
 from hub.runtime.embedded import OUTCOMES, EmbeddedHub, IngestReport, has_hub
 from hub.runtime.service import serve
 from hub.settings import HubSettings
+from hub.standard.reading import HeaderDiagnosis
 from hub.storage import open_store
 from hub.storage.private import private_dir
 from projections import ProjectionRunner, all_projections, open_views
@@ -197,7 +200,12 @@ def project(exit_when_current: bool, batch: int, data_dir: Path | None) -> None:
 @click.option(
     "--type", "type_id", required=True, help="Record type of every record in FILE (or 检查行为 …)."
 )
-@click.option("--batch-id", default=None, help="Idempotency id of the batch (default: SHA-256).")
+@click.option(
+    "--batch-id",
+    default=None,
+    help="Idempotency id of the batch (default: a digest of the file and of --type, "
+    "--encoding, the profile and --delimiter).",
+)
 @click.option("--encoding", type=click.Choice(["utf-8", "gb18030"]), default=None)
 @click.option(
     "--wait",
@@ -211,6 +219,7 @@ def project(exit_when_current: bool, batch: int, data_dir: Path | None) -> None:
 )
 @report_option
 @lang_option
+@profile_options
 @click.argument("file", type=click.Path(path_type=Path))
 @data_dir_option
 @as_json_option
@@ -224,13 +233,17 @@ def ingest(
     wait_timeout: float,
     report_path: Path | None,
     lang: str | None,
+    profile: Path | None,
+    delimiter: str | None,
     file: Path,
     data_dir: Path | None,
     as_json: bool,
 ) -> None:
     """Submit the records of FILE as SOURCE. Re-submitting the same file receives it once (an
     interrupted ingest resumes). With --wait, report this batch's verdicts by rule and field
-    (--report FILE: every row too). Ctrl-C stops after what is stored (exit 130)."""
+    (--report FILE: every row too). A changed --type, --encoding or profile is a new batch; the
+    source's profile (``HUB_PROFILES_DIR/<source>.toml``) applies unless --profile. Ctrl-C stops
+    after what is stored (exit 130)."""
     check_report_path(report_path)
     wait = wait or process
     if report_path is not None and not wait:
@@ -244,6 +257,10 @@ def ingest(
         usable_source(hub.source(source_id), source_id)  # errors: Chinese first, whatever --lang
         type_id = type_id_of(hub.standard, type_id)
         record_type = hub.standard.record_type(type_id)
+        reading = reading_for(
+            hub.standard, type_id, profile_path(settings.profiles_dir, source_id, profile)
+        )
+        columns: list[HeaderDiagnosis] = []
         watch = BatchWatch()
         events = watch.watch(
             file_submissions(
@@ -254,13 +271,22 @@ def ingest(
                 encoding=encoding,
                 received_at=dt.datetime.now(dt.UTC),
                 limits=settings.input_limits(),
+                reading=reading,
+                delimiter=delimiter,
+                on_header=columns.append,
             )
         )
-        result: dict[str, Any] = {"file": str(file), "source": source_id, "type": type_id}
+        result: dict[str, Any] = {
+            "file": str(file),
+            "source": source_id,
+            "type": type_id,
+            "profile": reading.profile_id,
+        }
         running = bool(settings.kafka_bootstrap)  # someone else judges the batch: wait for it
         if settings.kafka_bootstrap:
             sent = _ingest_to_kafka(settings, hub, events, file, language, as_json)
             result.update(batch_id=watch.batch_id, sent=sent)
+            _columns(result, columns, as_json)
             if not wait:
                 if as_json:
                     echo_json(result)
@@ -273,6 +299,7 @@ def ingest(
             except KeyboardInterrupt:
                 interrupted(stored[0].received + stored[0].already, language)
             result.update(batch_id=watch.batch_id, **counts.to_dict())
+            _columns(result, columns, as_json)
             if not wait:
                 say_stored(result, file, watch.batch_id, language, as_json)
                 return
@@ -307,6 +334,14 @@ def ingest(
         except KeyboardInterrupt:
             interrupted(watch.seen, language, waiting=True)
     sys.exit(say_outcome(result, outcome, report_path, language, as_json))
+
+
+def _columns(result: dict[str, Any], columns: list[HeaderDiagnosis], as_json: bool) -> None:
+    """The header-level diagnosis of a table file, once: in the JSON, or on stderr."""
+    if columns:
+        result["columns"] = columns[0].to_dict()
+        if not as_json:
+            print_header(columns[0])
 
 
 def _store(

@@ -19,14 +19,16 @@ from hub.cli.report import (
     report_option,
     type_id_of,
 )
-from hub.files import Problem, read_records
+from hub.files import Problem
 from hub.inputs import open_input
+from hub.intake import file_items, profile_path, reading_for
 from hub.report import Lang, ReportBuilder, pick
 from hub.report.collect import verdict_row
 from hub.settings import HubSettings
 from hub.standard import Validator, Verdict
+from hub.standard.reading import HeaderDiagnosis, Reading
 
-__all__ = ["validate", "validate_stream"]
+__all__ = ["print_header", "profile_options", "validate", "validate_stream"]
 
 
 def validate_stream(
@@ -39,11 +41,26 @@ def validate_stream(
     fmt: str | None = None,
     on_record: Callable[[Verdict, Any], None] | None = None,
     limits: InputLimits | None = None,
+    reading: Reading | None = None,
+    delimiter: str | None = None,
+    on_header: Callable[[HeaderDiagnosis], None] | None = None,
 ) -> Iterator[Verdict]:
     """Verdicts for every record of a file, in order; unreadable lines get a verdict too.
-    ``on_record`` sees each verdict with the record as read (None for an unreadable line)."""
-    validator.standard.record_type(type_id)  # fail before reading on an unknown type
-    items = read_records(stream, name, encoding=encoding, fmt=fmt, limits=limits)  # type: ignore[arg-type]
+    Table rows are read with ``reading`` (default: the standard's column names, no profile).
+    ``on_record`` sees each verdict with the record as the file had it (a table row's own
+    cells; None for an unreadable line)."""
+    if reading is None:  # fails before reading on an unknown type
+        reading = Reading.of(validator.standard, type_id)
+    _, items = file_items(
+        stream,
+        name,
+        reading,
+        encoding=encoding,
+        fmt=fmt,  # type: ignore[arg-type]
+        delimiter=delimiter,
+        on_header=on_header,
+        limits=limits,
+    )
     for item in items:
         location = {"line": item.line}
         if isinstance(item, Problem):
@@ -57,6 +74,27 @@ def validate_stream(
         if on_record is not None:
             on_record(verdict, data)
         yield verdict
+
+
+def profile_options(command: Callable[..., None]) -> Callable[..., None]:
+    """``--profile``, ``--source`` (its profile from ``HUB_PROFILES_DIR``) and ``--delimiter``."""
+    command = click.option(
+        "--delimiter",
+        default=None,
+        help="Column separator of a table file (one character; detected when omitted).",
+    )(command)
+    command = click.option(
+        "--profile",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        default=None,
+        help="Mapping profile (TOML): renames, constants, value maps, derived fields.",
+    )(command)
+    return command
+
+
+def print_header(diagnosis: HeaderDiagnosis) -> None:
+    """The header-level diagnosis, once per file, on stderr."""
+    click.echo(diagnosis.message(), err=True)
 
 
 def _human(verdict: Verdict, lang: Lang = "en") -> str:
@@ -97,6 +135,7 @@ def _human(verdict: Verdict, lang: Lang = "en") -> str:
 
 @click.command()
 @click.option("--type", "type_id", required=True, help="Record type (see `hub standard types`).")
+@click.option("--source", "source_id", default=None, help="Read with this source's profile.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON verdict per line (JSON Lines).")
 @click.option(
     "--encoding",
@@ -107,13 +146,15 @@ def _human(verdict: Verdict, lang: Lang = "en") -> str:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["jsonl", "json", "csv"]),
+    type=click.Choice(["jsonl", "json", "csv", "xlsx"]),
     default=None,
-    help="Input format; from the file name when omitted (.csv, .json, else JSON Lines).",
+    help="Input format; from the file name when omitted (.csv/.tsv/.txt, .xlsx, .json, else "
+    "JSON Lines).",
 )
 @click.option("--quiet", is_flag=True, help="Print only invalid records and the summary.")
 @report_option
 @lang_option
+@profile_options
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
 def validate(
     type_id: str,
@@ -123,9 +164,14 @@ def validate(
     quiet: bool,
     report_path: Path | None,
     lang: str | None,
+    profile: Path | None,
+    source_id: str | None,
+    delimiter: str | None,
     file: Path,
 ) -> None:
-    """Validate the records of FILE (JSON Lines, JSON or CSV; UTF-8 or GB18030; - for stdin).
+    """Validate the records of FILE (JSON Lines, JSON, CSV/TSV or .xlsx; UTF-8 or GB18030; -
+    for stdin). Table columns are mapped by field name, data-element name (统一社会信用代码)
+    and alias, under the source's profile when one is given.
     Ends with a summary by rule and field; --report FILE also writes every row's problems.
 
     Exit code 0 when every record is valid, 1 when any is invalid, 2 for unusable input.
@@ -133,10 +179,14 @@ def validate(
     check_report_path(report_path)
     settings = HubSettings()
     language = lang_of(lang, settings)
-    validator = Validator(settings.standard(), settings.policy())
+    standard = settings.standard()
+    validator = Validator(standard, settings.policy())
     type_id = type_id_of(validator.standard, type_id)
     record_type = validator.standard.record_type(type_id)
     builder = ReportBuilder(record_type, max_rows=settings.report_max_rows if report_path else 0)
+    reading = reading_for(
+        standard, type_id, profile_path(settings.profiles_dir, source_id, profile)
+    )
     counts = {"records": 0, "valid": 0, "invalid": 0, "warnings": 0}
     stdin = str(file) == "-"
     # a FIFO, a device, a directory or a symlink loop is refused with what it is (no hang)
@@ -153,6 +203,9 @@ def validate(
                 verdict_row(v, data if report_path else None, record_type)
             ),
             limits=settings.input_limits(),
+            reading=reading,
+            delimiter=delimiter,
+            on_header=print_header,
         ):
             counts["records"] += 1
             counts["valid" if verdict.valid else "invalid"] += 1

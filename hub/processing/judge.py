@@ -20,9 +20,12 @@ from hub.events.streams import VALIDATED, VERDICTS
 from hub.standard import Validator, Verdict, identity_hash
 from hub.storage.ports import Source
 
-__all__ = ["CSV_ROW", "judge", "verdict_id"]
+__all__ = ["CSV_ROW", "TABLE_ROW", "judge", "verdict_id"]
 
 CSV_ROW = "application/vnd.hub.csv-row+json"
+#: A table row read under a profile: ``{"record": ..., "cells": ..., "profile": id | null}``;
+#: the record is judged as CSV is (cells are text), the cells and the profile are provenance.
+TABLE_ROW = "application/vnd.hub.table-row+json"
 
 
 def verdict_id(submission_id: str) -> str:
@@ -64,6 +67,15 @@ def _parse(payload: dict[str, Any]) -> _Parsed:
     line = payload["batch_index"]
     if content_type == CSV_ROW:
         return _Parsed(orjson.loads(raw), lenient=True)
+    if content_type == TABLE_ROW:
+        try:
+            row = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            row = {"record": None, "detail": f"{exc.msg} (column {exc.colno})"}
+        if not isinstance(row, dict) or not isinstance(row.get("record"), dict):
+            detail = str(row.get("detail", "no record")) if isinstance(row, dict) else "no record"
+            return _Parsed(problem=("INPUT.JSON", {"line": line, "detail": detail}))
+        return _Parsed(row["record"], lenient=True)
     charset = "utf-8"
     if "charset=" in content_type:
         charset = content_type.split("charset=", 1)[1].strip()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -52,7 +53,17 @@ _DATE_FORMS = (
     (re.compile(r"(\d{4})(\d{2})(\d{2})"), "date_format"),
     (re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日"), "date_format"),
     (re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"), "date_format"),
+    (re.compile(r"(\d{4})\.(\d{1,2})\.(\d{1,2})"), "date_format"),
 )
+#: A date then a clock time the way people type them: ``2025.6.1 9:30``, ``2025/6/1 09:30:00``,
+#: ``2025年6月1日 9时30分``.
+_DATE_TIME = re.compile(
+    r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?\s*(?:T|\s)\s*"
+    r"(\d{1,2})[:时](\d{1,2})(?:[:分](\d{1,2})秒?|分)?"
+)
+#: Money as written in documents: ``5,000.00``, ``5000元``, ``￥5,000``, ``5000.00 元``.
+_MONEY = re.compile(r"[¥￥]?\s*([-+]?[\d,]*\d(?:\.\d+)?)\s*(?:元|人民币|元人民币)?")
+_GROUPED = re.compile(r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-+]?\d+(?:\.\d+)?")
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
@@ -78,7 +89,9 @@ def to_bool(value: Any, lenient: bool) -> Coerced:
 
 def to_date(value: Any) -> Coerced:
     if isinstance(value, str):
-        text = value.strip()
+        text = (
+            unicodedata.normalize("NFKC", value).strip() if not value.isascii() else value.strip()
+        )
         for pattern, kind in _DATE_FORMS:
             match = pattern.fullmatch(text)
             if match:
@@ -90,12 +103,35 @@ def to_date(value: Any) -> Coerced:
     raise CoercionError("date (YYYY-MM-DD)")
 
 
+def _typed_date_time(text: str, default_tz: dt.tzinfo) -> dt.datetime | None:
+    match = _DATE_TIME.fullmatch(text)
+    if match is None:
+        return None
+    try:
+        return dt.datetime(
+            int(match[1]),
+            int(match[2]),
+            int(match[3]),
+            int(match[4]),
+            int(match[5]),
+            int(match[6] or 0),
+            tzinfo=default_tz,
+        )
+    except ValueError:
+        raise CoercionError("timestamp (ISO 8601)") from None
+
+
 def to_timestamp(value: Any, default_tz: dt.tzinfo) -> Coerced:
     if isinstance(value, str):
-        text = value.strip()
+        text = (
+            unicodedata.normalize("NFKC", value).strip() if not value.isascii() else value.strip()
+        )
         try:
             stamp = dt.datetime.fromisoformat(text)
         except ValueError:
+            typed = _typed_date_time(text, default_tz)
+            if typed is not None:
+                return typed, "timestamp_format"
             try:
                 day, _ = to_date(text)
             except CoercionError:
@@ -111,20 +147,34 @@ def to_timestamp(value: Any, default_tz: dt.tzinfo) -> Coerced:
     raise CoercionError("timestamp (ISO 8601)")
 
 
-def to_decimal(value: Any, scale: int) -> Coerced:
+def _money_text(value: str) -> str | None:
+    """``5,000.00元`` as ``5000.00``; None when it is not a number written that way. Commas
+    must group thousands (``5,00`` is not read)."""
+    text = unicodedata.normalize("NFKC", value).strip()
+    match = _MONEY.fullmatch(text)
+    if match is None or _GROUPED.fullmatch(match[1]) is None:
+        return None
+    return match[1].replace(",", "")
+
+
+def to_decimal(value: Any, scale: int, lenient: bool = False) -> Coerced:
     if isinstance(value, bool):
         raise CoercionError("decimal")
     if isinstance(value, int | float | str):
+        kind = None
         try:
             number = Decimal(str(value).strip())
         except InvalidOperation:
-            raise CoercionError("decimal") from None
+            written = _money_text(value) if lenient and isinstance(value, str) else None
+            if written is None:
+                raise CoercionError("decimal") from None
+            number, kind = Decimal(written), "number_format"
         if not number.is_finite():
             raise CoercionError("decimal")
         exponent = number.as_tuple().exponent
         if isinstance(exponent, int) and -exponent > scale:
             raise CoercionError(f"decimal with at most {scale} decimal places")
-        return number.quantize(Decimal(1).scaleb(-scale)), None
+        return number.quantize(Decimal(1).scaleb(-scale)), kind
     raise CoercionError("decimal")
 
 
@@ -155,5 +205,5 @@ def to_list(value: Any, lenient: bool) -> list[Any]:
             if isinstance(parsed, list):
                 return parsed
             raise CoercionError("JSON array")
-        return [part for part in re.split(r"[;；]", text) if part.strip()] if text else []
+        return [part for part in re.split(r"[;；、]", text) if part.strip()] if text else []
     raise CoercionError("array")

@@ -84,6 +84,24 @@ def _type_error(expected: str, value: Any) -> FieldResult:
     return FieldResult(INVALID, (("", finding),))
 
 
+#: What a cell of each kind must look like, in an officer's terms (rule VALUE.FORM).
+_FORMS = {
+    "decimal": ("数字", "a number", "5000.00"),
+    "double": ("数字", "a number", "3.5"),
+    "int": ("整数", "a whole number", "12"),
+    "long": ("整数", "a whole number", "12"),
+    "date": ("日期", "a date", "2025-06-01"),
+    "timestamp": ("日期时间", "a date and time", "2025-06-01 09:30"),
+    "boolean": ("是或否", "是 or 否 (yes or no)", "是"),
+}
+
+
+def _form_error(kind: str) -> FieldResult:
+    zh, en, example = _FORMS.get(kind, ("正确的格式", "in the right form", "-"))
+    finding = Finding("VALUE.FORM", {"form_zh": zh, "form_en": en, "example": example})
+    return FieldResult(INVALID, (("", finding),))
+
+
 _REQUIRED = Finding("SCHEMA.REQUIRED")
 _ABSENT_RESULT = FieldResult(ABSENT)
 
@@ -134,7 +152,7 @@ def _scalar_handler(spec: FieldSpec, tz: dt.tzinfo) -> Handler:
         if kind == "boolean":
             return to_bool(value, lenient)
         if kind == "decimal":
-            return to_decimal(value, scale)
+            return to_decimal(value, scale, lenient)
         if kind == "double":
             return to_double(value, lenient)
         if isinstance(value, int) and not isinstance(value, bool):
@@ -149,6 +167,8 @@ def _scalar_handler(spec: FieldSpec, tz: dt.tzinfo) -> Handler:
         try:
             new, kind_changed = coerce(value, lenient)
         except CoercionError as exc:
+            if lenient and isinstance(value, str):
+                return _form_error(kind)
             return _type_error(exc.expected, value)
         if kind_changed is None and not (kind == "decimal" and new < 0):
             return new

@@ -319,6 +319,16 @@ RULES: dict[str, Rule] = {
         E, "报送来源 {source} 已停用，报送不予受理", "source {source} is disabled: not accepted"
     ),
     # -- bureau files (issue 13): add rules below this line
+    "VALUE.FORM": Rule(
+        E,
+        "「{label}」应为{form_zh}，如 {example}",
+        "{field} ({label}) must be {form_en}, e.g. {example}",
+    ),
+    "INPUT.XLSX": Rule(
+        E,
+        "Excel 工作表自第{line}行起无法读取：{detail}",
+        "the Excel sheet cannot be read from row {line} on: {detail}",
+    ),
     #
 }
 

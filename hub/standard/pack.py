@@ -29,7 +29,7 @@ __all__ = ["RULESET_VERSION", "Standard", "default_pack_dir", "load_standard"]
 #: Bump when the rule logic in ``hub/standard`` changes what a verdict says.
 RULESET_VERSION = "2026.11.1"
 
-_RULE_BEARING = ("standard.json", "records", "codelists", "regions")
+_RULE_BEARING = ("standard.json", "records", "codelists", "regions", "aliases.json")
 
 
 def default_pack_dir() -> Path:

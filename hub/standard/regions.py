@@ -87,3 +87,15 @@ class RegionTable:
         if year is not None:
             periods = tuple(p for p in periods if p.valid_from <= year <= p.valid_to)
         return periods[-1].name if periods else None
+
+    def codes_named(self, name: str, year: int | None = None) -> tuple[str, ...]:
+        """The codes that carried ``name`` (in ``year``, or at any time), for reading a region
+        written as a name; several when the name is not unique (西湖区 in 杭州 and 南昌)."""
+        return tuple(
+            code
+            for code, periods in self._periods.items()
+            if any(
+                p.name == name and (year is None or p.valid_from <= year <= p.valid_to)
+                for p in periods
+            )
+        )

@@ -66,7 +66,7 @@ def test_wait_reports_this_batch_and_exit_1_when_all_rejected(
     text = hub(*ingest)  # the same file again: received before, and it says where to look
     assert text.exit_code == 0
     assert (
-        f"本批此前已全部接收，没有新的记录：结果用 hub report {first['batch_id']} 查看"
+        f"没有新的记录：结果用 hub report {first['batch_id']} 查看"
         in text.output
     )
     fresh = hub(

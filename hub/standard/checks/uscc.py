@@ -3,6 +3,11 @@
 Layout: 1 registration authority, 1 entity type, 6 region (GB/T 2260 code of the registering
 authority), 8+1 organisation code (GB 11714, position 17 is its check), 1 check (position 18).
 
+Positions 3-8 of a code registered by a central authority (国务院 departments, the central
+institutions and universities 中央事业单位 ``121000…``, national social organisations
+``51100000…``) are ``100000``: not a GB/T 2260 code, and valid (GB 32100-2015 5.3: 登记管理机关
+行政区划码, "中央机关登记的为 100000").
+
 Two alphabets on purpose: position 18 is computed over the 31-character USCC alphabet (no I O Z S
 V), position 17 over GB 11714's, where every letter A-Z counts 10-35. Several public
 implementations use the USCC alphabet for both and reject valid codes with letters in 9-16.
@@ -16,6 +21,7 @@ from hub.standard.checks import Finding
 
 __all__ = [
     "AUTHORITY_TYPES",
+    "CENTRAL_REGION",
     "USCC_ALPHABET",
     "check_uscc",
     "gb11714_check_char",
@@ -28,6 +34,8 @@ _USCC_VALUE = {char: value for value, char in enumerate(USCC_ALPHABET)}
 _W18 = tuple(pow(3, i, 31) for i in range(17))
 _W17 = (3, 7, 9, 10, 5, 8, 4, 2)
 MASK_CHAR = "*"
+#: Positions 3-8 of codes registered by central authorities.
+CENTRAL_REGION = "100000"
 
 #: Registration authority code → the entity-type codes it may issue (GB 32100 appendix A).
 AUTHORITY_TYPES: dict[str, str] = {
@@ -93,7 +101,7 @@ def check_uscc(
     if allowed is None or kind not in allowed:
         findings.append(Finding("USCC.AUTHORITY_TYPE", {"authority": authority, "kind": kind}))
     region = value[2:8]
-    if not region.isdigit() or not region_known(region):
+    if region != CENTRAL_REGION and (not region.isdigit() or not region_known(region)):
         findings.append(Finding("USCC.REGION", {"region": region}))
     expected17 = gb11714_check_char(value[8:16])
     if value[16] != expected17:
