@@ -65,10 +65,7 @@ def test_wait_reports_this_batch_and_exit_1_when_all_rejected(
     assert "outcomes" not in first and "status" not in first
     text = hub(*ingest)  # the same file again: received before, and it says where to look
     assert text.exit_code == 0
-    assert (
-        f"没有新的记录：结果用 hub report {first['batch_id']} 查看"
-        in text.output
-    )
+    assert f"没有新的记录：结果用 hub report {first['batch_id']} 查看" in text.output
     fresh = hub(
         "ingest", "--source", "gz-440106", "--type", "inspection", "--batch-id", "b2", str(bad)
     )
