@@ -10,7 +10,7 @@ from hub.cli.options import as_json_option, data_dir_option, echo_json, settings
 from hub.errors import ConfigError
 from hub.national.client import NationalClient
 
-__all__ = ["topics", "worker"]
+__all__ = ["acl", "topics", "worker"]
 
 
 @click.command()
@@ -66,3 +66,37 @@ def topics_create(as_json: bool) -> None:
         click.echo(f"created {len(report.created)}, existing {len(report.existing)}")
     for name, have, want in report.mismatched:
         click.echo(f"warning: {name} has {have} partitions, settings say {want}", err=True)
+
+
+@click.group()
+def acl() -> None:
+    """Kafka ACLs on a cluster with an authorizer (StandardAuthorizer, no ACL = denied)."""
+
+
+@acl.command("sync")
+@click.option(
+    "--principal",
+    required=True,
+    help="The hub's own principal (its workers, relay and ingest): NAME or User:NAME.",
+)
+@click.option("--dry-run", is_flag=True, help="Show the grants, change nothing.")
+@as_json_option
+def acl_sync(principal: str, dry_run: bool, as_json: bool) -> None:
+    """Grant the hub's principal what it needs on its topics, consumer group and cluster, and
+    nobody else anything: the history topics and the submissions topic are then writable by the
+    hub alone. Runs as the configured identity (HUB_KAFKA_SASL_USERNAME), which must be allowed
+    to alter ACLs. Idempotent; it never deletes an ACL."""
+    from hub.kafka.acl import AclReport, hub_grants, sync_acls
+
+    settings = settings_for(None)
+    grants = hub_grants(settings, principal, settings.standard().types)
+    report = AclReport(created=[], existing=[]) if dry_run else sync_acls(settings, grants)
+    if as_json:
+        echo_json({"grants": [g.to_dict() for g in grants], **report.to_dict()})
+        return
+    if dry_run:
+        for g in grants:
+            click.echo(f"{g.principal}  {g.operation:<16} {g.resource} {g.name}")
+        click.echo(f"{len(grants)} grants (dry run: nothing changed)")
+    else:
+        click.echo(f"created {len(report.created)}, existing {len(report.existing)}")

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
@@ -19,9 +20,15 @@ __all__ = ["Producer", "ProducerThread"]
 
 
 class Producer:
-    def __init__(self, bootstrap: str, timeout_s: float = 30.0) -> None:
+    """``security``: the client options of :func:`hub.kafka.security.aiokafka_options` (none:
+    plaintext)."""
+
+    def __init__(
+        self, bootstrap: str, timeout_s: float = 30.0, security: Mapping[str, Any] | None = None
+    ) -> None:
         self.bootstrap = bootstrap
         self.timeout_s = timeout_s
+        self._security = dict(security or {})
         self._producer: AIOKafkaProducer | None = None
 
     async def start(self) -> None:
@@ -33,6 +40,7 @@ class Producer:
             max_batch_size=512 * 1024,
             max_request_size=4 * 1024 * 1024,
             request_timeout_ms=int(self.timeout_s * 1000),
+            **self._security,
         )
         try:
             await asyncio.wait_for(producer.start(), self.timeout_s)
@@ -71,8 +79,10 @@ class ProducerThread:
     acknowledged every message. Starting a producer per request costs a metadata round trip and
     a new idempotent producer id each time."""
 
-    def __init__(self, bootstrap: str, timeout_s: float = 30.0) -> None:
-        self._producer = Producer(bootstrap, timeout_s)
+    def __init__(
+        self, bootstrap: str, timeout_s: float = 30.0, security: Mapping[str, Any] | None = None
+    ) -> None:
+        self._producer = Producer(bootstrap, timeout_s, security)
         self._timeout_s = timeout_s
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from hub.errors import StorageUnavailableError
 from hub.events import Codec
@@ -118,9 +119,16 @@ class RelayThread:
     database calls never stall a worker's consumers. Pauses while Kafka or the database is
     unavailable; what was not acknowledged goes out again."""
 
-    def __init__(self, make: Callable[[Producer], Relay], bootstrap: str, batch: int) -> None:
+    def __init__(
+        self,
+        make: Callable[[Producer], Relay],
+        bootstrap: str,
+        batch: int,
+        security: Mapping[str, Any] | None = None,
+    ) -> None:
         self._make = make
         self._bootstrap = bootstrap
+        self._security = security
         self._batch = batch
         self._stop = threading.Event()
         self.idle = threading.Event()
@@ -141,7 +149,7 @@ class RelayThread:
             self.error = exc
 
     async def _main(self) -> None:
-        producer = Producer(self._bootstrap)
+        producer = Producer(self._bootstrap, security=self._security)
         relay = self._make(producer)
         try:
             while not self._stop.is_set():

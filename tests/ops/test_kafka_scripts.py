@@ -312,7 +312,7 @@ def test_fixed_port_stop_keep_restart_kill_and_stop() -> None:
 def test_usage() -> None:
     start = run(START, "-h")
     assert start.returncode == 0
-    assert "ops/kafka/start [DIR]" in start.stdout
+    assert "ops/kafka/start [--secure] [DIR]" in start.stdout
     assert "127.0.0.1:PORT" in start.stdout
     stop = run(STOP, "--help")
     assert stop.returncode == 0
