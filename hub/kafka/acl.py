@@ -18,9 +18,11 @@ producer).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import logging
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from hub.errors import BrokerUnavailableError, ConfigError
 from hub.kafka.security import confluent_options
@@ -37,6 +39,8 @@ Operation = Literal["read", "write", "describe", "create", "idempotent_write"]
 
 TOPIC_OPERATIONS: tuple[Operation, ...] = ("read", "write", "describe", "create")
 GROUP_OPERATIONS: tuple[Operation, ...] = ("read", "describe")
+log = logging.getLogger("hub.kafka.acl")  # librdkafka's own log, through Python's logging
+
 CLUSTER = "kafka-cluster"  # the one name Kafka gives the cluster resource
 
 
@@ -92,19 +96,43 @@ def hub_grants(settings: HubSettings, principal: str, record_types: Iterable[str
 
 def sync_acls(settings: HubSettings, grants: Sequence[Grant], timeout_s: float = 30.0) -> AclReport:
     """Create the grants that are missing; raise :class:`ConfigError` when the broker refuses
-    the settings' identity, :class:`BrokerUnavailableError` when it does not answer."""
+    the settings' identity (a failed login at once, not after the timeout),
+    :class:`BrokerUnavailableError` when it does not answer."""
     from confluent_kafka import KafkaError, KafkaException
     from confluent_kafka.admin import AdminClient
 
-    options = confluent_options(settings)
+    refused_login: list[KafkaError] = []
+
+    def on_error(error: KafkaError) -> None:
+        if error.code() in (KafkaError._AUTHENTICATION, KafkaError.SASL_AUTHENTICATION_FAILED):
+            refused_login.append(error)
+
+    options: dict[str, Any] = {**confluent_options(settings), "error_cb": on_error, "logger": log}
     admin = AdminClient(options)
+
+    def wait(future: Any) -> Any:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            if refused_login:
+                raise ConfigError(
+                    "the broker refused the configured identity's login (Kafka 拒绝登录): "
+                    f"{refused_login[0].name()}; check HUB_KAFKA_SASL_USERNAME / _PASSWORD"
+                )
+            try:
+                return future.result(min(0.25, max(deadline - time.monotonic(), 0.01)))
+            except TimeoutError:
+                if time.monotonic() >= deadline:
+                    raise BrokerUnavailableError(
+                        f"Kafka did not answer the ACL request within {timeout_s:g} s"
+                    ) from None
+
     try:
-        have = _existing(admin, {g.principal for g in grants}, timeout_s)
+        have = _existing(admin, {g.principal for g in grants}, timeout_s, wait)
         missing = [g for g in grants if g not in have]
         if missing:
             futures = admin.create_acls([_binding(g) for g in missing], request_timeout=timeout_s)
             for future in futures.values():
-                future.result(timeout_s)
+                wait(future)
     except KafkaException as exc:
         error = exc.args[0] if exc.args else None
         code = error.code() if isinstance(error, KafkaError) else None
@@ -120,8 +148,6 @@ def sync_acls(settings: HubSettings, grants: Sequence[Grant], timeout_s: float =
                 f"(Kafka 拒绝修改 ACL): {error.name() if isinstance(error, KafkaError) else code}; "
                 "run this with a principal allowed to alter ACLs (a super user)"
             ) from None
-        raise BrokerUnavailableError(f"Kafka did not answer the ACL request: {exc}") from None
-    except RuntimeError as exc:  # a future that timed out
         raise BrokerUnavailableError(f"Kafka did not answer the ACL request: {exc}") from None
     return AclReport(created=missing, existing=[g for g in grants if g in have])
 
@@ -149,7 +175,9 @@ def _binding(grant: Grant) -> AclBinding:
     )
 
 
-def _existing(admin: AdminClient, principals: set[str], timeout_s: float) -> set[Grant]:
+def _existing(
+    admin: AdminClient, principals: set[str], timeout_s: float, wait: Callable[[Any], Any]
+) -> set[Grant]:
     """The literal ALLOW grants the broker holds for these principals."""
     from confluent_kafka.admin import (
         AclBindingFilter,
@@ -171,7 +199,7 @@ def _existing(admin: AdminClient, principals: set[str], timeout_s: float) -> set
             AclOperation.ANY,
             AclPermissionType.ALLOW,
         )
-        bindings = admin.describe_acls(query, request_timeout=timeout_s).result(timeout_s)
+        bindings = wait(admin.describe_acls(query, request_timeout=timeout_s))
         for b in bindings:
             resource = "cluster" if b.restype == ResourceType.BROKER else b.restype.name.lower()
             operation = b.operation.name.lower()

@@ -30,9 +30,9 @@ async def _lag(settings: HubSettings, bootstrap: str, topics: Sequence[str]) -> 
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, group_id=None, **aiokafka_options(settings)
     )
-    await admin.start()
-    await consumer.start()
-    try:
+    try:  # stopped even when a start fails (a refused login): no unclosed client left behind
+        await admin.start()
+        await consumer.start()
         committed = await admin.list_consumer_group_offsets(group)
         partitions = [
             TopicPartition(t["topic"], p["partition"])
