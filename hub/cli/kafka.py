@@ -20,12 +20,14 @@ def worker(national_url: str | None, data_dir: Path | None) -> None:
     """Run a distributed worker (faust, Kafka, PostgreSQL) until SIGTERM/SIGINT. Start as many as
     the partitions allow; they share them. Needs HUB_KAFKA_BOOTSTRAP and HUB_DATABASE_URL."""
     from hub.cli.runtime import start_api
+    from hub.kafka.login import check_login
     from hub.kafka.worker import run_worker
     from hub.storage import open_store
 
     settings = settings_for(data_dir, national_url=national_url)
     if settings.database_url is None or not settings.kafka_bootstrap:
         raise ConfigError("hub worker needs HUB_KAFKA_BOOTSTRAP and HUB_DATABASE_URL")
+    check_login(settings)  # a refused login is a configuration error, not an outage to wait out
     open_store(settings.data_dir, settings.database_url.get_secret_value()).close()  # schema
     client = (
         NationalClient(settings.national_url, timeout_s=settings.national_timeout_s)
@@ -56,9 +58,12 @@ def topics() -> None:
 def topics_create(as_json: bool) -> None:
     """Create the topics that are missing (idempotent): history topics kept forever, the
     quarantine, and the outbound feeds per subscriber and record type."""
+    from hub.kafka.login import check_login
     from hub.kafka.topics import create_topics, hub_topics
 
     settings = settings_for(None)
+    if settings.kafka_bootstrap:
+        check_login(settings)
     report = create_topics(settings, hub_topics(settings, settings.standard().types))
     if as_json:
         echo_json(report.to_dict())

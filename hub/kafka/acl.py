@@ -118,13 +118,13 @@ def sync_acls(settings: HubSettings, grants: Sequence[Grant], timeout_s: float =
                     "the broker refused the configured identity's login (Kafka 拒绝登录): "
                     f"{refused_login[0].name()}; check HUB_KAFKA_SASL_USERNAME / _PASSWORD"
                 )
-            try:
-                return future.result(min(0.25, max(deadline - time.monotonic(), 0.01)))
-            except TimeoutError:
-                if time.monotonic() >= deadline:
-                    raise BrokerUnavailableError(
-                        f"Kafka did not answer the ACL request within {timeout_s:g} s"
-                    ) from None
+            if future.done():
+                return future.result()
+            if time.monotonic() >= deadline:
+                raise BrokerUnavailableError(
+                    f"Kafka did not answer the ACL request within {timeout_s:g} s"
+                )
+            admin.poll(0.1)  # serves the error callback (a refused login)
 
     try:
         have = _existing(admin, {g.principal for g in grants}, timeout_s, wait)

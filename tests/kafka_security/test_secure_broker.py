@@ -11,6 +11,7 @@ import asyncio
 import logging
 import os
 import stat
+import subprocess
 import time
 import uuid
 from pathlib import Path
@@ -305,3 +306,49 @@ def test_secrets_stay_out_of_logs_and_errors_while_misconfigured(
     assert secret not in everything
     assert real not in everything
     assert os.environ["HUB_KAFKA_SASL_PASSWORD"] == secret  # the misconfiguration was in force
+
+
+def test_a_refused_login_stops_the_worker_at_once_instead_of_waiting(
+    secure_kafka: SecureBroker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """aiokafka cannot tell a refused login from a broker that is down: without the login check
+    a worker with a wrong password would wait for Kafka forever, looking like an outage."""
+    secret = f"wrong-{uuid.uuid4().hex}"
+    for key, value in secure_kafka.env("hub").items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("HUB_KAFKA_SASL_PASSWORD", secret)
+    monkeypatch.setenv("HUB_DATABASE_URL", "postgresql://nobody@127.0.0.1:9/none")
+    monkeypatch.setenv("HUB_DATA_DIR", str(tmp_path))
+    runner = CliRunner()
+    began = time.monotonic()
+    result = runner.invoke(cli, ["worker"])
+    assert result.exit_code == 2, result.output
+    assert "HUB_KAFKA_SASL_PASSWORD" in result.output and secret not in result.output
+    assert time.monotonic() - began < 12
+    # the right password, a CA that did not sign the broker's certificate: TLS refused
+    monkeypatch.setenv("HUB_KAFKA_SASL_PASSWORD", secure_kafka.password("hub"))
+    other_ca = tmp_path / "other-ca.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=other",
+            "-keyout",
+            str(tmp_path / "other-ca.key"),
+            "-out",
+            str(other_ca),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    monkeypatch.setenv("HUB_KAFKA_SSL_CAFILE", str(other_ca))
+    refused = runner.invoke(cli, ["topics", "create"])
+    assert refused.exit_code == 2, refused.output
+    assert "HUB_KAFKA_SSL_CAFILE" in refused.output
