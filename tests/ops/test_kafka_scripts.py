@@ -342,3 +342,19 @@ def test_start_refuses_a_folder_with_other_files(tmp_path: Path) -> None:
     assert refused.stdout == ""
     assert "refusing" in refused.stderr
     assert (tmp_path / "precious.txt").read_text(encoding="utf-8") == "keep me"
+
+
+def test_secure_refuses_a_folder_made_without_it(tmp_path: Path) -> None:
+    """A folder keeps the mode it was made with: --secure never half-secures a plaintext broker
+    (its data, topics and clients were made for PLAINTEXT)."""
+    props = tmp_path / "server.properties"
+    props.write_text(
+        "# ops/kafka/start: a throwaway single-node Kafka broker\n"
+        "listeners=PLAINTEXT://127.0.0.1:1,CONTROLLER://127.0.0.1:2\n",
+        encoding="utf-8",
+    )
+    refused = run(START, "--secure", tmp_path)
+    assert refused.returncode != 0
+    assert refused.stdout == ""
+    assert "made without --secure" in refused.stderr
+    assert not (tmp_path / "secrets").exists() and not (tmp_path / "tls").exists()
