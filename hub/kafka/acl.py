@@ -19,12 +19,12 @@ producer).
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from hub.errors import BrokerUnavailableError, ConfigError
+from hub.kafka.login import check_login
 from hub.kafka.security import confluent_options
 from hub.kafka.topics import hub_topics
 from hub.settings import HubSettings
@@ -96,43 +96,21 @@ def hub_grants(settings: HubSettings, principal: str, record_types: Iterable[str
 
 def sync_acls(settings: HubSettings, grants: Sequence[Grant], timeout_s: float = 30.0) -> AclReport:
     """Create the grants that are missing; raise :class:`ConfigError` when the broker refuses
-    the settings' identity (a failed login at once, not after the timeout),
+    the settings' identity (a refused login at once, by :func:`~hub.kafka.login.check_login`),
     :class:`BrokerUnavailableError` when it does not answer."""
     from confluent_kafka import KafkaError, KafkaException
     from confluent_kafka.admin import AdminClient
 
-    refused_login: list[KafkaError] = []
-
-    def on_error(error: KafkaError) -> None:
-        if error.code() in (KafkaError._AUTHENTICATION, KafkaError.SASL_AUTHENTICATION_FAILED):
-            refused_login.append(error)
-
-    options: dict[str, Any] = {**confluent_options(settings), "error_cb": on_error, "logger": log}
+    check_login(settings, timeout_s)
+    options: dict[str, Any] = {**confluent_options(settings), "logger": log}
     admin = AdminClient(options)
-
-    def wait(future: Any) -> Any:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            if refused_login:
-                raise ConfigError(
-                    "the broker refused the configured identity's login (Kafka 拒绝登录): "
-                    f"{refused_login[0].name()}; check HUB_KAFKA_SASL_USERNAME / _PASSWORD"
-                )
-            if future.done():
-                return future.result()
-            if time.monotonic() >= deadline:
-                raise BrokerUnavailableError(
-                    f"Kafka did not answer the ACL request within {timeout_s:g} s"
-                )
-            admin.poll(0.1)  # serves the error callback (a refused login)
-
     try:
-        have = _existing(admin, {g.principal for g in grants}, timeout_s, wait)
+        have = _existing(admin, {g.principal for g in grants}, timeout_s)
         missing = [g for g in grants if g not in have]
         if missing:
             futures = admin.create_acls([_binding(g) for g in missing], request_timeout=timeout_s)
             for future in futures.values():
-                wait(future)
+                future.result(timeout_s)
     except KafkaException as exc:
         error = exc.args[0] if exc.args else None
         code = error.code() if isinstance(error, KafkaError) else None
@@ -149,6 +127,10 @@ def sync_acls(settings: HubSettings, grants: Sequence[Grant], timeout_s: float =
                 "run this with a principal allowed to alter ACLs (a super user)"
             ) from None
         raise BrokerUnavailableError(f"Kafka did not answer the ACL request: {exc}") from None
+    except TimeoutError:
+        raise BrokerUnavailableError(
+            f"Kafka did not answer the ACL request within {timeout_s:g} s"
+        ) from None
     return AclReport(created=missing, existing=[g for g in grants if g in have])
 
 
@@ -175,9 +157,7 @@ def _binding(grant: Grant) -> AclBinding:
     )
 
 
-def _existing(
-    admin: AdminClient, principals: set[str], timeout_s: float, wait: Callable[[Any], Any]
-) -> set[Grant]:
+def _existing(admin: AdminClient, principals: set[str], timeout_s: float) -> set[Grant]:
     """The literal ALLOW grants the broker holds for these principals."""
     from confluent_kafka.admin import (
         AclBindingFilter,
@@ -199,7 +179,7 @@ def _existing(
             AclOperation.ANY,
             AclPermissionType.ALLOW,
         )
-        bindings = wait(admin.describe_acls(query, request_timeout=timeout_s))
+        bindings = admin.describe_acls(query, request_timeout=timeout_s).result(timeout_s)
         for b in bindings:
             resource = "cluster" if b.restype == ResourceType.BROKER else b.restype.name.lower()
             operation = b.operation.name.lower()

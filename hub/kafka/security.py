@@ -25,12 +25,27 @@ from hub.errors import ConfigError
 from hub.settings import HubSettings
 
 __all__ = [
+    "SECURITY_FIELDS",
     "aiokafka_options",
     "confluent_options",
     "faust_credentials",
+    "from_env_text",
     "principal",
     "ssl_context",
 ]
+
+#: The settings that say how a client connects (and nothing else).
+SECURITY_FIELDS = (
+    "kafka_security_protocol",
+    "kafka_sasl_mechanism",
+    "kafka_sasl_username",
+    "kafka_sasl_password",
+    "kafka_ssl_cafile",
+    "kafka_ssl_certfile",
+    "kafka_ssl_keyfile",
+    "kafka_ssl_key_password",
+    "kafka_ssl_check_hostname",
+)
 
 _SASL = ("SASL_PLAINTEXT", "SASL_SSL")
 _TLS = ("SSL", "SASL_SSL")
@@ -185,3 +200,34 @@ def principal(settings: HubSettings) -> str | None:
     if settings.kafka_security_protocol in _SASL and settings.kafka_sasl_username:
         return f"User:{settings.kafka_sasl_username}"
     return None
+
+
+def from_env_text(settings: HubSettings, text: str, bootstrap: str) -> HubSettings:
+    """The settings for another cluster (a lower hub's Kafka): ``settings`` with the security
+    settings of ``text`` (``HUB_KAFKA_*=value`` lines, as ``ops/kafka/start --secure`` writes
+    them) and ``bootstrap``. Every security setting the text leaves out is at its default,
+    never the hub's own: the hub's password is not sent to another cluster."""
+    given: dict[str, str] = {}
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, sep, value = line.partition("=")
+        field = key.strip().removeprefix("export ").strip().removeprefix("HUB_").lower()
+        if not sep or field not in (*SECURITY_FIELDS, "kafka_bootstrap"):
+            raise ConfigError(
+                f"line {number}: not a HUB_KAFKA_* security setting: {key.strip()[:60]!r} "
+                f"(第 {number} 行不是 Kafka 安全设置)"
+            )
+        if field != "kafka_bootstrap":
+            given[field] = value.strip()
+    values: dict[str, Any] = {
+        name: HubSettings.model_fields[name].default for name in SECURITY_FIELDS
+    }
+    values |= {"kafka_bootstrap": bootstrap}
+    try:
+        parsed = HubSettings.model_validate({**settings.model_dump(), **values, **given})
+    except ValueError as exc:  # pydantic's error: names the field; SecretStr inputs are masked
+        fields = sorted({str(e["loc"][0]) for e in getattr(exc, "errors", list)()})
+        raise ConfigError(f"invalid Kafka security settings: {', '.join(fields)}") from None
+    return parsed

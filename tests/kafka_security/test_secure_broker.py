@@ -352,3 +352,58 @@ def test_a_refused_login_stops_the_worker_at_once_instead_of_waiting(
     refused = runner.invoke(cli, ["topics", "create"])
     assert refused.exit_code == 2, refused.output
     assert "HUB_KAFKA_SSL_CAFILE" in refused.output
+
+
+def test_federation_reads_a_secured_lower_hub_with_its_own_credentials(
+    secure_kafka: SecureBroker,
+    hub_prefix: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``hub connect federation --kafka-env FILE``: the lower hub's Kafka is secured with
+    credentials of its own (here the lower hub granted the province's principal read on its
+    records topic and the connector's group)."""
+    from hub.kafka.acl import Grant
+
+    monkeypatch.setenv("HUB_DATA_DIR", str(tmp_path / "province"))
+    group = "federation.supervision-hub.gz-hub"
+    admin = settings_of(secure_kafka, "admin")
+    sync_acls(admin, [Grant("User:hub", "group", group, op) for op in ("read", "describe")])
+    runner = CliRunner()
+    added = runner.invoke(
+        cli,
+        [
+            "sources",
+            "add",
+            "gz-hub",
+            "--level",
+            "city",
+            "--region",
+            "440100",
+            "--department",
+            "广州市数据交换平台",
+        ],
+    )
+    assert added.exit_code == 0, added.output
+    env_file = secure_kafka.folder / "secrets" / "hub.env"
+    args = [
+        "connect",
+        "federation",
+        "--source",
+        "gz-hub",
+        "--hub-name",
+        "guangzhou",
+        "--bootstrap",
+        secure_kafka.bootstrap,
+        "--prefix",
+        hub_prefix,
+        "--once",
+        "--json",
+    ]
+    result = runner.invoke(cli, [*args, "--kafka-env", str(env_file)])
+    assert result.exit_code == 0, result.output
+    assert '"read": 0' in result.output  # an empty history, read to its end over SASL_SSL
+    bad = tmp_path / "bad.env"
+    bad.write_text("HUB_DATABASE_URL=postgresql://x\n", encoding="utf-8")
+    refused = runner.invoke(cli, [*args, "--kafka-env", str(bad)])
+    assert refused.exit_code == 2 and "HUB_DATABASE_URL" in refused.output

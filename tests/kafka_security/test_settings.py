@@ -244,3 +244,32 @@ def _self_signed(folder: Path, with_key: bool = False, key_password: str | None 
     subprocess.run(command, check=True, capture_output=True)
     assert with_key or cert.exists()
     return cert
+
+
+def test_another_clusters_settings_never_carry_the_hubs_own_password(tmp_path: Path) -> None:
+    from hub.kafka.security import from_env_text
+
+    own = sasl(kafka_ssl_check_hostname=False)
+    lower = from_env_text(own, "", "10.0.0.1:9093")  # nothing given: plaintext there
+    assert lower.kafka_bootstrap == "10.0.0.1:9093"
+    assert lower.kafka_security_protocol == "PLAINTEXT"
+    assert lower.kafka_sasl_password is None and lower.kafka_sasl_username is None
+    assert lower.kafka_ssl_check_hostname is True
+    given = from_env_text(
+        own,
+        "# the city's credentials\nexport HUB_KAFKA_SECURITY_PROTOCOL=SASL_SSL\n"
+        "HUB_KAFKA_SASL_USERNAME=province\nHUB_KAFKA_SASL_PASSWORD=city-secret\n"
+        "HUB_KAFKA_BOOTSTRAP=ignored:1\n",
+        "10.0.0.1:9093",
+    )
+    assert given.kafka_sasl_username == "province"
+    assert given.kafka_sasl_password is not None
+    assert given.kafka_sasl_password.get_secret_value() == "city-secret"
+    assert given.kafka_bootstrap == "10.0.0.1:9093"
+    with pytest.raises(ConfigError, match="line 1"):
+        from_env_text(own, "HUB_DATABASE_URL=postgresql://x", "h:1")
+    with pytest.raises(ConfigError, match="kafka_security_protocol") as caught:
+        from_env_text(
+            own, f"HUB_KAFKA_SECURITY_PROTOCOL=NOPE\nHUB_KAFKA_SASL_PASSWORD={PASSWORD}", "h:1"
+        )
+    assert PASSWORD not in str(caught.value)
