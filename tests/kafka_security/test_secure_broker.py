@@ -407,3 +407,33 @@ def test_federation_reads_a_secured_lower_hub_with_its_own_credentials(
     bad.write_text("HUB_DATABASE_URL=postgresql://x\n", encoding="utf-8")
     refused = runner.invoke(cli, [*args, "--kafka-env", str(bad)])
     assert refused.exit_code == 2 and "HUB_DATABASE_URL" in refused.output
+
+
+def test_the_lag_reader_works_on_sasl_ssl(secure_kafka: SecureBroker, hub_prefix: str) -> None:
+    """``hub status``' Kafka half: the workers' group lag, read as the hub's principal."""
+    from hub.kafka.lag import group_lag
+
+    s = settings_of(
+        secure_kafka, "hub", kafka_topic_prefix=hub_prefix, kafka_group=f"{hub_prefix}workers"
+    )
+    feedback = stream_topic(s, "feedback")
+    options = confluent_options(s) | {"log_level": 0}
+    for _ in range(3):
+        assert produce_confluent(options, feedback) is None
+    # the group commits one of the three (and the coordinator exists from here on)
+    consumer = Consumer(
+        options
+        | {"group.id": s.kafka_group, "auto.offset.reset": "earliest", "enable.auto.commit": False}
+    )
+    try:
+        consumer.subscribe([feedback])
+        message = None
+        for _ in range(40):
+            message = consumer.poll(0.5)
+            if message is not None and message.error() is None:
+                break
+        assert message is not None and message.error() is None
+        consumer.commit(message, asynchronous=False)
+    finally:
+        consumer.close()
+    assert group_lag(s, [feedback]) == {feedback: 2}
