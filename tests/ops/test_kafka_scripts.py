@@ -358,3 +358,15 @@ def test_secure_refuses_a_folder_made_without_it(tmp_path: Path) -> None:
     assert refused.stdout == ""
     assert "made without --secure" in refused.stderr
     assert not (tmp_path / "secrets").exists() and not (tmp_path / "tls").exists()
+
+
+def test_secure_refuses_a_user_name_that_is_not_plain(tmp_path: Path) -> None:
+    """User names end up in JAAS lines and file names: anything but [a-z][a-z0-9_-]* is refused
+    before a key or a password is made (it was once checked in a subshell, where the refusal
+    became a user name)."""
+    folder = tmp_path / "broker"
+    refused = run(START, "--secure", folder, env={"HUB_KAFKA_SCRAM_USERS": 'hub x"y'})
+    assert refused.returncode != 0
+    assert refused.stdout == ""
+    assert "HUB_KAFKA_SCRAM_USERS" in refused.stderr
+    assert not (folder / "secrets").exists()
