@@ -253,6 +253,9 @@ def _ingest_to_kafka(
     """The distributed runtime: each chunk is received once the broker acknowledged it. Whether
     a submission was received before is decided by the judge stage (by id), not here."""
     from hub.kafka.ingest import produce_submissions
+    from hub.kafka.login import check_login
+
+    check_login(settings)  # a refused login: exit 2 naming the settings, not "Kafka is down"
 
     if sys.stderr.isatty() and not as_json:
         with click.progressbar(

@@ -437,3 +437,35 @@ def test_the_lag_reader_works_on_sasl_ssl(secure_kafka: SecureBroker, hub_prefix
     finally:
         consumer.close()
     assert group_lag(s, [feedback]) == {feedback: 2}
+
+
+def test_hub_ingest_with_a_refused_login_says_so(
+    secure_kafka: SecureBroker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = f"wrong-{uuid.uuid4().hex}"
+    monkeypatch.setenv("HUB_DATA_DIR", str(tmp_path))
+    runner = CliRunner()
+    added = runner.invoke(
+        cli,
+        [
+            "sources",
+            "add",
+            "zj-330106",
+            "--level",
+            "county",
+            "--region",
+            "330106",
+            "--department",
+            "西湖区市场监督管理局",
+        ],
+    )
+    assert added.exit_code == 0, added.output
+    for key, value in secure_kafka.env("hub").items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("HUB_KAFKA_SASL_PASSWORD", secret)
+    sample = Path(__file__).parents[2] / "docs" / "samples" / "inspections.jsonl"
+    result = runner.invoke(
+        cli, ["ingest", "--source", "zj-330106", "--type", "inspection", str(sample)]
+    )
+    assert result.exit_code == 2, result.output  # a configuration error, not 4 (storage/broker)
+    assert "HUB_KAFKA_SASL_PASSWORD" in result.output and secret not in result.output
