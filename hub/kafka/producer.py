@@ -11,7 +11,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError
+from aiokafka.errors import (
+    ClusterAuthorizationFailedError,
+    KafkaError,
+    TopicAuthorizationFailedError,
+)
 
 from hub.errors import BrokerUnavailableError
 from hub.kafka.wire import Message
@@ -44,6 +48,12 @@ class Producer:
         )
         try:
             await asyncio.wait_for(producer.start(), self.timeout_s)
+        except ClusterAuthorizationFailedError as exc:  # no write ACL on any topic
+            await producer.stop()
+            raise BrokerUnavailableError(
+                "Kafka refused the producer: the configured principal may write no topic "
+                f"(无写入权限; grant it with hub acl sync): {type(exc).__name__}"
+            ) from exc
         except (KafkaError, OSError, TimeoutError) as exc:
             await producer.stop()
             raise BrokerUnavailableError(f"Kafka did not answer: {exc!r}") from exc
@@ -67,6 +77,14 @@ class Producer:
                 for m in messages
             ]
             await asyncio.wait_for(asyncio.gather(*futures), self.timeout_s)
+        except (TopicAuthorizationFailedError, ClusterAuthorizationFailedError) as exc:
+            # still "unavailable" (callers wait: an operator may grant it meanwhile), but said
+            await self.stop()
+            topics = ", ".join(sorted({m.topic for m in messages}))
+            raise BrokerUnavailableError(
+                f"Kafka refused the batch: the configured principal may not write {topics} "
+                f"(无权写入; grant it with hub acl sync): {type(exc).__name__}"
+            ) from exc
         except (KafkaError, OSError, TimeoutError) as exc:
             # the producer may be wedged mid-sequence: start afresh next time
             await self.stop()

@@ -20,7 +20,9 @@ deduplicates by event id (the stages by ``claim``, subscribers by the ``event_id
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +39,8 @@ from hub.standard import Standard
 from hub.storage.ports import Store, StoredEvent
 
 __all__ = ["Relay", "RelayThread"]
+
+log = logging.getLogger("hub.relay")
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,12 +155,16 @@ class RelayThread:
     async def _main(self) -> None:
         producer = Producer(self._bootstrap, security=self._security)
         relay = self._make(producer)
+        quiet_until = 0.0
         try:
             while not self._stop.is_set():
                 try:
                     work = await relay.run_once(self._batch)
-                except StorageUnavailableError:
+                except StorageUnavailableError as exc:
                     self.idle.clear()
+                    if time.monotonic() >= quiet_until:  # once a minute, not every retry
+                        log.warning("relay waiting: %s", exc)
+                        quiet_until = time.monotonic() + 60
                     await asyncio.sleep(0.5)
                     continue
                 if work:

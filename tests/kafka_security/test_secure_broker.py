@@ -469,3 +469,44 @@ def test_hub_ingest_with_a_refused_login_says_so(
     )
     assert result.exit_code == 2, result.output  # a configuration error, not 4 (storage/broker)
     assert "HUB_KAFKA_SASL_PASSWORD" in result.output and secret not in result.output
+
+
+def test_a_producer_without_write_acl_is_told_so(
+    secure_kafka: SecureBroker, hub_prefix: str
+) -> None:
+    """The relay and the ingest wait while Kafka refuses a batch (an operator may grant the ACL
+    meanwhile), and the error they log says which topic and what to do."""
+    from hub.kafka.producer import Producer
+    from hub.kafka.wire import Message
+
+    s = settings_of(secure_kafka, "outsider")
+    topic = f"{hub_prefix}records"
+    producer = Producer(secure_kafka.bootstrap, timeout_s=10, security=aiokafka_options(s))
+
+    async def send() -> None:
+        try:
+            await producer.send_all([Message(topic, b"k", b"forged", ())])
+        finally:
+            await producer.stop()
+
+    with pytest.raises(BrokerUnavailableError) as caught:
+        asyncio.run(send())
+    # a principal that may write nothing is stopped at the producer's start (its id request)
+    assert "hub acl sync" in str(caught.value), caught.value
+    # a principal that may write its own topics, not this one: the topic is named
+    hub = Producer(
+        secure_kafka.bootstrap,
+        timeout_s=10,
+        security=aiokafka_options(settings_of(secure_kafka, "hub")),
+    )
+    other = f"not-{hub_prefix}records"
+
+    async def send_other() -> None:
+        try:
+            await hub.send_all([Message(other, b"k", b"forged", ())])
+        finally:
+            await hub.stop()
+
+    with pytest.raises(BrokerUnavailableError) as caught:
+        asyncio.run(send_other())
+    assert other in str(caught.value) and "hub acl sync" in str(caught.value), caught.value
