@@ -101,3 +101,9 @@ def test_the_ingest_api_sends_over_sasl_ssl(
         sink.close()
         stores.close()
         harness.close()
+    # the worker's own log (faust, aiokafka, the relay: INFO and up) never shows the password
+    logs = sorted(harness.hub.data_dir.glob("worker-*.log"))
+    assert logs
+    text = "".join(log.read_text(encoding="utf-8", errors="replace") for log in logs)
+    assert "hub worker: group" in text  # the worker's stderr is in it
+    assert secure_kafka.password("hub") not in text
