@@ -86,7 +86,10 @@ class Federation:
         bootstrap: str,
         prefix: str,
         batch: int = 500,
+        security: dict[str, Any] | None = None,
     ) -> None:
+        """``security``: the client options for the lower hub's Kafka
+        (:func:`hub.kafka.security.aiokafka_options` of its settings; none: plaintext)."""
         self.settings = settings
         self.store = store
         self.codec = codec
@@ -97,6 +100,7 @@ class Federation:
         self.topic = f"{prefix}{RECORDS}"
         self.group = f"federation.{settings.kafka_group}.{source_id}"
         self.batch = batch
+        self.security = dict(security or {})
 
     def run(self, until_idle: bool = False) -> tuple[int, int]:
         """Consume until the process stops (or, with ``until_idle``, until caught up);
@@ -113,6 +117,7 @@ class Federation:
             group_id=self.group,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
+            **self.security,
         )
         await consumer.start()
         read = new = 0

@@ -44,6 +44,13 @@ class HubSettings(BaseSettings):
       write the Confluent wire format (magic byte 0, 4-byte schema id) on every topic, the
       schemas registered under ``<topic>-value``; unset, values are Avro single-object encoded
       (a secret: it may carry credentials). Consumers read both formats either way.
+    - ``kafka_security_protocol`` (``HUB_KAFKA_SECURITY_PROTOCOL``: ``PLAINTEXT``, ``SSL``,
+      ``SASL_PLAINTEXT``, ``SASL_SSL``), ``kafka_sasl_mechanism`` (``SCRAM-SHA-512``,
+      ``SCRAM-SHA-256``, ``PLAIN``), ``kafka_sasl_username`` / ``kafka_sasl_password`` (a secret),
+      ``kafka_ssl_cafile`` (PEM; unset: the system's CAs), ``kafka_ssl_certfile`` /
+      ``kafka_ssl_keyfile`` / ``kafka_ssl_key_password`` (a client certificate, for brokers that
+      ask for one), ``kafka_ssl_check_hostname``: how every Kafka client of the hub connects (see
+      :mod:`hub.kafka.security`, the one place that turns them into client options).
     - ``api_host`` / ``api_port`` (``HUB_API_PORT``; 0: any free port, written to
       ``<data_dir>/api.address``; ``HUB_API_ENABLED=false``: no API): the ingest API that ``hub
       up`` and ``hub worker`` serve; ``api_max_body_bytes`` (413 above it), ``api_max_records``
@@ -120,6 +127,29 @@ class HubSettings(BaseSettings):
     audit_key_file: Path | None = None
     audit_public_key_file: Path | None = None
     # -- Kafka security (issue 16): add settings below this line
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = "SCRAM-SHA-512"
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: Path | None = None
+    kafka_ssl_certfile: Path | None = None
+    kafka_ssl_keyfile: Path | None = None
+    kafka_ssl_key_password: SecretStr | None = None
+    kafka_ssl_check_hostname: bool = True
+
+    @field_validator(
+        "kafka_sasl_username",
+        "kafka_sasl_password",
+        "kafka_ssl_cafile",
+        "kafka_ssl_certfile",
+        "kafka_ssl_keyfile",
+        "kafka_ssl_key_password",
+        mode="before",
+    )
+    @classmethod
+    def _empty_kafka_security_is_unset(cls, value: object) -> object:
+        return None if value in ("", None) else value
+
     #
     # -- bureau files and language (issue 13): add settings below this line
     #: language of human output (``--lang``); unset: from the locale, Chinese unless it is en_*

@@ -71,9 +71,16 @@ def jars_dir() -> Path:
     return Path(cache, "supervision-hub", f"kafka-{KAFKA_VERSION}")
 
 
-def _script(*args: str | Path, timeout: float) -> subprocess.CompletedProcess[str]:
+def _script(
+    *args: str | Path, timeout: float, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        ["bash", *map(str, args)], capture_output=True, text=True, timeout=timeout, check=False
+        ["bash", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        env=env,
     )
 
 
@@ -293,3 +300,57 @@ def consume(bootstrap: str, topic: str, count: int, timeout_ms: int = 30_000) ->
         timeout=timeout_ms / 1000 + 60,
     )
     return _checked(done, f"consuming from {topic}").splitlines()
+
+
+# -- a secured broker: ops/kafka/start --secure ----------------------------------------------------
+
+#: The SCRAM users a secured test broker gets besides ``admin`` (the super user): the hub's own
+#: principal, and a valid user that no ACL mentions.
+SECURE_USERS = ("hub", "outsider")
+
+
+@dataclass
+class SecureBroker:
+    """A broker from ``ops/kafka/start --secure``: SASL_SSL, SCRAM users, StandardAuthorizer."""
+
+    bootstrap: str
+    folder: Path
+    #: what ops/kafka/start printed on stderr (checked for secrets)
+    start_output: str
+
+    @property
+    def ca(self) -> Path:
+        return self.folder / "tls" / "ca.pem"
+
+    @property
+    def command_config(self) -> Path:
+        """Kafka's tools as admin: ``--command-config`` of TopicCommand, ConsoleConsumer ..."""
+        return self.folder / "secrets" / "admin.properties"
+
+    def env(self, user: str) -> dict[str, str]:
+        """The HUB_KAFKA_* settings of a SCRAM user (from its 0600 file)."""
+        text = (self.folder / "secrets" / f"{user}.env").read_text(encoding="utf-8")
+        return dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
+
+    def password(self, user: str) -> str:
+        return self.env(user)["HUB_KAFKA_SASL_PASSWORD"]
+
+
+@contextmanager
+def secure_kafka_server(users: Sequence[str] = SECURE_USERS) -> Iterator[SecureBroker]:
+    """Start a secured broker in a new temp folder; stop it and delete the folder afterwards."""
+    if not java_available():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI: {NO_JAVA}")
+        pytest.skip(NO_JAVA)
+    folder = Path(tempfile.mkdtemp(prefix="hub-kafka-secure-"))
+    env = {**os.environ, "HUB_KAFKA_SCRAM_USERS": " ".join(users)}
+    try:
+        started = _script(START, "--secure", folder, timeout=900, env=env)
+        if started.returncode != 0:
+            pytest.fail(f"ops/kafka/start --secure failed: {started.stderr[-3000:]}")
+        bootstrap = started.stdout.strip().splitlines()[-1]
+        yield SecureBroker(bootstrap, folder, started.stdout + started.stderr)
+    finally:
+        _script(STOP, folder, timeout=180)
+        shutil.rmtree(folder, ignore_errors=True)

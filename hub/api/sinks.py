@@ -21,6 +21,7 @@ from typing import Protocol
 from hub.events import Codec, Event
 from hub.kafka.ingest import submission_message
 from hub.kafka.producer import ProducerThread
+from hub.kafka.security import aiokafka_options
 from hub.kafka.wire import WireFormat, wire_format
 from hub.runtime.loop import Clock, append_events
 from hub.settings import HubSettings
@@ -115,7 +116,10 @@ class KafkaSink:
     def _started(self) -> tuple[ProducerThread, WireFormat]:
         with self._lock:
             if self._producer is None or self._wire is None:
-                self._producer = ProducerThread(self.settings.kafka_bootstrap or "")
+                self._producer = ProducerThread(
+                    self.settings.kafka_bootstrap or "",
+                    security=aiokafka_options(self.settings),
+                )
                 self._wire = wire_format(self.settings, self.codec)
             return self._producer, self._wire
 

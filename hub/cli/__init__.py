@@ -14,7 +14,7 @@ import click
 from hub.cli.audit import audit, replay, trace
 from hub.cli.connect import connect
 from hub.cli.db import db
-from hub.cli.kafka import topics, worker
+from hub.cli.kafka import acl, topics, worker
 from hub.cli.national import national_sim
 from hub.cli.report import report
 from hub.cli.runtime import api, demo, ingest, project, status, up
@@ -65,6 +65,7 @@ for command in (
     worker,
     topics,
     report,
+    acl,
 ):
     cli.add_command(command)
 

@@ -114,6 +114,13 @@ def frontdb(
 @click.option("--bootstrap", required=True, help="The lower hub's Kafka (host:port).")
 @click.option("--prefix", default="hub.", show_default=True, help="The lower hub's topic prefix.")
 @click.option("--once", is_flag=True, help="Read until caught up, then exit.")
+@click.option(
+    "--kafka-env",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="HUB_KAFKA_* security settings (KEY=value lines) for the lower hub's Kafka; "
+    "default: plaintext. The hub's own Kafka credentials are never used there.",
+)
 @data_dir_option
 @as_json_option
 def federation(
@@ -122,15 +129,19 @@ def federation(
     bootstrap: str,
     prefix: str,
     once: bool,
+    kafka_env: Path | None,
     data_dir: Path | None,
     as_json: bool,
 ) -> None:
     """Take a lower hub's record history (its <prefix>records topic) as this hub's input,
     keeping its provenance; retractions there retract here."""
     from connectors.federation import Federation
+    from hub.kafka.security import aiokafka_options, from_env_text
     from hub.kafka.wire import wire_format
 
     settings = settings_for(data_dir)
+    text = kafka_env.read_text(encoding="utf-8") if kafka_env is not None else ""
+    lower = aiokafka_options(from_env_text(settings, text, bootstrap))  # checked before any I/O
     codec = load_codec(settings.standard().root)
     store = _store(settings, source_id)
     try:
@@ -143,6 +154,7 @@ def federation(
             origin_hub=origin_hub,
             bootstrap=bootstrap,
             prefix=prefix,
+            security=lower,
         )
         read, new = connector.run(until_idle=once)
     finally:

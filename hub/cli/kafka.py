@@ -10,7 +10,7 @@ from hub.cli.options import as_json_option, data_dir_option, echo_json, settings
 from hub.errors import ConfigError
 from hub.national.client import NationalClient
 
-__all__ = ["topics", "worker"]
+__all__ = ["acl", "topics", "worker"]
 
 
 @click.command()
@@ -20,12 +20,14 @@ def worker(national_url: str | None, data_dir: Path | None) -> None:
     """Run a distributed worker (faust, Kafka, PostgreSQL) until SIGTERM/SIGINT. Start as many as
     the partitions allow; they share them. Needs HUB_KAFKA_BOOTSTRAP and HUB_DATABASE_URL."""
     from hub.cli.runtime import start_api
+    from hub.kafka.login import check_login
     from hub.kafka.worker import run_worker
     from hub.storage import open_store
 
     settings = settings_for(data_dir, national_url=national_url)
     if settings.database_url is None or not settings.kafka_bootstrap:
         raise ConfigError("hub worker needs HUB_KAFKA_BOOTSTRAP and HUB_DATABASE_URL")
+    check_login(settings)  # a refused login is a configuration error, not an outage to wait out
     open_store(settings.data_dir, settings.database_url.get_secret_value()).close()  # schema
     client = (
         NationalClient(settings.national_url, timeout_s=settings.national_timeout_s)
@@ -56,9 +58,12 @@ def topics() -> None:
 def topics_create(as_json: bool) -> None:
     """Create the topics that are missing (idempotent): history topics kept forever, the
     quarantine, and the outbound feeds per subscriber and record type."""
+    from hub.kafka.login import check_login
     from hub.kafka.topics import create_topics, hub_topics
 
     settings = settings_for(None)
+    if settings.kafka_bootstrap:
+        check_login(settings)
     report = create_topics(settings, hub_topics(settings, settings.standard().types))
     if as_json:
         echo_json(report.to_dict())
@@ -66,3 +71,37 @@ def topics_create(as_json: bool) -> None:
         click.echo(f"created {len(report.created)}, existing {len(report.existing)}")
     for name, have, want in report.mismatched:
         click.echo(f"warning: {name} has {have} partitions, settings say {want}", err=True)
+
+
+@click.group()
+def acl() -> None:
+    """Kafka ACLs on a cluster with an authorizer (StandardAuthorizer, no ACL = denied)."""
+
+
+@acl.command("sync")
+@click.option(
+    "--principal",
+    required=True,
+    help="The hub's own principal (its workers, relay and ingest): NAME or User:NAME.",
+)
+@click.option("--dry-run", is_flag=True, help="Show the grants, change nothing.")
+@as_json_option
+def acl_sync(principal: str, dry_run: bool, as_json: bool) -> None:
+    """Grant the hub's principal what it needs on its topics, consumer group and cluster, and
+    nobody else anything: the history topics and the submissions topic are then writable by the
+    hub alone. Runs as the configured identity (HUB_KAFKA_SASL_USERNAME), which must be allowed
+    to alter ACLs. Idempotent; it never deletes an ACL."""
+    from hub.kafka.acl import AclReport, hub_grants, sync_acls
+
+    settings = settings_for(None)
+    grants = hub_grants(settings, principal, settings.standard().types)
+    report = AclReport(created=[], existing=[]) if dry_run else sync_acls(settings, grants)
+    if as_json:
+        echo_json({"grants": [g.to_dict() for g in grants], **report.to_dict()})
+        return
+    if dry_run:
+        for g in grants:
+            click.echo(f"{g.principal}  {g.operation:<16} {g.resource} {g.name}")
+        click.echo(f"{len(grants)} grants (dry run: nothing changed)")
+    else:
+        click.echo(f"created {len(report.created)}, existing {len(report.existing)}")

@@ -369,6 +369,9 @@ def _ingest_to_kafka(
     a submission was received before is decided by the judge stage (by id), not here. The
     number sent (acknowledged)."""
     from hub.kafka.ingest import produce_submissions
+    from hub.kafka.login import check_login
+
+    check_login(settings)  # a refused login: exit 2 naming the settings, not "Kafka is down"
 
     acked = [0]
 

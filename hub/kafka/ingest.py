@@ -17,6 +17,7 @@ from hub.errors import ConfigError, InputError
 from hub.events import Codec, Event
 from hub.events.streams import SUBMISSIONS
 from hub.kafka.producer import Producer
+from hub.kafka.security import aiokafka_options
 from hub.kafka.topics import stream_topic
 from hub.kafka.wire import Message, WireFormat, event_headers, wire_format
 from hub.settings import HubSettings
@@ -69,7 +70,7 @@ async def _produce(
     first = next(pending, None)
     if first is None:
         return 0
-    producer = Producer(bootstrap)
+    producer = Producer(bootstrap, security=aiokafka_options(settings))
     wire = wire_format(settings, codec)
     await producer.start()
     sent = 0

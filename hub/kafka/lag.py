@@ -16,17 +16,23 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from hub.errors import BrokerUnavailableError, ConfigError
+from hub.kafka.security import aiokafka_options
 from hub.settings import HubSettings
 
 __all__ = ["group_lag"]
 
 
-async def _lag(bootstrap: str, group: str, topics: Sequence[str]) -> dict[str, int]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
-    await admin.start()
-    await consumer.start()
-    try:
+async def _lag(settings: HubSettings, bootstrap: str, topics: Sequence[str]) -> dict[str, int]:
+    group = settings.kafka_group
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap, request_timeout_ms=10_000, **aiokafka_options(settings)
+    )
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=None, **aiokafka_options(settings)
+    )
+    try:  # stopped even when a start fails (a refused login): no unclosed client left behind
+        await admin.start()
+        await consumer.start()
         committed = await admin.list_consumer_group_offsets(group)
         partitions = [
             TopicPartition(t["topic"], p["partition"])
@@ -55,9 +61,7 @@ def group_lag(
         raise ConfigError("HUB_KAFKA_BOOTSTRAP is not set")
     try:
         return asyncio.run(
-            asyncio.wait_for(
-                _lag(settings.kafka_bootstrap, settings.kafka_group, topics), timeout_s
-            )
+            asyncio.wait_for(_lag(settings, settings.kafka_bootstrap, topics), timeout_s)
         )
     except (KafkaError, TimeoutError, OSError) as exc:
         raise BrokerUnavailableError(f"Kafka did not answer for the group lag: {exc!r}") from exc

@@ -7,10 +7,15 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError
+from aiokafka.errors import (
+    ClusterAuthorizationFailedError,
+    KafkaError,
+    TopicAuthorizationFailedError,
+)
 
 from hub.errors import BrokerUnavailableError
 from hub.kafka.wire import Message
@@ -19,9 +24,15 @@ __all__ = ["Producer", "ProducerThread"]
 
 
 class Producer:
-    def __init__(self, bootstrap: str, timeout_s: float = 30.0) -> None:
+    """``security``: the client options of :func:`hub.kafka.security.aiokafka_options` (none:
+    plaintext)."""
+
+    def __init__(
+        self, bootstrap: str, timeout_s: float = 30.0, security: Mapping[str, Any] | None = None
+    ) -> None:
         self.bootstrap = bootstrap
         self.timeout_s = timeout_s
+        self._security = dict(security or {})
         self._producer: AIOKafkaProducer | None = None
 
     async def start(self) -> None:
@@ -33,9 +44,16 @@ class Producer:
             max_batch_size=512 * 1024,
             max_request_size=4 * 1024 * 1024,
             request_timeout_ms=int(self.timeout_s * 1000),
+            **self._security,
         )
         try:
             await asyncio.wait_for(producer.start(), self.timeout_s)
+        except ClusterAuthorizationFailedError as exc:  # no write ACL on any topic
+            await producer.stop()
+            raise BrokerUnavailableError(
+                "Kafka refused the producer: the configured principal may write no topic "
+                f"(无写入权限; grant it with hub acl sync): {type(exc).__name__}"
+            ) from exc
         except (KafkaError, OSError, TimeoutError) as exc:
             await producer.stop()
             raise BrokerUnavailableError(f"Kafka did not answer: {exc!r}") from exc
@@ -59,6 +77,14 @@ class Producer:
                 for m in messages
             ]
             await asyncio.wait_for(asyncio.gather(*futures), self.timeout_s)
+        except (TopicAuthorizationFailedError, ClusterAuthorizationFailedError) as exc:
+            # still "unavailable" (callers wait: an operator may grant it meanwhile), but said
+            await self.stop()
+            topics = ", ".join(sorted({m.topic for m in messages}))
+            raise BrokerUnavailableError(
+                f"Kafka refused the batch: the configured principal may not write {topics} "
+                f"(无权写入; grant it with hub acl sync): {type(exc).__name__}"
+            ) from exc
         except (KafkaError, OSError, TimeoutError) as exc:
             # the producer may be wedged mid-sequence: start afresh next time
             await self.stop()
@@ -71,8 +97,10 @@ class ProducerThread:
     acknowledged every message. Starting a producer per request costs a metadata round trip and
     a new idempotent producer id each time."""
 
-    def __init__(self, bootstrap: str, timeout_s: float = 30.0) -> None:
-        self._producer = Producer(bootstrap, timeout_s)
+    def __init__(
+        self, bootstrap: str, timeout_s: float = 30.0, security: Mapping[str, Any] | None = None
+    ) -> None:
+        self._producer = Producer(bootstrap, timeout_s, security)
         self._timeout_s = timeout_s
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(

@@ -20,9 +20,12 @@ deduplicates by event id (the stages by ``claim``, subscribers by the ``event_id
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from hub.errors import StorageUnavailableError
 from hub.events import Codec
@@ -36,6 +39,8 @@ from hub.standard import Standard
 from hub.storage.ports import Store, StoredEvent
 
 __all__ = ["Relay", "RelayThread"]
+
+log = logging.getLogger("hub.relay")
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,9 +123,16 @@ class RelayThread:
     database calls never stall a worker's consumers. Pauses while Kafka or the database is
     unavailable; what was not acknowledged goes out again."""
 
-    def __init__(self, make: Callable[[Producer], Relay], bootstrap: str, batch: int) -> None:
+    def __init__(
+        self,
+        make: Callable[[Producer], Relay],
+        bootstrap: str,
+        batch: int,
+        security: Mapping[str, Any] | None = None,
+    ) -> None:
         self._make = make
         self._bootstrap = bootstrap
+        self._security = security
         self._batch = batch
         self._stop = threading.Event()
         self.idle = threading.Event()
@@ -141,14 +153,18 @@ class RelayThread:
             self.error = exc
 
     async def _main(self) -> None:
-        producer = Producer(self._bootstrap)
+        producer = Producer(self._bootstrap, security=self._security)
         relay = self._make(producer)
+        quiet_until = 0.0
         try:
             while not self._stop.is_set():
                 try:
                     work = await relay.run_once(self._batch)
-                except StorageUnavailableError:
+                except StorageUnavailableError as exc:
                     self.idle.clear()
+                    if time.monotonic() >= quiet_until:  # once a minute, not every retry
+                        log.warning("relay waiting: %s", exc)
+                        quiet_until = time.monotonic() + 60
                     await asyncio.sleep(0.5)
                     continue
                 if work:

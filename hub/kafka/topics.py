@@ -23,6 +23,7 @@ from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
 from hub.errors import BrokerUnavailableError, ConfigError
 from hub.events.streams import STREAMS
+from hub.kafka.security import aiokafka_options
 from hub.processing.feeds import FEEDS, FeedPolicy
 from hub.settings import HubSettings
 
@@ -88,8 +89,12 @@ def hub_topics(settings: HubSettings, record_types: Iterable[str]) -> list[Topic
     return specs
 
 
-async def _create(bootstrap: str, specs: Sequence[TopicSpec], timeout_s: float) -> TopicReport:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
+async def _create(
+    settings: HubSettings, bootstrap: str, specs: Sequence[TopicSpec], timeout_s: float
+) -> TopicReport:
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap, request_timeout_ms=10_000, **aiokafka_options(settings)
+    )
     await asyncio.wait_for(admin.start(), timeout_s)
     try:
         have = {
@@ -129,7 +134,7 @@ def create_topics(
     if not settings.kafka_bootstrap:
         raise ConfigError("HUB_KAFKA_BOOTSTRAP is not set: there is no Kafka to create topics on")
     try:
-        return asyncio.run(_create(settings.kafka_bootstrap, specs, timeout_s))
+        return asyncio.run(_create(settings, settings.kafka_bootstrap, specs, timeout_s))
     except (KafkaError, TimeoutError, OSError) as exc:
         raise BrokerUnavailableError(
             f"Kafka at the configured bootstrap did not answer: {exc!r}"

@@ -30,6 +30,7 @@ from hub.events import load_codec
 from hub.events.streams import DELIVERIES, FEEDBACK, RECORDS, SUBMISSIONS, VALIDATED, VERDICTS
 from hub.kafka.producer import Producer
 from hub.kafka.relay import Relay, RelayThread
+from hub.kafka.security import aiokafka_options, faust_credentials
 from hub.kafka.topics import stream_topic
 from hub.kafka.wire import wire_format
 from hub.national.client import NationalClient
@@ -70,7 +71,8 @@ class Worker:
         self.national = national
         self._stores: list[Store] = []
         self._stop = threading.Event()
-        self.relay = RelayThread(self._relay, self.bootstrap, settings.batch_size)
+        self.security = aiokafka_options(settings)  # bad security settings fail here, at once
+        self.relay = RelayThread(self._relay, self.bootstrap, settings.batch_size, self.security)
         self._side = threading.Thread(target=self._side_loop, name="hub-side", daemon=True)
         self.side_idle = threading.Event()
 
@@ -186,6 +188,7 @@ class Worker:
         app = faust.App(
             f"{settings.kafka_group}",
             broker=f"kafka://{self.bootstrap}",
+            broker_credentials=faust_credentials(settings),
             web_enabled=False,
             topic_disable_leader=True,
             topic_allow_declare=False,

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -25,6 +25,7 @@ from hub.kafka.ingest import produce_submissions
 from hub.kafka.topics import create_topics, hub_topics
 from hub.national.sim import SimConfig
 from hub.processing.delivery import DeliveryPolicy
+from hub.settings import HubSettings
 from hub.testing.harness import FAST_DELIVERY, EmbeddedHarness
 
 __all__ = ["DistributedHarness"]
@@ -44,8 +45,19 @@ class DistributedHarness(EmbeddedHarness):
         partitions: int = 3,
         batch_size: int = 50,
         schema_registry_url: str | None = None,
+        kafka_env: Mapping[str, str] | None = None,
+        prepare: Callable[[HubSettings], None] | None = None,
     ) -> None:
+        """``kafka_env``: ``HUB_KAFKA_*`` security settings (protocol, SASL user and password,
+        CA ...) for this process and the workers, e.g. a user's file from ``ops/kafka/start
+        --secure``. ``prepare`` runs with the harness's settings before its topics are made
+        (e.g. granting the hub's principal its ACLs on the harness's own topic prefix)."""
         prefix = f"t{uuid.uuid4().hex[:10]}."
+        security = {
+            key.removeprefix("HUB_").lower(): value
+            for key, value in (kafka_env or {}).items()
+            if key.startswith("HUB_KAFKA_") and key != "HUB_KAFKA_BOOTSTRAP"
+        }
         registry = (
             {}
             if schema_registry_url is None
@@ -62,6 +74,7 @@ class DistributedHarness(EmbeddedHarness):
             kafka_group=f"{prefix}workers",
             batch_size=batch_size,
             **registry,
+            **security,
         )
         self.hub.sender = None  # the workers push; this process only reads
         self.settings = self.hub.settings
@@ -84,7 +97,10 @@ class DistributedHarness(EmbeddedHarness):
             "HUB_SCHEMA_REGISTRY_URL": schema_registry_url or "",
             "HUB_API_ENABLED": "false",  # workers share a host here: no API ports to clash
             "HUB_NATIONAL_TASKS_INTERVAL_S": "0.3",
+            **{k: v for k, v in (kafka_env or {}).items() if k != "HUB_KAFKA_BOOTSTRAP"},
         }
+        if prepare is not None:
+            prepare(self.settings)
         create_topics(self.settings, hub_topics(self.settings, self.hub.standard.types))
         self.sent: set[str] = set()
         self.workers: list[subprocess.Popen[bytes]] = []

@@ -312,7 +312,7 @@ def test_fixed_port_stop_keep_restart_kill_and_stop() -> None:
 def test_usage() -> None:
     start = run(START, "-h")
     assert start.returncode == 0
-    assert "ops/kafka/start [DIR]" in start.stdout
+    assert "ops/kafka/start [--secure] [DIR]" in start.stdout
     assert "127.0.0.1:PORT" in start.stdout
     stop = run(STOP, "--help")
     assert stop.returncode == 0
@@ -342,3 +342,31 @@ def test_start_refuses_a_folder_with_other_files(tmp_path: Path) -> None:
     assert refused.stdout == ""
     assert "refusing" in refused.stderr
     assert (tmp_path / "precious.txt").read_text(encoding="utf-8") == "keep me"
+
+
+def test_secure_refuses_a_folder_made_without_it(tmp_path: Path) -> None:
+    """A folder keeps the mode it was made with: --secure never half-secures a plaintext broker
+    (its data, topics and clients were made for PLAINTEXT)."""
+    props = tmp_path / "server.properties"
+    props.write_text(
+        "# ops/kafka/start: a throwaway single-node Kafka broker\n"
+        "listeners=PLAINTEXT://127.0.0.1:1,CONTROLLER://127.0.0.1:2\n",
+        encoding="utf-8",
+    )
+    refused = run(START, "--secure", tmp_path)
+    assert refused.returncode != 0
+    assert refused.stdout == ""
+    assert "made without --secure" in refused.stderr
+    assert not (tmp_path / "secrets").exists() and not (tmp_path / "tls").exists()
+
+
+def test_secure_refuses_a_user_name_that_is_not_plain(tmp_path: Path) -> None:
+    """User names end up in JAAS lines and file names: anything but [a-z][a-z0-9_-]* is refused
+    before a key or a password is made (it was once checked in a subshell, where the refusal
+    became a user name)."""
+    folder = tmp_path / "broker"
+    refused = run(START, "--secure", folder, env={"HUB_KAFKA_SCRAM_USERS": 'hub x"y'})
+    assert refused.returncode != 0
+    assert refused.stdout == ""
+    assert "HUB_KAFKA_SCRAM_USERS" in refused.stderr
+    assert not (folder / "secrets").exists()
