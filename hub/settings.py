@@ -108,8 +108,7 @@ class HubSettings(BaseSettings):
     api_max_records: int = Field(default=5000, ge=1)
     api_max_field_chars: int = Field(default=20_000, ge=16)
     schema_registry_timeout_s: float = Field(default=10.0, gt=0)
-    # -- limits on hostile input (issue 12): add settings below this line
-    #
+    # limits on hostile input
     max_file_records: int = Field(default=10_000_000, ge=1)
     max_input_bytes: int = Field(default=64 << 30, ge=1024)
     max_record_fields: int = Field(default=2_000, ge=10)
@@ -120,8 +119,6 @@ class HubSettings(BaseSettings):
     avro_max_block_bytes: int = Field(default=64 << 20, ge=1024)
     api_body_timeout_s: float = Field(default=60.0, gt=0)
     api_keep_alive_timeout_s: float = Field(default=5.0, gt=0)
-    # -- audit and checkpoints (issue 12): add settings below this line
-    #
     # the checkpoint signing key (``hub audit keygen``), kept apart from the data: never inside
     # data_dir; and the public key ``hub audit verify --checkpoint`` checks signatures with
     audit_key_file: Path | None = None
@@ -151,7 +148,7 @@ class HubSettings(BaseSettings):
         return None if value in ("", None) else value
 
     #
-    # -- bureau files and language (issue 13): add settings below this line
+    # bureau files and language
     #: language of human output (``--lang``); unset: from the locale, Chinese unless it is en_*
     lang: Literal["zh", "en"] | None = None
     #: rows a report file lists one by one (the summary and the counts always cover every row)
@@ -163,7 +160,6 @@ class HubSettings(BaseSettings):
         return None if value == "" else value
 
     profiles_dir: Path | None = None
-    #
     # -- console and accounts (issue 15): add settings below this line
     #
     # -- the engine (issue 17): add settings below this line

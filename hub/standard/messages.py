@@ -279,8 +279,7 @@ RULES: dict[str, Rule] = {
         "匿名投诉不应报送投诉人个人信息",
         "an anonymous complaint should not carry the complainant's personal data",
     ),
-    # -- limits on hostile input (issue 12, part 1): add rules below this line
-    #
+    # limits on hostile input
     "INPUT.TOO_MANY_FIELDS": Rule(
         E,
         "记录含 {actual} 个字段（含嵌套字段），超过上限 {max}，未逐项校验",
@@ -307,8 +306,7 @@ RULES: dict[str, Rule] = {
         "前置库记录 {cd_id} 无法读取：{detail}",
         "front-end database row {cd_id} cannot be read: {detail}",
     ),
-    # -- sources and ownership (issue 12, part 2): add rules below this line
-    #
+    # sources and ownership
     "SOURCE.NOT_OWNER": Rule(
         E,
         "该记录属于行政区划 {owner} 的报送来源，不在本来源管辖范围（{scope}）内，不能更新或撤回",
@@ -318,7 +316,7 @@ RULES: dict[str, Rule] = {
     "SOURCE.DISABLED": Rule(
         E, "报送来源 {source} 已停用，报送不予受理", "source {source} is disabled: not accepted"
     ),
-    # -- bureau files (issue 13): add rules below this line
+    # bureau files
     "VALUE.FORM": Rule(
         E,
         "「{label}」应为{form_zh}，如 {example}",
