@@ -291,6 +291,8 @@ def test_secrets_stay_out_of_logs_and_errors_while_misconfigured(
             "330106",
             "--department",
             "西湖区市场监督管理局",
+            "--types",
+            "all",
         ],
     )
     assert added.exit_code == 0, added.output
@@ -382,6 +384,8 @@ def test_federation_reads_a_secured_lower_hub_with_its_own_credentials(
             "440100",
             "--department",
             "广州市数据交换平台",
+            "--types",
+            "all",
         ],
     )
     assert added.exit_code == 0, added.output
@@ -457,6 +461,8 @@ def test_hub_ingest_with_a_refused_login_says_so(
             "330106",
             "--department",
             "西湖区市场监督管理局",
+            "--types",
+            "all",
         ],
     )
     assert added.exit_code == 0, added.output
