@@ -430,3 +430,17 @@ def test_codes_registered_by_central_authorities_are_valid(
         "supervised_entity", dict(example("supervised_entity"), uscc=code)
     ).verdict
     assert [v.rule for v in verdict.violations if v.field == "uscc"] == []
+
+
+def test_a_central_registration_derives_no_region_from_its_code(standard: Standard) -> None:
+    """``100000`` says a central authority registered it, not where it is: deriving the region
+    from it would make a code the region table does not have."""
+    profile = parse_profile(b'name = "p"\n[derive]\nregion_code = "uscc_region"\n', "p")
+    reading = Reading.of(standard, "supervised_entity", profile)
+    central = make_uscc("100000", RNG, authority="1", kind="2")
+    local = make_uscc("330106", RNG)
+    assert (
+        "region_code" not in reading.fields({"统一社会信用代码": central})
+        or not (reading.fields({"统一社会信用代码": central})["region_code"])
+    )
+    assert reading.fields({"统一社会信用代码": local})["region_code"] == "330106"

@@ -83,3 +83,16 @@ def test_a_disabled_source_cannot_ingest_a_file(data: str, tmp_path: Path) -> No
         "ingest", "--source", "gz-440106", "--type", "inspection", str(path), "--data-dir", data
     )
     assert result.exit_code == 0, result.output
+
+
+def test_a_disabled_source_cannot_start_a_front_end_database_connector(data: str) -> None:
+    """Refused before the source's database is touched: one line, exit 2, no traceback."""
+    assert add(data, "gz-440106", "county", "440106", "--types", "all").exit_code == 0
+    assert run("sources", "disable", "gz-440106", "--data-dir", data).exit_code == 0
+    result = run(
+        "connect", "frontdb", "--once", "--source", "gz-440106", "--type", "penalty",
+        "--table", "cd_penalty", "--url", "postgresql://127.0.0.1:1/none", "--data-dir", data,
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert "停用" in result.output and "Traceback" not in result.output
+    assert not isinstance(result.exception, AttributeError | TypeError)

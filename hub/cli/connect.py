@@ -212,12 +212,13 @@ def upstream(
 
 def _store(settings: HubSettings, source_id: str) -> Store:
     store = store_for(settings)
-    with store.transaction() as tx:
-        try:
-            usable_source(tx.source(source_id), source_id)
-        except InputError:
-            store.close()
-            raise
+    try:
+        with store.transaction() as tx:
+            source = tx.source(source_id)
+        usable_source(source, source_id)  # refused outside the transaction, then closed
+    except InputError:
+        store.close()
+        raise
     return store
 
 

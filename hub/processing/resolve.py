@@ -197,7 +197,7 @@ def _versioned(
 
 def _refused(validated: DecodedEvent, source: Source, owner: str) -> Resolution:
     rule = RULES["SOURCE.NOT_OWNER"]
-    zh, en = render(rule, {"owner": owner, "scope": source.region_code})
+    zh, en = render(rule, {"scope": source.region_code})  # not the owner's region: its data
     violation = {
         "rule": "SOURCE.NOT_OWNER",
         "severity": rule.severity.value,

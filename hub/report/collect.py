@@ -15,7 +15,7 @@ import orjson
 
 from hub.events import Codec
 from hub.events.streams import SUBMISSIONS, VERDICTS
-from hub.processing.judge import CSV_ROW
+from hub.processing.judge import CSV_ROW, TABLE_ROW
 from hub.report.model import Finding, ReportBuilder, ReportRow, field_label, masked_columns
 from hub.standard import Verdict
 from hub.standard.schema import RecordType
@@ -58,10 +58,18 @@ def _pages(store: Store, stream: str, key: str | None) -> Iterator[StoredEvent]:
 
 
 def _original(payload: dict[str, Any]) -> Any:
-    """What the source sent, as columns: a CSV row's cells, a JSON record's fields, or the
-    first bytes of what could not be read."""
+    """What the source sent, as columns: a CSV row's cells, a JSON record's fields, a table
+    row's record as the hub read it (its fields, so personal ones are masked by the standard's
+    markings whatever the file's header called them), or the first bytes of what could not be
+    read."""
     raw: bytes = payload["raw"]
     content_type: str = payload["content_type"]
+    if content_type == TABLE_ROW:  # the record as read from the row: masked by its fields
+        try:
+            row = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return raw[:500].decode("utf-8", errors="replace")
+        return row.get("record") if isinstance(row, dict) else row
     charset = "utf-8"
     if content_type != CSV_ROW and "charset=" in content_type:
         charset = content_type.split("charset=", 1)[1].strip()

@@ -234,7 +234,10 @@ def cell_text(value: Any) -> str:
         return value
     if isinstance(value, bool | int | float):
         return str(value)
-    return orjson.dumps(value, default=str).decode()
+    try:
+        return orjson.dumps(value, default=str).decode()
+    except (TypeError, RecursionError):  # nested past orjson's depth: a hostile record
+        return "（嵌套过深，未显示） / (nested too deep, not shown)"
 
 
 def _personal_names(record_type: RecordType) -> frozenset[str]:

@@ -309,8 +309,8 @@ RULES: dict[str, Rule] = {
     # sources and ownership
     "SOURCE.NOT_OWNER": Rule(
         E,
-        "该记录属于行政区划 {owner} 的报送来源，不在本来源管辖范围（{scope}）内，不能更新或撤回",
-        "the record belongs to region {owner}, outside this source's jurisdiction ({scope}):"
+        "该记录属于本来源管辖范围（{scope}）以外的辖区，不能更新或撤回",
+        "the record belongs to a region outside this source's jurisdiction ({scope}):"
         " it may not update or retract it",
     ),
     "SOURCE.DISABLED": Rule(

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from hub.standard.checks.uscc import CENTRAL_REGION
 from hub.standard.pack import Standard
 from hub.standard.profile import Derivation, Profile
 from hub.standard.schema import RecordType
@@ -278,6 +279,8 @@ class Reading:
             code = unicodedata.normalize("NFKC", self._source_value(source, record, cells))
             code = code.strip().upper()
             region = code[2:8]
+            if region == CENTRAL_REGION:  # registered by a central authority: no region to derive
+                return ""
             return region if len(code) == 18 and region.isdigit() else ""
         if how.rule == "region_name":
             name = self._source_value(how.source, record, cells).strip()

@@ -462,7 +462,18 @@ _ALL_SOURCES = (
 
 
 def _source(row: Sequence[Any]) -> Source:
-    return Source(row[0], row[1], row[2], row[3], tuple(json.loads(row[4])), bool(row[5]))
+    return Source(row[0], row[1], row[2], row[3], _record_types(row[4]), bool(row[5]))
+
+
+def _record_types(text: str) -> tuple[str, ...]:
+    """A source's types as stored; a value that is not a JSON list (an edit made outside the
+    hub) reads as one type no record has, so the source may submit nothing and the audit's
+    comparison with the sources journal names the change instead of crashing."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return ("(unreadable)",)
+    return tuple(str(v) for v in value) if isinstance(value, list) else ("(unreadable)",)
 
 
 def _read(conn: sqlite3.Connection, stream: str, after: int, limit: int) -> list[StoredEvent]:

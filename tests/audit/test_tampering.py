@@ -17,6 +17,7 @@ from hub.events.streams import DELIVERIES, FEEDBACK, RECORDS, STREAMS, VERDICTS
 from hub.runtime import replay
 from hub.runtime.embedded import EmbeddedHub
 from hub.storage.chain import GENESIS, link
+from hub.storage.sqlite import SqliteStore
 from hub.testing.harness import EmbeddedHarness
 from projections import PROJECTIONS
 from projections.records import CURRENT
@@ -218,6 +219,24 @@ def test_edited_sources_and_credentials_are_named(run: EmbeddedHarness) -> None:
     assert set(found) == {COUNTY.source_id, "gz-440104"}
     assert found[COUNTY.source_id].problem_en.endswith(": region_code")
     assert "credential.token_hash" in found["gz-440104"].problem_en
+
+
+def test_source_types_edited_into_something_not_json_are_named_not_a_crash(
+    run: EmbeddedHarness,
+) -> None:
+    """SQLite keeps the types as text, so an edit need not be JSON at all (PostgreSQL's jsonb
+    refuses such an edit itself)."""
+    hub = run.hub
+    if not isinstance(hub.store, SqliteStore):
+        value, statement = '{"all": true}', "UPDATE sources SET record_types = ?::jsonb"
+    else:
+        value, statement = "inspection", "UPDATE sources SET record_types = ?"
+    execute(hub, statement + " WHERE source_id = ?", (value, COUNTY.source_id), log=True)
+    found = {f.item: f for f in findings(hub) if f.where == "sources"}
+    assert set(found) == {COUNTY.source_id}
+    assert found[COUNTY.source_id].code == "AUDIT.SOURCES"
+    assert found[COUNTY.source_id].problem_en.endswith(": record_types")
+    assert hub.source(COUNTY.source_id).may_submit("inspection") is False  # not widened
 
 
 def test_an_edited_feedback_event_is_named(run: EmbeddedHarness) -> None:

@@ -191,3 +191,44 @@ def test_wait_beside_a_running_hub_up_waits_for_its_verdicts(tmp_path: Path, exa
     finally:
         up.send_signal(signal.SIGTERM)
         up.wait(60)
+
+
+def test_a_table_files_report_masks_personal_fields_whatever_the_header(
+    hub: Any, tmp_path: Path, entity: dict[str, Any]
+) -> None:
+    """A table row is stored with the record as read and the row as it came: the report shows
+    the record's fields, so a personal one is masked even under a header the standard does not
+    use (法人代表 for 法定代表人)."""
+    path = tmp_path / "企业.csv"
+    header = "统一社会信用代码,单位名称,住所所在地行政区划代码,法人代表,源系统记录标识,更新时间"
+    row = f"{entity['uscc']},{entity['name']},{entity['region_code']},欧阳秀英,E-1,2025-06-01"
+    path.write_bytes((header + "\n" + row + "\n").encode("gb18030"))
+    out = tmp_path / "r.xlsx"
+    result = hub(
+        "ingest", "--source", "gz-440106", "--type", "supervised_entity", "--wait",
+        "--report", str(out), str(path),
+    )  # fmt: skip
+    assert result.exit_code in (0, 1), result.output
+    book = openpyxl.load_workbook(out, read_only=True)
+    cells = [str(c) for sheet in book.worksheets for r in sheet.iter_rows(values_only=True)
+             for c in r if c is not None]  # fmt: skip
+    assert any(entity["uscc"] in c for c in cells)  # the row is there
+    assert not any("欧阳秀英" in c for c in cells)  # the legal representative is not
+
+
+def test_a_report_of_a_record_nested_too_deep_is_written(hub: Any, tmp_path: Path) -> None:
+    deep: Any = "x"
+    for _ in range(300):
+        deep = {"a": deep}
+    path = _jsonl(tmp_path / "deep.jsonl", [{"source_record_id": "D", "extra": deep}])
+    out = tmp_path / "deep.xlsx"
+    validate = CliRunner().invoke(
+        cli, ["validate", "--type", "penalty", "--report", str(out), str(path)], env=ZH
+    )
+    ingest = hub(
+        "ingest", "--source", "gz-440106", "--type", "penalty", "--wait", "--report",
+        str(tmp_path / "deep2.xlsx"), str(path),
+    )  # fmt: skip
+    for result, written in ((validate, out), (ingest, tmp_path / "deep2.xlsx")):
+        assert result.exit_code == 1, result.output  # invalid data, not a crash
+        assert written.exists()
