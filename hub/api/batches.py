@@ -120,7 +120,8 @@ def check_limits(
         if shape is not None:
             what = "keys" if shape.limit == "fields" else "levels of nesting"
             raise LimitExceededError(
-                f"record {index}: {shape.actual} {what} at {shape.path}; the limit is {shape.max}",
+                f"record {index}: {shape.actual} {what} at {shape.path or '(the record)'};"
+                f" the limit is {shape.max}",
                 limit=shape.limit,
                 max=shape.max,
                 actual=shape.actual,

@@ -50,7 +50,10 @@ def add(
     """Register a source (printing its API token, once) or update one (its token stays)."""
     with EmbeddedHub(settings_for(data_dir)) as hub:
         if not hub.standard.regions.known(region_code):
-            raise InputError(f"{region_code} is not a GB/T 2260 region code")
+            raise InputError(
+                f"{region_code} 不是 GB/T 2260 行政区划代码 / {region_code} is not a GB/T 2260"
+                " region code"
+            )
         mismatch = level_mismatch(level, region_code)
         if mismatch is not None:
             raise InputError(mismatch)
