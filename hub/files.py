@@ -15,7 +15,6 @@ import codecs
 import csv
 import io
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
@@ -25,6 +24,7 @@ from hub import avro_container
 from hub.bounds import InputLimits
 from hub.errors import InputError
 from hub.inputs import bounded
+from hub.rows import HeaderHook, Item, Problem, RawRecord
 
 __all__ = [
     "AVRO_MAGIC",
@@ -46,32 +46,8 @@ Format = Literal["jsonl", "json", "csv", "avro", "xlsx"]
 #: Column separators tried when a table file does not say (``--delimiter``).
 DELIMITERS = (",", "\t", ";", "|")
 XLSX_MAGIC = b"PK\x03\x04"
-HeaderHook = Callable[[list[str]], None]
 _SAMPLE = 1 << 16
 _SAMPLE_ASCII = 1 << 20
-
-
-@dataclass(frozen=True, slots=True)
-class RawRecord:
-    """A record as read, before validation; ``lenient`` when its values are all strings (CSV)."""
-
-    line: int
-    data: Any
-    lenient: bool = False
-    raw: bytes = b""  # the line as received (JSON Lines); empty where rows are rebuilt (CSV, JSON)
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """A line that could not be read as a record: it gets a verdict with this rule."""
-
-    line: int
-    rule: str
-    params: dict[str, Any]
-    raw: bytes = b""  # the line as received (empty for an oversized line, which is not kept)
-
-
-Item = RawRecord | Problem
 
 
 def detect_encoding(sample: bytes) -> str:

@@ -17,16 +17,15 @@ file by :meth:`Reading.diagnose`, never once per row.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
+from hub.rows import cell_text
 from hub.standard.checks.uscc import CENTRAL_REGION
 from hub.standard.pack import Standard
 from hub.standard.profile import Derivation, Profile
@@ -43,33 +42,6 @@ def header_key(header: str) -> str:
     """How headers are compared: NFKC, no spaces, no leading ``*``, no trailing colon."""
     text = _SPACES.sub("", unicodedata.normalize("NFKC", header))
     return text.lstrip("*").rstrip(":").lower()
-
-
-def cell_text(value: Any) -> str:
-    """A typed cell (Excel, a database column) as the text a CSV would hold: dates as ISO dates,
-    date-times as ``YYYY-MM-DD HH:MM:SS``, whole floats without ``.0`` (Excel stores 5000 as
-    5000.0), decimals in plain notation."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is None and value.time() == dt.time():
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        return format(Decimal(repr(value)), "f")
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, list | dict):  # a database array or JSON column: read as a JSON array
-        return json.dumps(value, ensure_ascii=False, default=cell_text)
-    return str(value)
 
 
 def _aliases(standard: Standard, type_id: str) -> dict[str, list[str]]:
