@@ -23,7 +23,7 @@ def hub_env(data_dir: Path, **extra: str) -> dict[str, str]:
 
 
 def run_hub(
-    env: dict[str, str], *args: str, check: bool = True
+    env: dict[str, str], *args: str, check: bool = True, timeout: float = 300
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "hub", *args],
@@ -31,7 +31,7 @@ def run_hub(
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timeout,
         check=check,
     )
 

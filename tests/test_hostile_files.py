@@ -66,15 +66,8 @@ HOSTILE_AVRO = {
 
 
 def _hub(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "hub", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,  # a hang fails the test instead of blocking the suite
-        check=False,
-    )
+    # a hang fails the test instead of blocking the suite
+    return run_hub(env, *args, check=False, timeout=60)
 
 
 def _received(env: dict[str, str]) -> int:
