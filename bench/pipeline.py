@@ -38,7 +38,7 @@ from hub.events.streams import RECORDS, SUBMISSIONS
 from hub.national.client import NationalClient
 from hub.processing.delivery import DeliveryPolicy
 from hub.runtime.embedded import EmbeddedHub
-from hub.runtime.loop import append_events
+from hub.engine.steps import append_events
 from hub.settings import HubSettings
 from hub.storage.ports import Source
 from hub.storage.sqlite import SqliteStore

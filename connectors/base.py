@@ -16,7 +16,7 @@ import orjson
 
 from hub.events import Codec, Event, derive_id
 from hub.events.streams import SUBMISSIONS
-from hub.runtime.loop import append_events
+from hub.engine.steps import append_events
 
 if TYPE_CHECKING:
     from hub.settings import HubSettings

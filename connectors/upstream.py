@@ -28,7 +28,7 @@ from hub.errors import StorageUnavailableError, TransientDeliveryError
 from hub.events import Codec, Event, derive_id
 from hub.events.streams import RECORDS
 from hub.processing.feedback import feedback_event
-from hub.runtime.loop import append_events
+from hub.engine.steps import append_events
 from hub.storage.ports import Store, Transaction
 
 __all__ = ["Upstream"]

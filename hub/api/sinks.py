@@ -18,12 +18,12 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
+from hub.engine.steps import Clock, append_events
 from hub.events import Codec, Event
 from hub.kafka.ingest import submission_message
 from hub.kafka.producer import ProducerThread
 from hub.kafka.security import aiokafka_options
 from hub.kafka.wire import WireFormat, wire_format
-from hub.runtime.loop import Clock, append_events
 from hub.settings import HubSettings
 from hub.storage import store_for
 from hub.storage.ports import ApiBatch, Store

@@ -1,8 +1,12 @@
 """``hub worker``: the distributed runtime, one of many processes sharing the partitions.
 
 A worker is a faust app whose agents (``concurrency=1`` each) are thin: take a batch of messages
-from a partition, hand it to :func:`hub.runtime.loop.step_delivered` on a thread (the pure
-stages, one database transaction), and let faust commit the offsets after it returns. Nothing
+from a partition, hand it to :func:`hub.engine.steps.step_delivered` on a thread (the engine's
+fused step: judge, resolve, plan and feedback in one database transaction), and let faust commit
+the offsets after it returns. One consumer hop per submission: the outputs are committed to
+PostgreSQL with the ids the step handled, and the relay publishes the history topics and feeds
+from there; per-record order holds by the registry's compare-and-set, not by a second
+partitioning hop. Nothing
 relies on faust's ``exactly_once``: a redelivered batch is a no-op by event id, state lives in
 PostgreSQL under unique constraints.
 
@@ -12,8 +16,9 @@ Beside the agents each worker runs, on threads of its own:
 - the national sender when ``HUB_NATIONAL_URL`` is set (due rows are claimed, never pushed by
   two workers at once).
 
-Stage → input topic: judge ← submissions, resolve ← validated, plan-national ← records,
-feedback ← verdicts and deliveries. Outputs go to the log, and out through the relay.
+Stage → input topic: the fused step (judge, resolve, plan-national, feedback-verdicts) ←
+submissions; feedback-deliveries ← deliveries (the sender writes those). Outputs go to the log,
+and out through the relay.
 """
 
 from __future__ import annotations
@@ -25,8 +30,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from hub.engine.parts import Engine, until_available
+from hub.engine.stages import Stage
+from hub.engine.steps import Delivered, step_delivered
 from hub.errors import ConfigError, StorageUnavailableError
-from hub.events import load_codec
 from hub.events.streams import DELIVERIES, FEEDBACK, RECORDS, SUBMISSIONS, VALIDATED, VERDICTS
 from hub.kafka.producer import Producer
 from hub.kafka.relay import Relay, RelayThread
@@ -35,16 +42,11 @@ from hub.kafka.topics import stream_topic
 from hub.kafka.wire import wire_format
 from hub.national.client import NationalClient
 from hub.processing.feeds import FEEDS
-from hub.runtime.loop import Delivered, step_delivered
-from hub.runtime.sender import DeliverySender
-from hub.runtime.stages import Stage, default_stages
-from hub.runtime.tasks import TaskPuller
 from hub.settings import HubSettings
-from hub.standard import Validator
 from hub.storage import open_store
 from hub.storage.ports import Store
 from hub.storage.private import private_dir
-from projections import ProjectionRunner, all_projections, open_views
+from projections import open_views
 
 __all__ = ["RELAYED", "Worker", "run_worker"]
 
@@ -64,9 +66,9 @@ class Worker:
         private_dir(settings.data_dir)  # faust keeps its own files here
         self.bootstrap = settings.kafka_bootstrap
         self.url = settings.database_url.get_secret_value()
-        self.standard = settings.standard()
-        self.validator = Validator(self.standard, settings.policy())
-        self.codec = load_codec(self.standard.root)
+        self.engine = Engine(settings)
+        self.standard = self.engine.standard
+        self.codec = self.engine.codec
         self.format = wire_format(settings, self.codec)
         self.national = national
         self._stores: list[Store] = []
@@ -97,28 +99,26 @@ class Worker:
     # -- the stages -------------------------------------------------------------------------
 
     def stages(self) -> list[Stage]:
-        return default_stages(self.validator, self.codec)
+        return self.engine.stages()
 
     def handler(self, stage: Stage) -> Callable[[list[Delivered]], tuple[int, int]]:
         store = self.store()
         keep_input = stage.input == SUBMISSIONS
 
         def handle(messages: list[Delivered]) -> tuple[int, int]:
-            while True:
-                try:
-                    return step_delivered(
-                        store,
-                        self.codec,
-                        stage,
-                        messages,
-                        time.time,
-                        keep_input=keep_input,
-                        unwrap=self.format.inbound,
-                    )
-                except StorageUnavailableError:  # the database or the schema registry
-                    if self._stop.is_set():
-                        raise
-                    time.sleep(0.5)  # nothing committed; the offsets stay: wait, then again
+            # the database or the schema registry away: nothing committed, the offsets stay
+            return until_available(
+                lambda: step_delivered(
+                    store,
+                    self.codec,
+                    stage,
+                    messages,
+                    time.time,
+                    keep_input=keep_input,
+                    unwrap=self.format.inbound,
+                ),
+                self._stop.is_set,
+            )
 
         return handle
 
@@ -127,33 +127,11 @@ class Worker:
     def _side_loop(self) -> None:
         store = self.store()
         views = open_views(self.settings.data_dir, self.url)
-        projector = ProjectionRunner(views, store, self.codec, all_projections(self.codec))
-        sender = (
-            DeliverySender(
-                store, self.codec, self.national, self.settings.delivery_policy(), time.time
-            )
-            if self.national is not None
-            else None
-        )
-        tasks = (
-            TaskPuller(
-                store,
-                self.codec,
-                self.national,
-                time.time,
-                self.settings.national_tasks_interval_s,
-            )
-            if self.national is not None
-            else None
-        )
+        side = self.engine.side(store, views, self.national)
         try:
             while not self._stop.is_set():
                 try:
-                    work = projector.step(self.settings.batch_size)
-                    if sender is not None:
-                        work += sender.run_once()
-                    if tasks is not None:
-                        work += tasks.run_once()
+                    work = side.run_once(self.settings.batch_size)
                 except StorageUnavailableError:
                     self.side_idle.clear()
                     time.sleep(0.5)
@@ -164,7 +142,7 @@ class Worker:
                     self.side_idle.set()
                     time.sleep(0.05)
         finally:
-            projector.close()
+            side.close()
             views.close()
 
     def start_side(self) -> None:

@@ -1,5 +1,5 @@
-"""Runtimes: the adapters that drive the pure processing functions over storage.
+"""Runtimes: the fronts that drive the engine (``hub.engine``) over storage.
 
-``embedded``: one process, SQLite files, the default. The distributed runtime (faust workers on
-Kafka, PostgreSQL) drives the same stages in its own issue.
+``embedded``: one process, SQLite files (or PostgreSQL), the default. The distributed front is
+``hub.kafka.worker``: faust workers on Kafka driving the same engine over PostgreSQL.
 """

@@ -4,7 +4,8 @@
 ledger, sources, stage positions); ``<data_dir>/views.db`` the read models and their positions.
 With ``HUB_DATABASE_URL`` both live in PostgreSQL instead, and this process is one of possibly
 several driving the same loop (steps of one stage take turns there).
-Each round of :meth:`EmbeddedHub.step` runs every stage one batch, the projections one batch, and
+Each round of :meth:`EmbeddedHub.step` runs the engine's stages one batch each (the fused step
+on submissions, ``hub.engine.fused``), the projections one batch, and
 the national sender one push. Stopping anywhere (a crash, SIGKILL) loses nothing: each batch
 commits its outputs and its position together, and the next start goes on from there.
 """
@@ -18,21 +19,18 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
+from hub.engine.parts import Engine
+from hub.engine.steps import Clock, append_events, step
 from hub.errors import AlreadyRunningError, StorageUnavailableError
-from hub.events import Event, load_codec
+from hub.events import Event
 from hub.events.streams import FEEDBACK, RECORDS, STREAMS, SUBMISSIONS, VERDICTS
 from hub.national.client import NationalClient
 from hub.processing.delivery import DeliveryPolicy
-from hub.runtime.loop import Clock, append_events, step
-from hub.runtime.sender import DeliverySender
-from hub.runtime.stages import default_stages
-from hub.runtime.tasks import TaskPuller
 from hub.settings import HubSettings
-from hub.standard import Validator
 from hub.storage import open_store
 from hub.storage.ports import Source
 from hub.storage.private import private_dir, private_file
-from projections import ProjectionRunner, all_projections, open_views
+from projections import open_views
 
 __all__ = ["OUTCOMES", "EmbeddedHub", "IngestReport", "has_hub"]
 
@@ -65,28 +63,17 @@ class EmbeddedHub:
         self.data_dir = settings.data_dir
         private_dir(self.data_dir)  # the lock and the SQLite files live here, the user's only
         self.clock = clock
-        self.standard = settings.standard()
-        self.validator = Validator(self.standard, settings.policy())
-        self.codec = load_codec(self.standard.root)
+        self.engine = Engine(settings)
+        self.standard = self.engine.standard
+        self.validator = self.engine.validator
+        self.codec = self.engine.codec
         url = settings.database_url.get_secret_value() if settings.database_url else None
         self.store = open_store(self.data_dir, url)
-        self.stages = default_stages(self.validator, self.codec)
+        self.stages = self.engine.stages()
         self.views = open_views(self.data_dir, url)
-        self.projector = ProjectionRunner(
-            self.views, self.store, self.codec, all_projections(self.codec)
-        )
-        self.sender = (
-            DeliverySender(
-                self.store, self.codec, national, delivery or settings.delivery_policy(), clock
-            )
-            if national is not None
-            else None
-        )
-        self.tasks = (
-            TaskPuller(self.store, self.codec, national, clock, settings.national_tasks_interval_s)
-            if national is not None
-            else None
-        )
+        self.side = self.engine.side(self.store, self.views, national, clock, delivery)
+        self.projector = self.side.projector
+        self.sender = self.side.sender
         self.batch_size = settings.batch_size
         self._lock: IO[str] | None = None
 
@@ -113,7 +100,7 @@ class EmbeddedHub:
         self._lock = handle
 
     def close(self) -> None:
-        self.projector.close()
+        self.side.close()
         self.views.close()
         self.store.close()
         if self._lock is not None:
@@ -164,12 +151,7 @@ class EmbeddedHub:
         work = sum(
             step(self.store, self.codec, s, self.batch_size, self.clock) for s in self.stages
         )
-        work += self.projector.step(self.batch_size)
-        if self.sender is not None:
-            work += self.sender.run_once()
-        if self.tasks is not None:
-            work += self.tasks.run_once()
-        return work
+        return work + self.side.run_once(self.batch_size)
 
     def run_until_idle(self, *, settle_deliveries: bool = True, timeout_s: float = 600.0) -> None:
         """Process until nothing is left; with ``settle_deliveries``, also wait for retries
@@ -201,14 +183,15 @@ class EmbeddedHub:
         in_flight = self.store.in_flight()
         ledger = self.store.ledger_counts()
         stage_lag = {}
+        every = [s for stage in self.stages for s in (stage, *stage.followers)]
         if self.settings.kafka_bootstrap:  # distributed: stages track by event id, not position
             handled = self.store.handled_counts()
-            for stage in self.stages:
+            for stage in every:
                 in_log = sum(self.store.counts(stage.input).values())
                 stage_lag[stage.name] = in_log - handled.get(stage.name, 0)
         else:
             with self.store.transaction() as tx:
-                for stage in self.stages:
+                for stage in every:
                     stage_lag[stage.name] = tx.head(stage.input) - tx.position(
                         stage.name, stage.input
                     )

@@ -76,7 +76,7 @@ class DistributedHarness(EmbeddedHarness):
             **registry,
             **security,
         )
-        self.hub.sender = None  # the workers push; this process only reads
+        self.hub.sender = self.hub.side.sender = None  # the workers push; this one only reads
         self.settings = self.hub.settings
         self.env = {
             **os.environ,

@@ -14,13 +14,13 @@ is held twice downstream.
 
 from __future__ import annotations
 
+from hub.engine.steps import Clock, append_events
 from hub.errors import PermanentDeliveryError, TransientDeliveryError
 from hub.events import Codec, Event, derive_id
 from hub.national.client import NationalClient
 from hub.national.protocol import PushItem
 from hub.processing import delivery
 from hub.processing.delivery import DeliveryPolicy
-from hub.runtime.loop import Clock, append_events
 from hub.storage.ports import DeliveryRow, Store
 
 __all__ = ["DeliveryPolicy", "DeliverySender"]

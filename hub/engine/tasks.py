@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from hub.engine.steps import Clock, append_events
 from hub.errors import DeliveryError
 from hub.events import Codec, Event, derive_id
 from hub.national.client import NationalClient
 from hub.national.protocol import Task
 from hub.processing.feedback import feedback_event
-from hub.runtime.loop import Clock, append_events
 from hub.storage.ports import Source, Store
 
 __all__ = ["CURSOR", "TaskPuller", "task_feedback"]

@@ -1,15 +1,18 @@
-"""The processing loop's one step, and how events are appended.
+"""One step of a stage, and how events are appended.
 
 Two ways to feed a stage the same pure processing: :func:`step` reads its input from the event
 log by position (the embedded runtime, and PostgreSQL alone); :func:`step_delivered` takes a batch
 a transport delivered (Kafka, in ``hub worker``), which may redeliver, so it tracks by event id.
 
-Commit order of one step (one SQLite transaction, ``BEGIN IMMEDIATE`` ... ``COMMIT``):
-1. read the stage's position in its input stream;
-2. read the next batch after it and decode it;
+Commit order of one step (one transaction: SQLite ``BEGIN IMMEDIATE`` ... ``COMMIT``):
+1. read the stage's position in its input stream; for a fused stage (one with followers), first
+   the followers' positions: a follower behind the head of its input (events an older hub wrote,
+   or a per-stage step left) runs its own batch in this step instead, so catching up comes first;
+2. read the next batch after the position and decode it;
 3. call the stage (pure functions; state read through the transaction);
 4. append the outputs to their streams (an existing event id is skipped: already done);
-5. write the stage's state (registry, ledger) and its new position;
+5. write the stage's state (registry, ledger) and its new position, and the followers' (the heads
+   of their inputs: they are caught up by construction);
 6. commit: all of it, or, after a crash anywhere before, none of it.
 """
 
@@ -21,9 +24,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from hub.engine.stages import Stage
 from hub.errors import ConcurrencyError, SerializationError
 from hub.events import Codec, DecodedEvent, Event
-from hub.runtime.stages import Stage
 from hub.storage.ports import Quarantined, Store, Transaction
 
 __all__ = ["Clock", "Delivered", "append_events", "step", "step_delivered"]
@@ -70,14 +73,27 @@ def _retrying(run: Callable[[], T], attempts: int) -> T:
 
 def _step(store: Store, codec: Codec, stage: Stage, batch_size: int, clock: Clock) -> int:
     with store.transaction() as tx:
-        after = tx.position(stage.name, stage.input)
-        stored = tx.read(stage.input, after, batch_size)
-        if not stored:
-            return 0
-        batch = [codec.decode_event(stage.input, s.position, s.body) for s in stored]
-        outputs = stage.process(batch, tx)
-        append_events(tx, codec, outputs, clock())
-        tx.set_position(stage.name, stage.input, stored[-1].position)
+        for follower in stage.followers:
+            if tx.position(follower.name, follower.input) < tx.head(follower.input):
+                return _batch(tx, codec, follower, batch_size, clock)
+        done = _batch(tx, codec, stage, batch_size, clock)
+        if done:
+            for follower in stage.followers:
+                tx.set_position(follower.name, follower.input, tx.head(follower.input))
+    return done
+
+
+def _batch(tx: Transaction, codec: Codec, stage: Stage, batch_size: int, clock: Clock) -> int:
+    """Steps 2-5 for one stage, in ``tx``; the number of input events consumed."""
+    after = tx.position(stage.name, stage.input)
+    stored = tx.read(stage.input, after, batch_size)
+    if not stored:
+        return 0
+    batch = [codec.decode_event(stage.input, s.position, s.body) for s in stored]
+    now = clock()
+    stage.stamp(dt.datetime.fromtimestamp(now, dt.UTC))
+    append_events(tx, codec, stage.process(batch, tx), now)
+    tx.set_position(stage.name, stage.input, stored[-1].position)
     return len(stored)
 
 
@@ -155,5 +171,10 @@ def _step_delivered(
             return 0, quarantined
         if keep_input:
             tx.append(stage.input, inputs)
-        append_events(tx, codec, stage.process(batch, tx), clock())
+        now = clock()
+        stage.stamp(dt.datetime.fromtimestamp(now, dt.UTC))
+        outputs = stage.process(batch, tx)
+        append_events(tx, codec, outputs, now)
+        for follower in stage.followers:  # as if each had been delivered its input and run
+            tx.claim(follower.name, [e.event_id for e in outputs if e.stream == follower.input])
     return len(batch), quarantined

@@ -1,15 +1,16 @@
 """Processing stages: thin adapters between a stream and a pure processing function.
 
 A stage reads state through the transaction it is given and returns its output events; it never
-commits. The loop (``hub.runtime.loop``) owns the transaction and the commit order.
+commits. The loop (``hub.engine.steps``) owns the transaction and the commit order.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from abc import ABC, abstractmethod
 
 from hub.events import Codec, DecodedEvent, Event
-from hub.events.streams import DELIVERIES, RECORDS, SUBMISSIONS, VALIDATED, VERDICTS
+from hub.events.streams import RECORDS, SUBMISSIONS, VALIDATED, VERDICTS
 from hub.processing import delivery, feedback, ownership
 from hub.processing.content import avro_to_json
 from hub.processing.judge import judge
@@ -23,13 +24,23 @@ __all__ = [
     "PlanDeliveryStage",
     "ResolveStage",
     "Stage",
-    "default_stages",
 ]
 
 
 class Stage(ABC):
+    """``name`` keys the stage's position (or claims); ``input`` is the stream it reads.
+
+    ``followers``: the stages whose input this one produces and runs itself, in memory (the
+    fused stage, :mod:`hub.engine.fused`); their positions or claims move with its step."""
+
     name: str
     input: str
+    followers: tuple[Stage, ...] = ()
+
+    def stamp(self, recorded_at: dt.datetime) -> None:
+        """The time this step's outputs will be recorded at; only a stage that hands its own
+        outputs on in memory needs it."""
+        return None
 
     @abstractmethod
     def process(self, batch: list[DecodedEvent], tx: Transaction) -> list[Event]: ...
@@ -140,13 +151,3 @@ class FeedbackStage(Stage):
         if self.input == VERDICTS:
             return [feedback.from_verdict(e) for e in batch]
         return [f for e in batch if (f := feedback.from_delivery(e)) is not None]
-
-
-def default_stages(validator: Validator, codec: Codec) -> list[Stage]:
-    return [
-        JudgeStage(validator, codec),
-        ResolveStage(validator, codec),
-        PlanDeliveryStage(codec),
-        FeedbackStage(VERDICTS),
-        FeedbackStage(DELIVERIES),
-    ]
