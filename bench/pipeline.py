@@ -33,12 +33,12 @@ from pathlib import Path
 from typing import Any
 
 from connectors.files import record_submissions
+from hub.engine.steps import append_events
 from hub.events import Event
 from hub.events.streams import RECORDS, SUBMISSIONS
 from hub.national.client import NationalClient
 from hub.processing.delivery import DeliveryPolicy
 from hub.runtime.embedded import EmbeddedHub
-from hub.engine.steps import append_events
 from hub.settings import HubSettings
 from hub.storage.ports import Source
 from hub.storage.sqlite import SqliteStore

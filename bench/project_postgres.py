@@ -29,11 +29,11 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from hub.engine.steps import append_events
 from hub.events import Event, load_codec
 from hub.events.streams import RECORDS
 from hub.processing.content import avro_to_json, content_hash, json_to_avro, version_hash
 from hub.processing.resolve import record_id_for
-from hub.engine.steps import append_events
 from hub.standard import Validator, load_standard
 from hub.storage.postgres import PostgresStore
 from hub.testing.generate import inspections

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from hub.engine.steps import append_events
 from hub.events import Codec, Event, derive_id
 from hub.events.streams import SUBMISSIONS
-from hub.engine.steps import append_events
 
 if TYPE_CHECKING:
     from hub.settings import HubSettings

@@ -24,11 +24,11 @@ from typing import Any
 
 import httpx
 
+from hub.engine.steps import append_events
 from hub.errors import StorageUnavailableError, TransientDeliveryError
 from hub.events import Codec, Event, derive_id
 from hub.events.streams import RECORDS
 from hub.processing.feedback import feedback_event
-from hub.engine.steps import append_events
 from hub.storage.ports import Store, Transaction
 
 __all__ = ["Upstream"]

@@ -214,9 +214,9 @@ def test_an_unknown_query_parameter_is_refused_not_ignored(api: Api) -> None:
 
 
 def test_tasks_from_the_national_platform_come_with_the_feedback(api: Api) -> None:
-    from hub.national.protocol import Task
     from hub.engine.steps import append_events
     from hub.engine.tasks import task_feedback
+    from hub.national.protocol import Task
 
     task = Task("T-9", "task", "440106", None, "专项检查", "", "2026-11-20T09:00:00+08:00")
     with EmbeddedHub(api.settings) as hub, hub.store.transaction() as tx:
