@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 from hub.engine.stages import FeedbackStage, JudgeStage, PlanDeliveryStage, ResolveStage, Stage
 from hub.events import Codec, DecodedEvent, Event
-from hub.events.streams import RECORDS, SUBMISSIONS, VALIDATED, VERDICTS
+from hub.events.streams import DELIVERIES, RECORDS, SUBMISSIONS, VALIDATED, VERDICTS
 from hub.standard import Validator
 from hub.storage.ports import Transaction
 
@@ -33,7 +33,8 @@ def in_memory(event: Event, recorded_at: dt.datetime) -> DecodedEvent:
 
 
 class FusedStage(Stage):
-    """Judge → resolve → plan → feedback on verdicts, as one stage on submissions.
+    """Judge → resolve → plan → feedback on verdicts (and on deliveries), as one stage on
+    submissions.
 
     ``followers`` are the stages whose input this step produces; a step moves their positions (or
     claims their input ids) together with its own, as if each had run."""
@@ -45,7 +46,13 @@ class FusedStage(Stage):
         self.resolve = ResolveStage(validator, codec)
         self.plan = PlanDeliveryStage(codec)
         self.feedback = FeedbackStage(VERDICTS)
-        self.followers: tuple[Stage, ...] = (self.resolve, self.plan, self.feedback)
+        self.delivered = FeedbackStage(DELIVERIES)  # the sender feeds it too (see its docstring)
+        self.followers: tuple[Stage, ...] = (
+            self.resolve,
+            self.plan,
+            self.feedback,
+            self.delivered,
+        )
         self.recorded_at = dt.datetime.now(dt.UTC)
 
     def stamp(self, recorded_at: dt.datetime) -> None:
@@ -57,6 +64,7 @@ class FusedStage(Stage):
         resolved = self.resolve.process(self._of(judged, VALIDATED), tx)
         planned = self.plan.process(self._of(resolved, RECORDS), tx)
         told = self.feedback.process(self._of(judged, VERDICTS) + self._of(resolved, VERDICTS), tx)
+        told += self.delivered.process(self._of(planned, DELIVERIES), tx)  # none for "pending"
         return judged + resolved + planned + told
 
     def _of(self, events: Sequence[Event], stream: str) -> list[DecodedEvent]:

@@ -60,9 +60,9 @@ class Engine:
         self.codec: Codec = load_codec(self.standard.root)
 
     def stages(self) -> list[Stage]:
-        """The fused step on submissions, and feedback on the sender's delivery outcomes (its
-        input is written by the sender, not by a stage)."""
-        return [FusedStage(self.validator, self.codec), FeedbackStage(DELIVERIES)]
+        """The fused step on submissions: the one stage (the sender gives the feedback on its
+        own delivery outcomes, :class:`hub.engine.sender.DeliverySender`)."""
+        return [FusedStage(self.validator, self.codec)]
 
     def side(
         self,
@@ -71,12 +71,16 @@ class Engine:
         national: NationalClient | None,
         clock: Clock = time.time,
         delivery: DeliveryPolicy | None = None,
+        *,
+        by_claim: bool = False,
     ) -> SideWork:
+        """The side work over ``store``; ``by_claim`` on a transport (the sender then claims
+        what it has told the sources, instead of moving a position)."""
         projector = ProjectionRunner(views, store, self.codec, all_projections(self.codec))
         if national is None:
             return SideWork(projector, None, None)
         policy = delivery or self.settings.delivery_policy()
-        sender = DeliverySender(store, self.codec, national, policy, clock)
+        sender = DeliverySender(store, self.codec, national, policy, clock, by_claim=by_claim)
         tasks = TaskPuller(
             store, self.codec, national, clock, self.settings.national_tasks_interval_s
         )

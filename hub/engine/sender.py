@@ -10,18 +10,28 @@ Commit order around the network call, and why it is safe:
 A crash between 1 and 3 leaves rows ``sent``; they are pushed again when due, with the same keys,
 and the destination answers ``duplicate`` for what it already holds: nothing is lost and nothing
 is held twice downstream.
+
+Transaction B also appends the feedback on final outcomes (acked, rejected, dead) to the source,
+the events the ``feedback-deliveries`` stage would make of them, and moves that stage past what
+it wrote (its position, or with ``by_claim`` on the distributed runtime its claims): the delivery
+events are not read back to tell the source.
 """
 
 from __future__ import annotations
 
-from hub.engine.steps import Clock, append_events
+import datetime as dt
+
+from hub.engine.fused import in_memory
+from hub.engine.stages import FeedbackStage
+from hub.engine.steps import Clock, append_followed
 from hub.errors import PermanentDeliveryError, TransientDeliveryError
 from hub.events import Codec, Event, derive_id
+from hub.events.streams import DELIVERIES
 from hub.national.client import NationalClient
 from hub.national.protocol import PushItem
 from hub.processing import delivery
 from hub.processing.delivery import DeliveryPolicy
-from hub.storage.ports import DeliveryRow, Store
+from hub.storage.ports import DeliveryRow, Store, Transaction
 
 __all__ = ["DeliveryPolicy", "DeliverySender"]
 
@@ -35,6 +45,8 @@ class DeliverySender:
         policy: DeliveryPolicy,
         clock: Clock,
         destination: str = delivery.NATIONAL,
+        *,
+        by_claim: bool = False,
     ) -> None:
         self.store = store
         self.codec = codec
@@ -42,6 +54,8 @@ class DeliverySender:
         self.policy = policy
         self.clock = clock
         self.destination = destination
+        self.by_claim = by_claim
+        self.feedback = FeedbackStage(DELIVERIES)
 
     def run_once(self) -> int:
         """Push one batch of due rows; the number of rows pushed (0: nothing due)."""
@@ -52,12 +66,18 @@ class DeliverySender:
                 return 0
             rows, events = delivery.sent(due, now, self.policy.reply_timeout_s)
             tx.ledger_update(rows)
-            append_events(tx, self.codec, events, now)
+            self._append(tx, events, now)  # "sent" gives no feedback
         settled, out = self._push(rows)
+        now = self.clock()
+        recorded = dt.datetime.fromtimestamp(now, dt.UTC)
         with self.store.transaction() as tx:
             tx.ledger_update(settled)
-            append_events(tx, self.codec, out, self.clock())
+            told = self.feedback.process([in_memory(e, recorded) for e in out], tx)
+            self._append(tx, out + told, now)
         return len(rows)
+
+    def _append(self, tx: Transaction, events: list[Event], now: float) -> None:
+        append_followed(tx, self.codec, events, now, self.feedback, by_claim=self.by_claim)
 
     def _push(self, rows: list[DeliveryRow]) -> tuple[list[DeliveryRow], list[Event]]:
         items = [

@@ -29,7 +29,7 @@ from hub.errors import ConcurrencyError, SerializationError
 from hub.events import Codec, DecodedEvent, Event
 from hub.storage.ports import Quarantined, Store, Transaction
 
-__all__ = ["Clock", "Delivered", "append_events", "step", "step_delivered"]
+__all__ = ["Clock", "Delivered", "append_events", "append_followed", "step", "step_delivered"]
 
 Clock = Callable[[], float]
 T = TypeVar("T")
@@ -50,6 +50,30 @@ def append_events(tx: Transaction, codec: Codec, events: Sequence[Event], now: f
             )
         )
     return sum(tx.append(stream, rows) for stream, rows in by_stream.items())
+
+
+def append_followed(
+    tx: Transaction,
+    codec: Codec,
+    events: Sequence[Event],
+    now: float,
+    follower: Stage,
+    *,
+    by_claim: bool,
+) -> None:
+    """Append ``events``, which hold ``follower``'s outputs for those of them in its input
+    stream already, and move ``follower`` past them: by claiming their ids (on a transport), or
+    by moving its position to the new head if it stood at the head before (else it is behind on
+    events someone else wrote and catches up by itself; redoing these adds nothing, ids are
+    deterministic)."""
+    if by_claim:
+        append_events(tx, codec, events, now)
+        tx.claim(follower.name, [e.event_id for e in events if e.stream == follower.input])
+        return
+    at, head = tx.position(follower.name, follower.input), tx.head(follower.input)
+    append_events(tx, codec, events, now)
+    if at == head:
+        tx.set_position(follower.name, follower.input, tx.head(follower.input))
 
 
 def step(

@@ -127,7 +127,7 @@ class Worker:
     def _side_loop(self) -> None:
         store = self.store()
         views = open_views(self.settings.data_dir, self.url)
-        side = self.engine.side(store, views, self.national)
+        side = self.engine.side(store, views, self.national, by_claim=True)
         try:
             while not self._stop.is_set():
                 try:

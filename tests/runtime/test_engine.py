@@ -18,9 +18,11 @@ from hub.engine.stages import Stage
 from hub.engine.steps import step
 from hub.events import Event
 from hub.events.streams import DELIVERIES, FEEDBACK, RECORDS, STREAMS, VALIDATED, VERDICTS
+from hub.national.sim import SimConfig
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
 from hub.storage.ports import Source
+from hub.testing.harness import EmbeddedHarness
 from hub.testing.province import generate_province
 
 NOW = 1_800_000_000.0
@@ -135,3 +137,43 @@ def test_a_follower_left_behind_catches_up_before_new_submissions(
     assert all(v == 0 for v in lag.values()), lag
     for stream in (VALIDATED, RECORDS, DELIVERIES):
         assert history[stream]
+
+
+def test_the_sender_tells_the_sources_of_outcomes_without_a_stage_reading_deliveries(
+    tmp_path: Path,
+) -> None:
+    """Acks and rejections reach the sources as the staged engine's feedback-deliveries stage
+    made them (same ids, same bytes), and that stage is never behind: the sender moved it."""
+    sources, batches = _province(300)
+
+    def run(name: str, stages: Callable[[EmbeddedHub], list[Stage]] | None) -> dict[str, Any]:
+        harness = EmbeddedHarness(tmp_path / name, SimConfig(reject_rate=0.1), batch_size=200)
+        harness.hub.clock = harness.hub.sender.clock = lambda: NOW  # type: ignore[union-attr]
+        try:
+            if stages is not None:
+                harness.hub.stages = stages(harness.hub)
+            harness.register(*sources)
+            for batch in batches:
+                harness.ingest(batch)
+            seen = []
+            while harness.hub.step():
+                seen.append(dict(harness.hub.status()["lag"]["stages"]))
+            harness.hub.run_until_idle()
+            store = harness.hub.store
+            return {
+                "feedback": {e.event_id: bytes(e.body) for e in store.scan(FEEDBACK)},
+                "lag": harness.hub.status()["lag"]["stages"],
+                "seen": seen,
+                "ledger": store.ledger_counts(),
+            }
+        finally:
+            harness.close()
+
+    staged = run("staged", lambda hub: staged_stages(hub.validator, hub.codec))
+    fused = run("fused", None)
+    assert fused["ledger"].get("acked") and fused["ledger"].get("rejected")
+    assert fused["ledger"] == staged["ledger"]
+    assert fused["feedback"] == staged["feedback"]
+    assert all(v == 0 for v in fused["lag"].values()), fused["lag"]
+    # the delivery feedback stage never had anything to read on the fused engine
+    assert all(s["feedback-deliveries"] == 0 for s in fused["seen"])
