@@ -17,8 +17,8 @@ from click.testing import CliRunner
 from pydantic import SecretStr
 
 from hub.cli import cli
+from hub.demo import run_demo
 from hub.national.sim import SimConfig, start_sim
-from hub.runtime.demo import run_demo
 from hub.settings import HubSettings
 from hub.standard import load_standard
 

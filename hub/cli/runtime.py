@@ -84,7 +84,7 @@ def _print_status(summary: dict[str, Any]) -> None:
 @as_json_option
 def demo(records: int, seed: int, data_dir: Path | None, as_json: bool) -> None:
     """Run a realistic province through the whole loop, national simulator included."""
-    from hub.runtime.demo import run_demo
+    from hub.demo import run_demo
 
     settings = settings_for(data_dir)
     if settings.database_url is not None:

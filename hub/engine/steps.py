@@ -150,9 +150,10 @@ def step_delivered(
        with its reason (the partition goes on);
     2. claim the events' ids for this stage: ids handled before (a redelivery after a crash or a
        rebalance) are skipped, and a racing worker with the same batch waits, then skips them;
-    3. with ``keep_input`` (the stage whose input arrives only on the transport, i.e. judge on
+    3. call the stage on the claimed events, in delivery order;
+    4. with ``keep_input`` (the stage whose input arrives only on the transport, i.e. judge on
        submissions), append the input events to the log too, so the log holds every submission;
-    4. call the stage on the claimed events, in delivery order; append its outputs;
+       append the stage's outputs; claim their ids for the stage's followers;
     5. commit. Kafka offsets are committed after this returns; a crash before that redelivers
        the batch, which step 2 turns into a no-op.
     """
@@ -193,11 +194,13 @@ def _step_delivered(
                 inputs.append((e.event_id, e.event_type, e.key, e.correlation_id, body))
         if not batch:
             return 0, quarantined
-        if keep_input:
-            tx.append(stage.input, inputs)
         now = clock()
         stage.stamp(dt.datetime.fromtimestamp(now, dt.UTC))
         outputs = stage.process(batch, tx)
+        # appends last: on PostgreSQL an append locks its stream until the commit, so workers
+        # on other partitions run their stages side by side and queue only for the appends
+        if keep_input:
+            tx.append(stage.input, inputs)
         append_events(tx, codec, outputs, now)
         for follower in stage.followers:  # as if each had been delivered its input and run
             tx.claim(follower.name, [e.event_id for e in outputs if e.stream == follower.input])

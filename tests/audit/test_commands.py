@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from hub.cli import cli
-from hub.runtime.demo import run_demo
+from hub.demo import run_demo
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
 from hub.storage.chain import GENESIS, link

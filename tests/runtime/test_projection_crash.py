@@ -21,8 +21,8 @@ from typing import Any
 import psycopg
 from pydantic import SecretStr
 
+from hub.demo import run_demo
 from hub.events import load_codec
-from hub.runtime.demo import run_demo
 from hub.settings import HubSettings
 from hub.storage.postgres import PostgresStore
 from projections import all_projections
