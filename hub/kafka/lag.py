@@ -2,7 +2,7 @@
 
 ``hub status`` already shows stage lag from the log (events in PostgreSQL not yet handled); this
 is the other half: messages on Kafka that no worker has committed yet (submissions waiting for
-the judge, validated events waiting for resolve ...). An operator needs both to tell "the workers
+the fused step). An operator needs both to tell "the workers
 are behind" from "the relay is behind".
 """
 
@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.errors import KafkaError
+from aiokafka.errors import GroupCoordinatorNotAvailableError, KafkaError
 
 from hub.errors import BrokerUnavailableError, ConfigError
 from hub.kafka.security import aiokafka_options
@@ -33,7 +34,7 @@ async def _lag(settings: HubSettings, bootstrap: str, topics: Sequence[str]) -> 
     try:  # stopped even when a start fails (a refused login): no unclosed client left behind
         await admin.start()
         await consumer.start()
-        committed = await admin.list_consumer_group_offsets(group)
+        committed = await _committed(admin, group)
         partitions = [
             TopicPartition(t["topic"], p["partition"])
             for t in await admin.describe_topics(list(topics))
@@ -51,6 +52,17 @@ async def _lag(settings: HubSettings, bootstrap: str, topics: Sequence[str]) -> 
     finally:
         await consumer.stop()
         await admin.close()
+
+
+async def _committed(admin: AIOKafkaAdminClient, group: str) -> dict[TopicPartition, Any]:
+    """The group's committed offsets. A broker that has just started has no coordinator yet
+    (it creates the offsets topic on the first request): asked again until it has, within the
+    caller's deadline."""
+    while True:
+        try:
+            return dict(await admin.list_consumer_group_offsets(group))
+        except GroupCoordinatorNotAvailableError:
+            await asyncio.sleep(0.2)
 
 
 def group_lag(
