@@ -18,7 +18,6 @@ feedback ← verdicts and deliveries. Outputs go to the log, and out through the
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 import time
@@ -28,6 +27,7 @@ from typing import Any
 from hub.errors import ConfigError, StorageUnavailableError
 from hub.events import load_codec
 from hub.events.streams import DELIVERIES, FEEDBACK, RECORDS, SUBMISSIONS, VALIDATED, VERDICTS
+from hub.kafka.lifecycle import Shutdown, StopWatchdog, bounded_faust_worker, finish_in_thread
 from hub.kafka.producer import Producer
 from hub.kafka.relay import Relay, RelayThread
 from hub.kafka.security import aiokafka_options, faust_credentials
@@ -171,10 +171,19 @@ class Worker:
         self.relay.start()
         self._side.start()
 
-    def stop(self) -> None:
+    def halt(self, timeout_s: float) -> None:
+        """Ask the relay and the side loop to stop and wait for them, ``timeout_s`` at most in
+        all; stage handlers that wait for the database give up from now on. Stores stay open:
+        a thread that did not stop in time may still use its own."""
+        deadline = time.monotonic() + timeout_s
         self._stop.set()
-        self.relay.stop()
-        self._side.join(30)
+        self.relay.stop(max(0.0, deadline - time.monotonic()))
+        if self._side.is_alive():
+            self._side.join(max(0.0, deadline - time.monotonic()))
+
+    def stop(self, timeout_s: float = 30.0) -> None:
+        """Stop the threads (see :meth:`halt`), then close the stores."""
+        self.halt(timeout_s)
         for store in self._stores:
             store.close()
 
@@ -224,7 +233,7 @@ class Worker:
                     )
                     for e in events
                 ]
-                _done, bad = await asyncio.to_thread(handle, messages)
+                _done, bad = await finish_in_thread(handle, messages)
                 if bad:
                     log.warning("%s: %d message(s) quarantined", stage.name, bad)
 
@@ -233,13 +242,20 @@ class Worker:
 
 
 def run_worker(settings: HubSettings, national: NationalClient | None = None) -> None:
-    """Run a worker until SIGTERM/SIGINT; its threads stop with it."""
-    import faust
+    """Run a worker until SIGTERM/SIGINT; its threads stop with it.
 
+    The stop is bounded (:mod:`hub.kafka.lifecycle`): the first signal asks faust to stop and
+    arms a watchdog; a worker still running ``settings.worker_stop_grace_s`` later exits with
+    :data:`~hub.kafka.lifecycle.FORCED_EXIT_CODE`, which loses nothing (offsets are committed
+    only after the database committed: a forced exit only causes redelivery)."""
     worker = Worker(settings, national)
-    app = worker.app()
-    worker.start_side()
+    shutdown = Shutdown(StopWatchdog(settings.worker_stop_grace_s, worker.halt))
+    shutdown.install()  # from here on a signal is a stop request, whatever the state
     try:
-        faust.Worker(app, loglevel="INFO", quiet=True).execute_from_commandline()
+        app = worker.app()
+        worker.start_side()
+        if not shutdown.requested.is_set():
+            bounded_faust_worker(app, shutdown).execute_from_commandline()
     finally:
         worker.stop()
+        log.info("hub worker: stopped")
