@@ -1,20 +1,25 @@
 """How a ``hub worker`` process stops: at most ``worker_stop_grace_s`` after SIGTERM or SIGINT.
 
-Why faust alone can hang (faust-streaming 0.15, mode-streaming 0.7, aiokafka 0.14): faust runs
-the aiokafka consumer on a thread of its own (``AIOKafkaConsumerThread``, a *non-daemon*
-``mode.threads.WorkerThread``). When the group rebalances, that thread's coordination task
-calls faust's ``on_partitions_revoked`` on the main loop through a method queue and waits for
-the answer; faust answers only after ``consumer.wait_empty()``, i.e. after every agent finished
-its batch. aiokafka keeps the heartbeat task running meanwhile (so the member stays alive while
-the callback commits), and after a session timeout it marks the coordinator dead, but the
-coordination task stays parked in the callback. A SIGTERM then stops the main loop's services
-(the method queue among them) while the consumer thread still waits for its answer:
-``coordinator.close()`` awaits a coordination task that never ends, the heartbeats go on,
-``WorkerThread.stop()`` waits on ``is_stopped`` without a timeout, and the interpreter joins
-that non-daemon thread at exit. The same wait without end follows from a batch that cannot
-finish: while PostgreSQL is down the handler retries (``StorageUnavailableError``) and faust's
-stop waits for its acknowledgement. Both were seen: ``bench/kafka_pipeline.py`` failed with
-``TimeoutExpired`` after 60 s.
+Why faust alone can hang (faust-streaming 0.15, mode-streaming 0.7, aiokafka 0.14):
+
+- *A batch that cannot finish.* faust's stop (``App._stop_consumer``) and its rebalance callback
+  (``App._on_partitions_revoked``) both wait in ``Consumer.wait_empty()`` until every event an
+  agent took is acknowledged, without a time limit. While PostgreSQL is down a stage retries
+  its batch (``StorageUnavailableError``) and never acknowledges it: SIGTERM then waits for
+  ever (seen in ``tests/runtime/test_worker_shutdown.py`` with the watchdog disabled: still
+  "wait_empty: Waiting for tasks" 40 s after SIGTERM).
+- *A rebalance in the middle.* faust runs the aiokafka consumer on a thread of its own
+  (``AIOKafkaConsumerThread``, a *non-daemon* ``mode.threads.WorkerThread``). In a rebalance,
+  that thread's coordination task calls faust's ``on_partitions_revoked`` on the main loop
+  through a method queue and waits for the answer (which comes after ``wait_empty``). aiokafka
+  keeps the heartbeat task running meanwhile (so the member stays alive while the callback
+  commits), and after a session timeout marks the coordinator dead, but the coordination task
+  stays parked in the callback. If the main loop stops its services (the method queue among
+  them) before answering, ``coordinator.close()`` awaits a coordination task that never ends,
+  the heartbeats go on, ``WorkerThread.stop()`` waits on ``is_stopped`` without a timeout, and
+  the interpreter joins that non-daemon thread at exit. This is the reading of the sources
+  that fits what ``bench/kafka_pipeline.py`` saw (heartbeats after "marking coordinator dead",
+  then ``TimeoutExpired`` after 60 s); the tests' rebalances did not hit it on demand.
 
 So the stop has a bound that does not depend on faust: the first SIGTERM/SIGINT asks faust to
 stop (its own clean path: commit, leave the group) and arms a :class:`StopWatchdog`. If the

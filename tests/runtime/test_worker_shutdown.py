@@ -6,15 +6,19 @@ workers right as its partitions are being revoked, then two workers at once), (d
 PostgreSQL is down and its stages wait for it (there faust's own stop would wait without end:
 the watchdog ends the process, exit code 75). After each, a restarted worker finishes the work,
 and the outcome is a clean embedded run's: every verdict, version, delivery and feedback event
-once, none missing.
+once, none missing. Then the parts in this process: the watchdog, the stop request, and an
+agent's batch that a cancellation must not cut short.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import logging
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,13 +29,20 @@ import pytest
 from connectors.files import record_submissions
 from hub.errors import StorageUnavailableError
 from hub.events import Event
-from hub.kafka.lifecycle import FORCED_EXIT_CODE
+from hub.kafka.lifecycle import (
+    FORCED_EXIT_CODE,
+    HALT_S,
+    Shutdown,
+    StopWatchdog,
+    finish_in_thread,
+)
 from hub.storage.ports import Source
 from hub.testing.distributed import DistributedHarness
 from hub.testing.harness import EmbeddedHarness
 from hub.testing.province import generate_province
 from tests.pg import ROOT, fresh_database, postgres_server
 
+log = logging.getLogger(__name__)
 ALL = Source("zj-all", "national", "330000", "浙江省数据交换平台")
 RECORDS, SEED = 150, 23
 #: what the issue asks: stopped within 10 s of SIGTERM, whatever the state
@@ -80,6 +91,7 @@ class Harness(DistributedHarness):
                 stops.append((time.monotonic() - sent, process.returncode))
             self.workers.remove(process)
             self.stopped.append(process)
+        log.info("SIGTERM to %d worker(s): (seconds, exit code) %s", len(processes), stops)
         return stops
 
 
@@ -153,6 +165,12 @@ def _count(path: Path, text: str) -> int:
     return path.read_text(encoding="utf-8", errors="replace").count(text)
 
 
+def _settled(log: Path) -> bool:
+    """Every rebalance the worker began has ended (each revocation followed by an assignment)."""
+    text = log.read_text(encoding="utf-8", errors="replace")
+    return text.count(ASSIGNED) >= text.count(REVOKING) > 0
+
+
 def _assert_stopped_in_time(stops: list[tuple[float, int | None]], *codes: int) -> None:
     for seconds, code in stops:
         assert seconds <= LIMIT_S, f"stopped after {seconds:.1f} s (exit {code})"
@@ -208,10 +226,12 @@ def test_sigterm_while_the_group_rebalances(
             # and two at once, while a third worker's join rebalances them
             (second,) = harness.workers
             log = harness.log_of(second)
+            _wait_for(lambda: _settled(log), timeout_s=30)  # the first one's leaving is over
             revoked = _count(log, REVOKING)
-            harness.start_worker()
+            third = harness.start_worker()
+            _wait_for(lambda: _count(harness.log_of(third), REVOKING) > 0, timeout_s=30)
             _wait_for(lambda: _count(log, REVOKING) > revoked, timeout_s=30)
-            _assert_stopped_in_time(harness.sigterm(*harness.workers), 0, FORCED_EXIT_CODE)
+            _assert_stopped_in_time(harness.sigterm(second, third), 0, FORCED_EXIT_CODE)
 
             harness.start_worker()
             harness.run(timeout_s=120)
@@ -278,3 +298,75 @@ def test_sigterm_while_postgres_is_down(
             assert harness.status()["reconciled"]
         finally:
             harness.close()
+
+
+# -- the parts, in this process ------------------------------------------------------------------
+
+
+def test_the_watchdog_halts_the_threads_then_exits_75(caplog: pytest.LogCaptureFixture) -> None:
+    calls: list[tuple[str, float]] = []
+    exited = threading.Event()
+
+    def exit_(code: int) -> None:
+        calls.append(("exit", code))
+        exited.set()
+
+    watchdog = StopWatchdog(0.2, lambda budget: calls.append(("halt", budget)), exit_)
+    started = time.monotonic()
+    assert watchdog.arm("SIGTERM") and not watchdog.arm("SIGINT")  # once
+    assert exited.wait(5)
+    assert time.monotonic() - started >= 0.2
+    assert calls == [("halt", HALT_S), ("exit", FORCED_EXIT_CODE)]
+    assert "after SIGTERM (grace 0.2 s): exiting with code 75" in caplog.text
+
+
+def test_the_watchdog_exits_even_when_halting_fails() -> None:
+    codes: list[int] = []
+
+    def halt(_budget: float) -> None:
+        raise RuntimeError("a thread would not stop")
+
+    StopWatchdog(60, halt, codes.append).expire()
+    assert codes == [FORCED_EXIT_CODE]
+
+
+def test_a_signal_requests_the_stop_once() -> None:
+    armed: list[str] = []
+
+    class Recording(StopWatchdog):
+        def arm(self, reason: str) -> bool:
+            armed.append(reason)
+            return True
+
+    shutdown = Shutdown(Recording(8.0, lambda _budget: None, lambda _code: None))
+    assert shutdown.request(signal.SIGTERM)
+    assert not shutdown.request(signal.SIGINT)
+    assert shutdown.requested.is_set() and shutdown.signal == signal.SIGTERM
+    assert armed == ["SIGTERM"]
+
+
+def test_a_cancelled_agent_waits_for_its_batch_before_it_goes() -> None:
+    """The batch's acknowledgement (faust's take_events, in a finally) must not come before the
+    batch's transaction ended."""
+    started, release = threading.Event(), threading.Event()
+    finished: list[str] = []
+
+    def batch() -> int:
+        started.set()
+        release.wait(5)
+        finished.append("committed")
+        return 7
+
+    async def main() -> None:
+        task = asyncio.ensure_future(finish_in_thread(batch))
+        await asyncio.to_thread(started.wait, 5)
+        task.cancel()
+        await asyncio.sleep(0.2)
+        assert not task.done()  # still waiting for the thread
+        release.set()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert finished == ["committed"]
+        assert await finish_in_thread(lambda: 3) == 3  # uncancelled: the result
+
+    asyncio.run(main())
