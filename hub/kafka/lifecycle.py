@@ -29,11 +29,12 @@ process is still there ``grace_s`` later, the watchdog logs why, gives the worke
 
 Why such an exit loses nothing: a batch's offsets are committed to Kafka only after faust has
 acknowledged its events, and the agent acknowledges them only after the batch's database
-transaction committed (:func:`finish_in_thread` keeps even a cancelled agent from acknowledging
-a batch still in flight). A hard exit therefore leaves, at worst, batches that PostgreSQL holds
-and Kafka has not been told about; they are delivered again to whoever takes the partition and
-are no-ops by event id. The relay and the projections keep their positions in PostgreSQL and
-resume from there. Nothing is lost and nothing is counted twice.
+transaction committed (:func:`finish_in_thread` keeps even a cancelled agent from acknowledging a
+batch still in flight, and the watchdog does not tell the stages to give up waiting for the
+database: a batch that failed would be acknowledged all the same). A hard exit therefore leaves, at
+worst, batches that PostgreSQL holds and Kafka has not been told about; they are delivered again to
+whoever takes the partition and are no-ops by event id. The relay and the projections keep their
+positions in PostgreSQL and resume from there. Nothing is lost and nothing is counted twice.
 """
 
 from __future__ import annotations

@@ -70,7 +70,8 @@ class Worker:
         self.format = wire_format(settings, self.codec)
         self.national = national
         self._stores: list[Store] = []
-        self._stop = threading.Event()
+        self._stop = threading.Event()  # faust has stopped: stage handlers may give up
+        self._side_stop = threading.Event()
         self.security = aiokafka_options(settings)  # bad security settings fail here, at once
         self.relay = RelayThread(self._relay, self.bootstrap, settings.batch_size, self.security)
         self._side = threading.Thread(target=self._side_loop, name="hub-side", daemon=True)
@@ -147,7 +148,7 @@ class Worker:
             else None
         )
         try:
-            while not self._stop.is_set():
+            while not self._side_stop.is_set():
                 try:
                     work = projector.step(self.settings.batch_size)
                     if sender is not None:
@@ -173,16 +174,19 @@ class Worker:
 
     def halt(self, timeout_s: float) -> None:
         """Ask the relay and the side loop to stop and wait for them, ``timeout_s`` at most in
-        all; stage handlers that wait for the database give up from now on. Stores stay open:
-        a thread that did not stop in time may still use its own."""
+        all. Stage handlers go on waiting for the database: one that gave up would let faust
+        acknowledge (and commit) a batch that was never committed. Stores stay open: a thread
+        that did not stop in time may still use its own."""
         deadline = time.monotonic() + timeout_s
-        self._stop.set()
+        self._side_stop.set()
         self.relay.stop(max(0.0, deadline - time.monotonic()))
         if self._side.is_alive():
             self._side.join(max(0.0, deadline - time.monotonic()))
 
     def stop(self, timeout_s: float = 30.0) -> None:
-        """Stop the threads (see :meth:`halt`), then close the stores."""
+        """After faust stopped: stage handlers still waiting give up, the threads stop (see
+        :meth:`halt`), the stores close."""
+        self._stop.set()
         self.halt(timeout_s)
         for store in self._stores:
             store.close()
