@@ -85,10 +85,13 @@ def _stop_throwaway(script: str, folder: Path) -> None:
 
 
 def _stop_workers(workers: list[subprocess.Popen[bytes]]) -> None:
-    """SIGTERM, then SIGKILL what is still there after 30 s (a worker stops within 10 s)."""
+    """SIGTERM, then SIGKILL what is still there after 30 s (a worker stops within 10 s: exit
+    0, or 75 when its watchdog had to end it). Says how long each took."""
+    sent = time.monotonic()
     for w in workers:
         if w.poll() is None:
             w.terminate()
+    stops: list[str] = []
     for w in workers:
         try:
             w.wait(30)
@@ -96,6 +99,9 @@ def _stop_workers(workers: list[subprocess.Popen[bytes]]) -> None:
             print(f"worker {w.pid} ignored SIGTERM for 30 s: killed", file=sys.stderr)
             w.kill()
             w.wait(10)
+        stops.append(f"{time.monotonic() - sent:.1f} s (exit {w.returncode})")
+    if stops:
+        print("workers stopped after " + ", ".join(stops), file=sys.stderr)
 
 
 def _remove_after_success(folder: Path, finished: threading.Event) -> None:
