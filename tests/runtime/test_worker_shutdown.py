@@ -187,8 +187,8 @@ def test_sigterm_mid_backlog_then_idle(
             total = len(reference["versions"])
             _wait_for(lambda: _versions_done(harness) >= total // 4)
             (first,) = harness.workers
+            assert _versions_done(harness) < total  # it really is mid-stream
             stops = harness.sigterm(first)  # (b) a backlog: batches in flight, more waiting
-            assert _versions_done(harness) < total  # it really was mid-stream
             _assert_stopped_in_time(stops, 0, FORCED_EXIT_CODE)
             assert "SIGTERM received: stopping" in harness.log_of(first).read_text("utf-8")
 
