@@ -5,7 +5,9 @@ Run: .venv/bin/python bench/kafka_pipeline.py [--records 200000] [--workers 2] [
 
 Kafka: ``HUB_BENCH_KAFKA_BOOTSTRAP``, else a throwaway broker from ``ops/kafka/start``.
 PostgreSQL: a new database on the server ``HUB_BENCH_DATABASE_URL`` points to, else on a throwaway
-server from ``ops/postgres/start`` (each run starts from an empty database).
+server from ``ops/postgres/start`` (each run starts from an empty database). The throwaways are
+stopped (and their folders deleted) on every exit: success, failure, Ctrl-C or SIGTERM; the
+workers are stopped before them.
 Not timed: generating the province (a realistic mix: duplicates across levels, updates, stale and
 invalid submissions from all of Zhejiang's sources) and encoding the submissions.
 
@@ -22,13 +24,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import datetime as dt
 import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from itertools import groupby
@@ -54,14 +60,60 @@ from hub.testing.province import generate_province
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _start(script: str) -> tuple[str, Path]:
+def _throwaway(stack: contextlib.ExitStack, script: str) -> str:
+    """Start ops/<script>/start in a new folder; its stop (which also deletes the folder) goes
+    on ``stack`` before the start, so a start cut short is cleaned up too. The address."""
     folder = Path(tempfile.mkdtemp(prefix="hub-bench-"))
+    stack.callback(_stop_throwaway, script, folder)
     out = subprocess.run(
         ["bash", str(ROOT / script / "start"), str(folder)], capture_output=True, text=True
     )
     if out.returncode:
         raise SystemExit(f"{script}/start failed: {out.stderr[-2000:]}")
-    return out.stdout.strip().splitlines()[-1], folder
+    return out.stdout.strip().splitlines()[-1]
+
+
+def _stop_throwaway(script: str, folder: Path) -> None:
+    done = subprocess.run(
+        ["bash", str(ROOT / script / "stop"), str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    if done.returncode:
+        print(f"{script}/stop {folder} failed: {done.stderr[-2000:]}", file=sys.stderr)
+
+
+def _stop_workers(workers: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM, then SIGKILL what is still there after 30 s (a worker stops within 10 s: exit
+    0, or 75 when its watchdog had to end it). Says how long each took."""
+    sent = time.monotonic()
+    for w in workers:
+        if w.poll() is None:
+            w.terminate()
+    stops: list[str] = []
+    for w in workers:
+        try:
+            w.wait(30)
+        except subprocess.TimeoutExpired:
+            print(f"worker {w.pid} ignored SIGTERM for 30 s: killed", file=sys.stderr)
+            w.kill()
+            w.wait(10)
+        stops.append(f"{time.monotonic() - sent:.1f} s (exit {w.returncode})")
+    if stops:
+        print("workers stopped after " + ", ".join(stops), file=sys.stderr)
+
+
+def _remove_after_success(folder: Path, finished: threading.Event) -> None:
+    if finished.is_set():
+        shutil.rmtree(folder, ignore_errors=True)
+    else:
+        print(f"kept {folder} (the workers' logs)", file=sys.stderr)
+
+
+def _terminate_as_interrupt(signum: int, _frame: object) -> None:
+    """SIGTERM unwinds like Ctrl-C, so the finally blocks stop the broker and PostgreSQL."""
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def _machine_busy_s() -> float:
@@ -138,11 +190,23 @@ def main() -> None:
     parser.add_argument("--partitions", type=int, default=6)
     parser.add_argument("--batch", type=int, default=500)
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, _terminate_as_interrupt)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with it ignored
+    with contextlib.ExitStack() as stack:  # unwound on every exit: the throwaways go with it
+        result = run(stack, args)
+    print(json.dumps(result, indent=2))
 
-    bootstrap = os.environ.get("HUB_BENCH_KAFKA_BOOTSTRAP") or _start("ops/kafka")[0]
-    url = fresh_database(os.environ.get("HUB_BENCH_DATABASE_URL") or _start("ops/postgres")[0])
+
+def run(stack: contextlib.ExitStack, args: argparse.Namespace) -> dict[str, Any]:
+    """The benchmark; what it starts is stopped by ``stack`` (workers first, then the
+    store, PostgreSQL and the broker)."""
+    bootstrap = os.environ.get("HUB_BENCH_KAFKA_BOOTSTRAP") or _throwaway(stack, "ops/kafka")
+    server = os.environ.get("HUB_BENCH_DATABASE_URL") or _throwaway(stack, "ops/postgres")
+    url = fresh_database(server)
     prefix = f"bench{uuid.uuid4().hex[:6]}."
     data_dir = Path(tempfile.mkdtemp(prefix="hub-bench-data-"))
+    finished = threading.Event()
+    stack.callback(_remove_after_success, data_dir, finished)
     settings = HubSettings(
         data_dir=data_dir,
         database_url=SecretStr(url),
@@ -158,6 +222,7 @@ def main() -> None:
     scratch = f"{prefix}floor"
     create_topics(settings, [TopicSpec(scratch, args.partitions, 1)])
     store = PostgresStore(url)
+    stack.callback(store.close)
     sources, events = province_events(args.records)
     n = len(events)
     with store.transaction() as tx:
@@ -181,34 +246,32 @@ def main() -> None:
         "HUB_API_ENABLED": "false",
     }
     logs = [(data_dir / f"worker-{i}.log").open("wb") for i in range(args.workers)]
-    workers = [
+    for log in logs:
+        stack.callback(log.close)
+    workers: list[subprocess.Popen[bytes]] = []
+    stack.callback(_stop_workers, workers)
+    workers += [
         subprocess.Popen([sys.executable, "-m", "hub", "worker"], env=env, stdout=log, stderr=log)
         for log in logs
     ]
-    try:
-        time.sleep(8)  # the group forms before the clock starts
-        workers_before = sum(_process_cpu_s(w.pid) for w in workers)
-        busy_before = _machine_busy_s()
-        started = time.perf_counter()
-        produce_submissions(settings, codec, events)
-        ingest_s = time.perf_counter() - started
-        lag: list[tuple[float, int]] = []
-        while True:
-            done = sum(store.counts("verdicts").values())
-            lag.append((round(time.perf_counter() - started, 1), n - done))
-            if done >= n:
-                break
-            if any(w.poll() is not None for w in workers):
-                raise SystemExit("a worker died; see its log in " + str(data_dir))
-            time.sleep(1.0)
-        hub_s = time.perf_counter() - started
-        machine_cpu = _machine_busy_s() - busy_before
-        workers_cpu = sum(_process_cpu_s(w.pid) for w in workers) - workers_before
-    finally:
-        for w in workers:
-            w.terminate()
-        for w in workers:
-            w.wait(60)
+    time.sleep(8)  # the group forms before the clock starts
+    workers_before = sum(_process_cpu_s(w.pid) for w in workers)
+    busy_before = _machine_busy_s()
+    started = time.perf_counter()
+    produce_submissions(settings, codec, events)
+    ingest_s = time.perf_counter() - started
+    lag: list[tuple[float, int]] = []
+    while True:
+        done = sum(store.counts("verdicts").values())
+        lag.append((round(time.perf_counter() - started, 1), n - done))
+        if done >= n:
+            break
+        if any(w.poll() is not None for w in workers):
+            raise SystemExit("a worker died; see its log in " + str(data_dir))
+        time.sleep(1.0)
+    hub_s = time.perf_counter() - started
+    machine_cpu = _machine_busy_s() - busy_before
+    workers_cpu = sum(_process_cpu_s(w.pid) for w in workers) - workers_before
     result: dict[str, Any] = {
         "submissions": n,
         "workers": args.workers,
@@ -231,7 +294,8 @@ def main() -> None:
         },
         "ratio_to_floor": round(floor_rate / (n / hub_s), 1),
     }
-    print(json.dumps(result, indent=2))
+    finished.set()  # the data directory (the workers' logs) is kept only after a failure
+    return result
 
 
 if __name__ == "__main__":

@@ -164,6 +164,10 @@ class HubSettings(BaseSettings):
     #
     # -- the engine (issue 17): add settings below this line
     #
+    # -- shutdown --
+    #: seconds a ``hub worker`` may take to stop after SIGTERM/SIGINT before it exits anyway
+    #: (exit code 75; see :mod:`hub.kafka.lifecycle`)
+    worker_stop_grace_s: float = Field(default=8.0, gt=0, le=300)
 
     @field_validator(
         "database_url", "national_url", "kafka_bootstrap", "schema_registry_url", mode="before"

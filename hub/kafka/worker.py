@@ -23,7 +23,6 @@ and out through the relay.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 import time
@@ -35,6 +34,7 @@ from hub.engine.stages import Stage
 from hub.engine.steps import Delivered, step_delivered
 from hub.errors import ConfigError, StorageUnavailableError
 from hub.events.streams import DELIVERIES, FEEDBACK, RECORDS, SUBMISSIONS, VALIDATED, VERDICTS
+from hub.kafka.lifecycle import Shutdown, StopWatchdog, bounded_faust_worker, finish_in_thread
 from hub.kafka.producer import Producer
 from hub.kafka.relay import Relay, RelayThread
 from hub.kafka.security import aiokafka_options, faust_credentials
@@ -72,7 +72,8 @@ class Worker:
         self.format = wire_format(settings, self.codec)
         self.national = national
         self._stores: list[Store] = []
-        self._stop = threading.Event()
+        self._stop = threading.Event()  # faust has stopped: stage handlers may give up
+        self._side_stop = threading.Event()
         self.security = aiokafka_options(settings)  # bad security settings fail here, at once
         self.relay = RelayThread(self._relay, self.bootstrap, settings.batch_size, self.security)
         self._side = threading.Thread(target=self._side_loop, name="hub-side", daemon=True)
@@ -129,7 +130,7 @@ class Worker:
         views = open_views(self.settings.data_dir, self.url)
         side = self.engine.side(store, views, self.national, by_claim=True)
         try:
-            while not self._stop.is_set():
+            while not self._side_stop.is_set():
                 try:
                     work = side.run_once(self.settings.batch_size)
                 except StorageUnavailableError:
@@ -149,10 +150,22 @@ class Worker:
         self.relay.start()
         self._side.start()
 
-    def stop(self) -> None:
+    def halt(self, timeout_s: float) -> None:
+        """Ask the relay and the side loop to stop and wait for them, ``timeout_s`` at most in
+        all. Stage handlers go on waiting for the database: one that gave up would let faust
+        acknowledge (and commit) a batch that was never committed. Stores stay open: a thread
+        that did not stop in time may still use its own."""
+        deadline = time.monotonic() + timeout_s
+        self._side_stop.set()
+        self.relay.stop(max(0.0, deadline - time.monotonic()))
+        if self._side.is_alive():
+            self._side.join(max(0.0, deadline - time.monotonic()))
+
+    def stop(self, timeout_s: float = 30.0) -> None:
+        """After faust stopped: stage handlers still waiting give up, the threads stop (see
+        :meth:`halt`), the stores close."""
         self._stop.set()
-        self.relay.stop()
-        self._side.join(30)
+        self.halt(timeout_s)
         for store in self._stores:
             store.close()
 
@@ -202,7 +215,7 @@ class Worker:
                     )
                     for e in events
                 ]
-                _done, bad = await asyncio.to_thread(handle, messages)
+                _done, bad = await finish_in_thread(handle, messages)
                 if bad:
                     log.warning("%s: %d message(s) quarantined", stage.name, bad)
 
@@ -211,13 +224,20 @@ class Worker:
 
 
 def run_worker(settings: HubSettings, national: NationalClient | None = None) -> None:
-    """Run a worker until SIGTERM/SIGINT; its threads stop with it."""
-    import faust
+    """Run a worker until SIGTERM/SIGINT; its threads stop with it.
 
+    The stop is bounded (:mod:`hub.kafka.lifecycle`): the first signal asks faust to stop and
+    arms a watchdog; a worker still running ``settings.worker_stop_grace_s`` later exits with
+    :data:`~hub.kafka.lifecycle.FORCED_EXIT_CODE`, which loses nothing (offsets are committed
+    only after the database committed: a forced exit only causes redelivery)."""
     worker = Worker(settings, national)
-    app = worker.app()
-    worker.start_side()
+    shutdown = Shutdown(StopWatchdog(settings.worker_stop_grace_s, worker.halt))
+    shutdown.install()  # from here on a signal is a stop request, whatever the state
     try:
-        faust.Worker(app, loglevel="INFO", quiet=True).execute_from_commandline()
+        app = worker.app()
+        worker.start_side()
+        if not shutdown.requested.is_set():
+            bounded_faust_worker(app, shutdown).execute_from_commandline()
     finally:
         worker.stop()
+        log.info("hub worker: stopped")
