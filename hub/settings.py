@@ -164,7 +164,6 @@ class HubSettings(BaseSettings):
     #
     # -- the engine (issue 17): add settings below this line
     #
-    # -- shutdown --
     #: seconds a ``hub worker`` may take to stop after SIGTERM/SIGINT before it exits anyway
     #: (exit code 75; see :mod:`hub.kafka.lifecycle`)
     worker_stop_grace_s: float = Field(default=8.0, gt=0, le=300)

@@ -154,8 +154,9 @@ def step_delivered(
     4. with ``keep_input`` (the stage whose input arrives only on the transport, i.e. judge on
        submissions), append the input events to the log too, so the log holds every submission;
        append the stage's outputs; claim their ids for the stage's followers;
-    5. commit. Kafka offsets are committed after this returns; a crash before that redelivers
-       the batch, which step 2 turns into a no-op.
+    5. commit, durably (PostgreSQL's ``synchronous_commit`` on). Kafka offsets are committed
+       after this returns; a crash before that redelivers the batch, which step 2 turns into a
+       no-op.
     """
     events: list[tuple[DecodedEvent, bytes]] = []
     bad: list[Quarantined] = []
@@ -181,7 +182,9 @@ def _step_delivered(
     clock: Clock,
     keep_input: bool,
 ) -> tuple[int, int]:
-    with store.transaction() as tx:
+    # durable: the transport's offsets are committed once this returns, and a commit the database
+    # lost in a crash after that would not be delivered again
+    with store.transaction(durable=True) as tx:
         quarantined = tx.quarantine(bad) if bad else 0
         new = tx.claim(stage.name, [e.event_id for e, _ in events])
         batch: list[DecodedEvent] = []

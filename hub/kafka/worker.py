@@ -24,6 +24,7 @@ and out through the relay.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -48,9 +49,12 @@ from hub.storage.ports import Store
 from hub.storage.private import private_dir
 from projections import open_views
 
-__all__ = ["RELAYED", "Worker", "run_worker"]
+__all__ = ["RELAYED", "STAGE_FAILED_EXIT_CODE", "Worker", "run_worker"]
 
 log = logging.getLogger("hub.worker")
+
+#: A worker exits with this when a batch failed otherwise than on unavailable storage (EX_SOFTWARE)
+STAGE_FAILED_EXIT_CODE = 70
 
 #: Streams the relay publishes (submissions arrive on Kafka from the connectors).
 RELAYED = (VALIDATED, VERDICTS, RECORDS, DELIVERIES, FEEDBACK)
@@ -215,7 +219,19 @@ class Worker:
                     )
                     for e in events
                 ]
-                _done, bad = await finish_in_thread(handle, messages)
+                try:
+                    _done, bad = await finish_in_thread(handle, messages)
+                except Exception:  # any failure: never let faust acknowledge the batch
+                    # faust acknowledges a batch whose agent raised: exit unacknowledged instead
+                    # (nothing was committed; the batch is delivered again after the restart)
+                    log.critical(
+                        "%s: a batch failed; exiting with %d without acknowledging it",
+                        stage.name,
+                        STAGE_FAILED_EXIT_CODE,
+                        exc_info=True,
+                    )
+                    logging.shutdown()
+                    os._exit(STAGE_FAILED_EXIT_CODE)
                 if bad:
                     log.warning("%s: %d message(s) quarantined", stage.name, bad)
 

@@ -10,8 +10,10 @@ Same ports and the same guarantees as the SQLite backend, with what PostgreSQL n
   moves, under the same lock (:mod:`hub.storage.pg_chain`); the sources' changes are journaled in
   their transaction.
 - **Durability per transaction.** Ingest commits normally (``synchronous_commit`` on: on disk
-  before "received"); processing steps ``SET LOCAL synchronous_commit = off``: a server crash may
-  roll back their last commits, outputs and position together, and they are redone identically.
+  before "received"), and so does a step on a batch Kafka delivered (its offsets are committed
+  next: a lost commit would not be delivered again); steps by position
+  ``SET LOCAL synchronous_commit = off``: a server crash may roll back their last commits,
+  outputs and position together, and they are redone identically.
 - **One batch, one processor.** Reading a stage's position locks it for the transaction: processes
   running the same stage take turns, batch by batch.
 - **Unique constraints decide.** An existing event id is skipped; a second verdict for one
