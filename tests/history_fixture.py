@@ -10,6 +10,11 @@ Made by ``python -m tests.history_fixture OUT_DIR`` (see ``tests/fixtures/histor
 a generated province through the whole loop with delivery to the national simulator (faults
 injected), plus the cases a province rarely produces on its own: ownership refusals, a
 retraction, a revival, a disabled source and a national task.
+
+Beside it, ``midway-log.db.xz`` (``python -m tests.history_fixture midway OUT_DIR``): a log the
+older hub left part-way, every stage at a different position, and ``midway-finished.json.xz``,
+every event (but its ``recorded_at``), the registry and the ledger that the older hub made when
+it finished that log. A newer engine must catch up on it and make exactly the same history.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from typing import Any
 
 from connectors.files import record_submissions
 from hub.events import derive_id
+from hub.events.streams import STREAMS
 from hub.national.client import NationalClient
 from hub.national.protocol import Task
 from hub.national.sim import SimConfig, start_sim
@@ -44,14 +50,20 @@ __all__ = [
     "READ_MODELS",
     "ReadModels",
     "dump_read_models",
+    "finished_history",
     "fixture_tables",
     "read_fixture",
+    "read_midway",
     "unpack_data_dir",
+    "unpack_midway",
 ]
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "history-v68e78eb"
 LOG, VIEWS = "log.db.xz", "views.db.xz"
 READ_MODELS = "read_models.json.xz"
+MIDWAY_LOG, MIDWAY_FINISHED = "midway-log.db.xz", "midway-finished.json.xz"
+#: How many batches of ten each stage of the older hub ran before it stopped part-way.
+MIDWAY_BATCHES = {"judge": 14, "resolve": 8, "plan-national": 3, "feedback-verdicts": 5}
 RECORDS, SEED = 400, 17
 XZ = 9 | lzma.PRESET_EXTREME
 RECEIVED_AT = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
@@ -88,6 +100,93 @@ def unpack_data_dir(target: Path, *, views: bool, folder: Path = FIXTURE) -> Pat
         out.write_bytes(lzma.decompress((folder / name).read_bytes()))
         out.chmod(0o600)
     return target
+
+
+def read_midway(folder: Path = FIXTURE) -> dict[str, Any]:
+    """What the older hub made of the midway log when it finished it (:func:`finished_history`)."""
+    finished: dict[str, Any] = json.loads(lzma.decompress((folder / MIDWAY_FINISHED).read_bytes()))
+    return finished
+
+
+def unpack_midway(target: Path, folder: Path = FIXTURE) -> Path:
+    """A fresh data directory holding the midway log (no read models)."""
+    target.mkdir(parents=True, exist_ok=True)
+    target.chmod(0o700)
+    out = target / "log.db"
+    out.write_bytes(lzma.decompress((folder / MIDWAY_LOG).read_bytes()))
+    out.chmod(0o600)
+    return target
+
+
+def _plain(value: Any) -> Any:
+    """Avro-ready payload values as JSON: times as ISO text, bytes as hex, the rest as text."""
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.hex()
+    return str(value)
+
+
+def finished_history(hub: EmbeddedHub) -> dict[str, Any]:
+    """The history of a hub, canonical: per stream every event (envelope and payload, all but
+    the ``recorded_at`` the store stamps) sorted by id; the registry; the ledger (but the time
+    each delivery is next due, a clock reading). Two hubs that processed the same submissions
+    correctly give equal values, however they batched the work."""
+    codec = hub.codec
+    streams: dict[str, list[dict[str, Any]]] = {}
+    for stream in STREAMS:
+        events = []
+        for stored in hub.store.scan(stream):
+            e = codec.decode_event(stream, stored.position, stored.body).event
+            events.append(
+                {
+                    "event_id": e.event_id,
+                    "event_type": e.event_type,
+                    "key": e.key,
+                    "correlation_id": e.correlation_id,
+                    "occurred_at": e.occurred_at.isoformat(),
+                    "causation_id": e.causation_id,
+                    "standard_version": e.standard_version,
+                    "producer": e.producer,
+                    "payload": e.payload,
+                }
+            )
+        streams[stream] = sorted(events, key=lambda x: str(x["event_id"]))
+    registry = sorted(
+        [
+            e.identity_hash,
+            e.record_id,
+            e.record_type,
+            e.version,
+            e.content_hash,
+            e.version_hash,
+            e.updated_at,
+            e.content,
+        ]
+        for e in hub.store.registry_entries()
+    )
+    ledger = sorted(
+        [
+            r.delivery_id,
+            r.record_id,
+            r.version,
+            r.destination,
+            r.record_type,
+            r.state,
+            r.attempt,
+            r.idempotency_key,
+            r.source_id,
+            r.submission_id,
+            r.content,
+            list(r.reasons),
+            r.national_id,
+            r.operation,
+        ]
+        for r in hub.store.ledger_rows()
+    )
+    value = {"streams": streams, "registry": registry, "ledger": ledger}
+    plain: dict[str, Any] = json.loads(json.dumps(value, ensure_ascii=False, default=_plain))
+    return plain
 
 
 def fixture_tables(models: ReadModels) -> list[Table]:
@@ -259,6 +358,52 @@ def make(out: Path, records: int = RECORDS, seed: int = SEED) -> dict[str, Any]:
     return status
 
 
+def make_midway(out: Path, records: int = 250, seed: int = 23) -> dict[str, Any]:
+    """A log the older hub stopped part-way (no national endpoint, batches of ten, each stage
+    run :data:`MIDWAY_BATCHES` times), and what that hub made of it when it finished."""
+    from hub.runtime.loop import step
+
+    work = out.parent / (out.name + ".midway")
+    shutil.rmtree(work, ignore_errors=True)
+    settings = HubSettings(data_dir=work, batch_size=10)
+    province = generate_province(records, seed)
+    with EmbeddedHub(settings) as hub:
+        hub.register_sources(
+            Source(s.source_id, s.level, s.region_code, s.department, s.record_types)
+            for s in province.sources
+        )
+        groups = groupby(province.submissions, key=lambda s: (s.source_id, s.record_type))
+        for index, ((source_id, record_type), group) in enumerate(groups):
+            hub.ingest(
+                record_submissions(
+                    source_id,
+                    record_type,
+                    [s.record for s in group],
+                    batch_id=derive_id("history-fixture-midway", seed, index),
+                    received_at=RECEIVED_AT,
+                ),
+                chunk=50,
+            )
+        for stage in hub.stages:
+            for _ in range(MIDWAY_BATCHES.get(stage.name, 0)):
+                step(hub.store, hub.codec, stage, 10, hub.clock)
+        midway = hub.status()
+    db_path = work / "log.db"
+    db = sqlite3.connect(db_path)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.execute("VACUUM")
+    db.close()
+    out.mkdir(parents=True, exist_ok=True)
+    (out / MIDWAY_LOG).write_bytes(lzma.compress(db_path.read_bytes(), preset=XZ))
+    with EmbeddedHub(settings) as hub:
+        hub.run_until_idle()
+        finished = finished_history(hub)
+    text = json.dumps(finished, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    (out / MIDWAY_FINISHED).write_bytes(lzma.compress(text.encode(), preset=XZ))
+    shutil.rmtree(work)
+    return {"midway": {k: midway[k] for k in ("lag", "streams")}}
+
+
 def _lines(status: dict[str, Any]) -> Iterator[str]:
     keep = ("received", "accepted_new", "accepted_update", "duplicate", "stale", "rejected")
     yield json.dumps({k: status[k] for k in keep}, sort_keys=True)
@@ -268,5 +413,8 @@ def _lines(status: dict[str, Any]) -> Iterator[str]:
 
 
 if __name__ == "__main__":
-    for line in _lines(make(Path(sys.argv[1]))):
-        print(line)
+    if sys.argv[1] == "midway":
+        print(json.dumps(make_midway(Path(sys.argv[2])), sort_keys=True))
+    else:
+        for line in _lines(make(Path(sys.argv[1]))):
+            print(line)
