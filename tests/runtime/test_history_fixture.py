@@ -4,7 +4,9 @@ The fixture (``tests/fixtures/history-v68e78eb``, made by :mod:`tests.history_fi
 data directory that hub wrote: a province of 405 submissions through the whole loop, delivered
 to the national simulator with faults, ownership refusals, a retraction and a revival, a disabled
 source, a national task. The current code must find nothing left to do in it, verify it, and
-rebuild from its log the very read models the older hub had built, table by table.
+rebuild from its log the very read models the older hub had built, table by table. And a log that
+hub left part-way (each stage at another position) must be finished into the very history the
+older hub made of it: the same events with the same ids, the same registry and ledger.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from hub.audit import verify
 from hub.events.streams import STREAMS
 from hub.national.client import NationalClient
 from hub.national.sim import SimConfig, start_sim
@@ -24,9 +27,12 @@ from projections import ViewStore
 from tests.history_fixture import (
     ReadModels,
     canonical_rows,
+    finished_history,
     fixture_tables,
     read_fixture,
+    read_midway,
     unpack_data_dir,
+    unpack_midway,
 )
 from tests.processes import hub_env, run_hub
 
@@ -165,3 +171,52 @@ def test_projecting_the_older_history_from_scratch_gives_identical_read_models(
         hub.run_until_idle(timeout_s=120)
         assert heads(hub) == before
         assert differences(hub.views, expected) == {}
+
+
+def changed_fields(want: dict[str, Any], got: dict[str, Any]) -> set[str]:
+    """The envelope fields, and the payload's (``payload.x``), in which two events differ."""
+    fields = {f for f in want if f != "payload" and want[f] != got.get(f)}
+    mine, theirs = got.get("payload") or {}, want["payload"]
+    names = theirs.keys() | mine.keys()
+    return fields | {f"payload.{k}" for k in names if theirs.get(k) != mine.get(k)}
+
+
+def history_differences(got: dict[str, Any], want: dict[str, Any]) -> dict[str, str]:
+    """Per stream (and the registry, the ledger) how ``got`` differs from ``want``."""
+    out: dict[str, str] = {}
+    for stream, events in want["streams"].items():
+        mine = {e["event_id"]: e for e in got["streams"].get(stream, [])}
+        theirs = {e["event_id"]: e for e in events}
+        missing, extra = sorted(theirs.keys() - mine.keys()), sorted(mine.keys() - theirs.keys())
+        changed = sorted(i for i in theirs.keys() & mine.keys() if theirs[i] != mine[i])
+        fields = sorted({f for i in changed for f in changed_fields(theirs[i], mine[i])})
+        if missing or extra or changed:
+            out[stream] = (
+                f"{len(events)} events expected, {len(mine)} made; missing {missing[:3]}"
+                f" ({len(missing)}), new {extra[:3]} ({len(extra)}), changed {changed[:3]}"
+                f" ({len(changed)}) in {fields}"
+            )
+    for part in ("registry", "ledger"):
+        if got[part] != want[part]:
+            out[part] = f"{len(want[part])} rows expected, {len(got[part])} made; they differ"
+    return out
+
+
+def test_a_log_the_older_hub_left_midway_is_finished_into_the_same_history(
+    tmp_path: Path,
+) -> None:
+    """The older hub stopped with its stages at different positions (in batches of ten); this
+    code, with its own batching, must finish the work with exactly the events the older hub made
+    when it finished (ids, envelopes, payloads), the same registry and ledger, and an audit that
+    passes."""
+    expected = read_midway()
+    data_dir = unpack_midway(tmp_path / "hub")
+    with EmbeddedHub(HubSettings(data_dir=data_dir)) as hub:
+        before = {s: hub.store.head(s) for s in STREAMS}
+        assert before != {s: len(e) for s, e in expected["streams"].items()}  # work was left
+        hub.run_until_idle(timeout_s=120)
+        assert history_differences(finished_history(hub), expected) == {}
+        status = hub.status()
+        assert verify(hub.store, hub.views, hub.codec) == []
+    assert status["received"] == len(expected["streams"]["submissions"])
+    assert status["in_flight"] == 0 and status["reconciled"]
