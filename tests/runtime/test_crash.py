@@ -11,7 +11,8 @@ round the seeded RNG picks a victim and a number N of events drawn from the work
 says is left; then either the test SIGKILLs the victim once the log holds N more committed
 events (read from outside), or the victim kills itself inside the transaction of the append that
 reaches N (``HUB_TEST_KILL_AFTER_APPENDS``, :mod:`tests.runtime.kill_inside`): between a step's
-reads and its commit. The two kinds alternate.
+reads and its commit. The two kinds alternate; a kill whose victim finished first (the log
+moved in one jump past its N) is followed by one from inside, which cannot miss that way.
 
 ``HUB_CRASH_SEEDS`` (e.g. ``101-115`` or ``3,7,20-22``) runs one crashed run per seed against one
 clean run; ``HUB_CRASH_KILLS`` sets the kills per run (default 8).
@@ -157,11 +158,15 @@ class Kill:
 
 
 def plan(
-    rng: random.Random, kinds: Sequence[str], done: dict[str, int], totals: dict[str, int], n: int
+    rng: random.Random,
+    kinds: Sequence[str],
+    done: dict[str, int],
+    totals: dict[str, int],
+    inside: bool,
 ) -> Kill:
     victim = rng.choice(sorted(kinds))
     left = max(1, totals[victim] - done[victim])
-    return Kill(victim, rng.randint(1, max(1, int(left * SPREAD))), inside=n % 2 == 1)
+    return Kill(victim, rng.randint(1, max(1, int(left * SPREAD))), inside)
 
 
 def wait_for(log: Path, proc: subprocess.Popen[bytes], streams: Sequence[str], target: int) -> bool:
@@ -202,6 +207,7 @@ def run(
     log = data_dir / "log.db"
     ingested = False
     landed = Landed()
+    missed = False  # the last planned kill found its victim done: make the next one inside
     while True:
         landed.rounds += 1
         assert landed.rounds < 3 * kills + 20, "the hub never finished"
@@ -209,7 +215,8 @@ def run(
         done = {kind: committed(log, WRITES[kind]) for kind in kinds}
         kill = None
         if landed.total < kills and totals is not None:
-            kill = plan(rng, kinds, done, totals, landed.total)
+            inside = landed.total % 2 == 1 or missed
+            kill = plan(rng, kinds, done, totals, inside)
         procs = {}
         for kind in kinds:
             kind_env = env
@@ -223,10 +230,13 @@ def run(
             target = done[kill.victim] + kill.events
             if wait_for(log, victim, WRITES[kill.victim], target) and victim.poll() is None:
                 victim.send_signal(signal.SIGKILL)
-                landed.outside += 1
         codes = {kind: finish(proc) for kind, proc in procs.items()}
-        if kill is not None and kill.inside and codes[kill.victim] == -signal.SIGKILL:
-            landed.inside += 1
+        if kill is not None:
+            missed = codes[kill.victim] != -signal.SIGKILL
+            if not missed and kill.inside:
+                landed.inside += 1
+            elif not missed:
+                landed.outside += 1
         if codes.get(INGEST) == 0:
             ingested = True
         if ingested and codes[UP] == 0 and INGEST not in procs:
