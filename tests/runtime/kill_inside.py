@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 from collections.abc import Sequence
 
 from hub.storage.sqlite import SqliteTransaction
 
-__all__ = ["ENV", "arm", "arm_from_environment"]
+__all__ = ["ENV", "MARK", "arm", "arm_from_environment"]
 
 ENV = "HUB_TEST_KILL_AFTER_APPENDS"
+MARK = "kill_inside: SIGKILL in an append to"  # + the stream, on stderr: where it landed
 Row = tuple[str, str, str, str, bytes]  # event id, type, key, correlation id, body
 
 
@@ -39,6 +41,8 @@ def arm(limit: int) -> None:
         new = original(self, stream, events)
         passed += len(events)
         if passed >= limit:
+            sys.stderr.write(f"{MARK} {stream}\n")
+            sys.stderr.flush()
             os.kill(os.getpid(), signal.SIGKILL)  # the transaction is open: nothing commits
         return new
 

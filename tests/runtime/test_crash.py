@@ -27,8 +27,9 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import accumulate, groupby
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
 from hub.testing.province import generate_province
 from tests.runtime.kill_inside import ENV as KILL_AFTER_APPENDS
+from tests.runtime.kill_inside import MARK
 
 ROOT = Path(__file__).resolve().parents[2]
 RECORDS_N, SEED = 1500, 11
@@ -104,11 +106,12 @@ def start(kind: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
     )
 
 
-def finish(proc: subprocess.Popen[bytes], timeout: float = 120) -> int:
+def finish(proc: subprocess.Popen[bytes], timeout: float = 120) -> tuple[int, str]:
+    """The process's exit code (0, or -SIGKILL) and its stderr."""
     _, err = proc.communicate(timeout=timeout)
     if proc.returncode not in (0, -signal.SIGKILL):
         raise AssertionError(f"process failed ({proc.returncode}): {err.decode()[-2000:]}")
-    return proc.returncode
+    return proc.returncode, err.decode(errors="replace")
 
 
 class LogReader:
@@ -188,6 +191,7 @@ class Landed:
     outside: int = 0
     inside: int = 0
     rounds: int = 0
+    streams: Counter[str] = field(default_factory=Counter)  # inside kills by stream appended
 
     @property
     def total(self) -> int:
@@ -230,11 +234,14 @@ def run(
             target = done[kill.victim] + kill.events
             if wait_for(log, victim, WRITES[kill.victim], target) and victim.poll() is None:
                 victim.send_signal(signal.SIGKILL)
-        codes = {kind: finish(proc) for kind, proc in procs.items()}
+        ended = {kind: finish(proc) for kind, proc in procs.items()}
+        codes = {kind: code for kind, (code, _) in ended.items()}
         if kill is not None:
             missed = codes[kill.victim] != -signal.SIGKILL
             if not missed and kill.inside:
                 landed.inside += 1
+                marks = [x for x in ended[kill.victim][1].splitlines() if x.startswith(MARK)]
+                landed.streams[marks[-1].removeprefix(MARK).strip() if marks else "?"] += 1
             elif not missed:
                 landed.outside += 1
         if codes.get(INGEST) == 0:
@@ -346,7 +353,8 @@ def test_the_kill_switch_fires_inside_the_transaction(tmp_path: Path) -> None:
     with start_sim(SimConfig()) as sim:
         env = environment(tmp_path, sim) | {KILL_AFTER_APPENDS: "10"}
         proc = start(INGEST, env)
-        assert finish(proc) == -signal.SIGKILL
+        code, err = finish(proc)
+    assert code == -signal.SIGKILL and f"{MARK} {SUBMISSIONS}" in err
     province = generate_province(RECORDS_N, SEED)
     groups = groupby(province.submissions, key=lambda s: (s.source_id, s.record_type))
     ends = list(accumulate(n for _, g in groups for n in chunk_sizes(len(list(g)), 7)))
