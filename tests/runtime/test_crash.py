@@ -338,7 +338,8 @@ def test_sigkill_at_any_point_loses_and_duplicates_nothing(
     print(
         f"seed {seed}: {landed.total} kills landed ({landed.inside} inside a transaction,"
         f" {landed.outside} from outside) in {landed.rounds} rounds,"
-        f" {time.monotonic() - started:.1f} s"
+        f" {time.monotonic() - started:.1f} s; inside kills by the stream appended to:"
+        f" {dict(sorted(landed.streams.items()))}"
     )
     for key in clean.outcome:
         assert crashed[key] == clean.outcome[key], key
