@@ -192,6 +192,7 @@ class Landed:
     inside: int = 0
     rounds: int = 0
     streams: Counter[str] = field(default_factory=Counter)  # inside kills by stream appended
+    at: list[str] = field(default_factory=list)  # victim@share of its work done, per kill
 
     @property
     def total(self) -> int:
@@ -238,6 +239,9 @@ def run(
         codes = {kind: code for kind, (code, _) in ended.items()}
         if kill is not None:
             missed = codes[kill.victim] != -signal.SIGKILL
+            if not missed and totals is not None:
+                share = (done[kill.victim] + kill.events) / totals[kill.victim]
+                landed.at.append(f"{kill.victim}@{share:.0%}")
             if not missed and kill.inside:
                 landed.inside += 1
                 marks = [x for x in ended[kill.victim][1].splitlines() if x.startswith(MARK)]
@@ -339,7 +343,7 @@ def test_sigkill_at_any_point_loses_and_duplicates_nothing(
         f"seed {seed}: {landed.total} kills landed ({landed.inside} inside a transaction,"
         f" {landed.outside} from outside) in {landed.rounds} rounds,"
         f" {time.monotonic() - started:.1f} s; inside kills by the stream appended to:"
-        f" {dict(sorted(landed.streams.items()))}"
+        f" {dict(sorted(landed.streams.items()))}; kills at {' '.join(landed.at)}"
     )
     for key in clean.outcome:
         assert crashed[key] == clean.outcome[key], key
