@@ -1,8 +1,12 @@
-"""A killable ingest process for the crash tests: registers the province's sources and ingests
-its submissions in small, durable chunks with deterministic batch ids, so a rerun after SIGKILL
-re-sends the same submissions and the log receives each once.
+"""Killable processes for the crash tests.
 
-Usage: python -m tests.runtime.crash_worker DATA_DIR RECORDS SEED
+``ingest`` registers the province's sources and ingests its submissions in small, durable chunks
+with deterministic batch ids, so a rerun after SIGKILL re-sends the same submissions and the log
+receives each once. ``up`` is ``hub up`` with the same arguments. Either arms the kill switch of
+:mod:`tests.runtime.kill_inside` first when ``HUB_TEST_KILL_AFTER_APPENDS`` is set.
+
+Usage: python -m tests.runtime.crash_worker ingest DATA_DIR RECORDS SEED
+       python -m tests.runtime.crash_worker up [hub up options]
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
 from hub.storage.ports import Source
 from hub.testing.province import generate_province
+from tests.runtime.kill_inside import arm_from_environment
 
 RECEIVED_AT = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
@@ -39,10 +44,19 @@ def ingest_province(hub: EmbeddedHub, records: int, seed: int, chunk: int = 7) -
         hub.ingest(events, chunk=chunk)
 
 
-def main(data_dir: str, records: int, seed: int) -> None:
-    with EmbeddedHub(HubSettings(data_dir=Path(data_dir))) as hub:
-        ingest_province(hub, records, seed)
+def main(argv: list[str]) -> None:
+    arm_from_environment()
+    match argv:
+        case ["ingest", data_dir, records, seed]:
+            with EmbeddedHub(HubSettings(data_dir=Path(data_dir))) as hub:
+                ingest_province(hub, int(records), int(seed))
+        case ["up", *options]:
+            from hub.cli import cli
+
+            cli(["up", *options], prog_name="hub")
+        case _:
+            raise SystemExit(__doc__)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))
+    main(sys.argv[1:])
