@@ -361,7 +361,9 @@ def make(out: Path, records: int = RECORDS, seed: int = SEED) -> dict[str, Any]:
 def make_midway(out: Path, records: int = 250, seed: int = 23) -> dict[str, Any]:
     """A log the older hub stopped part-way (no national endpoint, batches of ten, each stage
     run :data:`MIDWAY_BATCHES` times), and what that hub made of it when it finished."""
-    from hub.runtime.loop import step
+    # the per-stage engine, as the hub of 68e78eb ran it (its hub.runtime.loop is hub.engine.steps)
+    from hub.engine.parts import staged_stages
+    from hub.engine.steps import step
 
     work = out.parent / (out.name + ".midway")
     shutil.rmtree(work, ignore_errors=True)
@@ -384,7 +386,7 @@ def make_midway(out: Path, records: int = 250, seed: int = 23) -> dict[str, Any]
                 ),
                 chunk=50,
             )
-        for stage in hub.stages:
+        for stage in staged_stages(hub.validator, hub.codec):
             for _ in range(MIDWAY_BATCHES.get(stage.name, 0)):
                 step(hub.store, hub.codec, stage, 10, hub.clock)
         midway = hub.status()
