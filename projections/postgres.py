@@ -4,7 +4,10 @@
   table and connection, emptied at commit) and merged into the table by one
   ``INSERT ... SELECT ... ON CONFLICT`` per table and batch. Write-once (history) rows are COPYed
   straight into their table inside a savepoint, falling back to the merge if one exists already
-  (an event applied again is still a no-op; measured: bench/project_postgres.py).
+  (an event applied again is still a no-op; measured: bench/project_postgres.py). A table that
+  borrows columns (:class:`~projections.tables.Borrow`: ``records_current``' content) stages the
+  rest and the merge joins the borrowed values from the rows written just before, so a record's
+  content is sent and parsed into ``jsonb`` once, not twice.
 - **Turns.** A transaction takes ``pg_advisory_xact_lock`` on each projection it writes, in name
   order; two runner processes therefore never apply the same batch twice (the second waits, then
   reads the first one's committed position). ``swap`` takes the same lock.
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from operator import itemgetter
 from typing import Any
 
 import psycopg
@@ -38,13 +42,33 @@ def _ident(*parts: str) -> sql.Identifier:
     return sql.Identifier("".join(parts))
 
 
-def _merge_sql(table: Table, physical: str, stage: str) -> sql.Composed:
+def _merge_sql(table: Table, physical: str, stage: str, suffix: str) -> sql.Composed:
+    """The statement merging a staged batch into ``physical``. A table that borrows columns
+    has them taken from the row of the table it borrows from (written earlier in the same
+    transaction) by a correlated subquery on the borrow's columns: always an index lookup per
+    row whatever the planner thinks of the unanalysed stage (a join may become a hash join over
+    the whole history), and a missing row gives NULL, which the NOT NULL column refuses."""
     names = sql.SQL(", ").join(map(sql.Identifier, table.names))
-    head = sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {} ON CONFLICT ({})").format(
+    borrow = table.borrows
+    if borrow is None:
+        source = sql.SQL("SELECT {} FROM {}").format(names, _ident(stage))
+    else:
+        match = sql.SQL(" AND ").join(
+            sql.SQL("b.{c} = s.{c}").format(c=sql.Identifier(c)) for c in borrow.on
+        )
+        picked = sql.SQL(", ").join(
+            sql.SQL("(SELECT b.{} FROM {} b WHERE {})").format(
+                sql.Identifier(n), _ident(borrow.table, suffix), match
+            )
+            if n in borrow.columns
+            else sql.SQL("s.{}").format(sql.Identifier(n))
+            for n in table.names
+        )
+        source = sql.SQL("SELECT {} FROM {} s").format(picked, _ident(stage))
+    head = sql.SQL("INSERT INTO {} ({}) {} ON CONFLICT ({})").format(
         _ident(physical),
         names,
-        names,
-        _ident(stage),
+        source,
         sql.SQL(", ").join(map(sql.Identifier, table.key)),
     )
     if table.merge is Merge.KEEP:
@@ -90,16 +114,21 @@ class _Transaction(ViewTransaction):
         physical = table.name + suffix
         if table.merge is Merge.KEEP and self._copy_new(table, physical, rows):
             return
-        stage = self._owner.stage(self._c, physical, self.created)
+        stage = self._owner.stage(self._c, table, physical, self.created)
         if stage in self._staged:  # a second batch for this table in one transaction
             self._c.execute(sql.SQL("DELETE FROM {}").format(_ident(stage)))
         self._staged.add(stage)
-        self._copy(table, stage, rows)
-        self._c.execute(_merge_sql(table, physical, stage))
+        if table.borrows is None:
+            self._copy(table.names, stage, rows)
+        else:  # the borrowed columns stay behind: the merge takes them from the stored rows
+            at = table.own_at
+            own = itemgetter(*at) if len(at) > 1 else lambda row: (row[at[0]],)
+            self._copy(table.own, stage, [own(row) for row in rows])
+        self._c.execute(_merge_sql(table, physical, stage, suffix))
 
-    def _copy(self, table: Table, target: str, rows: Sequence[Row]) -> None:
+    def _copy(self, names: Sequence[str], target: str, rows: Sequence[Row]) -> None:
         copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
-            _ident(target), sql.SQL(", ").join(map(sql.Identifier, table.names))
+            _ident(target), sql.SQL(", ").join(map(sql.Identifier, names))
         )
         with self._c.cursor() as cursor, cursor.copy(copy_sql) as copy:
             for row in rows:
@@ -111,7 +140,7 @@ class _Transaction(ViewTransaction):
         there (an event applied again), undo that and go the merge's way, which skips it."""
         try:
             with self._c.transaction():
-                self._copy(table, physical, rows)
+                self._copy(table.names, physical, rows)
         except psycopg.errors.UniqueViolation:
             return False
         return True
@@ -143,15 +172,23 @@ class PostgresViews(ViewStore):
             self._conn = self._connect()
         return self._conn
 
-    def stage(self, conn: psycopg.Connection, physical: str, created: set[str]) -> str:
-        """The session's staging table for ``physical``, created on first use (and remembered
-        only once the creating transaction commits: a rollback takes the table with it)."""
+    def stage(
+        self, conn: psycopg.Connection, table: Table, physical: str, created: set[str]
+    ) -> str:
+        """The session's staging table for ``physical`` (its columns but the borrowed ones, no
+        constraints: the merge checks them), created on first use (and remembered only once the
+        creating transaction commits: a rollback takes the table with it)."""
         stage = f"stage__{physical}"
         if stage not in self._stages and stage not in created:
             conn.execute(
                 sql.SQL(
-                    "CREATE TEMPORARY TABLE IF NOT EXISTS {} (LIKE {}) ON COMMIT DELETE ROWS"
-                ).format(_ident(stage), _ident(physical))
+                    "CREATE TEMPORARY TABLE IF NOT EXISTS {} ON COMMIT DELETE ROWS"
+                    " AS SELECT {} FROM {} WITH NO DATA"
+                ).format(
+                    _ident(stage),
+                    sql.SQL(", ").join(map(sql.Identifier, table.own)),
+                    _ident(physical),
+                )
             )
             created.add(stage)
         return stage

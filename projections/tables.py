@@ -16,7 +16,7 @@ from enum import Enum
 from functools import cached_property
 from typing import Any
 
-__all__ = ["Column", "Kind", "Merge", "Row", "Table", "reduce_rows"]
+__all__ = ["Borrow", "Column", "Kind", "Merge", "Row", "Table", "reduce_rows"]
 
 Row = tuple[Any, ...]
 
@@ -54,6 +54,22 @@ class Column:
     nullable: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class Borrow:
+    """Columns whose values a table's rows share with rows of another table of the same
+    projection, matched on ``on`` (columns of the same names in both).
+
+    The projection still puts the values in its rows (SQLite stores them as given), and writes
+    the rows they come from first, in the same batch (its ``rows`` lists that table first). A
+    backend that parses the values on the way in (PostgreSQL's ``jsonb``) may instead take them
+    from the stored row: the content of a record version is then parsed and sent once, not
+    once per table (measured: bench/project_postgres.py)."""
+
+    table: str
+    columns: tuple[str, ...]
+    on: tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class Table:
     name: str
@@ -63,6 +79,7 @@ class Table:
     indexes: tuple[tuple[str, ...], ...] = ()
     version: str = "version"  # the column NEWER compares
     counters: tuple[str, ...] = ()  # the columns ADD sums
+    borrows: Borrow | None = None  # columns a backend may take from another table's row
 
     @cached_property
     def names(self) -> tuple[str, ...]:
@@ -72,6 +89,17 @@ class Table:
     def key_at(self) -> tuple[int, ...]:
         """Where the key's columns stand in a row."""
         return tuple(self.names.index(k) for k in self.key)
+
+    @cached_property
+    def own(self) -> tuple[str, ...]:
+        """The columns a backend that borrows must be sent (all but the borrowed ones)."""
+        borrowed = self.borrows.columns if self.borrows else ()
+        return tuple(n for n in self.names if n not in borrowed)
+
+    @cached_property
+    def own_at(self) -> tuple[int, ...]:
+        """Where the :attr:`own` columns stand in a row."""
+        return tuple(self.names.index(n) for n in self.own)
 
     @property
     def updated(self) -> tuple[str, ...]:
