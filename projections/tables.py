@@ -10,10 +10,11 @@ touch a row twice in one statement, and it saves work on both).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property
+from operator import itemgetter
 from typing import Any
 
 __all__ = ["Borrow", "Column", "Kind", "Merge", "Row", "Table", "reduce_rows"]
@@ -123,22 +124,22 @@ class Table:
 def reduce_rows(table: Table, rows: Sequence[Row]) -> list[Row]:
     """One row per key, as the merge would leave it if the rows were applied in order."""
     names = table.names
-    key_at = table.key_at
-    out: dict[Row, Row] = {}
+    key_of = _key_getter(table.key_at)
+    out: dict[Any, Row] = {}
     if table.merge is Merge.KEEP:
         for row in rows:
-            out.setdefault(tuple(row[i] for i in key_at), row)
+            out.setdefault(key_of(row), row)
     elif table.merge is Merge.NEWER:
         at = names.index(table.version)
         for row in rows:
-            key = tuple(row[i] for i in key_at)
+            key = key_of(row)
             held = out.get(key)
             if held is None or row[at] > held[at]:
                 out[key] = row
     else:
         counters = [names.index(c) for c in table.counters]
         for row in rows:
-            key = tuple(row[i] for i in key_at)
+            key = key_of(row)
             held = out.get(key)
             if held is None:
                 out[key] = row
@@ -148,3 +149,8 @@ def reduce_rows(table: Table, rows: Sequence[Row]) -> list[Row]:
                 summed[i] += row[i]
             out[key] = tuple(summed)
     return list(out.values())
+
+
+def _key_getter(at: tuple[int, ...]) -> Callable[[Row], Any]:
+    """A row's key, picked in C (a dict key: one value, or a tuple of several)."""
+    return itemgetter(*at)
