@@ -137,20 +137,21 @@ def server_cpu(url: str) -> Any:
             int(r[0])
             for r in conn.execute(
                 "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
-                " AND pid <> pg_backend_pid()"
+                " AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
             ).fetchall()
         ]
 
     def used() -> float | None:
-        total = 0.0
-        try:
-            for pid in pids:
+        total, seen = 0.0, 0
+        for pid in pids:  # the runner's connections (the log's and the read models')
+            try:
                 with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
                     fields = handle.read().rsplit(")", 1)[1].split()
-                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        except OSError:
-            return None
-        return total
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            seen += 1
+        return total if seen else None
 
     start = used()
 
