@@ -14,6 +14,10 @@ Timed, in one run on one server:
   staging, merge, advance positions, commit (the runner decodes the next batch on a helper
   thread meanwhile); and the decoding and row building alone, for scale;
 - projection of ``records`` and ``region_stats`` together (the runner decodes each batch once).
+
+For the projection of ``records`` the CPU seconds of this process and of the server's backends
+are reported too (the backends' when the server runs on this machine): on a shared machine the
+wall time says how busy the others were, the CPU seconds say what bounds the projection.
 """
 
 from __future__ import annotations
@@ -123,6 +127,41 @@ def server() -> tuple[str, str | None]:
     return out.stdout.strip().splitlines()[-1], folder
 
 
+def server_cpu(url: str) -> Any:
+    """A function giving the CPU seconds the database's backends used since this call (None
+    if the server's processes are not readable here: another machine, another user)."""
+    import os
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        pids = [
+            int(r[0])
+            for r in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                " AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+            ).fetchall()
+        ]
+
+    def used() -> float | None:
+        total, seen = 0.0, 0
+        for pid in pids:  # the runner's connections (the log's and the read models')
+            try:
+                with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            seen += 1
+        return total if seen else None
+
+    start = used()
+
+    def since() -> float | None:
+        now = used()
+        return None if now is None or start is None else round(now - start, 2)
+
+    return since
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=200_000)
@@ -191,9 +230,12 @@ def run(url: str, n: int, batch: int) -> dict[str, Any]:
         python_s = time.perf_counter() - t0
 
         runner = ProjectionRunner(views, store, codec, [records])
-        t0 = time.perf_counter()
+        backends = server_cpu(url)
+        c0, t0 = time.process_time(), time.perf_counter()
         applied = runner.run_until_current(batch)
         project_s = time.perf_counter() - t0
+        client_cpu = time.process_time() - c0
+        backend_cpu = backends()
         assert applied == n
 
         both = ProjectionRunner(
@@ -214,6 +256,8 @@ def run(url: str, n: int, batch: int) -> dict[str, Any]:
         "projection records: rows written/s": round((n + current) / project_s),
         "projection records s": round(project_s, 2),
         "decode + build rows alone s (overlaps the DB)": round(python_s, 2),
+        "projection records: CPU s of this process": round(client_cpu, 2),
+        "projection records: CPU s of the server's backends": backend_cpu,
         "projection records+region_stats: versions/s": round(n / both_s),
         "ratio projection / COPY (same version rows)": round(project_s / floor_s, 2),
     }

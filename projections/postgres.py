@@ -4,7 +4,10 @@
   table and connection, emptied at commit) and merged into the table by one
   ``INSERT ... SELECT ... ON CONFLICT`` per table and batch. Write-once (history) rows are COPYed
   straight into their table inside a savepoint, falling back to the merge if one exists already
-  (an event applied again is still a no-op; measured: bench/project_postgres.py).
+  (an event applied again is still a no-op; measured: bench/project_postgres.py). A table that
+  borrows columns (:class:`~projections.tables.Borrow`: ``records_current``' content) stages the
+  rest and the merge joins the borrowed values from the rows written just before, so a record's
+  content is sent and parsed into ``jsonb`` once, not twice.
 - **Turns.** A transaction takes ``pg_advisory_xact_lock`` on each projection it writes, in name
   order; two runner processes therefore never apply the same batch twice (the second waits, then
   reads the first one's committed position). ``swap`` takes the same lock.
@@ -17,12 +20,15 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from operator import itemgetter
 from typing import Any
 
 import psycopg
 from psycopg import sql
+from psycopg.pq import TransactionStatus
 
 from hub.storage.pg_schema import migrate
 from hub.storage.postgres import translate
@@ -31,6 +37,8 @@ from projections.tables import Kind, Merge, Row, Table
 
 __all__ = ["PostgresViews"]
 
+log = logging.getLogger("hub.projections")
+
 _TYPES = {Kind.TEXT: "text", Kind.INT: "bigint", Kind.JSON: "jsonb", Kind.TIME: "timestamptz"}
 
 
@@ -38,13 +46,33 @@ def _ident(*parts: str) -> sql.Identifier:
     return sql.Identifier("".join(parts))
 
 
-def _merge_sql(table: Table, physical: str, stage: str) -> sql.Composed:
+def _merge_sql(table: Table, physical: str, stage: str, suffix: str) -> sql.Composed:
+    """The statement merging a staged batch into ``physical``. A table that borrows columns
+    has them taken from the row of the table it borrows from (written earlier in the same
+    transaction) by a correlated subquery on the borrow's columns: always an index lookup per
+    row whatever the planner thinks of the unanalysed stage (a join may become a hash join over
+    the whole history), and a missing row gives NULL, which the NOT NULL column refuses."""
     names = sql.SQL(", ").join(map(sql.Identifier, table.names))
-    head = sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {} ON CONFLICT ({})").format(
+    borrow = table.borrows
+    if borrow is None:
+        source = sql.SQL("SELECT {} FROM {}").format(names, _ident(stage))
+    else:
+        match = sql.SQL(" AND ").join(
+            sql.SQL("b.{c} = s.{c}").format(c=sql.Identifier(c)) for c in borrow.on
+        )
+        picked = sql.SQL(", ").join(
+            sql.SQL("(SELECT b.{} FROM {} b WHERE {})").format(
+                sql.Identifier(n), _ident(borrow.table, suffix), match
+            )
+            if n in borrow.columns
+            else sql.SQL("s.{}").format(sql.Identifier(n))
+            for n in table.names
+        )
+        source = sql.SQL("SELECT {} FROM {} s").format(picked, _ident(stage))
+    head = sql.SQL("INSERT INTO {} ({}) {} ON CONFLICT ({})").format(
         _ident(physical),
         names,
-        names,
-        _ident(stage),
+        source,
         sql.SQL(", ").join(map(sql.Identifier, table.key)),
     )
     if table.merge is Merge.KEEP:
@@ -64,13 +92,65 @@ def _merge_sql(table: Table, physical: str, stage: str) -> sql.Composed:
 
 
 class _Transaction(ViewTransaction):
-    def __init__(self, owner: PostgresViews, conn: psycopg.Connection) -> None:
+    """One projection transaction in few round trips: one to begin (locks, the positions of the
+    names it holds, a savepoint), one per COPY, one to commit (the merges, the positions, COMMIT).
+    Statements that return nothing the runner needs wait in ``_pending`` and go with the next
+    round trip. Each round trip is a wait in which the runner's decoding thread may take the
+    GIL (for up to the switch interval, 5 ms): fewer waits, less time lost to it."""
+
+    def __init__(self, owner: PostgresViews, conn: psycopg.Connection, names: Sequence[str]):
         self._owner = owner
         self._c = conn
+        self._names = sorted(set(names))
         self._staged: set[str] = set()
+        self._pending: list[sql.Composable] = []
+        self._positions: dict[tuple[str, str], int] = {}
+        self._savepoints = 0
+        self._fresh = False  # a savepoint stands, nothing written since
         self.created: set[str] = set()
 
+    def begin(self) -> None:
+        statements: list[sql.Composable] = [
+            sql.SQL("BEGIN"),
+            sql.SQL("SET LOCAL synchronous_commit = off"),
+        ]
+        statements += [
+            sql.SQL("SELECT pg_advisory_xact_lock(hashtext({}))").format(sql.Literal(f"view:{n}"))
+            for n in self._names
+        ]
+        statements.append(sql.SQL("SAVEPOINT keep__0"))
+        self._fresh = True
+        if not self._names:
+            self._run(statements)
+            return
+        statements.append(  # after the locks: the positions the previous holder committed
+            sql.SQL(
+                "SELECT projection, stream, position FROM view_positions WHERE projection IN ({})"
+            ).format(sql.SQL(", ").join(map(sql.Literal, self._names)))
+        )
+        for name, stream, position in self._run(statements):
+            self._positions[(str(name), str(stream))] = int(position)
+
+    def commit(self) -> None:
+        self._pending.append(sql.SQL("COMMIT"))
+        self._flush()
+
+    def _run(self, statements: Sequence[sql.Composable]) -> list[Row]:
+        """Statements in one round trip (simple query); the rows of the last one."""
+        cursor = self._c.execute(sql.SQL("; ").join(statements))
+        while cursor.nextset():
+            pass
+        return [tuple(r) for r in cursor.fetchall()] if cursor.description else []
+
+    def _flush(self) -> None:
+        if self._pending:
+            statements, self._pending = self._pending, []
+            self._run(statements)
+
     def position(self, name: str, stream: str) -> int:
+        if name in self._names:
+            return self._positions.get((name, stream), 0)
+        self._flush()
         row = self._c.execute(
             "SELECT position FROM view_positions WHERE projection = %s AND stream = %s",
             (name, stream),
@@ -78,10 +158,12 @@ class _Transaction(ViewTransaction):
         return int(row[0]) if row else 0
 
     def set_position(self, name: str, stream: str, position: int) -> None:
-        self._c.execute(
-            "INSERT INTO view_positions (projection, stream, position) VALUES (%s, %s, %s)"
-            " ON CONFLICT (projection, stream) DO UPDATE SET position = EXCLUDED.position",
-            (name, stream, position),
+        self._positions[(name, stream)] = position
+        self._pending.append(
+            sql.SQL(
+                "INSERT INTO view_positions (projection, stream, position) VALUES ({}, {}, {})"
+                " ON CONFLICT (projection, stream) DO UPDATE SET position = EXCLUDED.position"
+            ).format(sql.Literal(name), sql.Literal(stream), sql.Literal(position))
         )
 
     def write(self, table: Table, rows: Sequence[Row], suffix: str = "") -> None:
@@ -90,16 +172,25 @@ class _Transaction(ViewTransaction):
         physical = table.name + suffix
         if table.merge is Merge.KEEP and self._copy_new(table, physical, rows):
             return
-        stage = self._owner.stage(self._c, physical, self.created)
+        stage, create = self._owner.stage(table, physical, self.created)
+        if create is not None:
+            self._pending.append(create)
         if stage in self._staged:  # a second batch for this table in one transaction
-            self._c.execute(sql.SQL("DELETE FROM {}").format(_ident(stage)))
+            self._pending.append(sql.SQL("DELETE FROM {}").format(_ident(stage)))
         self._staged.add(stage)
-        self._copy(table, stage, rows)
-        self._c.execute(_merge_sql(table, physical, stage))
+        self._flush()
+        self._fresh = False
+        if table.borrows is None:
+            self._copy(table.names, stage, rows)
+        else:  # the borrowed columns stay behind: the merge takes them from the stored rows
+            at = table.own_at
+            own = itemgetter(*at) if len(at) > 1 else lambda row: (row[at[0]],)
+            self._copy(table.own, stage, [own(row) for row in rows])
+        self._pending.append(_merge_sql(table, physical, stage, suffix))
 
-    def _copy(self, table: Table, target: str, rows: Sequence[Row]) -> None:
+    def _copy(self, names: Sequence[str], target: str, rows: Sequence[Row]) -> None:
         copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
-            _ident(target), sql.SQL(", ").join(map(sql.Identifier, table.names))
+            _ident(target), sql.SQL(", ").join(map(sql.Identifier, names))
         )
         with self._c.cursor() as cursor, cursor.copy(copy_sql) as copy:
             for row in rows:
@@ -107,14 +198,36 @@ class _Transaction(ViewTransaction):
 
     def _copy_new(self, table: Table, physical: str, rows: Sequence[Row]) -> bool:
         """Write-once rows are new in the normal course (positions commit with them, writers
-        take turns): COPY them straight into the table, inside a savepoint. If one is already
-        there (an event applied again), undo that and go the merge's way, which skips it."""
+        take turns): COPY them straight into the table, after a savepoint (the one the
+        transaction began with, if nothing was written since). If one is already there (an
+        event applied again), roll back to it and go the merge's way, which skips it."""
+        if not self._fresh:
+            self._savepoints += 1
+            self._pending.append(sql.SQL("SAVEPOINT {}").format(_keep(self._savepoints)))
+        self._flush()
+        self._fresh = False
         try:
-            with self._c.transaction():
-                self._copy(table, physical, rows)
+            self._copy(table.names, physical, rows)
         except psycopg.errors.UniqueViolation:
+            self._c.execute(sql.SQL("ROLLBACK TO SAVEPOINT {}").format(_keep(self._savepoints)))
+            self._fresh = True  # the savepoint stands again, with nothing written since
             return False
         return True
+
+
+def _roll_back(conn: psycopg.Connection) -> None:
+    """End a failed transaction, if the connection still stands (a broken one is reopened by
+    the next use, and the server rolled the transaction back when it went)."""
+    if conn.closed or conn.broken or conn.info.transaction_status == TransactionStatus.IDLE:
+        return
+    try:
+        conn.execute("ROLLBACK")
+    except psycopg.Error:
+        log.warning("rolling back a read-model transaction failed", exc_info=True)
+
+
+def _keep(n: int) -> sql.Identifier:
+    return sql.Identifier(f"keep__{n}")
 
 
 class PostgresViews(ViewStore):
@@ -143,18 +256,24 @@ class PostgresViews(ViewStore):
             self._conn = self._connect()
         return self._conn
 
-    def stage(self, conn: psycopg.Connection, physical: str, created: set[str]) -> str:
-        """The session's staging table for ``physical``, created on first use (and remembered
-        only once the creating transaction commits: a rollback takes the table with it)."""
+    def stage(
+        self, table: Table, physical: str, created: set[str]
+    ) -> tuple[str, sql.Composable | None]:
+        """The session's staging table for ``physical`` (its columns but the borrowed ones, no
+        constraints: the merge checks them), and the statement creating it on first use (it is
+        remembered only once the creating transaction commits: a rollback takes it along)."""
         stage = f"stage__{physical}"
-        if stage not in self._stages and stage not in created:
-            conn.execute(
-                sql.SQL(
-                    "CREATE TEMPORARY TABLE IF NOT EXISTS {} (LIKE {}) ON COMMIT DELETE ROWS"
-                ).format(_ident(stage), _ident(physical))
-            )
-            created.add(stage)
-        return stage
+        if stage in self._stages or stage in created:
+            return stage, None
+        created.add(stage)
+        return stage, sql.SQL(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS {} ON COMMIT DELETE ROWS"
+            " AS SELECT {} FROM {} WITH NO DATA"
+        ).format(
+            _ident(stage),
+            sql.SQL(", ").join(map(sql.Identifier, table.own)),
+            _ident(physical),
+        )
 
     @contextmanager
     def _tx(self, names: Sequence[str], what: str) -> Iterator[psycopg.Connection]:
@@ -170,9 +289,18 @@ class PostgresViews(ViewStore):
 
     @contextmanager
     def transaction(self, names: Sequence[str]) -> Iterator[ViewTransaction]:
-        with self._tx(names, f"projection of {', '.join(names)}") as conn:
-            tx = _Transaction(self, conn)
-            yield tx
+        conn = self._live()
+        tx = _Transaction(self, conn, names)
+        try:
+            try:
+                tx.begin()
+                yield tx
+                tx.commit()
+            except BaseException:
+                _roll_back(conn)
+                raise
+        except psycopg.Error as exc:
+            raise translate(exc, f"projection of {', '.join(names)}") from exc
         self._stages |= tx.created
 
     def _create(self, conn: psycopg.Connection, table: Table, suffix: str) -> None:

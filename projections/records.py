@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from decimal import Decimal
 
 import orjson
 
 from hub.events import Codec, DecodedEvent
 from hub.events.streams import RECORDS
-from hub.processing.content import avro_to_json
 from projections.base import Projection
-from projections.tables import Column, Kind, Merge, Row, Table
+from projections.tables import Borrow, Column, Kind, Merge, Row, Table
 
 __all__ = ["CURRENT", "VERSIONS", "RecordsProjection"]
 
@@ -31,6 +31,8 @@ CURRENT = Table(
     key=("record_id",),
     merge=Merge.NEWER,
     indexes=(("record_type",),),
+    # the current version's content is the one its version row holds (written first)
+    borrows=Borrow("record_versions", columns=("content",), on=("record_id", "version")),
 )
 
 VERSIONS = Table(
@@ -52,9 +54,27 @@ VERSIONS = Table(
 )
 
 
-def utc(text: str) -> str:
-    """A timestamp in UTC, so both backends read back the same text."""
-    return dt.datetime.fromisoformat(text).astimezone(dt.UTC).isoformat()
+def utc(value: object) -> str:
+    """A timestamp (ISO text or a datetime) in UTC, so both backends read back the same text."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if not isinstance(value, dt.datetime):
+        raise TypeError(f"not a timestamp: {value!r}")
+    return value.astimezone(dt.UTC).isoformat()
+
+
+def _default(value: object) -> object:
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} has no JSON form")
+
+
+def content_text(typed: dict[str, object]) -> str:
+    """Canonical JSON text of decoded (typed) content, straight from the Avro values: the text
+    ``orjson.dumps(avro_to_json(typed), OPT_SORT_KEYS)`` gives, without the round trip through
+    Python values (orjson writes dates, datetimes and, through ``_default``, Decimals the way
+    :func:`~hub.processing.content.avro_to_json` does; measured 5.5 us -> 3.1 us a record)."""
+    return orjson.dumps(typed, default=_default, option=orjson.OPT_SORT_KEYS).decode()
 
 
 class RecordsProjection(Projection):
@@ -67,13 +87,15 @@ class RecordsProjection(Projection):
         self.codec = codec
 
     def rows(self, events: Sequence[DecodedEvent]) -> dict[str, list[Row]]:
+        """Version rows first: ``records_current`` borrows their content."""
         versions, current = [], []
+        decode = self.codec.decode
         for event in events:
             p = event.payload
-            _, typed = self.codec.decode(p["content"])
-            content = avro_to_json(typed)
-            text = orjson.dumps(content, option=orjson.OPT_SORT_KEYS).decode()
+            _, typed = decode(p["content"])
+            text = content_text(typed)
             recorded = event.recorded_at.isoformat()
+            retracted = int(p["retracted"])
             versions.append(
                 (
                     p["record_id"],
@@ -86,7 +108,7 @@ class RecordsProjection(Projection):
                     p["prev_hash"],
                     p["version_hash"],
                     recorded,
-                    int(p["retracted"]),
+                    retracted,
                 )
             )
             current.append(
@@ -94,12 +116,12 @@ class RecordsProjection(Projection):
                     p["record_id"],
                     p["record_type"],
                     p["version"],
-                    content.get("region_code"),
-                    utc(content["updated_at"]),
+                    typed.get("region_code"),
+                    utc(typed["updated_at"]),
                     text,
                     p["version_hash"],
                     recorded,
-                    int(p["retracted"]),
+                    retracted,
                 )
             )
         return {VERSIONS.name: versions, CURRENT.name: current}

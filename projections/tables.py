@@ -10,13 +10,14 @@ touch a row twice in one statement, and it saves work on both).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property
+from operator import itemgetter
 from typing import Any
 
-__all__ = ["Column", "Kind", "Merge", "Row", "Table", "reduce_rows"]
+__all__ = ["Borrow", "Column", "Kind", "Merge", "Row", "Table", "reduce_rows"]
 
 Row = tuple[Any, ...]
 
@@ -54,6 +55,22 @@ class Column:
     nullable: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class Borrow:
+    """Columns whose values a table's rows share with rows of another table of the same
+    projection, matched on ``on`` (columns of the same names in both).
+
+    The projection still puts the values in its rows (SQLite stores them as given), and writes
+    the rows they come from first, in the same batch (its ``rows`` lists that table first). A
+    backend that parses the values on the way in (PostgreSQL's ``jsonb``) may instead take them
+    from the stored row: the content of a record version is then parsed and sent once, not
+    once per table (measured: bench/project_postgres.py)."""
+
+    table: str
+    columns: tuple[str, ...]
+    on: tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class Table:
     name: str
@@ -63,6 +80,7 @@ class Table:
     indexes: tuple[tuple[str, ...], ...] = ()
     version: str = "version"  # the column NEWER compares
     counters: tuple[str, ...] = ()  # the columns ADD sums
+    borrows: Borrow | None = None  # columns a backend may take from another table's row
 
     @cached_property
     def names(self) -> tuple[str, ...]:
@@ -72,6 +90,17 @@ class Table:
     def key_at(self) -> tuple[int, ...]:
         """Where the key's columns stand in a row."""
         return tuple(self.names.index(k) for k in self.key)
+
+    @cached_property
+    def own(self) -> tuple[str, ...]:
+        """The columns a backend that borrows must be sent (all but the borrowed ones)."""
+        borrowed = self.borrows.columns if self.borrows else ()
+        return tuple(n for n in self.names if n not in borrowed)
+
+    @cached_property
+    def own_at(self) -> tuple[int, ...]:
+        """Where the :attr:`own` columns stand in a row."""
+        return tuple(self.names.index(n) for n in self.own)
 
     @property
     def updated(self) -> tuple[str, ...]:
@@ -95,22 +124,22 @@ class Table:
 def reduce_rows(table: Table, rows: Sequence[Row]) -> list[Row]:
     """One row per key, as the merge would leave it if the rows were applied in order."""
     names = table.names
-    key_at = table.key_at
-    out: dict[Row, Row] = {}
+    key_of = _key_getter(table.key_at)
+    out: dict[Any, Row] = {}
     if table.merge is Merge.KEEP:
         for row in rows:
-            out.setdefault(tuple(row[i] for i in key_at), row)
+            out.setdefault(key_of(row), row)
     elif table.merge is Merge.NEWER:
         at = names.index(table.version)
         for row in rows:
-            key = tuple(row[i] for i in key_at)
+            key = key_of(row)
             held = out.get(key)
             if held is None or row[at] > held[at]:
                 out[key] = row
     else:
         counters = [names.index(c) for c in table.counters]
         for row in rows:
-            key = tuple(row[i] for i in key_at)
+            key = key_of(row)
             held = out.get(key)
             if held is None:
                 out[key] = row
@@ -120,3 +149,8 @@ def reduce_rows(table: Table, rows: Sequence[Row]) -> list[Row]:
                 summed[i] += row[i]
             out[key] = tuple(summed)
     return list(out.values())
+
+
+def _key_getter(at: tuple[int, ...]) -> Callable[[Row], Any]:
+    """A row's key, picked in C (a dict key: one value, or a tuple of several)."""
+    return itemgetter(*at)
