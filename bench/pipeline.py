@@ -10,7 +10,8 @@ Measured in one run:
 - floor: the same submissions encoded, appended to a SQLite log in 1,000-event durable
   transactions, read back and decoded once: what one hop costs, with no logic;
 - ingest: submissions durably appended (what a source waits for);
-- process: everything after ingest, until every delivery is final;
+- process: everything after ingest, until every delivery is final, in wall time and in CPU
+  time of this process per submission (steadier than wall time on a busy machine);
 - resident memory of this process before the hub starts (the generated input, held in memory)
   and after a quarter, a half and all of the run: the hub's memory should not grow with the
   number of records.
@@ -50,6 +51,11 @@ def rss_mib() -> int:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) // 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+
+
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def submissions(records: int, seed: int) -> tuple[list[Source], list[list[Event]]]:
@@ -133,7 +139,7 @@ def main() -> None:
         for batch in batches:
             hub.ingest(batch)
         ingest_s = time.perf_counter() - start
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), _cpu_s()
         quarter = n // 4
         while True:
             if not hub.step():
@@ -145,6 +151,7 @@ def main() -> None:
                 if done >= at and name not in marks:
                     marks[name] = rss_mib()
         process_s = time.perf_counter() - start
+        process_cpu_s = _cpu_s() - cpu
         marks["all"] = rss_mib()
         status = hub.status()
         hub.close()
@@ -160,6 +167,9 @@ def main() -> None:
         "batch_size": args.batch_size,
         "floor_per_s": round(n / floor_s),
         "ratio_process_to_floor": round(process_s / floor_s, 2),
+        # CPU of this process (the hub; the simulator is another): less at the mercy of a busy
+        # machine than wall time
+        "process_cpu_us_per_submission": round(process_cpu_s / n * 1e6),
         "ratio_end_to_end_to_floor": round(total_s / floor_s, 2),
         "rss_mib": marks,
         "reconciled": status["reconciled"],
