@@ -16,6 +16,7 @@ item and region codes thousands of times.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -30,7 +31,7 @@ from hub.standard.checks.formats import (
     check_phone,
 )
 from hub.standard.checks.resident_id import check_resident_id
-from hub.standard.checks.uscc import check_uscc, is_masked
+from hub.standard.checks.uscc import MASK_CHAR, check_uscc
 from hub.standard.crossfield import CROSS_RULES, ID_TYPE_RESIDENT, ID_TYPE_USCC, as_local_date
 from hub.standard.fields import (
     ABSENT,
@@ -43,7 +44,7 @@ from hub.standard.fields import (
     shown,
     type_name,
 )
-from hub.standard.identity import identity_key
+from hub.standard.identity import identity_function
 from hub.standard.messages import RULES, Severity, render
 from hub.standard.normalize import uscc_letter_o
 from hub.standard.pack import Standard
@@ -55,6 +56,9 @@ from hub.standard.verdict import Change, Verdict, Violation
 __all__ = ["Outcome", "Validator"]
 
 _CACHE_LIMIT = 200_000
+#: Checks of values that rarely repeat (an implementation-list code ends in a per-record tail):
+#: not memoised, since a memo of unique values costs an insert per record and saves nothing.
+_UNIQUE_CHECKS = frozenset({"impl_list_code"})
 _REQUIRED = Finding("SCHEMA.REQUIRED")
 
 
@@ -68,19 +72,84 @@ class Outcome:
 
 
 _Found = tuple[str | None, FieldSpec | None, Finding]
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _flat(raw: dict[Any, Any]) -> bool:
+    """Whether a record holds only scalars and arrays of scalars (exact JSON types): then
+    ``shape_over`` has nothing to walk and the record is within any bound of two levels or more."""
+    scalars = _SCALARS
+    for value in raw.values():
+        kind = type(value)
+        if kind is str:
+            continue
+        if kind is list:
+            for item in value:
+                if type(item) not in scalars:
+                    return False
+        elif kind not in scalars:
+            return False
+    return True
+
+
+#: One field's step in a record's pass: name, required, the memo's ``get`` (None when the field
+#: is not memoised), the handler and the plan (for a memo miss and for reporting).
+_Step = tuple[str, bool, Callable[[str], Any] | None, Callable[[Any, bool], Any], FieldPlan]
 
 
 class _Compiled:
-    """A record type compiled for validation: one plan per field, and the contextual checks."""
+    """A record type compiled for validation: one plan per field, the contextual checks, and the
+    steps of a record's pass per reading mode (rebuilt when a plan's memo is switched off)."""
 
-    __slots__ = ("counterparty", "known", "plans", "record_type", "regions")
+    __slots__ = (
+        "counterparty",
+        "identity",
+        "identity_names",
+        "known",
+        "plans",
+        "record_type",
+        "regions",
+        "rules",
+        "steps_lenient",
+        "steps_strict",
+        "year_fields",
+    )
 
-    def __init__(self, record_type: RecordType, plans: tuple[FieldPlan, ...]) -> None:
+    def __init__(
+        self, record_type: RecordType, plans: tuple[FieldPlan, ...], tz: dt.tzinfo
+    ) -> None:
         self.record_type = record_type
         self.plans = plans
         self.known = record_type.field_names
         self.regions = tuple(s for s in record_type.fields if s.check == "region_code")
         self.counterparty = tuple(s for s in record_type.fields if s.check == "counterparty_id")
+        self.year_fields = (record_type.event_date, "updated_at")
+        self.rules = CROSS_RULES.get(record_type.type_id, ())
+        self.identity = identity_function(record_type, tz)
+        self.identity_names = tuple(e.partition(":")[0] for e in record_type.identity)
+        self.steps_strict: tuple[_Step, ...] | None = None
+        self.steps_lenient: tuple[_Step, ...] | None = None
+
+    def steps(self, lenient: bool) -> tuple[_Step, ...]:
+        steps = tuple(
+            (plan.name, plan.required, _memo_get(plan, lenient), plan.handler, plan)
+            for plan in self.plans
+        )
+        if lenient:
+            self.steps_lenient = steps
+        else:
+            self.steps_strict = steps
+        return steps
+
+    def review(self, records: int) -> None:
+        for plan in self.plans:
+            plan.review(records)
+        self.steps_strict = self.steps_lenient = None
+
+
+def _memo_get(plan: FieldPlan, lenient: bool) -> Callable[[str], Any] | None:
+    memo = plan.lenient if lenient else plan.strict
+    return memo.get if memo is not None else None
 
 
 class Validator:
@@ -98,19 +167,25 @@ class Validator:
         def uscc(value: str) -> tuple[Finding, ...]:
             return check_uscc(value, lambda r: regions.in_use_since(r, since), pilots)
 
+        def agency(prefix: str) -> tuple[Finding, ...]:
+            return self._memo_check("uscc", prefix)
+
+        def impl_list_code(value: str) -> tuple[Finding, ...]:
+            return check_impl_list_code(value, agency)
+
         self._value_checks: dict[str, ValueCheck] = {
             "uscc": uscc,
             "resident_id": lambda v: check_resident_id(v, regions.known),
             "item_code": check_item_code,
-            "impl_list_code": lambda v: check_impl_list_code(
-                v, lambda prefix: self._memo_check("uscc", prefix)
-            ),
+            "impl_list_code": impl_list_code,
             "doc_number": check_doc_number,
             "equipment_code": check_equipment_code,
             "phone": check_phone,
             "region_code": self._region_format,
         }
         self._compiled: dict[str, _Compiled] = {}
+        # a flat record (scalars and arrays of scalars) is two levels deep
+        self._flat_ok = self.policy.max_record_depth >= 2
         self._context_memo: dict[tuple[Any, ...], Any] = {}
         self._seen = 0
 
@@ -131,7 +206,16 @@ class Validator:
         changes: list[Change] = []
         values: dict[str, Any] = {}
         source_record_id: str | None = None
-        shape = shape_over(raw, self.policy.max_record_fields, self.policy.max_record_depth)
+        policy = self.policy
+        if (
+            type(raw) is dict
+            and self._flat_ok
+            and len(raw) <= policy.max_record_fields
+            and _flat(raw)
+        ):
+            shape = None  # no nesting to walk: within the bounds whatever they are
+        else:
+            shape = shape_over(raw, policy.max_record_fields, policy.max_record_depth)
         if shape is not None:
             # bound before working: nothing below walks a record this large or this deep
             sid = raw.get("source_record_id") if isinstance(raw, dict) else None
@@ -154,48 +238,76 @@ class Validator:
             self._seen += 1
             if self._seen == FieldPlan.PROBE:
                 for compiled_type in self._compiled.values():
-                    for plan in compiled_type.plans:
-                        plan.review(self._seen)
+                    compiled_type.review(self._seen)
+            steps = compiled.steps_lenient if lenient else compiled.steps_strict
+            if steps is None:
+                steps = compiled.steps(lenient)
             get = raw.get
-            for plan in compiled.plans:
-                name = plan.name
+            for name, required, memo, handler, plan in steps:
                 value = get(name)
                 if value is None:
-                    if plan.required:
+                    if required:
                         found.append((name, plan.spec, _REQUIRED))
                     else:
                         values[name] = None
                     continue
-                if type(value) is str:
-                    cache = plan.lenient if lenient else plan.strict
-                    hit = cache.get(value) if cache is not None else None
-                    result = hit if hit is not None else plan.miss(value, lenient)
+                if memo is not None and type(value) is str:
+                    result = memo(value)
+                    if result is None:
+                        result = plan.miss(value, lenient)
                 else:
-                    result = plan.handler(value, lenient)
-                if type(result) is not FieldResult:
+                    result = handler(value, lenient)
+                if type(result) is FieldResult:
+                    self._reported(plan, result, values, found, changes)
+                else:
                     values[name] = result
-                    continue
-                if result.findings:
-                    found.extend((name + sub, plan.spec, f) for sub, f in result.findings)
-                if result.changes:
-                    self._add_changes(plan.spec, result.changes, changes)
-                value = result.value
-                if value is ABSENT:
-                    if plan.required:
-                        found.append((name, plan.spec, _REQUIRED))
-                    else:
-                        values[name] = None
-                elif value is not INVALID:
-                    values[name] = value
             self._contextual(compiled, values, found, changes)
-            for rule in CROSS_RULES.get(type_id, ()):
-                for path, finding in rule(values, self._tz):
+            tz = self._tz
+            for rule in compiled.rules:
+                for path, finding in rule(values, tz):
                     found.append((path, self._spec(record_type, path), finding))
-            self._identity_masked(record_type, values, found)
+            for name in compiled.identity_names:
+                value = values.get(name)
+                if isinstance(value, str) and MASK_CHAR in value:
+                    found.append((name, record_type.field(name), Finding("IDENTITY.MASKED")))
+            if not found:
+                # the common case: nothing to render, the record is valid
+                verdict = Verdict(
+                    type_id,
+                    self.standard.version,
+                    (),
+                    tuple(changes),
+                    source_record_id,
+                    dict(location) if location else {},
+                )
+                return Outcome(verdict, values, compiled.identity(values))
         verdict = self._verdict(type_id, found, changes, source_record_id, location)
         if not verdict.valid:
             return Outcome(verdict)
-        return Outcome(verdict, values, identity_key(record_type, values, self._tz))
+        return Outcome(verdict, values, compiled.identity(values))
+
+    @staticmethod
+    def _reported(
+        plan: FieldPlan,
+        result: FieldResult,
+        values: dict[str, Any],
+        found: list[_Found],
+        changes: list[Change],
+    ) -> None:
+        """A field whose handler had something to report: findings, changes, or no value."""
+        name = plan.name
+        if result.findings:
+            found.extend((name + sub, plan.spec, f) for sub, f in result.findings)
+        if result.changes:
+            Validator._add_changes(plan.spec, result.changes, changes)
+        value = result.value
+        if value is ABSENT:
+            if plan.required:
+                found.append((name, plan.spec, _REQUIRED))
+            else:
+                values[name] = None
+        elif value is not INVALID:
+            values[name] = value
 
     def reject(
         self,
@@ -223,7 +335,7 @@ class Validator:
                 )
                 for spec in record_type.fields
             )
-            compiled = self._compiled[type_id] = _Compiled(record_type, plans)
+            compiled = self._compiled[type_id] = _Compiled(record_type, plans, self._tz)
         return compiled
 
     def _value_check(self, spec: FieldSpec) -> ValueCheck | None:
@@ -241,6 +353,8 @@ class Validator:
                 return (Finding("CODE.UNKNOWN", {"code": shown(value), **unknown}),)
 
             return in_list
+        if check in _UNIQUE_CHECKS:
+            return self._value_checks[check]
         return lambda value: self._memo_check(check, value)
 
     def _region_format(self, code: str) -> tuple[Finding, ...]:
@@ -260,8 +374,8 @@ class Validator:
 
     # -- step 4: field checks ----------------------------------------------------------------
 
-    def _event_year(self, record_type: RecordType, values: Mapping[str, Any]) -> int | None:
-        for name in (record_type.event_date, "updated_at"):
+    def _event_year(self, compiled: _Compiled, values: Mapping[str, Any]) -> int | None:
+        for name in compiled.year_fields:
             day = as_local_date(values.get(name), self._tz)
             if day is not None:
                 return day.year
@@ -285,7 +399,7 @@ class Validator:
     ) -> None:
         """Checks that need the rest of the record (memoised: the inputs repeat)."""
         if compiled.regions:
-            year = self._event_year(compiled.record_type, values)
+            year = self._event_year(compiled, values)
             for spec in compiled.regions:
                 code = values.get(spec.name)
                 if year is not None and code:
@@ -303,7 +417,8 @@ class Validator:
             if kinds:
                 changes.append(Change(spec.name, kinds))
                 values[spec.name] = fixed
-            found.extend((spec.name, spec, finding) for finding in findings)
+            if findings:
+                found.extend((spec.name, spec, finding) for finding in findings)
 
     def _memoised(self, key: tuple[Any, ...], compute: Callable[..., Any]) -> Any:
         found = self._context_memo.get(key)
@@ -345,16 +460,7 @@ class Validator:
             return value, kinds, (Finding("COUNTERPARTY.ID_TYPE", {"id_type": id_type}),)
         return value, kinds, primary
 
-    # -- step 6 and the verdict ----------------------------------------------------------------
-
-    def _identity_masked(
-        self, record_type: RecordType, values: Mapping[str, Any], found: list[_Found]
-    ) -> None:
-        for entry in record_type.identity:
-            name = entry.partition(":")[0]
-            value = values.get(name)
-            if isinstance(value, str) and is_masked(value):
-                found.append((name, record_type.field(name), Finding("IDENTITY.MASKED")))
+    # -- the verdict ----------------------------------------------------------------
 
     @staticmethod
     def _spec(record_type: RecordType, path: str) -> FieldSpec | None:
