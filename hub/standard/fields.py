@@ -37,7 +37,16 @@ from hub.standard.normalize import (
 )
 from hub.standard.schema import FieldSpec
 
-__all__ = ["ABSENT", "INVALID", "FieldPlan", "FieldResult", "Handler", "compile_field"]
+__all__ = [
+    "ABSENT",
+    "INVALID",
+    "FieldPlan",
+    "FieldResult",
+    "Handler",
+    "Inline",
+    "compile_field",
+    "inline_form",
+]
 
 ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "ABSENT"})()
 INVALID: Any = type("Invalid", (), {"__repr__": lambda self: "INVALID"})()
@@ -107,10 +116,39 @@ fromisoformat = dt.datetime.fromisoformat
 _ABSENT_RESULT = FieldResult(ABSENT)
 
 
+class Inline(NamedTuple):
+    """A test a compiled record pass runs in line, before calling a field's handler: ``text``
+    (a string with nothing to trim, 1 to ``limit`` characters, is its own value) or
+    ``timestamp`` (ISO 8601 with an offset, nothing to trim, is read as it is written). A value
+    that fails the test goes to the handler, which decides."""
+
+    kind: str
+    limit: int = 0
+
+
+def _limit(spec: FieldSpec, max_length: int) -> int:
+    return min(spec.max_length or max_length, max_length)
+
+
+def _plain_text(spec: FieldSpec, check: ValueCheck | None) -> bool:
+    """A free-text field with no check: only trimming and the length limit apply."""
+    return spec.normalize == "text" and check is None and spec.check != "uscc"
+
+
+def inline_form(spec: FieldSpec, check: ValueCheck | None, max_length: int) -> Inline | None:
+    """The in-line test of a top-level field (see :class:`Inline`), None for other fields.
+    ``check`` is the field's context-free check, as given to :func:`compile_field`."""
+    if spec.kind == "string" and _plain_text(spec, check):
+        return Inline("text", _limit(spec, max_length))
+    if spec.kind == "timestamp":
+        return Inline("timestamp")
+    return None
+
+
 def _string_handler(spec: FieldSpec, check: ValueCheck | None, max_length: int) -> Handler:
     normalize = _NORMALIZERS[spec.normalize]
     letter_o = spec.check == "uscc"
-    limit = min(spec.max_length or max_length, max_length)
+    limit = _limit(spec, max_length)
 
     def fast_text(value: Any, lenient: bool) -> Any:
         # str.strip() returns the very object when there is nothing to strip
@@ -154,7 +192,7 @@ def _string_handler(spec: FieldSpec, check: ValueCheck | None, max_length: int) 
             return FieldResult(value, tuple(("", f) for f in findings))
         return handle(value, lenient)
 
-    if spec.normalize == "text" and check is None and not letter_o:
+    if _plain_text(spec, check):
         return fast_text
     if normalize is normalize_code:
         return fast_code
@@ -321,19 +359,22 @@ class FieldPlan:
     memoising unique values costs memory and time and saves nothing.
     """
 
-    __slots__ = ("handler", "lenient", "misses", "name", "required", "spec", "strict")
+    __slots__ = ("handler", "inline", "lenient", "misses", "name", "required", "spec", "strict")
 
     PROBE = 2_000
     MIN_HIT_RATE = 0.3
     LIMIT = 50_000
 
-    def __init__(self, spec: FieldSpec, handler: Handler) -> None:
+    def __init__(self, spec: FieldSpec, handler: Handler, inline: Inline | None = None) -> None:
         self.spec = spec
         self.name = spec.name
         self.required = spec.required
         self.handler = handler
-        self.strict: dict[str, Any] | None = {}
-        self.lenient: dict[str, Any] | None = {}
+        self.inline = inline
+        # plain text is cheaper to test in line than to look up: never memoised
+        memoised = inline is None or inline.kind != "text"
+        self.strict: dict[str, Any] | None = {} if memoised else None
+        self.lenient: dict[str, Any] | None = {} if memoised else None
         self.misses = 0
 
     def miss(self, value: str, lenient: bool) -> Any:

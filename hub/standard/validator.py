@@ -41,6 +41,7 @@ from hub.standard.fields import (
     SubChange,
     ValueCheck,
     compile_field,
+    inline_form,
     shown,
     type_name,
 )
@@ -48,6 +49,7 @@ from hub.standard.identity import identity_function
 from hub.standard.messages import RULES, Severity, render
 from hub.standard.normalize import uscc_letter_o
 from hub.standard.pack import Standard
+from hub.standard.passes import FieldPass, compile_pass
 from hub.standard.policy import ValidationPolicy
 from hub.standard.regions import OPEN_END
 from hub.standard.schema import FieldSpec, RecordType
@@ -92,26 +94,21 @@ def _flat(raw: dict[Any, Any]) -> bool:
     return True
 
 
-#: One field's step in a record's pass: name, required, the memo's ``get`` (None when the field
-#: is not memoised), the handler and the plan (for a memo miss and for reporting).
-_Step = tuple[str, bool, Callable[[str], Any] | None, Callable[[Any, bool], Any], FieldPlan]
-
-
 class _Compiled:
     """A record type compiled for validation: one plan per field, the contextual checks, and the
-    steps of a record's pass per reading mode (rebuilt when a plan's memo is switched off)."""
+    field pass per reading mode (compiled again when a plan's memo is switched off)."""
 
     __slots__ = (
         "counterparty",
         "identity",
         "identity_names",
         "known",
+        "pass_lenient",
+        "pass_strict",
         "plans",
         "record_type",
         "regions",
         "rules",
-        "steps_lenient",
-        "steps_strict",
         "year_fields",
     )
 
@@ -127,29 +124,21 @@ class _Compiled:
         self.rules = CROSS_RULES.get(record_type.type_id, ())
         self.identity = identity_function(record_type, tz)
         self.identity_names = tuple(e.partition(":")[0] for e in record_type.identity)
-        self.steps_strict: tuple[_Step, ...] | None = None
-        self.steps_lenient: tuple[_Step, ...] | None = None
+        self.pass_strict: FieldPass | None = None
+        self.pass_lenient: FieldPass | None = None
 
-    def steps(self, lenient: bool) -> tuple[_Step, ...]:
-        steps = tuple(
-            (plan.name, plan.required, _memo_get(plan, lenient), plan.handler, plan)
-            for plan in self.plans
-        )
+    def field_pass(self, lenient: bool) -> FieldPass:
+        run = compile_pass(self.plans, lenient, Validator._reported)
         if lenient:
-            self.steps_lenient = steps
+            self.pass_lenient = run
         else:
-            self.steps_strict = steps
-        return steps
+            self.pass_strict = run
+        return run
 
     def review(self, records: int) -> None:
         for plan in self.plans:
             plan.review(records)
-        self.steps_strict = self.steps_lenient = None
-
-
-def _memo_get(plan: FieldPlan, lenient: bool) -> Callable[[str], Any] | None:
-    memo = plan.lenient if lenient else plan.strict
-    return memo.get if memo is not None else None
+        self.pass_strict = self.pass_lenient = None
 
 
 class Validator:
@@ -239,28 +228,10 @@ class Validator:
             if self._seen == FieldPlan.PROBE:
                 for compiled_type in self._compiled.values():
                     compiled_type.review(self._seen)
-            steps = compiled.steps_lenient if lenient else compiled.steps_strict
-            if steps is None:
-                steps = compiled.steps(lenient)
-            get = raw.get
-            for name, required, memo, handler, plan in steps:
-                value = get(name)
-                if value is None:
-                    if required:
-                        found.append((name, plan.spec, _REQUIRED))
-                    else:
-                        values[name] = None
-                    continue
-                if memo is not None and type(value) is str:
-                    result = memo(value)
-                    if result is None:
-                        result = plan.miss(value, lenient)
-                else:
-                    result = handler(value, lenient)
-                if type(result) is FieldResult:
-                    self._reported(plan, result, values, found, changes)
-                else:
-                    values[name] = result
+            run = compiled.pass_lenient if lenient else compiled.pass_strict
+            if run is None:
+                run = compiled.field_pass(lenient)
+            run(raw.get, values, found, changes)
             self._contextual(compiled, values, found, changes)
             tz = self._tz
             for rule in compiled.rules:
@@ -328,10 +299,12 @@ class Validator:
         compiled = self._compiled.get(type_id)
         if compiled is None:
             record_type = self.standard.record_type(type_id)
+            limit = self.policy.max_string_length
             plans = tuple(
                 FieldPlan(
                     spec,
-                    compile_field(spec, self._value_check, self._tz, self.policy.max_string_length),
+                    compile_field(spec, self._value_check, self._tz, limit),
+                    inline_form(spec, self._value_check(spec), limit),
                 )
                 for spec in record_type.fields
             )
@@ -398,12 +371,16 @@ class Validator:
         changes: list[Change],
     ) -> None:
         """Checks that need the rest of the record (memoised: the inputs repeat)."""
+        memo = self._context_memo
         if compiled.regions:
             year = self._event_year(compiled, values)
             for spec in compiled.regions:
                 code = values.get(spec.name)
                 if year is not None and code:
-                    finding = self._memoised(("region", code, year), self._region_in_use)
+                    key: tuple[Any, ...] = ("region", code, year)
+                    finding = memo.get(key)
+                    if finding is None:
+                        finding = self._memoised(key, self._region_in_use)
                     if finding:
                         found.append((spec.name, spec, finding[0]))
         for spec in compiled.counterparty:
@@ -411,8 +388,10 @@ class Validator:
             id_type = values.get(spec.check_with) if spec.check_with else None
             if not value or id_type not in (ID_TYPE_USCC, ID_TYPE_RESIDENT):
                 continue
-            fixed, kinds, findings = self._memoised(
-                ("counterparty", id_type, value), self._counterparty
+            key = ("counterparty", id_type, value)
+            hit = memo.get(key)
+            fixed, kinds, findings = (
+                hit if hit is not None else self._memoised(key, self._counterparty)
             )
             if kinds:
                 changes.append(Change(spec.name, kinds))

@@ -1,0 +1,114 @@
+"""A record type's field pass compiled into one Python function per reading mode.
+
+The validator runs steps 2-4 (coerce, normalise, check) on every field of every record. Run as a
+loop over field plans, each field costs the loop's bookkeeping (unpacking the plan, testing what
+kind of field it is, calling its handler) more than the checks themselves for the common clean
+value. This module writes the loop out instead, once per record type and mode: straight-line code
+per field, with the field's name, memo and handler bound as constants and the in-line tests of
+:class:`~hub.standard.fields.Inline` (plain text, ISO timestamps) written in place, so a clean
+value costs a dictionary lookup and a type test.
+
+The generated source holds no text of the standard: field names are passed as constants of the
+function's namespace (``n0``, ``n1``...), never written into the code. Whatever the pass does, it
+does through the same handlers and memos as :class:`~hub.standard.fields.FieldPlan`; an in-line
+test only ever accepts values its handler would return unchanged and without findings (the
+frozen verdict corpus in tests/standard checks that the outcomes are the same).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from hub.standard.checks import Finding
+from hub.standard.fields import FieldPlan, FieldResult
+from hub.standard.schema import FieldSpec
+
+__all__ = ["FieldPass", "Reported", "compile_pass"]
+
+#: ``(path, spec, finding)`` as the validator collects them.
+Found = tuple[str | None, FieldSpec | None, Finding]
+#: What the pass calls for a field whose handler had something to report.
+Reported = Callable[[FieldPlan, FieldResult, dict[str, Any], list[Found], list[Any]], None]
+#: ``pass(raw.get, values, found, changes)``: fills ``values`` and ``found`` for one record.
+FieldPass = Callable[[Callable[[str], Any], dict[str, Any], list[Found], list[Any]], None]
+
+_REQUIRED = Finding("SCHEMA.REQUIRED")
+
+
+def _field_source(i: int, plan: FieldPlan, memoised: bool, lenient: bool) -> list[str]:
+    """The lines of one field (indented for the body of ``run``)."""
+    name = f"n{i}"
+    lines = [f"    v = get({name})", "    if v is None:"]
+    if plan.required:
+        lines.append(f"        found.append(({name}, s{i}, REQUIRED))")
+    else:
+        lines.append(f"        values[{name}] = None")
+    inline = plan.inline
+    if inline is not None and inline.kind == "text":
+        lines += [
+            f"    elif type(v) is str and v.strip() is v and 0 < len(v) <= {int(inline.limit)}:",
+            f"        values[{name}] = v",
+        ]
+    general = [
+        *(
+            [
+                "        if type(v) is str:",
+                f"            r = m{i}(v)",
+                "            if r is None:",
+                f"                r = p{i}.miss(v, {lenient!r})",
+                "        else:",
+                f"            r = h{i}(v, {lenient!r})",
+            ]
+            if memoised
+            else [f"        r = h{i}(v, {lenient!r})"]
+        ),
+        "        if type(r) is FieldResult:",
+        f"            reported(p{i}, r, values, found, changes)",
+        "        else:",
+        f"            values[{name}] = r",
+    ]
+    if inline is not None and inline.kind == "timestamp":
+        lines += [
+            "    else:",
+            "        r = None",
+            "        if type(v) is str and len(v) > 10 and v.isascii() and v.strip() is v:",
+            "            try:",
+            "                r = fromisoformat(v)",
+            "            except ValueError:",
+            "                pass",
+            "            else:",
+            "                if r.tzinfo is None:",
+            "                    r = None",
+            "        if r is not None:",
+            f"            values[{name}] = r",
+            "        else:",
+            *("    " + line for line in general),
+        ]
+    else:
+        lines += ["    else:", *general]
+    return lines
+
+
+def compile_pass(plans: tuple[FieldPlan, ...], lenient: bool, reported: Reported) -> FieldPass:
+    """The field pass of ``plans`` for one reading mode, with each plan's memo as it is now
+    (compile again when a memo is switched off)."""
+    namespace: dict[str, Any] = {
+        "FieldResult": FieldResult,
+        "REQUIRED": _REQUIRED,
+        "fromisoformat": dt.datetime.fromisoformat,
+        "reported": reported,
+    }
+    body: list[str] = []
+    for i, plan in enumerate(plans):
+        memo = plan.lenient if lenient else plan.strict
+        namespace |= {f"n{i}": plan.name, f"s{i}": plan.spec, f"h{i}": plan.handler, f"p{i}": plan}
+        if memo is not None:
+            namespace[f"m{i}"] = memo.get
+        body += _field_source(i, plan, memo is not None, lenient)
+    source = "\n".join(["def run(get, values, found, changes):", *body, "    return None", ""])
+    code = compile(source, f"<field pass of {len(plans)} fields>", "exec")
+    exec(code, namespace)  # noqa: S102 - our own generated source, no text of the standard in it
+    run: FieldPass = namespace["run"]
+    return run
