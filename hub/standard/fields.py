@@ -46,6 +46,7 @@ __all__ = [
     "Inline",
     "compile_field",
     "inline_form",
+    "is_canonical_code",
 ]
 
 ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "ABSENT"})()
@@ -117,13 +118,19 @@ _ABSENT_RESULT = FieldResult(ABSENT)
 
 
 class Inline(NamedTuple):
-    """A test a compiled record pass runs in line, before calling a field's handler: ``text``
-    (a string with nothing to trim, 1 to ``limit`` characters, is its own value) or
-    ``timestamp`` (ISO 8601 with an offset, nothing to trim, is read as it is written). A value
-    that fails the test goes to the handler, which decides."""
+    """A test a compiled record pass runs in line, before calling a field's handler:
+
+    - ``text``: a string with nothing to trim, 1 to ``limit`` characters, is its own value;
+    - ``code``: a canonical code (ASCII letters and digits, upper case, at most ``limit``) is its
+      own value when ``check`` (the field's context-free check, if any) finds nothing;
+    - ``timestamp``: ISO 8601 with an offset and nothing to trim is read as it is written.
+
+    A value that fails the test goes to the handler, which decides; so a test may only accept
+    values the handler would return unchanged and without findings."""
 
     kind: str
     limit: int = 0
+    check: ValueCheck | None = None
 
 
 def _limit(spec: FieldSpec, max_length: int) -> int:
@@ -136,13 +143,21 @@ def _plain_text(spec: FieldSpec, check: ValueCheck | None) -> bool:
 
 
 def inline_form(spec: FieldSpec, check: ValueCheck | None, max_length: int) -> Inline | None:
-    """The in-line test of a top-level field (see :class:`Inline`), None for other fields.
+    """The in-line test of a field (see :class:`Inline`), None for fields without one.
     ``check`` is the field's context-free check, as given to :func:`compile_field`."""
     if spec.kind == "string" and _plain_text(spec, check):
         return Inline("text", _limit(spec, max_length))
+    if spec.kind == "string" and spec.normalize == "code" and spec.check != "uscc":
+        # (a USCC field also reads the letter O as a zero: left to its handler)
+        return Inline("code", _limit(spec, max_length), check)
     if spec.kind == "timestamp":
         return Inline("timestamp")
     return None
+
+
+def is_canonical_code(value: str) -> bool:
+    """What :func:`~hub.standard.normalize.normalize_code` leaves as it is, tested cheaply."""
+    return value.isascii() and value.isalnum() and (value.isdigit() or value.isupper())
 
 
 def _string_handler(spec: FieldSpec, check: ValueCheck | None, max_length: int) -> Handler:
@@ -254,9 +269,36 @@ def _scalar_handler(spec: FieldSpec, tz: dt.tzinfo) -> Handler:
     return fast_timestamp if kind == "timestamp" else handle
 
 
-def _array_handler(item: Handler, item_required: bool) -> Handler:
+def _array_handler(item: Handler, item_required: bool, inline: Inline | None) -> Handler:
+    limit = inline.limit if inline is not None else 0
+    text = inline is not None and inline.kind == "text"
+    code = inline is not None and inline.kind == "code" and inline.check is None
+
+    def clean(value: Any, lenient: bool) -> Any:
+        # strings that are their own values (the item's in-line test), then any JSON array whose
+        # items all pass as they are: a new list of their values
+        if type(value) is list:
+            if text:
+                for raw in value:
+                    if type(raw) is not str or raw.strip() is not raw or not 0 < len(raw) <= limit:
+                        break
+                else:
+                    return list(value)
+            elif code:
+                for raw in value:
+                    if (
+                        type(raw) is not str
+                        or not (raw.isascii() and raw.isalnum())
+                        or not (raw.isdigit() or raw.isupper())
+                        or len(raw) > limit
+                    ):
+                        break
+                else:
+                    return list(value)
+            return fast(value, lenient)
+        return handle(value, lenient)
+
     def fast(value: Any, lenient: bool) -> Any:
-        # a JSON array whose items all pass as they are: the list of their values
         if type(value) is list:
             out = []
             for raw in value:
@@ -292,7 +334,7 @@ def _array_handler(item: Handler, item_required: bool) -> Handler:
             out.append(None if result.value is ABSENT else result.value)
         return FieldResult(INVALID if invalid else out, tuple(findings), tuple(changes))
 
-    return fast
+    return clean if text or code else fast
 
 
 def _record_handler(specs: tuple[FieldSpec, ...], handlers: tuple[Handler, ...]) -> Handler:
@@ -343,7 +385,8 @@ def compile_field(
     if spec.kind == "array":
         assert spec.item is not None
         item = compile_field(spec.item, value_check, tz, max_length)
-        return _array_handler(item, spec.item.required)
+        inline = inline_form(spec.item, value_check(spec.item), max_length)
+        return _array_handler(item, spec.item.required, inline)
     if spec.kind == "record":
         handlers = tuple(compile_field(f, value_check, tz, max_length) for f in spec.fields)
         return _record_handler(spec.fields, handlers)

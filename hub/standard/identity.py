@@ -48,6 +48,8 @@ def identity_function(
         for name, _, modifier in (entry.partition(":") for entry in record_type.identity)
     )
 
+    datetime = dt.datetime
+
     def key(record: Mapping[str, Any]) -> tuple[str, ...]:
         parts = [head]
         get = record.get
@@ -55,6 +57,9 @@ def identity_function(
             value = get(name)
             if type(value) is str:
                 parts.append(value)
+            elif type(value) is datetime:
+                local = value.astimezone(tz)
+                parts.append(local.date().isoformat() if as_date else local.isoformat())
             else:
                 parts.append(_part(value, as_date, tz))
         return tuple(parts)

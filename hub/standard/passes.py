@@ -5,8 +5,8 @@ loop over field plans, each field costs the loop's bookkeeping (unpacking the pl
 kind of field it is, calling its handler) more than the checks themselves for the common clean
 value. This module writes the loop out instead, once per record type and mode: straight-line code
 per field, with the field's name, memo and handler bound as constants and the in-line tests of
-:class:`~hub.standard.fields.Inline` (plain text, ISO timestamps) written in place, so a clean
-value costs a dictionary lookup and a type test.
+:class:`~hub.standard.fields.Inline` (plain text, canonical codes, ISO timestamps) written in
+place, so a clean value costs a dictionary lookup and a few string tests.
 
 The generated source holds no text of the standard: field names are passed as constants of the
 function's namespace (``n0``, ``n1``...), never written into the code. Whatever the pass does, it
@@ -49,6 +49,19 @@ def _field_source(i: int, plan: FieldPlan, memoised: bool, lenient: bool) -> lis
     if inline is not None and inline.kind == "text":
         lines += [
             f"    elif type(v) is str and v.strip() is v and 0 < len(v) <= {int(inline.limit)}:",
+            f"        values[{name}] = v",
+        ]
+    elif inline is not None and inline.kind == "code" and not memoised:
+        # a memo hit is cheaper than the test: only for codes that are not memoised
+        checked = f" and not c{i}(v)" if inline.check is not None else ""
+        lines += [
+            "    elif (",
+            "        type(v) is str",
+            "        and v.isascii()",
+            "        and v.isalnum()",
+            "        and (v.isdigit() or v.isupper())",
+            f"        and len(v) <= {int(inline.limit)}{checked}",
+            "    ):",
             f"        values[{name}] = v",
         ]
     general = [
@@ -106,6 +119,8 @@ def compile_pass(plans: tuple[FieldPlan, ...], lenient: bool, reported: Reported
         namespace |= {f"n{i}": plan.name, f"s{i}": plan.spec, f"h{i}": plan.handler, f"p{i}": plan}
         if memo is not None:
             namespace[f"m{i}"] = memo.get
+        if plan.inline is not None and plan.inline.check is not None:
+            namespace[f"c{i}"] = plan.inline.check
         body += _field_source(i, plan, memo is not None, lenient)
     source = "\n".join(["def run(get, values, found, changes):", *body, "    return None", ""])
     code = compile(source, f"<field pass of {len(plans)} fields>", "exec")

@@ -59,7 +59,8 @@ __all__ = ["Outcome", "Validator"]
 
 _CACHE_LIMIT = 200_000
 #: Checks of values that rarely repeat (an implementation-list code ends in a per-record tail):
-#: not memoised, since a memo of unique values costs an insert per record and saves nothing.
+#: not memoised by value, since a memo of unique values costs an insert per record and saves
+#: nothing (the implementation-list check memoises the part its findings depend on).
 _UNIQUE_CHECKS = frozenset({"impl_list_code"})
 _REQUIRED = Finding("SCHEMA.REQUIRED")
 
@@ -159,8 +160,20 @@ class Validator:
         def agency(prefix: str) -> tuple[Finding, ...]:
             return self._memo_check("uscc", prefix)
 
+        impl_memo: dict[str, tuple[Finding, ...]] = {}
+
         def impl_list_code(value: str) -> tuple[Finding, ...]:
-            return check_impl_list_code(value, agency)
+            # the findings depend on the agency's USCC and the kind digit only (the first 19
+            # characters), which repeat; the tail is per record
+            if len(value) < 19:
+                return check_impl_list_code(value, agency)
+            head = value[:19]
+            found = impl_memo.get(head)
+            if found is None:
+                if len(impl_memo) >= _CACHE_LIMIT:
+                    impl_memo.clear()
+                found = impl_memo[head] = check_impl_list_code(head, agency)
+            return found
 
         self._value_checks: dict[str, ValueCheck] = {
             "uscc": uscc,
