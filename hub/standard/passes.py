@@ -9,7 +9,9 @@ per field, with the field's name, memo and handler bound as constants and the in
 place, so a clean value costs a dictionary lookup and a few string tests.
 
 The generated source holds no text of the standard: field names are passed as constants of the
-function's namespace (``n0``, ``n1``...), never written into the code. Whatever the pass does, it
+function's namespace (``n0``, ``n1``...), never written into the code. The pass also says
+whether the values it saw were flat, so the validator needs no walk of its own over a flat
+record to know it is within the shape bounds. Whatever the pass does, it
 does through the same handlers and memos as :class:`~hub.standard.fields.FieldPlan`; an in-line
 test only ever accepts values its handler would return unchanged and without findings (the
 frozen verdict corpus in tests/standard checks that the outcomes are the same).
@@ -25,14 +27,17 @@ from hub.standard.checks import Finding
 from hub.standard.fields import FieldPlan, FieldResult
 from hub.standard.schema import FieldSpec
 
-__all__ = ["FieldPass", "Reported", "compile_pass"]
+__all__ = ["SCALARS", "FieldPass", "Reported", "compile_pass"]
 
 #: ``(path, spec, finding)`` as the validator collects them.
 Found = tuple[str | None, FieldSpec | None, Finding]
 #: What the pass calls for a field whose handler had something to report.
 Reported = Callable[[FieldPlan, FieldResult, dict[str, Any], list[Found], list[Any]], None]
-#: ``pass(raw.get, values, found, changes)``: fills ``values`` and ``found`` for one record.
-FieldPass = Callable[[Callable[[str], Any], dict[str, Any], list[Found], list[Any]], None]
+#: ``pass(raw.get, values, found, changes)``: fills ``values`` and ``found`` for one record and
+#: says whether every value it saw is flat (a string, another scalar or an array of scalars).
+FieldPass = Callable[[Callable[[str], Any], dict[str, Any], list[Found], list[Any]], bool]
+#: The exact types of JSON scalars.
+SCALARS = frozenset({str, int, float, bool, type(None)})
 
 _REQUIRED = Finding("SCHEMA.REQUIRED")
 
@@ -64,6 +69,14 @@ def _field_source(i: int, plan: FieldPlan, memoised: bool, lenient: bool) -> lis
             "    ):",
             f"        values[{name}] = v",
         ]
+    # a value that is not a string: is it a scalar or an array of scalars (the record stays flat)?
+    shape = [
+        "            if type(v) is list:",
+        "                if not all_scalars(map(type, v)):",
+        "                    flat = False",
+        "            elif type(v) not in SCALARS:",
+        "                flat = False",
+    ]
     general = [
         *(
             [
@@ -72,10 +85,15 @@ def _field_source(i: int, plan: FieldPlan, memoised: bool, lenient: bool) -> lis
                 "            if r is None:",
                 f"                r = p{i}.miss(v, {lenient!r})",
                 "        else:",
+                *shape,
                 f"            r = h{i}(v, {lenient!r})",
             ]
             if memoised
-            else [f"        r = h{i}(v, {lenient!r})"]
+            else [
+                "        if type(v) is not str:",
+                *shape,
+                f"        r = h{i}(v, {lenient!r})",
+            ]
         ),
         "        if type(r) is FieldResult:",
         f"            reported(p{i}, r, values, found, changes)",
@@ -109,6 +127,8 @@ def compile_pass(plans: tuple[FieldPlan, ...], lenient: bool, reported: Reported
     (compile again when a memo is switched off)."""
     namespace: dict[str, Any] = {
         "FieldResult": FieldResult,
+        "SCALARS": SCALARS,
+        "all_scalars": SCALARS.issuperset,
         "REQUIRED": _REQUIRED,
         "fromisoformat": dt.datetime.fromisoformat,
         "reported": reported,
@@ -122,7 +142,8 @@ def compile_pass(plans: tuple[FieldPlan, ...], lenient: bool, reported: Reported
         if plan.inline is not None and plan.inline.check is not None:
             namespace[f"c{i}"] = plan.inline.check
         body += _field_source(i, plan, memo is not None, lenient)
-    source = "\n".join(["def run(get, values, found, changes):", *body, "    return None", ""])
+    head = ["def run(get, values, found, changes):", "    flat = True"]
+    source = "\n".join([*head, *body, "    return flat", ""])
     code = compile(source, f"<field pass of {len(plans)} fields>", "exec")
     exec(code, namespace)  # noqa: S102 - our own generated source, no text of the standard in it
     run: FieldPass = namespace["run"]

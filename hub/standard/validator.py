@@ -202,22 +202,18 @@ class Validator:
         location: Mapping[str, Any] | None = None,
     ) -> Outcome:
         """Judge one record. ``lenient`` reads strings as typed values (CSV cells)."""
-        compiled = self._compile(type_id)
-        record_type = compiled.record_type
+        compiled = self._compiled.get(type_id) or self._compile(type_id)
+        if type(raw) is dict and self._flat_ok and len(raw) <= self.policy.max_record_fields:
+            # the common case, in one pass that also sees whether the record is flat
+            outcome = self._judge(compiled, type_id, raw, lenient, location)
+            if outcome is not None:
+                return outcome
         found: list[_Found] = []
         changes: list[Change] = []
         values: dict[str, Any] = {}
         source_record_id: str | None = None
         policy = self.policy
-        if (
-            type(raw) is dict
-            and self._flat_ok
-            and len(raw) <= policy.max_record_fields
-            and _flat(raw)
-        ):
-            shape = None  # no nesting to walk: within the bounds whatever they are
-        else:
-            shape = shape_over(raw, policy.max_record_fields, policy.max_record_depth)
+        shape = shape_over(raw, policy.max_record_fields, policy.max_record_depth)
         if shape is not None:
             # bound before working: nothing below walks a record this large or this deep
             sid = raw.get("source_record_id") if isinstance(raw, dict) else None
@@ -231,40 +227,101 @@ class Validator:
         else:
             sid = raw.get("source_record_id")
             source_record_id = shown(sid.strip()) if isinstance(sid, str) else None
-            if not compiled.known.issuperset(raw):
-                found.extend(
-                    (shown(str(key)), None, Finding("SCHEMA.UNKNOWN_FIELD"))
-                    for key in raw
-                    if key not in compiled.known
-                )
-            self._seen += 1
-            if self._seen == FieldPlan.PROBE:
-                for compiled_type in self._compiled.values():
-                    compiled_type.review(self._seen)
+            self._unknown_fields(compiled, raw, found)
+            self._count()
             run = compiled.pass_lenient if lenient else compiled.pass_strict
             if run is None:
                 run = compiled.field_pass(lenient)
             run(raw.get, values, found, changes)
-            self._contextual(compiled, values, found, changes)
-            tz = self._tz
-            for rule in compiled.rules:
-                for path, finding in rule(values, tz):
-                    found.append((path, self._spec(record_type, path), finding))
-            for name in compiled.identity_names:
-                value = values.get(name)
-                if isinstance(value, str) and MASK_CHAR in value:
-                    found.append((name, record_type.field(name), Finding("IDENTITY.MASKED")))
-            if not found:
-                # the common case: nothing to render, the record is valid
-                verdict = Verdict(
-                    type_id,
-                    self.standard.version,
-                    (),
-                    tuple(changes),
-                    source_record_id,
-                    dict(location) if location else {},
-                )
-                return Outcome(verdict, values, compiled.identity(values))
+            return self._finish(
+                compiled, type_id, values, found, changes, source_record_id, location
+            )
+        verdict = self._verdict(type_id, found, changes, source_record_id, location)
+        return Outcome(verdict)
+
+    def _judge(
+        self,
+        compiled: _Compiled,
+        type_id: str,
+        raw: dict[str, Any],
+        lenient: bool,
+        location: Mapping[str, Any] | None,
+    ) -> Outcome | None:
+        """A record judged in one pass; None when it was not flat and breaks a shape bound
+        (then :meth:`validate` judges it the long way, which reports only that)."""
+        found: list[_Found] = []
+        changes: list[Change] = []
+        values: dict[str, Any] = {}
+        unknown = not compiled.known.issuperset(raw)
+        if unknown:
+            self._unknown_fields(compiled, raw, found)
+        self._count()
+        run = compiled.pass_lenient if lenient else compiled.pass_strict
+        if run is None:
+            run = compiled.field_pass(lenient)
+        flat = run(raw.get, values, found, changes)
+        if unknown and flat:
+            flat = _flat(raw)  # the values of unknown fields, which the pass did not see
+        if not flat:
+            policy = self.policy
+            if shape_over(raw, policy.max_record_fields, policy.max_record_depth) is not None:
+                return None
+        sid = raw.get("source_record_id")
+        source_record_id = shown(sid.strip()) if isinstance(sid, str) else None
+        return self._finish(compiled, type_id, values, found, changes, source_record_id, location)
+
+    def _unknown_fields(
+        self, compiled: _Compiled, raw: dict[str, Any], found: list[_Found]
+    ) -> None:
+        known = compiled.known
+        if not known.issuperset(raw):
+            found.extend(
+                (shown(str(key)), None, Finding("SCHEMA.UNKNOWN_FIELD"))
+                for key in raw
+                if key not in known
+            )
+
+    def _count(self) -> None:
+        """One more record judged: after ``PROBE`` records, fields whose values do not repeat
+        stop memoising."""
+        self._seen += 1
+        if self._seen == FieldPlan.PROBE:
+            for compiled_type in self._compiled.values():
+                compiled_type.review(self._seen)
+
+    def _finish(
+        self,
+        compiled: _Compiled,
+        type_id: str,
+        values: dict[str, Any],
+        found: list[_Found],
+        changes: list[Change],
+        source_record_id: str | None,
+        location: Mapping[str, Any] | None,
+    ) -> Outcome:
+        """Steps 4-6 after the field pass (contextual checks, cross-field rules, identity), then
+        the verdict."""
+        record_type = compiled.record_type
+        self._contextual(compiled, values, found, changes)
+        tz = self._tz
+        for rule in compiled.rules:
+            for path, finding in rule(values, tz):
+                found.append((path, self._spec(record_type, path), finding))
+        for name in compiled.identity_names:
+            value = values.get(name)
+            if isinstance(value, str) and MASK_CHAR in value:
+                found.append((name, record_type.field(name), Finding("IDENTITY.MASKED")))
+        if not found:
+            # the common case: nothing to render, the record is valid
+            verdict = Verdict(
+                type_id,
+                self.standard.version,
+                (),
+                tuple(changes),
+                source_record_id,
+                dict(location) if location else {},
+            )
+            return Outcome(verdict, values, compiled.identity(values))
         verdict = self._verdict(type_id, found, changes, source_record_id, location)
         if not verdict.valid:
             return Outcome(verdict)

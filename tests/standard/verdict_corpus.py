@@ -44,7 +44,11 @@ STRICT_POLICY = ValidationPolicy(
     max_verdict_violations=2,
     max_string_length=120,
 )
-POLICIES = {"default": ValidationPolicy(), "turned": STRICT_POLICY}
+#: Tight shape bounds: records at and over them, flat or not, take the long way.
+BOUNDED_POLICY = ValidationPolicy(
+    max_record_fields=28, max_record_depth=2, max_verdict_violations=1
+)
+POLICIES = {"default": ValidationPolicy(), "turned": STRICT_POLICY, "bounded": BOUNDED_POLICY}
 
 _FULLWIDTH = {cp - 0xFEE0: cp for cp in range(0xFF01, 0xFF5F)}
 _ODD_VALUES: tuple[Any, ...] = (
