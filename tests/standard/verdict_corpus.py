@@ -48,7 +48,22 @@ STRICT_POLICY = ValidationPolicy(
 BOUNDED_POLICY = ValidationPolicy(
     max_record_fields=28, max_record_depth=2, max_verdict_violations=1
 )
-POLICIES = {"default": ValidationPolicy(), "turned": STRICT_POLICY, "bounded": BOUNDED_POLICY}
+#: Type and presence rules off: records with invalid or missing values pass, without them.
+LAX_POLICY = ValidationPolicy(
+    severity_overrides={
+        "SCHEMA.TYPE": "off",
+        "SCHEMA.REQUIRED": "off",
+        "VALUE.FORM": "off",
+        "SCHEMA.MAX_LENGTH": "warning",
+        "CODE.UNKNOWN": "off",
+    }
+)
+POLICIES = {
+    "default": ValidationPolicy(),
+    "turned": STRICT_POLICY,
+    "bounded": BOUNDED_POLICY,
+    "lax": LAX_POLICY,
+}
 
 _FULLWIDTH = {cp - 0xFEE0: cp for cp in range(0xFF01, 0xFF5F)}
 _ODD_VALUES: tuple[Any, ...] = (
