@@ -35,6 +35,10 @@ Found = tuple[str | None, FieldSpec | None, Finding]
 Reported = Callable[[FieldPlan, FieldResult, dict[str, Any], list[Found], list[Any]], None]
 #: ``pass(raw.get, values, found, changes)``: fills ``values`` and ``found`` for one record and
 #: says whether every value it saw is flat (a string, another scalar or an array of scalars).
+#: ``values`` comes holding None for every field, in the fields' order; the pass sets the values,
+#: leaves None for an absent optional field and deletes the fields that have no value (a
+#: required one absent, or one whose value is invalid), so a record's dictionary is built
+#: without growing it key by key.
 FieldPass = Callable[[Callable[[str], Any], dict[str, Any], list[Found], list[Any]], bool]
 #: The exact types of JSON scalars.
 SCALARS = frozenset({str, int, float, bool, type(None)})
@@ -47,9 +51,9 @@ def _field_source(i: int, plan: FieldPlan, memoised: bool, lenient: bool) -> lis
     name = f"n{i}"
     lines = [f"    v = get({name})", "    if v is None:"]
     if plan.required:
-        lines.append(f"        found.append(({name}, s{i}, REQUIRED))")
+        lines += [f"        found.append(({name}, s{i}, REQUIRED))", f"        del values[{name}]"]
     else:
-        lines.append(f"        values[{name}] = None")
+        lines.append("        pass")
     inline = plan.inline
     if inline is not None and inline.kind == "text":
         lines += [

@@ -110,6 +110,7 @@ class _Compiled:
         "record_type",
         "regions",
         "rules",
+        "template",
         "year_fields",
     )
 
@@ -125,6 +126,8 @@ class _Compiled:
         self.rules = CROSS_RULES.get(record_type.type_id, ())
         self.identity = identity_function(record_type, tz)
         self.identity_names = tuple(e.partition(":")[0] for e in record_type.identity)
+        #: a record's values before its pass: every field None, in order (see passes.FieldPass)
+        self.template: dict[str, Any] = dict.fromkeys(plan.name for plan in plans)
         self.pass_strict: FieldPass | None = None
         self.pass_lenient: FieldPass | None = None
 
@@ -210,7 +213,7 @@ class Validator:
                 return outcome
         found: list[_Found] = []
         changes: list[Change] = []
-        values: dict[str, Any] = {}
+        values: dict[str, Any] = compiled.template.copy()
         source_record_id: str | None = None
         policy = self.policy
         shape = shape_over(raw, policy.max_record_fields, policy.max_record_depth)
@@ -251,7 +254,7 @@ class Validator:
         (then :meth:`validate` judges it the long way, which reports only that)."""
         found: list[_Found] = []
         changes: list[Change] = []
-        values: dict[str, Any] = {}
+        values: dict[str, Any] = compiled.template.copy()
         unknown = not compiled.known.issuperset(raw)
         if unknown:
             self._unknown_fields(compiled, raw, found)
@@ -345,9 +348,12 @@ class Validator:
         if value is ABSENT:
             if plan.required:
                 found.append((name, plan.spec, _REQUIRED))
+                del values[name]
             else:
                 values[name] = None
-        elif value is not INVALID:
+        elif value is INVALID:
+            del values[name]
+        else:
             values[name] = value
 
     def reject(
@@ -418,8 +424,12 @@ class Validator:
     # -- step 4: field checks ----------------------------------------------------------------
 
     def _event_year(self, compiled: _Compiled, values: Mapping[str, Any]) -> int | None:
+        tz = self._tz
         for name in compiled.year_fields:
-            day = as_local_date(values.get(name), self._tz)
+            value = values.get(name)
+            if type(value) is dt.datetime:
+                return value.astimezone(tz).year
+            day = as_local_date(value, tz)
             if day is not None:
                 return day.year
         return None

@@ -66,7 +66,8 @@ class Verdict:
 
     @property
     def valid(self) -> bool:
-        return not any(v.severity is Severity.ERROR for v in self.violations)
+        violations = self.violations
+        return not violations or not any(v.severity is Severity.ERROR for v in violations)
 
     @property
     def errors(self) -> tuple[Violation, ...]:
