@@ -40,6 +40,7 @@ from hub.standard.schema import FieldSpec
 __all__ = [
     "ABSENT",
     "INVALID",
+    "SHOWN_LENGTH",
     "FieldPlan",
     "FieldResult",
     "Handler",
@@ -57,7 +58,8 @@ SubChange = tuple[str, tuple[str, ...], str, str]  # (sub-path, kinds, before, a
 ValueCheck = Callable[[str], tuple[Finding, ...]]
 
 _NORMALIZERS = {"code": normalize_code, "text": normalize_text, "doc_number": normalize_doc_number}
-_SHOWN = 60  # longest value echoed in a message or a change
+SHOWN_LENGTH = 60  # longest value echoed in a message or a change
+_SHOWN = SHOWN_LENGTH
 
 
 class FieldResult(NamedTuple):

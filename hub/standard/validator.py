@@ -36,6 +36,7 @@ from hub.standard.crossfield import CROSS_RULES, ID_TYPE_RESIDENT, ID_TYPE_USCC,
 from hub.standard.fields import (
     ABSENT,
     INVALID,
+    SHOWN_LENGTH,
     FieldPlan,
     FieldResult,
     SubChange,
@@ -231,7 +232,9 @@ class Validator:
             sid = raw.get("source_record_id")
             source_record_id = shown(sid.strip()) if isinstance(sid, str) else None
             self._unknown_fields(compiled, raw, found)
-            self._count()
+            self._seen += 1
+            if self._seen == FieldPlan.PROBE:
+                self._review()
             run = compiled.pass_lenient if lenient else compiled.pass_strict
             if run is None:
                 run = compiled.field_pass(lenient)
@@ -258,7 +261,9 @@ class Validator:
         unknown = not compiled.known.issuperset(raw)
         if unknown:
             self._unknown_fields(compiled, raw, found)
-        self._count()
+        self._seen += 1
+        if self._seen == FieldPlan.PROBE:
+            self._review()
         run = compiled.pass_lenient if lenient else compiled.pass_strict
         if run is None:
             run = compiled.field_pass(lenient)
@@ -270,8 +275,13 @@ class Validator:
             if shape_over(raw, policy.max_record_fields, policy.max_record_depth) is not None:
                 return None
         sid = raw.get("source_record_id")
-        source_record_id = shown(sid.strip()) if isinstance(sid, str) else None
-        return self._finish(compiled, type_id, values, found, changes, source_record_id, location)
+        if isinstance(sid, str):
+            sid = sid.strip()
+            if len(sid) > SHOWN_LENGTH:
+                sid = shown(sid)
+        else:
+            sid = None
+        return self._finish(compiled, type_id, values, found, changes, sid, location)
 
     def _unknown_fields(
         self, compiled: _Compiled, raw: dict[str, Any], found: list[_Found]
@@ -284,13 +294,10 @@ class Validator:
                 if key not in known
             )
 
-    def _count(self) -> None:
-        """One more record judged: after ``PROBE`` records, fields whose values do not repeat
-        stop memoising."""
-        self._seen += 1
-        if self._seen == FieldPlan.PROBE:
-            for compiled_type in self._compiled.values():
-                compiled_type.review(self._seen)
+    def _review(self) -> None:
+        """``PROBE`` records judged: fields whose values do not repeat stop memoising."""
+        for compiled_type in self._compiled.values():
+            compiled_type.review(self._seen)
 
     def _finish(
         self,
@@ -310,8 +317,9 @@ class Validator:
         for rule in compiled.rules:
             for path, finding in rule(values, tz):
                 found.append((path, self._spec(record_type, path), finding))
+        get = values.get
         for name in compiled.identity_names:
-            value = values.get(name)
+            value = get(name)
             if isinstance(value, str) and MASK_CHAR in value:
                 found.append((name, record_type.field(name), Finding("IDENTITY.MASKED")))
         if not found:
