@@ -11,7 +11,12 @@ the same verdict, which is what makes replays deterministic. Steps, in order:
 6. identity: the business key, which must not be masked.
 
 Check results of single values are memoised per validator: real batches repeat the same agency,
-item and region codes thousands of times.
+item and region codes thousands of times. Steps 2-4 run as one generated function per record
+type and reading mode (``passes.py``), which also tells whether the record is flat: a flat record
+(scalars and arrays of scalars, the usual shape) is within the shape bounds without a walk of its
+own, and anything else is walked as step 1 says before its verdict is given. The speed-ups keep
+every outcome: ``tests/standard/test_verdict_corpus.py`` compares thousands of them with a copy
+frozen before they were made.
 """
 
 from __future__ import annotations
