@@ -58,7 +58,8 @@ def identity_function(
             if type(value) is str:
                 parts.append(value)
             elif type(value) is datetime:
-                local = value.astimezone(tz)
+                # already at the offset (the usual case): the same wall time, no conversion
+                local = value if value.tzinfo == tz else value.astimezone(tz)
                 parts.append(local.date().isoformat() if as_date else local.isoformat())
             else:
                 parts.append(_part(value, as_date, tz))

@@ -441,7 +441,8 @@ class Validator:
         for name in compiled.year_fields:
             value = values.get(name)
             if type(value) is dt.datetime:
-                return value.astimezone(tz).year
+                # already at the offset (the usual case): the same wall time, no conversion
+                return value.year if value.tzinfo == tz else value.astimezone(tz).year
             day = as_local_date(value, tz)
             if day is not None:
                 return day.year
