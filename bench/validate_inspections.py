@@ -16,6 +16,9 @@ Measured in one run, on the same records:
 Ratios are time per record against each floor (1.0 = as fast as decoding; lower is faster).
 Times are the process's CPU time (``time.process_time``): everything measured is single-threaded
 and CPU-bound, and on a machine shared with other work wall-clock time measures the neighbours.
+The records are measured in ``--rounds`` interleaved rounds (each round: every measure over its
+tenth of the records), so a floor and what it is the floor of run under the same load; the
+validators carry their memos from round to round, as one validator does over a whole file.
 Invalid records cannot be Avro-encoded, so the floors decode the valid ones; rates are per record.
 """
 
@@ -47,77 +50,87 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=10, help="interleaved rounds (see above)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
 
     standard = load_standard()
     schema = standard.avro_schema("inspection")
+    records = list(inspections(args.records, seed=args.seed))
+    size = -(-len(records) // args.rounds)
+    chunks = [records[i : i + size] for i in range(0, len(records), size)]
+    del records
     with tempfile.TemporaryDirectory() as tmp:
-        source = Path(tmp) / "inspections.jsonl"
-        with source.open("w", encoding="utf-8") as handle:
-            for record in inspections(args.records, seed=args.seed):
-                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-
-        # Prepare the floors' input: Avro bytes of the valid records (not timed).
+        # per round, not timed: the JSON Lines file, the Avro bytes of its valid records (one
+        # single-object encoded datum each, and one container file)
         prep = Validator(standard)
-        raws = [json.loads(line) for line in source.open(encoding="utf-8")]
-        typed = [o.record for o in (prep.validate("inspection", r) for r in raws) if o.record]
-        blobs = []
-        for record in typed:
-            # single-object encoding as hub.events.codec writes it: 2 magic bytes, 8 of the
-            # schema's fingerprint, the body (the floor slices the header off, as decode does)
-            buffer = io.BytesIO()
-            buffer.write(b"\xc3\x01" + bytes(8))
-            fastavro.schemaless_writer(buffer, schema, record)
-            blobs.append(buffer.getvalue())
-        ocf = io.BytesIO()
-        fastavro.writer(ocf, schema, typed)
-        ocf_bytes = ocf.getvalue()
-        # parsed again for "validate-only": records the preparation validated carry cached
-        # string hashes, which would spare the measured validator the hashing it does on fresh
-        # records (memo lookups)
-        del typed, raws
-        raws = [json.loads(line) for line in source.open(encoding="utf-8")]
+        rounds = []
+        for k, chunk in enumerate(chunks):
+            source = Path(tmp) / f"inspections-{k}.jsonl"
+            with source.open("w", encoding="utf-8") as handle:
+                for record in chunk:
+                    handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            raws = [json.loads(line) for line in source.open(encoding="utf-8")]
+            typed = [o.record for o in (prep.validate("inspection", r) for r in raws) if o.record]
+            blobs = []
+            for record in typed:
+                # single-object encoding as hub.events.codec writes it: 2 magic bytes, 8 of the
+                # schema's fingerprint, the body (the floor slices the header off, as decode does)
+                buffer = io.BytesIO()
+                buffer.write(b"\xc3\x01" + bytes(8))
+                fastavro.schemaless_writer(buffer, schema, record)
+                blobs.append(buffer.getvalue())
+            ocf = io.BytesIO()
+            fastavro.writer(ocf, schema, typed)
+            rounds.append((source, blobs, ocf.getvalue()))
+        del chunks, raws, typed
 
-        start = clock()
-        for blob in blobs:
-            fastavro.schemaless_reader(io.BytesIO(blob[10:]), schema, None)
-        avro_s = clock() - start
+        times = dict.fromkeys(("avro", "ocf", "validate", "only", "read"), 0.0)
+        from_file = Validator(standard)  # fresh: no memo carried over from the preparation
+        only = Validator(standard)
+        valid = invalid = m = 0
+        for source, blobs, ocf_bytes in rounds:
+            m += len(blobs)
+            start = clock()
+            for blob in blobs:
+                fastavro.schemaless_reader(io.BytesIO(blob[10:]), schema, None)
+            times["avro"] += clock() - start
 
-        start = clock()
-        decoded = sum(1 for _ in fastavro.reader(io.BytesIO(ocf_bytes)))
-        ocf_s = clock() - start
-        assert decoded == len(blobs)
+            start = clock()
+            decoded = sum(1 for _ in fastavro.reader(io.BytesIO(ocf_bytes)))
+            times["ocf"] += clock() - start
+            assert decoded == len(blobs)
 
-        validator = Validator(standard)  # fresh: no memo carried over from the preparation
-        valid = invalid = 0
-        start = clock()
-        with source.open("rb") as stream:
-            for item in read_records(stream, source.name):
-                if isinstance(item, Problem):
-                    invalid += 1
-                    continue
-                verdict = validator.validate("inspection", item.data).verdict
-                if verdict.valid:
-                    valid += 1
-                else:
-                    invalid += 1
-        validate_s = clock() - start
+            start = clock()
+            with source.open("rb") as stream:
+                for item in read_records(stream, source.name):
+                    if isinstance(item, Problem):
+                        invalid += 1
+                        continue
+                    verdict = from_file.validate("inspection", item.data).verdict
+                    if verdict.valid:
+                        valid += 1
+                    else:
+                        invalid += 1
+            times["validate"] += clock() - start
 
-        validator = Validator(standard)
-        start = clock()
-        for raw in raws:
-            validator.validate("inspection", raw)
-        only_s = clock() - start
+            # parsed afresh (not timed): records judged before carry cached string hashes
+            raws = [json.loads(line) for line in source.open(encoding="utf-8")]
+            start = clock()
+            for raw in raws:
+                only.validate("inspection", raw)
+            times["only"] += clock() - start
+            del raws
 
-        # what "validate" spends before the validator: the file read and parsed into records
-        start = clock()
-        with source.open("rb") as stream:
-            read = sum(1 for _ in read_records(stream, source.name))
-        read_s = clock() - start
-        assert read == args.records
+            # what "validate" spends before the validator: the file read and parsed
+            start = clock()
+            with source.open("rb") as stream:
+                sum(1 for _ in read_records(stream, source.name))
+            times["read"] += clock() - start
+        avro_s, ocf_s, validate_s = times["avro"], times["ocf"], times["validate"]
+        only_s, read_s = times["only"], times["read"]
 
-    n, m = args.records, len(blobs)
+    n = args.records
     figures = {
         "records": n,
         "valid": valid,
