@@ -41,7 +41,8 @@ def identity_function(
     record_type: RecordType, tz: dt.tzinfo
 ) -> Callable[[Mapping[str, Any]], tuple[str, ...]]:
     """:func:`identity_key` of one record type, with its entries parsed once (the validator
-    computes the key of every valid record)."""
+    computes the key of every record it judges). A string part is the field's value itself, so a
+    masked value shows in the key as it is (see ``MASK_CHAR``)."""
     head = record_type.type_id
     entries = tuple(
         (name, modifier == "date")

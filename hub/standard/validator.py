@@ -59,7 +59,7 @@ from hub.standard.passes import FieldPass, compile_pass
 from hub.standard.policy import ValidationPolicy
 from hub.standard.regions import OPEN_END
 from hub.standard.schema import FieldSpec, RecordType
-from hub.standard.verdict import Change, Verdict, Violation
+from hub.standard.verdict import Change, Verdict, Violation, clean_verdict
 
 __all__ = ["Outcome", "Validator"]
 
@@ -322,26 +322,33 @@ class Validator:
         for rule in compiled.rules:
             for path, finding in rule(values, tz):
                 found.append((path, self._spec(record_type, path), finding))
+        key: tuple[str, ...] | None = None
+        if not found:
+            # the common case: valid unless an identity value is masked; a string part of the
+            # key is the field's value itself, so the key tells (a key that cannot be computed
+            # is computed again below, where the record's outcome needs it)
+            try:
+                key = compiled.identity(values)
+            except (OverflowError, ValueError):
+                key = None
+            if key is not None and MASK_CHAR not in "".join(key):
+                verdict = clean_verdict(
+                    type_id,
+                    self.standard.version,
+                    tuple(changes),
+                    source_record_id,
+                    dict(location) if location else {},
+                )
+                return Outcome(verdict, values, key)
         get = values.get
         for name in compiled.identity_names:
             value = get(name)
             if isinstance(value, str) and MASK_CHAR in value:
                 found.append((name, record_type.field(name), Finding("IDENTITY.MASKED")))
-        if not found:
-            # the common case: nothing to render, the record is valid
-            verdict = Verdict(
-                type_id,
-                self.standard.version,
-                (),
-                tuple(changes),
-                source_record_id,
-                dict(location) if location else {},
-            )
-            return Outcome(verdict, values, compiled.identity(values))
         verdict = self._verdict(type_id, found, changes, source_record_id, location)
         if not verdict.valid:
             return Outcome(verdict)
-        return Outcome(verdict, values, compiled.identity(values))
+        return Outcome(verdict, values, key if key is not None else compiled.identity(values))
 
     @staticmethod
     def _reported(
