@@ -45,6 +45,7 @@ __all__ = [
     "FieldResult",
     "Handler",
     "Inline",
+    "array_inline_form",
     "compile_field",
     "inline_form",
     "is_canonical_code",
@@ -125,7 +126,9 @@ class Inline(NamedTuple):
     - ``text``: a string with nothing to trim, 1 to ``limit`` characters, is its own value;
     - ``code``: a canonical code (ASCII letters and digits, upper case, at most ``limit``) is its
       own value when ``check`` (the field's context-free check, if any) finds nothing;
-    - ``timestamp``: ISO 8601 with an offset and nothing to trim is read as it is written.
+    - ``timestamp``: ISO 8601 with an offset and nothing to trim is read as it is written;
+    - ``text_list`` / ``code_list``: a JSON array whose items all pass the ``text`` test, or the
+      ``code`` test of a code without a check, is a new list of the same items.
 
     A value that fails the test goes to the handler, which decides; so a test may only accept
     values the handler would return unchanged and without findings."""
@@ -154,6 +157,21 @@ def inline_form(spec: FieldSpec, check: ValueCheck | None, max_length: int) -> I
         return Inline("code", _limit(spec, max_length), check)
     if spec.kind == "timestamp":
         return Inline("timestamp")
+    return None
+
+
+def array_inline_form(
+    spec: FieldSpec, item_check: ValueCheck | None, max_length: int
+) -> Inline | None:
+    """The in-line test of an array field from its item's (``text_list`` or ``code_list``).
+    ``item_check`` is the item's context-free check."""
+    if spec.kind != "array" or spec.item is None:
+        return None
+    item = inline_form(spec.item, item_check, max_length)
+    if item is not None and item.kind == "text":
+        return Inline("text_list", item.limit)
+    if item is not None and item.kind == "code" and item.check is None:
+        return Inline("code_list", item.limit)
     return None
 
 

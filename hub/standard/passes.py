@@ -104,7 +104,30 @@ def _field_source(i: int, plan: FieldPlan, memoised: bool, lenient: bool) -> lis
         "        else:",
         f"            values[{name}] = r",
     ]
-    if inline is not None and inline.kind == "timestamp":
+    if inline is not None and inline.kind in ("text_list", "code_list"):
+        if inline.kind == "text_list":
+            bad = (
+                f"type(x) is not str or x.strip() is not x or not 0 < len(x) <= {int(inline.limit)}"
+            )
+        else:
+            bad = (
+                "type(x) is not str or not (x.isascii() and x.isalnum())"
+                f" or not (x.isdigit() or x.isupper()) or len(x) > {int(inline.limit)}"
+            )
+        lines += [
+            "    else:",
+            "        ok = type(v) is list",
+            "        if ok:",
+            "            for x in v:",
+            f"                if {bad}:",
+            "                    ok = False",
+            "                    break",
+            "        if ok:",
+            f"            values[{name}] = list(v)",
+            "        else:",
+            *("    " + line for line in general),
+        ]
+    elif inline is not None and inline.kind == "timestamp":
         lines += [
             "    else:",
             "        r = None",

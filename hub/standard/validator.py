@@ -46,6 +46,7 @@ from hub.standard.fields import (
     FieldResult,
     SubChange,
     ValueCheck,
+    array_inline_form,
     compile_field,
     inline_form,
     shown,
@@ -400,7 +401,10 @@ class Validator:
                 FieldPlan(
                     spec,
                     compile_field(spec, self._value_check, self._tz, limit),
-                    inline_form(spec, self._value_check(spec), limit),
+                    inline_form(spec, self._value_check(spec), limit)
+                    or array_inline_form(
+                        spec, self._value_check(spec.item) if spec.item else None, limit
+                    ),
                 )
                 for spec in record_type.fields
             )
