@@ -37,7 +37,19 @@ from hub.standard.normalize import (
 )
 from hub.standard.schema import FieldSpec
 
-__all__ = ["ABSENT", "INVALID", "FieldPlan", "FieldResult", "Handler", "compile_field"]
+__all__ = [
+    "ABSENT",
+    "INVALID",
+    "SHOWN_LENGTH",
+    "FieldPlan",
+    "FieldResult",
+    "Handler",
+    "Inline",
+    "array_inline_form",
+    "compile_field",
+    "inline_form",
+    "is_canonical_code",
+]
 
 ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "ABSENT"})()
 INVALID: Any = type("Invalid", (), {"__repr__": lambda self: "INVALID"})()
@@ -47,7 +59,8 @@ SubChange = tuple[str, tuple[str, ...], str, str]  # (sub-path, kinds, before, a
 ValueCheck = Callable[[str], tuple[Finding, ...]]
 
 _NORMALIZERS = {"code": normalize_code, "text": normalize_text, "doc_number": normalize_doc_number}
-_SHOWN = 60  # longest value echoed in a message or a change
+SHOWN_LENGTH = 60  # longest value echoed in a message or a change
+_SHOWN = SHOWN_LENGTH
 
 
 class FieldResult(NamedTuple):
@@ -103,13 +116,74 @@ def _form_error(kind: str) -> FieldResult:
 
 
 _REQUIRED = Finding("SCHEMA.REQUIRED")
+fromisoformat = dt.datetime.fromisoformat
 _ABSENT_RESULT = FieldResult(ABSENT)
+
+
+class Inline(NamedTuple):
+    """A test a compiled record pass runs in line, before calling a field's handler:
+
+    - ``text``: a string with nothing to trim, 1 to ``limit`` characters, is its own value;
+    - ``code``: a canonical code (ASCII letters and digits, upper case, at most ``limit``) is its
+      own value when ``check`` (the field's context-free check, if any) finds nothing;
+    - ``timestamp``: ISO 8601 with an offset and nothing to trim is read as it is written;
+    - ``text_list`` / ``code_list``: a JSON array whose items all pass the ``text`` test, or the
+      ``code`` test of a code without a check, is a new list of the same items.
+
+    A value that fails the test goes to the handler, which decides; so a test may only accept
+    values the handler would return unchanged and without findings."""
+
+    kind: str
+    limit: int = 0
+    check: ValueCheck | None = None
+
+
+def _limit(spec: FieldSpec, max_length: int) -> int:
+    return min(spec.max_length or max_length, max_length)
+
+
+def _plain_text(spec: FieldSpec, check: ValueCheck | None) -> bool:
+    """A free-text field with no check: only trimming and the length limit apply."""
+    return spec.normalize == "text" and check is None and spec.check != "uscc"
+
+
+def inline_form(spec: FieldSpec, check: ValueCheck | None, max_length: int) -> Inline | None:
+    """The in-line test of a field (see :class:`Inline`), None for fields without one.
+    ``check`` is the field's context-free check, as given to :func:`compile_field`."""
+    if spec.kind == "string" and _plain_text(spec, check):
+        return Inline("text", _limit(spec, max_length))
+    if spec.kind == "string" and spec.normalize == "code" and spec.check != "uscc":
+        # (a USCC field also reads the letter O as a zero: left to its handler)
+        return Inline("code", _limit(spec, max_length), check)
+    if spec.kind == "timestamp":
+        return Inline("timestamp")
+    return None
+
+
+def array_inline_form(
+    spec: FieldSpec, item_check: ValueCheck | None, max_length: int
+) -> Inline | None:
+    """The in-line test of an array field from its item's (``text_list`` or ``code_list``).
+    ``item_check`` is the item's context-free check."""
+    if spec.kind != "array" or spec.item is None:
+        return None
+    item = inline_form(spec.item, item_check, max_length)
+    if item is not None and item.kind == "text":
+        return Inline("text_list", item.limit)
+    if item is not None and item.kind == "code" and item.check is None:
+        return Inline("code_list", item.limit)
+    return None
+
+
+def is_canonical_code(value: str) -> bool:
+    """What :func:`~hub.standard.normalize.normalize_code` leaves as it is, tested cheaply."""
+    return value.isascii() and value.isalnum() and (value.isdigit() or value.isupper())
 
 
 def _string_handler(spec: FieldSpec, check: ValueCheck | None, max_length: int) -> Handler:
     normalize = _NORMALIZERS[spec.normalize]
     letter_o = spec.check == "uscc"
-    limit = min(spec.max_length or max_length, max_length)
+    limit = _limit(spec, max_length)
 
     def fast_text(value: Any, lenient: bool) -> Any:
         # str.strip() returns the very object when there is nothing to strip
@@ -135,8 +209,28 @@ def _string_handler(spec: FieldSpec, check: ValueCheck | None, max_length: int) 
             return new
         return FieldResult(new, tuple(("", f) for f in findings), changes)
 
-    if spec.normalize == "text" and check is None and not letter_o:
+    def fast_code(value: Any, lenient: bool) -> Any:
+        # an already-canonical code (ASCII letters and digits, upper case) normalises to itself
+        if (
+            type(value) is str
+            and value.isascii()
+            and value.isalnum()
+            and (value.isdigit() or value.isupper())
+            and len(value) <= limit
+            and not (letter_o and "O" in value)
+        ):
+            if check is None:
+                return value
+            findings = check(value)
+            if not findings:
+                return value
+            return FieldResult(value, tuple(("", f) for f in findings))
+        return handle(value, lenient)
+
+    if _plain_text(spec, check):
         return fast_text
+    if normalize is normalize_code:
+        return fast_code
     return handle
 
 
@@ -161,6 +255,18 @@ def _scalar_handler(spec: FieldSpec, tz: dt.tzinfo) -> Handler:
             return int(value.strip()), None
         raise CoercionError("integer")
 
+    def fast_timestamp(value: Any, lenient: bool) -> Any:
+        # ISO 8601 with an offset, as sources and the hub itself write it: no change to record
+        if type(value) is str and len(value) > 10 and value.isascii() and value.strip() is value:
+            try:
+                stamp = fromisoformat(value)
+            except ValueError:
+                pass
+            else:
+                if stamp.tzinfo is not None:
+                    return stamp
+        return handle(value, lenient)
+
     def handle(value: Any, lenient: bool) -> Any:
         if value == "":
             return FieldResult(ABSENT)
@@ -180,10 +286,49 @@ def _scalar_handler(spec: FieldSpec, tz: dt.tzinfo) -> Handler:
             return FieldResult(INVALID, (("", Finding("VALUE.NEGATIVE")),), changes)
         return FieldResult(new, (), changes)
 
-    return handle
+    return fast_timestamp if kind == "timestamp" else handle
 
 
-def _array_handler(item: Handler, item_required: bool) -> Handler:
+def _array_handler(item: Handler, item_required: bool, inline: Inline | None) -> Handler:
+    limit = inline.limit if inline is not None else 0
+    text = inline is not None and inline.kind == "text"
+    code = inline is not None and inline.kind == "code" and inline.check is None
+
+    def clean(value: Any, lenient: bool) -> Any:
+        # strings that are their own values (the item's in-line test), then any JSON array whose
+        # items all pass as they are: a new list of their values
+        if type(value) is list:
+            if text:
+                for raw in value:
+                    if type(raw) is not str or raw.strip() is not raw or not 0 < len(raw) <= limit:
+                        break
+                else:
+                    return list(value)
+            elif code:
+                for raw in value:
+                    if (
+                        type(raw) is not str
+                        or not (raw.isascii() and raw.isalnum())
+                        or not (raw.isdigit() or raw.isupper())
+                        or len(raw) > limit
+                    ):
+                        break
+                else:
+                    return list(value)
+            return fast(value, lenient)
+        return handle(value, lenient)
+
+    def fast(value: Any, lenient: bool) -> Any:
+        if type(value) is list:
+            out = []
+            for raw in value:
+                got = item(raw, lenient) if raw is not None else _ABSENT_RESULT
+                if type(got) is FieldResult:
+                    return handle(value, lenient)
+                out.append(got)
+            return out
+        return handle(value, lenient)
+
     def handle(value: Any, lenient: bool) -> Any:
         try:
             values = to_list(value, lenient)
@@ -209,7 +354,7 @@ def _array_handler(item: Handler, item_required: bool) -> Handler:
             out.append(None if result.value is ABSENT else result.value)
         return FieldResult(INVALID if invalid else out, tuple(findings), tuple(changes))
 
-    return handle
+    return clean if text or code else fast
 
 
 def _record_handler(specs: tuple[FieldSpec, ...], handlers: tuple[Handler, ...]) -> Handler:
@@ -260,7 +405,8 @@ def compile_field(
     if spec.kind == "array":
         assert spec.item is not None
         item = compile_field(spec.item, value_check, tz, max_length)
-        return _array_handler(item, spec.item.required)
+        inline = inline_form(spec.item, value_check(spec.item), max_length)
+        return _array_handler(item, spec.item.required, inline)
     if spec.kind == "record":
         handlers = tuple(compile_field(f, value_check, tz, max_length) for f in spec.fields)
         return _record_handler(spec.fields, handlers)
@@ -276,19 +422,22 @@ class FieldPlan:
     memoising unique values costs memory and time and saves nothing.
     """
 
-    __slots__ = ("handler", "lenient", "misses", "name", "required", "spec", "strict")
+    __slots__ = ("handler", "inline", "lenient", "misses", "name", "required", "spec", "strict")
 
     PROBE = 2_000
     MIN_HIT_RATE = 0.3
     LIMIT = 50_000
 
-    def __init__(self, spec: FieldSpec, handler: Handler) -> None:
+    def __init__(self, spec: FieldSpec, handler: Handler, inline: Inline | None = None) -> None:
         self.spec = spec
         self.name = spec.name
         self.required = spec.required
         self.handler = handler
-        self.strict: dict[str, Any] | None = {}
-        self.lenient: dict[str, Any] | None = {}
+        self.inline = inline
+        # plain text is cheaper to test in line than to look up: never memoised
+        memoised = inline is None or inline.kind != "text"
+        self.strict: dict[str, Any] | None = {} if memoised else None
+        self.lenient: dict[str, Any] | None = {} if memoised else None
         self.misses = 0
 
     def miss(self, value: str, lenient: bool) -> Any:

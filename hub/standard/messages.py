@@ -331,12 +331,14 @@ RULES: dict[str, Rule] = {
 }
 
 
+class _Params(dict[str, object]):
+    """Template parameters where a missing one reads ``?``."""
+
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
 def render(rule: Rule, params: dict[str, object]) -> tuple[str, str]:
     """Fill a rule's templates; a missing parameter shows as ``?`` rather than failing."""
-
-    class _Params(dict[str, object]):
-        def __missing__(self, key: str) -> str:
-            return "?"
-
     values = _Params(params)
     return rule.zh.format_map(values), rule.en.format_map(values)

@@ -11,11 +11,17 @@ the same verdict, which is what makes replays deterministic. Steps, in order:
 6. identity: the business key, which must not be masked.
 
 Check results of single values are memoised per validator: real batches repeat the same agency,
-item and region codes thousands of times.
+item and region codes thousands of times. Steps 2-4 run as one generated function per record
+type and reading mode (``passes.py``), which also tells whether the record is flat: a flat record
+(scalars and arrays of scalars, the usual shape) is within the shape bounds without a walk of its
+own, and anything else is walked as step 1 says before its verdict is given. The speed-ups keep
+every outcome: ``tests/standard/test_verdict_corpus.py`` compares thousands of them with a copy
+frozen before they were made.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -30,31 +36,39 @@ from hub.standard.checks.formats import (
     check_phone,
 )
 from hub.standard.checks.resident_id import check_resident_id
-from hub.standard.checks.uscc import check_uscc, is_masked
+from hub.standard.checks.uscc import MASK_CHAR, check_uscc
 from hub.standard.crossfield import CROSS_RULES, ID_TYPE_RESIDENT, ID_TYPE_USCC, as_local_date
 from hub.standard.fields import (
     ABSENT,
     INVALID,
+    SHOWN_LENGTH,
     FieldPlan,
     FieldResult,
     SubChange,
     ValueCheck,
+    array_inline_form,
     compile_field,
+    inline_form,
     shown,
     type_name,
 )
-from hub.standard.identity import identity_key
+from hub.standard.identity import identity_function
 from hub.standard.messages import RULES, Severity, render
 from hub.standard.normalize import uscc_letter_o
 from hub.standard.pack import Standard
+from hub.standard.passes import FieldPass, compile_pass
 from hub.standard.policy import ValidationPolicy
 from hub.standard.regions import OPEN_END
 from hub.standard.schema import FieldSpec, RecordType
-from hub.standard.verdict import Change, Verdict, Violation
+from hub.standard.verdict import Change, Verdict, Violation, clean_verdict
 
 __all__ = ["Outcome", "Validator"]
 
 _CACHE_LIMIT = 200_000
+#: Checks of values that rarely repeat (an implementation-list code ends in a per-record tail):
+#: not memoised by value, since a memo of unique values costs an insert per record and saves
+#: nothing (the implementation-list check memoises the part its findings depend on).
+_UNIQUE_CHECKS = frozenset({"impl_list_code"})
 _REQUIRED = Finding("SCHEMA.REQUIRED")
 
 
@@ -68,19 +82,74 @@ class Outcome:
 
 
 _Found = tuple[str | None, FieldSpec | None, Finding]
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _flat(raw: dict[Any, Any]) -> bool:
+    """Whether a record holds only scalars and arrays of scalars (exact JSON types): then
+    ``shape_over`` has nothing to walk and the record is within any bound of two levels or more."""
+    scalars = _SCALARS
+    for value in raw.values():
+        kind = type(value)
+        if kind is str:
+            continue
+        if kind is list:
+            for item in value:
+                if type(item) not in scalars:
+                    return False
+        elif kind not in scalars:
+            return False
+    return True
 
 
 class _Compiled:
-    """A record type compiled for validation: one plan per field, and the contextual checks."""
+    """A record type compiled for validation: one plan per field, the contextual checks, and the
+    field pass per reading mode (compiled again when a plan's memo is switched off)."""
 
-    __slots__ = ("counterparty", "known", "plans", "record_type", "regions")
+    __slots__ = (
+        "counterparty",
+        "identity",
+        "identity_names",
+        "known",
+        "pass_lenient",
+        "pass_strict",
+        "plans",
+        "record_type",
+        "regions",
+        "rules",
+        "template",
+        "year_fields",
+    )
 
-    def __init__(self, record_type: RecordType, plans: tuple[FieldPlan, ...]) -> None:
+    def __init__(
+        self, record_type: RecordType, plans: tuple[FieldPlan, ...], tz: dt.tzinfo
+    ) -> None:
         self.record_type = record_type
         self.plans = plans
         self.known = record_type.field_names
         self.regions = tuple(s for s in record_type.fields if s.check == "region_code")
         self.counterparty = tuple(s for s in record_type.fields if s.check == "counterparty_id")
+        self.year_fields = (record_type.event_date, "updated_at")
+        self.rules = CROSS_RULES.get(record_type.type_id, ())
+        self.identity = identity_function(record_type, tz)
+        self.identity_names = tuple(e.partition(":")[0] for e in record_type.identity)
+        #: a record's values before its pass: every field None, in order (see passes.FieldPass)
+        self.template: dict[str, Any] = dict.fromkeys(plan.name for plan in plans)
+        self.pass_strict: FieldPass | None = None
+        self.pass_lenient: FieldPass | None = None
+
+    def field_pass(self, lenient: bool) -> FieldPass:
+        run = compile_pass(self.plans, lenient, Validator._reported)
+        if lenient:
+            self.pass_lenient = run
+        else:
+            self.pass_strict = run
+        return run
+
+    def review(self, records: int) -> None:
+        for plan in self.plans:
+            plan.review(records)
+        self.pass_strict = self.pass_lenient = None
 
 
 class Validator:
@@ -98,19 +167,37 @@ class Validator:
         def uscc(value: str) -> tuple[Finding, ...]:
             return check_uscc(value, lambda r: regions.in_use_since(r, since), pilots)
 
+        def agency(prefix: str) -> tuple[Finding, ...]:
+            return self._memo_check("uscc", prefix)
+
+        impl_memo: dict[str, tuple[Finding, ...]] = {}
+
+        def impl_list_code(value: str) -> tuple[Finding, ...]:
+            # the findings depend on the agency's USCC and the kind digit only (the first 19
+            # characters), which repeat; the tail is per record
+            if len(value) < 19:
+                return check_impl_list_code(value, agency)
+            head = value[:19]
+            found = impl_memo.get(head)
+            if found is None:
+                if len(impl_memo) >= _CACHE_LIMIT:
+                    impl_memo.clear()
+                found = impl_memo[head] = check_impl_list_code(head, agency)
+            return found
+
         self._value_checks: dict[str, ValueCheck] = {
             "uscc": uscc,
             "resident_id": lambda v: check_resident_id(v, regions.known),
             "item_code": check_item_code,
-            "impl_list_code": lambda v: check_impl_list_code(
-                v, lambda prefix: self._memo_check("uscc", prefix)
-            ),
+            "impl_list_code": impl_list_code,
             "doc_number": check_doc_number,
             "equipment_code": check_equipment_code,
             "phone": check_phone,
             "region_code": self._region_format,
         }
         self._compiled: dict[str, _Compiled] = {}
+        # a flat record (scalars and arrays of scalars) is two levels deep
+        self._flat_ok = self.policy.max_record_depth >= 2
         self._context_memo: dict[tuple[Any, ...], Any] = {}
         self._seen = 0
 
@@ -125,13 +212,18 @@ class Validator:
         location: Mapping[str, Any] | None = None,
     ) -> Outcome:
         """Judge one record. ``lenient`` reads strings as typed values (CSV cells)."""
-        compiled = self._compile(type_id)
-        record_type = compiled.record_type
+        compiled = self._compiled.get(type_id) or self._compile(type_id)
+        if type(raw) is dict and self._flat_ok and len(raw) <= self.policy.max_record_fields:
+            # the common case, in one pass that also sees whether the record is flat
+            outcome = self._judge(compiled, type_id, raw, lenient, location)
+            if outcome is not None:
+                return outcome
         found: list[_Found] = []
         changes: list[Change] = []
-        values: dict[str, Any] = {}
+        values: dict[str, Any] = compiled.template.copy()
         source_record_id: str | None = None
-        shape = shape_over(raw, self.policy.max_record_fields, self.policy.max_record_depth)
+        policy = self.policy
+        shape = shape_over(raw, policy.max_record_fields, policy.max_record_depth)
         if shape is not None:
             # bound before working: nothing below walks a record this large or this deep
             sid = raw.get("source_record_id") if isinstance(raw, dict) else None
@@ -145,57 +237,145 @@ class Validator:
         else:
             sid = raw.get("source_record_id")
             source_record_id = shown(sid.strip()) if isinstance(sid, str) else None
-            if not compiled.known.issuperset(raw):
-                found.extend(
-                    (shown(str(key)), None, Finding("SCHEMA.UNKNOWN_FIELD"))
-                    for key in raw
-                    if key not in compiled.known
-                )
+            self._unknown_fields(compiled, raw, found)
             self._seen += 1
             if self._seen == FieldPlan.PROBE:
-                for compiled_type in self._compiled.values():
-                    for plan in compiled_type.plans:
-                        plan.review(self._seen)
-            get = raw.get
-            for plan in compiled.plans:
-                name = plan.name
-                value = get(name)
-                if value is None:
-                    if plan.required:
-                        found.append((name, plan.spec, _REQUIRED))
-                    else:
-                        values[name] = None
-                    continue
-                if type(value) is str:
-                    cache = plan.lenient if lenient else plan.strict
-                    hit = cache.get(value) if cache is not None else None
-                    result = hit if hit is not None else plan.miss(value, lenient)
-                else:
-                    result = plan.handler(value, lenient)
-                if type(result) is not FieldResult:
-                    values[name] = result
-                    continue
-                if result.findings:
-                    found.extend((name + sub, plan.spec, f) for sub, f in result.findings)
-                if result.changes:
-                    self._add_changes(plan.spec, result.changes, changes)
-                value = result.value
-                if value is ABSENT:
-                    if plan.required:
-                        found.append((name, plan.spec, _REQUIRED))
-                    else:
-                        values[name] = None
-                elif value is not INVALID:
-                    values[name] = value
-            self._contextual(compiled, values, found, changes)
-            for rule in CROSS_RULES.get(type_id, ()):
-                for path, finding in rule(values, self._tz):
-                    found.append((path, self._spec(record_type, path), finding))
-            self._identity_masked(record_type, values, found)
+                self._review()
+            run = compiled.pass_lenient if lenient else compiled.pass_strict
+            if run is None:
+                run = compiled.field_pass(lenient)
+            run(raw.get, values, found, changes)
+            return self._finish(
+                compiled, type_id, values, found, changes, source_record_id, location
+            )
+        verdict = self._verdict(type_id, found, changes, source_record_id, location)
+        return Outcome(verdict)
+
+    def _judge(
+        self,
+        compiled: _Compiled,
+        type_id: str,
+        raw: dict[str, Any],
+        lenient: bool,
+        location: Mapping[str, Any] | None,
+    ) -> Outcome | None:
+        """A record judged in one pass; None when it was not flat and breaks a shape bound
+        (then :meth:`validate` judges it the long way, which reports only that)."""
+        found: list[_Found] = []
+        changes: list[Change] = []
+        values: dict[str, Any] = compiled.template.copy()
+        unknown = not compiled.known.issuperset(raw)
+        if unknown:
+            self._unknown_fields(compiled, raw, found)
+        self._seen += 1
+        if self._seen == FieldPlan.PROBE:
+            self._review()
+        run = compiled.pass_lenient if lenient else compiled.pass_strict
+        if run is None:
+            run = compiled.field_pass(lenient)
+        flat = run(raw.get, values, found, changes)
+        if unknown and flat:
+            flat = _flat(raw)  # the values of unknown fields, which the pass did not see
+        if not flat:
+            policy = self.policy
+            if shape_over(raw, policy.max_record_fields, policy.max_record_depth) is not None:
+                return None
+        sid = raw.get("source_record_id")
+        if isinstance(sid, str):
+            sid = sid.strip()
+            if len(sid) > SHOWN_LENGTH:
+                sid = shown(sid)
+        else:
+            sid = None
+        return self._finish(compiled, type_id, values, found, changes, sid, location)
+
+    def _unknown_fields(
+        self, compiled: _Compiled, raw: dict[str, Any], found: list[_Found]
+    ) -> None:
+        known = compiled.known
+        if not known.issuperset(raw):
+            found.extend(
+                (shown(str(key)), None, Finding("SCHEMA.UNKNOWN_FIELD"))
+                for key in raw
+                if key not in known
+            )
+
+    def _review(self) -> None:
+        """``PROBE`` records judged: fields whose values do not repeat stop memoising."""
+        for compiled_type in self._compiled.values():
+            compiled_type.review(self._seen)
+
+    def _finish(
+        self,
+        compiled: _Compiled,
+        type_id: str,
+        values: dict[str, Any],
+        found: list[_Found],
+        changes: list[Change],
+        source_record_id: str | None,
+        location: Mapping[str, Any] | None,
+    ) -> Outcome:
+        """Steps 4-6 after the field pass (contextual checks, cross-field rules, identity), then
+        the verdict."""
+        record_type = compiled.record_type
+        self._contextual(compiled, values, found, changes)
+        tz = self._tz
+        for rule in compiled.rules:
+            for path, finding in rule(values, tz):
+                found.append((path, self._spec(record_type, path), finding))
+        key: tuple[str, ...] | None = None
+        if not found:
+            # the common case: valid unless an identity value is masked; a string part of the
+            # key is the field's value itself, so the key tells (a key that cannot be computed
+            # is computed again below, where the record's outcome needs it)
+            try:
+                key = compiled.identity(values)
+            except (OverflowError, ValueError):
+                key = None
+            if key is not None and MASK_CHAR not in "".join(key):
+                verdict = clean_verdict(
+                    type_id,
+                    self.standard.version,
+                    tuple(changes),
+                    source_record_id,
+                    dict(location) if location else {},
+                )
+                return Outcome(verdict, values, key)
+        get = values.get
+        for name in compiled.identity_names:
+            value = get(name)
+            if isinstance(value, str) and MASK_CHAR in value:
+                found.append((name, record_type.field(name), Finding("IDENTITY.MASKED")))
         verdict = self._verdict(type_id, found, changes, source_record_id, location)
         if not verdict.valid:
             return Outcome(verdict)
-        return Outcome(verdict, values, identity_key(record_type, values, self._tz))
+        return Outcome(verdict, values, key if key is not None else compiled.identity(values))
+
+    @staticmethod
+    def _reported(
+        plan: FieldPlan,
+        result: FieldResult,
+        values: dict[str, Any],
+        found: list[_Found],
+        changes: list[Change],
+    ) -> None:
+        """A field whose handler had something to report: findings, changes, or no value."""
+        name = plan.name
+        if result.findings:
+            found.extend((name + sub, plan.spec, f) for sub, f in result.findings)
+        if result.changes:
+            Validator._add_changes(plan.spec, result.changes, changes)
+        value = result.value
+        if value is ABSENT:
+            if plan.required:
+                found.append((name, plan.spec, _REQUIRED))
+                del values[name]
+            else:
+                values[name] = None
+        elif value is INVALID:
+            del values[name]
+        else:
+            values[name] = value
 
     def reject(
         self,
@@ -216,14 +396,19 @@ class Validator:
         compiled = self._compiled.get(type_id)
         if compiled is None:
             record_type = self.standard.record_type(type_id)
+            limit = self.policy.max_string_length
             plans = tuple(
                 FieldPlan(
                     spec,
-                    compile_field(spec, self._value_check, self._tz, self.policy.max_string_length),
+                    compile_field(spec, self._value_check, self._tz, limit),
+                    inline_form(spec, self._value_check(spec), limit)
+                    or array_inline_form(
+                        spec, self._value_check(spec.item) if spec.item else None, limit
+                    ),
                 )
                 for spec in record_type.fields
             )
-            compiled = self._compiled[type_id] = _Compiled(record_type, plans)
+            compiled = self._compiled[type_id] = _Compiled(record_type, plans, self._tz)
         return compiled
 
     def _value_check(self, spec: FieldSpec) -> ValueCheck | None:
@@ -241,6 +426,8 @@ class Validator:
                 return (Finding("CODE.UNKNOWN", {"code": shown(value), **unknown}),)
 
             return in_list
+        if check in _UNIQUE_CHECKS:
+            return self._value_checks[check]
         return lambda value: self._memo_check(check, value)
 
     def _region_format(self, code: str) -> tuple[Finding, ...]:
@@ -260,9 +447,14 @@ class Validator:
 
     # -- step 4: field checks ----------------------------------------------------------------
 
-    def _event_year(self, record_type: RecordType, values: Mapping[str, Any]) -> int | None:
-        for name in (record_type.event_date, "updated_at"):
-            day = as_local_date(values.get(name), self._tz)
+    def _event_year(self, compiled: _Compiled, values: Mapping[str, Any]) -> int | None:
+        tz = self._tz
+        for name in compiled.year_fields:
+            value = values.get(name)
+            if type(value) is dt.datetime:
+                # already at the offset (the usual case): the same wall time, no conversion
+                return value.year if value.tzinfo == tz else value.astimezone(tz).year
+            day = as_local_date(value, tz)
             if day is not None:
                 return day.year
         return None
@@ -284,12 +476,16 @@ class Validator:
         changes: list[Change],
     ) -> None:
         """Checks that need the rest of the record (memoised: the inputs repeat)."""
+        memo = self._context_memo
         if compiled.regions:
-            year = self._event_year(compiled.record_type, values)
+            year = self._event_year(compiled, values)
             for spec in compiled.regions:
                 code = values.get(spec.name)
                 if year is not None and code:
-                    finding = self._memoised(("region", code, year), self._region_in_use)
+                    key: tuple[Any, ...] = ("region", code, year)
+                    finding = memo.get(key)
+                    if finding is None:
+                        finding = self._memoised(key, self._region_in_use)
                     if finding:
                         found.append((spec.name, spec, finding[0]))
         for spec in compiled.counterparty:
@@ -297,13 +493,16 @@ class Validator:
             id_type = values.get(spec.check_with) if spec.check_with else None
             if not value or id_type not in (ID_TYPE_USCC, ID_TYPE_RESIDENT):
                 continue
-            fixed, kinds, findings = self._memoised(
-                ("counterparty", id_type, value), self._counterparty
+            key = ("counterparty", id_type, value)
+            hit = memo.get(key)
+            fixed, kinds, findings = (
+                hit if hit is not None else self._memoised(key, self._counterparty)
             )
             if kinds:
                 changes.append(Change(spec.name, kinds))
                 values[spec.name] = fixed
-            found.extend((spec.name, spec, finding) for finding in findings)
+            if findings:
+                found.extend((spec.name, spec, finding) for finding in findings)
 
     def _memoised(self, key: tuple[Any, ...], compute: Callable[..., Any]) -> Any:
         found = self._context_memo.get(key)
@@ -345,16 +544,7 @@ class Validator:
             return value, kinds, (Finding("COUNTERPARTY.ID_TYPE", {"id_type": id_type}),)
         return value, kinds, primary
 
-    # -- step 6 and the verdict ----------------------------------------------------------------
-
-    def _identity_masked(
-        self, record_type: RecordType, values: Mapping[str, Any], found: list[_Found]
-    ) -> None:
-        for entry in record_type.identity:
-            name = entry.partition(":")[0]
-            value = values.get(name)
-            if isinstance(value, str) and is_masked(value):
-                found.append((name, record_type.field(name), Finding("IDENTITY.MASKED")))
+    # -- the verdict ----------------------------------------------------------------
 
     @staticmethod
     def _spec(record_type: RecordType, path: str) -> FieldSpec | None:

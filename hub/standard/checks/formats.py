@@ -47,9 +47,12 @@ def check_impl_list_code(
     """
     if len(value) < 19:
         return (Finding("IMPL.FORMAT", {"length": len(value)}),)
+    agency = uscc(value[:18])
+    if not agency and value[18] in "12345":
+        return ()
     findings = [
         Finding("IMPL.AGENCY_USCC", {"inner": f.rule})
-        for f in uscc(value[:18])
+        for f in agency
         if f.rule not in ("USCC.CHECK18_PILOT", "USCC.MASKED")
     ]
     if value[18] not in "12345":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from operator import mul
 
 from hub.standard.checks import Finding
 
@@ -19,7 +20,10 @@ _CHECK = "10X98765432"
 
 def resident_id_check_char(body: str) -> str:
     """Check character of the first 17 digits of an 18-character ID number."""
-    return _CHECK[sum(int(c) * w for c, w in zip(body, _WEIGHTS, strict=True)) % 11]
+    if len(body) != len(_WEIGHTS):
+        raise ValueError(f"an ID number body has {len(_WEIGHTS)} digits, not {len(body)}")
+    # map, not a generator: this runs for every new ID number
+    return _CHECK[sum(map(mul, map(int, body), _WEIGHTS)) % 11]
 
 
 def _valid_date(text: str) -> bool:

@@ -16,6 +16,7 @@ implementations use the USCC alphabet for both and reject valid codes with lette
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import mul
 
 from hub.standard.checks import Finding
 
@@ -34,6 +35,7 @@ _USCC_VALUE = {char: value for value, char in enumerate(USCC_ALPHABET)}
 _W18 = tuple(pow(3, i, 31) for i in range(17))
 _W17 = (3, 7, 9, 10, 5, 8, 4, 2)
 MASK_CHAR = "*"
+_ALPHABET_OR_MASK = frozenset(USCC_ALPHABET + MASK_CHAR)
 #: Positions 3-8 of codes registered by central authorities.
 CENTRAL_REGION = "100000"
 
@@ -58,16 +60,24 @@ def _gb11714_value(char: str) -> int:
     return int(char) if char.isdigit() else ord(char) - ord("A") + 10
 
 
+def _length(body: str, weights: tuple[int, ...]) -> None:
+    if len(body) != len(weights):
+        raise ValueError(f"a body of {len(weights)} characters expected, not {len(body)}")
+
+
 def gb11714_check_char(body: str) -> str:
     """Check character of an 8-character GB 11714 organisation code body (USCC positions 9-16)."""
-    total = sum(_gb11714_value(c) * w for c, w in zip(body, _W17, strict=True))
+    _length(body, _W17)
+    # map, not a generator: these run for every new code
+    total = sum(map(mul, map(_gb11714_value, body), _W17))
     value = 11 - total % 11
     return "X" if value == 10 else "0" if value == 11 else str(value)
 
 
 def uscc_check_char(body: str) -> str:
     """Check character (position 18) of the first 17 characters of a USCC."""
-    total = sum(_USCC_VALUE[c] * w for c, w in zip(body, _W18, strict=True))
+    _length(body, _W18)
+    total = sum(map(mul, map(_USCC_VALUE.__getitem__, body), _W18))
     return USCC_ALPHABET[(31 - total % 31) % 31]
 
 
@@ -90,9 +100,10 @@ def check_uscc(
     """
     if len(value) != 18:
         return (Finding("USCC.LENGTH", {"length": len(value)}),)
-    for position, char in enumerate(value, start=1):
-        if char not in _USCC_VALUE and char != MASK_CHAR:
-            return (Finding("USCC.ALPHABET", {"position": position, "char": char}),)
+    if not _ALPHABET_OR_MASK.issuperset(value):
+        for position, char in enumerate(value, start=1):
+            if char not in _ALPHABET_OR_MASK:
+                return (Finding("USCC.ALPHABET", {"position": position, "char": char}),)
     if is_masked(value):
         return (Finding("USCC.MASKED"),)
     findings: list[Finding] = []
