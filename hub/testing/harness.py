@@ -104,3 +104,17 @@ class EmbeddedHarness:
 
     def status(self) -> dict[str, Any]:
         return self.hub.status()
+
+    def outcome(self) -> dict[str, Any]:
+        """What must be the same after any fault as in a clean run: verdicts, versions, ledger,
+        what the national platform accepted, feedback; lists, so a duplicate would show."""
+        ledger = self.hub.store.ledger_counts()
+        return {
+            "verdicts": {k: v["outcome"] for k, v in self.verdicts().items()},
+            "versions": sorted(
+                (v["record_id"], v["version"], v["version_hash"]) for v in self.versions()
+            ),
+            "ledger": {k: n for k, n in ledger.items() if k != "attempted"},
+            "national": sorted((a.record_id, a.version) for a in self.sim.accepted()),
+            "feedback": sorted((f["kind"], f["submission_id"]) for f in self.feedback()),
+        }

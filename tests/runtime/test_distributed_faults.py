@@ -58,27 +58,13 @@ def _submit_province(
     return ids
 
 
-def _outcome(harness: EmbeddedHarness) -> dict[str, Any]:
-    """What must be the same after any fault: verdicts, versions, deliveries, feedback."""
-    ledger = harness.hub.store.ledger_counts()
-    return {
-        "verdicts": {k: v["outcome"] for k, v in harness.verdicts().items()},
-        "versions": sorted(
-            (v["record_id"], v["version"], v["version_hash"]) for v in harness.versions()
-        ),
-        "ledger": {k: n for k, n in ledger.items() if k != "attempted"},
-        "national": sorted((a.record_id, a.version) for a in harness.sim.accepted()),
-        "feedback": sorted((f["kind"], f["submission_id"]) for f in harness.feedback()),
-    }
-
-
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     harness = EmbeddedHarness(tmp_path_factory.mktemp("reference"))
     try:
         _submit_province(harness)
         harness.run()
-        return _outcome(harness)
+        return harness.outcome()
     finally:
         harness.close()
 
@@ -108,7 +94,7 @@ def test_a_worker_killed_mid_stream_loses_and_duplicates_nothing(
             assert _versions_done(harness) < total  # it really was mid-stream
             _submit_province(harness, part=slice(5, None))
             harness.run(timeout_s=180)
-            assert _outcome(harness) == reference
+            assert harness.outcome() == reference
             assert harness.status()["reconciled"]
         finally:
             harness.close()
@@ -127,7 +113,7 @@ def test_restarting_the_broker_mid_run_loses_nothing(
             assert _versions_done(harness) < total
             _submit_province(harness, part=slice(5, None))
             harness.run(timeout_s=240)
-            assert _outcome(harness) == reference
+            assert harness.outcome() == reference
         finally:
             harness.close()
 

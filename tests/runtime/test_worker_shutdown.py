@@ -124,27 +124,13 @@ def _submit_province(harness: EmbeddedHarness, part: slice = slice(None)) -> Non
         harness.ingest(events)
 
 
-def _outcome(harness: EmbeddedHarness) -> dict[str, Any]:
-    """Verdicts, versions, ledger, deliveries, feedback: lists, so a duplicate would show."""
-    ledger = harness.hub.store.ledger_counts()
-    return {
-        "verdicts": {k: v["outcome"] for k, v in harness.verdicts().items()},
-        "versions": sorted(
-            (v["record_id"], v["version"], v["version_hash"]) for v in harness.versions()
-        ),
-        "ledger": {k: n for k, n in ledger.items() if k != "attempted"},
-        "national": sorted((a.record_id, a.version) for a in harness.sim.accepted()),
-        "feedback": sorted((f["kind"], f["submission_id"]) for f in harness.feedback()),
-    }
-
-
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     harness = EmbeddedHarness(tmp_path_factory.mktemp("reference"))
     try:
         _submit_province(harness)
         harness.run()
-        return _outcome(harness)
+        return harness.outcome()
     finally:
         harness.close()
 
@@ -194,7 +180,7 @@ def test_sigterm_mid_backlog_then_idle(
 
             second = harness.start_worker()
             harness.run(timeout_s=120)
-            assert _outcome(harness) == reference
+            assert harness.outcome() == reference
             assert harness.status()["reconciled"]
 
             _wait_for(lambda: _count(harness.log_of(second), ASSIGNED) >= 1)
@@ -235,7 +221,7 @@ def test_sigterm_while_the_group_rebalances(
 
             harness.start_worker()
             harness.run(timeout_s=120)
-            assert _outcome(harness) == reference
+            assert harness.outcome() == reference
             assert harness.status()["reconciled"]
         finally:
             harness.close()
@@ -294,7 +280,7 @@ def test_sigterm_while_postgres_is_down(
             assert _versions_done(harness) < total
             harness.start_worker()
             harness.run(timeout_s=120)
-            assert _outcome(harness) == reference
+            assert harness.outcome() == reference
             assert harness.status()["reconciled"]
         finally:
             harness.close()
