@@ -6,6 +6,8 @@ import json
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -44,3 +46,14 @@ def write_inspections(path: Path, inspection: dict[str, Any], n: int) -> None:
     path.write_text(
         "".join(line.replace(marker, f"JC440106202503{i:07d}") + "\n" for i in range(n)), "utf-8"
     )
+
+
+def wait_until(
+    condition: Callable[[], bool], timeout_s: float = 60.0, every_s: float = 0.02
+) -> None:
+    """Poll ``condition`` until it holds; TimeoutError after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the condition did not come true")
+        time.sleep(every_s)

@@ -135,6 +135,11 @@ class DistributedHarness(EmbeddedHarness):
             log.close()
         super().close()
 
+    def versions_done(self) -> int:
+        """Record versions the workers have planned for delivery (handled by ``plan-national``):
+        how far a run has got, for tests that make a fault mid-run."""
+        return self.hub.store.handled_counts().get("plan-national", 0)
+
     def ingest(self, events: Sequence[Event]) -> None:
         produce_submissions(self.settings, self.hub.codec, events)
         self.sent.update(e.event_id for e in events)

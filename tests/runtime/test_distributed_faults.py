@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import time
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ from hub.testing.harness import EmbeddedHarness
 from hub.testing.province import generate_province
 from tests.kafka import kafka_server
 from tests.pg import fresh_database
+from tests.processes import wait_until
 
 ALL = Source("zj-all", "national", "330000", "浙江省数据交换平台")
 RECORDS, SEED = 400, 11
@@ -69,18 +69,6 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         harness.close()
 
 
-def _wait_for(condition: Any, timeout_s: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError("the condition did not come true")
-        time.sleep(0.05)
-
-
-def _versions_done(harness: DistributedHarness) -> int:
-    return harness.hub.store.handled_counts().get("plan-national", 0)
-
-
 def test_a_worker_killed_mid_stream_loses_and_duplicates_nothing(
     tmp_path: Path, pg_server: str, kafka_bootstrap: str, reference: dict[str, Any]
 ) -> None:
@@ -89,9 +77,9 @@ def test_a_worker_killed_mid_stream_loses_and_duplicates_nothing(
         try:
             _submit_province(harness, part=slice(None, 5))
             total = len(reference["versions"])
-            _wait_for(lambda: _versions_done(harness) >= total // 4)
+            wait_until(lambda: harness.versions_done() >= total // 4)
             harness.kill(1)  # SIGKILL: no goodbye to the group, transactions cut mid-way
-            assert _versions_done(harness) < total  # it really was mid-stream
+            assert harness.versions_done() < total  # it really was mid-stream
             _submit_province(harness, part=slice(5, None))
             harness.run(timeout_s=180)
             assert harness.outcome() == reference
@@ -108,9 +96,9 @@ def test_restarting_the_broker_mid_run_loses_nothing(
         try:
             _submit_province(harness, part=slice(None, 5))
             total = len(reference["versions"])
-            _wait_for(lambda: _versions_done(harness) >= total // 4)
+            wait_until(lambda: harness.versions_done() >= total // 4)
             broker.restart()
-            assert _versions_done(harness) < total
+            assert harness.versions_done() < total
             _submit_province(harness, part=slice(5, None))
             harness.run(timeout_s=240)
             assert harness.outcome() == reference

@@ -20,7 +20,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,7 @@ from hub.testing.distributed import DistributedHarness
 from hub.testing.harness import EmbeddedHarness
 from hub.testing.province import generate_province
 from tests.pg import ROOT, fresh_database, postgres_server
+from tests.processes import wait_until
 
 log = logging.getLogger(__name__)
 ALL = Source("zj-all", "national", "330000", "浙江省数据交换平台")
@@ -135,18 +136,6 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         harness.close()
 
 
-def _wait_for(condition: Callable[[], bool], timeout_s: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError("the condition did not come true")
-        time.sleep(0.02)
-
-
-def _versions_done(harness: DistributedHarness) -> int:
-    return harness.hub.store.handled_counts().get("plan-national", 0)
-
-
 def _count(path: Path, text: str) -> int:
     return path.read_text(encoding="utf-8", errors="replace").count(text)
 
@@ -171,9 +160,9 @@ def test_sigterm_mid_backlog_then_idle(
         try:
             _submit_province(harness)
             total = len(reference["versions"])
-            _wait_for(lambda: _versions_done(harness) >= total // 4)
+            wait_until(lambda: harness.versions_done() >= total // 4)
             (first,) = harness.workers
-            assert _versions_done(harness) < total  # it really is mid-stream
+            assert harness.versions_done() < total  # it really is mid-stream
             stops = harness.sigterm(first)  # (b) a backlog: batches in flight, more waiting
             _assert_stopped_in_time(stops, 0, FORCED_EXIT_CODE)
             assert "SIGTERM received: stopping" in harness.log_of(first).read_text("utf-8")
@@ -183,7 +172,7 @@ def test_sigterm_mid_backlog_then_idle(
             assert harness.outcome() == reference
             assert harness.status()["reconciled"]
 
-            _wait_for(lambda: _count(harness.log_of(second), ASSIGNED) >= 1)
+            wait_until(lambda: _count(harness.log_of(second), ASSIGNED) >= 1)
             stops = harness.sigterm(second)  # (a) idle: everything is done
             _assert_stopped_in_time(stops, 0)  # and the clean way, not the watchdog's
             assert stops[0][0] < 5.0
@@ -199,24 +188,24 @@ def test_sigterm_while_the_group_rebalances(
         try:
             _submit_province(harness)
             total = len(reference["versions"])
-            _wait_for(lambda: _versions_done(harness) >= total // 5)
+            wait_until(lambda: harness.versions_done() >= total // 5)
 
             # (c) the first worker, right as the second one's join makes it revoke
             (first,) = harness.workers
             log = harness.log_of(first)
             revoked = _count(log, REVOKING)
             harness.start_worker()
-            _wait_for(lambda: _count(log, REVOKING) > revoked, timeout_s=30)
+            wait_until(lambda: _count(log, REVOKING) > revoked, timeout_s=30)
             _assert_stopped_in_time(harness.sigterm(first), 0, FORCED_EXIT_CODE)
 
             # and two at once, while a third worker's join rebalances them
             (second,) = harness.workers
             log = harness.log_of(second)
-            _wait_for(lambda: _settled(log), timeout_s=30)  # the first one's leaving is over
+            wait_until(lambda: _settled(log), timeout_s=30)  # the first one's leaving is over
             revoked = _count(log, REVOKING)
             third = harness.start_worker()
-            _wait_for(lambda: _count(harness.log_of(third), REVOKING) > 0, timeout_s=30)
-            _wait_for(lambda: _count(log, REVOKING) > revoked, timeout_s=30)
+            wait_until(lambda: _count(harness.log_of(third), REVOKING) > 0, timeout_s=30)
+            wait_until(lambda: _count(log, REVOKING) > revoked, timeout_s=30)
             _assert_stopped_in_time(harness.sigterm(second, third), 0, FORCED_EXIT_CODE)
 
             harness.start_worker()
@@ -254,7 +243,7 @@ def test_sigterm_while_postgres_is_down(
             half = len(_province()) // 2
             _submit_province(harness, slice(None, half))
             total = len(reference["versions"])
-            _wait_for(lambda: _versions_done(harness) >= total // 5)
+            wait_until(lambda: harness.versions_done() >= total // 5)
             _postgres("stop", folder)
             try:
                 # the other half goes to Kafka alone: the judge takes a batch of it and waits
@@ -272,12 +261,12 @@ def test_sigterm_while_postgres_is_down(
 
             def reachable() -> bool:
                 try:  # this process's own connections (store, read models) come back
-                    return bool(harness.status()) and _versions_done(harness) >= 0
+                    return bool(harness.status()) and harness.versions_done() >= 0
                 except StorageUnavailableError:
                     return False
 
-            _wait_for(reachable, timeout_s=30)
-            assert _versions_done(harness) < total
+            wait_until(reachable, timeout_s=30)
+            assert harness.versions_done() < total
             harness.start_worker()
             harness.run(timeout_s=120)
             assert harness.outcome() == reference
