@@ -128,6 +128,8 @@ class Source:
     department: str
     record_types: tuple[str, ...] = ()  # empty: every type
     disabled: bool = False  # read from its credential; put_source does not write it
+    #: the Kafka principal that may write its inbound topic ``in.<source_id>`` (``User:zj-x``)
+    principal: str | None = None
 
     def may_submit(self, record_type: str) -> bool:
         return not self.record_types or record_type in self.record_types
