@@ -27,18 +27,26 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from hub.domain.subscribers import Subscriber
 from hub.errors import StorageUnavailableError
 from hub.events import Codec
 from hub.events.streams import RECORDS
 from hub.kafka.producer import Producer
 from hub.kafka.topics import feed_topic, stream_topic
-from hub.kafka.wire import CONTENT_TYPE, Message, SingleObjectFormat, WireFormat, event_message
-from hub.processing.feeds import FeedPolicy, shape
+from hub.kafka.wire import (
+    CONTENT_TYPE,
+    ConfluentFormat,
+    Message,
+    SingleObjectFormat,
+    WireFormat,
+    event_message,
+)
+from hub.processing.feeds import feed_schemas, shape
 from hub.settings import HubSettings
 from hub.standard import Standard
 from hub.storage.ports import Store, StoredEvent
 
-__all__ = ["Relay", "RelayThread"]
+__all__ = ["REFRESH_S", "Relay", "RelayThread"]
 
 log = logging.getLogger("hub.relay")
 
@@ -50,7 +58,35 @@ class _Route:
     to_messages: Callable[[Sequence[StoredEvent]], list[Message]]
 
 
+@dataclass(frozen=True, slots=True)
+class _Feed:
+    """One subscriber's route over the records stream, for one registration (its epoch)."""
+
+    subscriber: Subscriber
+    consumer: str  # its position in the records stream
+    snapshot: str  # where its backfill ends, stored as a position row (see _feed_round)
+    codec: Codec  # its feed schemas
+
+
+#: How often the relay re-reads the registry (a subscriber added while workers run starts
+#: without a restart).
+REFRESH_S = 2.0
+
+
 class Relay:
+    """Publishes ``streams`` to their history topics and the records stream on the feed of every
+    enabled subscriber ``subscribers()`` returns (the registry, re-read every
+    :data:`REFRESH_S`).
+
+    A feed's first round for a registration (name, epoch) records the snapshot P, the head of the
+    records stream, in the same transaction that starts its position at 0. Events at positions
+    <= P are the backfill: published only when they are their record's latest version up to P and
+    not a retraction, so a new subscriber gets exactly the current entitled version of each record;
+    events after P are published as they come (upserts and tombstones). One position per route,
+    backfill first, then live: a reader never sees an older version of a record after a newer
+    one.
+    """
+
     def __init__(
         self,
         store: Store,
@@ -59,8 +95,9 @@ class Relay:
         settings: HubSettings,
         producer: Producer,
         streams: Sequence[str],
-        feeds: Sequence[FeedPolicy] = (),
+        subscribers: Callable[[], Sequence[Subscriber]] = lambda: (),
         wire: WireFormat | None = None,
+        refresh_s: float = REFRESH_S,
     ) -> None:
         self.store = store
         self.codec = codec
@@ -68,44 +105,105 @@ class Relay:
         self.settings = settings
         self.producer = producer
         self.wire = wire or SingleObjectFormat()
+        self.subscribers = subscribers
+        self.refresh_s = refresh_s
         self.routes = [
             _Route(f"relay:{stream_topic(settings, s)}", s, self._events_to(s)) for s in streams
-        ] + [
-            _Route(f"feed:{feed_topic(settings, f, '*')}", RECORDS, self._feed_of(f)) for f in feeds
         ]
+        self.feeds: dict[str, _Feed] = {}
+        self._refreshed = -float("inf")
 
     def _events_to(self, stream: str) -> Callable[[Sequence[StoredEvent]], list[Message]]:
         topic = stream_topic(self.settings, stream)
         return lambda events: [event_message(topic, e) for e in events]
 
-    def _feed_of(self, feed: FeedPolicy) -> Callable[[Sequence[StoredEvent]], list[Message]]:
-        def to_messages(events: Sequence[StoredEvent]) -> list[Message]:
-            out = []
-            for stored in events:
-                payload = self.codec.decode_event(RECORDS, stored.position, stored.body).payload
-                record_type = self.standard.record_type(payload["record_type"])
-                headers: tuple[tuple[str, bytes], ...] = (
-                    ("event_id", stored.event_id.encode()),
-                    ("record_id", payload["record_id"].encode()),
-                    ("version", str(payload["version"]).encode()),
-                    ("version_hash", payload["version_hash"].encode()),
-                )
-                value: bytes | None = None  # a retraction: a tombstone for the record's key
-                if payload["retracted"]:
-                    headers += (("operation", b"delete"),)
-                else:
-                    name, content = self.codec.decode(payload["content"])
-                    value = self.codec.encode(name, shape(content, record_type, feed))
-                    headers += (("operation", b"upsert"), ("content-type", CONTENT_TYPE))
-                topic = feed_topic(self.settings, feed, record_type.type_id)
-                out.append(Message(topic, stored.key.encode(), value, headers))
-            return out
+    # -- the feeds --------------------------------------------------------------------------
 
-        return to_messages
+    def refresh(self, force: bool = False) -> None:
+        """Re-read the registry: a route per enabled subscriber (a disabled one's route pauses,
+        its position kept; a removed one's disappears)."""
+        now = time.monotonic()
+        if not force and now - self._refreshed < self.refresh_s:
+            return
+        self._refreshed = now
+        wanted = {s.name: s for s in self.subscribers() if not s.disabled}
+        feeds: dict[str, _Feed] = {}
+        for name, subscriber in wanted.items():
+            known = self.feeds.get(name)
+            if known is not None and known.subscriber == subscriber:
+                feeds[name] = known
+                continue
+            epoch = int(getattr(subscriber, "epoch", 0))
+            codec = Codec(feed_schemas(self.standard, subscriber).values())
+            if isinstance(self.wire, ConfluentFormat):
+                self.wire.learn(feed_topic(self.settings, name, ""), codec)
+            feeds[name] = _Feed(
+                subscriber,
+                f"feed:{feed_topic(self.settings, name, '*')}#{epoch}",
+                f"backfill:{name}#{epoch}",
+                codec,
+            )
+        self.feeds = feeds
+
+    def _feed_messages(
+        self, feed: _Feed, events: Sequence[StoredEvent], snapshot: int, latest: dict[str, int]
+    ) -> list[Message]:
+        out = []
+        subscriber = feed.subscriber
+        for stored in events:
+            payload = self.codec.decode_event(RECORDS, stored.position, stored.body).payload
+            type_id = payload["record_type"]
+            if not subscriber.entitled(type_id, payload.get("region_code")):
+                continue
+            backfill = stored.position <= snapshot
+            if backfill and (payload["retracted"] or latest.get(stored.key) != stored.position):
+                continue  # a new subscriber gets the current version of each record, only it
+            record_type = self.standard.record_type(type_id)
+            headers: tuple[tuple[str, bytes], ...] = (
+                ("event_id", stored.event_id.encode()),
+                ("record_id", payload["record_id"].encode()),
+                ("version", str(payload["version"]).encode()),
+                ("version_hash", payload["version_hash"].encode()),
+            )
+            value: bytes | None = None  # a retraction: a tombstone for the record's key
+            if payload["retracted"]:
+                headers += (("operation", b"delete"),)
+            else:
+                name, content = self.codec.decode(payload["content"])
+                value = feed.codec.encode(name, shape(content, record_type, subscriber))
+                headers += (("operation", b"upsert"), ("content-type", CONTENT_TYPE))
+            topic = feed_topic(self.settings, subscriber.name, type_id)
+            out.append(Message(topic, stored.key.encode(), value, headers))
+        return out
+
+    async def _feed_round(self, feed: _Feed, limit: int) -> int:
+        with self.store.transaction() as tx:
+            after = tx.position(feed.consumer, RECORDS)
+            # the snapshot is stored as P + 1, so that 0 (no row yet) is told from a head of 0
+            mark = tx.position(feed.snapshot, RECORDS)
+            if mark == 0:
+                snapshot = tx.head(RECORDS)
+                tx.set_position(feed.snapshot, RECORDS, snapshot + 1)
+                after = 0
+            else:
+                snapshot = mark - 1
+            events = tx.read(RECORDS, after, limit)
+            if not events:
+                return 0
+            old = [e.key for e in events if e.position <= snapshot]
+            latest = tx.latest_positions(RECORDS, old, snapshot) if old else {}
+            messages = self._feed_messages(feed, events, snapshot, latest)
+            await self.producer.send_all([self.wire.outbound(m) for m in messages])
+            tx.set_position(feed.consumer, RECORDS, events[-1].position)
+        return len(events)
 
     async def run_once(self, limit: int) -> int:
-        """One round over every route; the number of events published."""
-        return sum([await self._route(route, limit) for route in self.routes])
+        """One round over every route; the number of events published (or passed over)."""
+        done = sum([await self._route(route, limit) for route in self.routes])
+        self.refresh()
+        for feed in list(self.feeds.values()):
+            done += await self._feed_round(feed, limit)
+        return done
 
     async def _route(self, route: _Route, limit: int) -> int:
         with self.store.transaction() as tx:

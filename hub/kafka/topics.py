@@ -3,8 +3,11 @@
 - history topics, one per stream (``<prefix>submissions`` ... ``<prefix>feedback``), kept
   forever (``retention.ms=-1``): the event history is the system of record and must replay;
 - ``<prefix>quarantine``: messages that could not be read, with the reason, kept forever;
-- outbound feeds, one per subscriber and record type (``<prefix>out.national.inspection``), with
-  the configured retention.
+- outbound feeds, one per enabled subscriber and record type it is entitled to
+  (``<prefix>out.national.inspection``), *compacted* (``cleanup.policy=compact``): keyed by record
+  id, a feed keeps at least the latest version of every record, and a retraction's tombstone
+  compacts the record away, so a reader starting from the beginning gets the current state.
+  History topics keep ``delete`` with retention forever: their history is the point.
 
 Every message is keyed (the stream's key: source id, identity hash, record id), so one record's
 events stay in one partition, in order. ``hub topics create`` makes what is missing and reports
@@ -21,10 +24,10 @@ from dataclasses import dataclass, field
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
+from hub.domain.subscribers import NATIONAL, Subscriber
 from hub.errors import BrokerUnavailableError, ConfigError
 from hub.events.streams import STREAMS
 from hub.kafka.security import aiokafka_options
-from hub.processing.feeds import FEEDS, FeedPolicy
 from hub.settings import HubSettings
 
 __all__ = [
@@ -68,23 +71,38 @@ def stream_topic(settings: HubSettings, stream: str) -> str:
     return f"{settings.kafka_topic_prefix}{stream}"
 
 
-def feed_topic(settings: HubSettings, feed: FeedPolicy, record_type: str) -> str:
-    return f"{settings.kafka_topic_prefix}out.{feed.name}.{record_type}"
+def feed_topic(settings: HubSettings, subscriber: str, record_type: str) -> str:
+    """The feed of the subscriber named ``subscriber`` for one record type."""
+    return f"{settings.kafka_topic_prefix}out.{subscriber}.{record_type}"
 
 
-def hub_topics(settings: HubSettings, record_types: Iterable[str]) -> list[TopicSpec]:
-    """Every topic the hub uses, as the settings ask for them."""
+def hub_topics(
+    settings: HubSettings,
+    record_types: Iterable[str],
+    subscribers: Sequence[Subscriber] = (NATIONAL,),
+) -> list[TopicSpec]:
+    """Every topic the hub uses, as the settings ask for them: the feeds of the enabled
+    ``subscribers`` (the registry's) for the types they are entitled to."""
     parts, repl = settings.kafka_partitions, settings.kafka_replication
     history = {"retention.ms": FOREVER, "retention.bytes": FOREVER, "cleanup.policy": "delete"}
     if repl > 1:
         history["min.insync.replicas"] = str(min(2, repl))
     specs = [TopicSpec(stream_topic(settings, s), parts, repl, dict(history)) for s in STREAMS]
     specs.append(TopicSpec(stream_topic(settings, QUARANTINE), 1, repl, dict(history)))
-    outbound = dict(history, **{"retention.ms": str(settings.kafka_outbound_retention_ms)})
+    outbound = dict(
+        history,
+        **{
+            "retention.ms": str(settings.kafka_outbound_retention_ms),  # ignored when compacted
+            "cleanup.policy": "compact",
+        },
+    )
+    types = sorted(record_types)
     specs += [
-        TopicSpec(feed_topic(settings, feed, t), parts, repl, outbound)
-        for feed in FEEDS
-        for t in sorted(record_types)
+        TopicSpec(feed_topic(settings, sub.name, t), parts, repl, dict(outbound))
+        for sub in subscribers
+        if not sub.disabled
+        for t in types
+        if sub.receives(t)
     ]
     return specs
 

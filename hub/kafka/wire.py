@@ -123,6 +123,23 @@ class ConfluentFormat:
         self.registry = registry
         self.codec = codec
         self._fingerprints: dict[int, bytes] = {}
+        self._feeds: dict[str, Codec] = {}
+
+    def learn(self, topic_prefix: str, codec: Codec) -> None:
+        """The schemas values on topics starting with ``topic_prefix`` are written with (a
+        subscriber's feed schemas, ``out.<name>.``): their text, not the record type's, is
+        registered under the feed topic's subject (a masked-only feed schema has the record
+        type's fingerprint but says which fields are masked)."""
+        self._feeds[topic_prefix] = codec
+
+    def _schema_text_id(self, topic: str, fingerprint: bytes) -> int:
+        text = None
+        for prefix, codec in self._feeds.items():
+            if topic.startswith(prefix) and codec.knows(fingerprint):
+                text = codec.schema_text(fingerprint)
+        if text is None:
+            text = self.codec.schema_text(fingerprint)
+        return self.registry.register(f"{topic}-value", text)
 
     def outbound(self, message: Message) -> Message:
         value = message.value
@@ -130,9 +147,7 @@ class ConfluentFormat:
             return message  # a tombstone stays null in every format
         if value[:2] != MAGIC or len(value) < 10:
             raise SerializationError(f"not single-object encoded, cannot frame for {message.topic}")
-        schema_id = self.registry.register(
-            f"{message.topic}-value", self.codec.schema_text(bytes(value[2:10]))
-        )
+        schema_id = self._schema_text_id(message.topic, bytes(value[2:10]))
         headers = tuple(
             (k, CONFLUENT_CONTENT_TYPE if k == "content-type" else v) for k, v in message.headers
         )

@@ -27,9 +27,10 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from hub.domain.subscribers import NATIONAL, Subscriber
 from hub.engine.parts import Engine, until_available
 from hub.engine.stages import Stage
 from hub.engine.steps import Delivered, step_delivered
@@ -42,7 +43,6 @@ from hub.kafka.security import aiokafka_options, faust_credentials
 from hub.kafka.topics import stream_topic
 from hub.kafka.wire import wire_format
 from hub.national.client import NationalClient
-from hub.processing.feeds import FEEDS
 from hub.settings import HubSettings
 from hub.storage import open_store
 from hub.storage.ports import Store
@@ -76,6 +76,7 @@ class Worker:
         self.format = wire_format(settings, self.codec)
         self.national = national
         self._stores: list[Store] = []
+        self._registry: Store | None = None
         self._stop = threading.Event()  # faust has stopped: stage handlers may give up
         self._side_stop = threading.Event()
         self.security = aiokafka_options(settings)  # bad security settings fail here, at once
@@ -89,6 +90,17 @@ class Worker:
         self._stores.append(store)
         return store
 
+    def subscribers(self) -> Sequence[Subscriber]:
+        """The registry's subscribers (the relay re-reads them every couple of seconds). Until
+        the store keeps a registry, the national platform alone."""
+        reader = getattr(self._registry_store(), "subscribers", None)
+        return list(reader()) if reader is not None else [NATIONAL]
+
+    def _registry_store(self) -> Store:
+        if self._registry is None:
+            self._registry = self.store()
+        return self._registry
+
     def _relay(self, producer: Producer) -> Relay:
         return Relay(
             self.store(),
@@ -97,7 +109,7 @@ class Worker:
             self.settings,
             producer,
             RELAYED,
-            FEEDS,
+            self.subscribers,
             self.format,
         )
 

@@ -25,7 +25,8 @@ from typing import Any
 
 import orjson
 
-from hub.processing.feeds import FeedPolicy, mask, shape
+from hub.domain.subscribers import Subscriber
+from hub.processing.feeds import mask, shape
 from hub.report.lang import Lang, pick
 from hub.standard.messages import RULES
 from hub.standard.schema import RecordType
@@ -58,7 +59,7 @@ OUTCOME_LABELS: dict[str, tuple[str, str]] = {
 }
 
 #: What a report may show of a record: every field (the source sent it), personal values masked.
-_REPORT = FeedPolicy("report", frozenset({"unconditional", "conditional", "none"}), False)
+_REPORT = Subscriber("report", sharing="all", personal=False)
 #: A resident ID (GB 11643, 18 or old 15 digits, with a plausible birth date) or a mobile number
 #: anywhere in a text: masked wherever it appears, whatever the column is called.
 _PERSONAL_IN_TEXT = re.compile(

@@ -178,6 +178,12 @@ class Transaction(ABC):
     @abstractmethod
     def head(self, stream: str) -> int: ...
 
+    @abstractmethod
+    def latest_positions(self, stream: str, keys: Sequence[str], upto: int) -> dict[str, int]:
+        """For each of ``keys``, the last position ``<= upto`` of an event with that key in
+        ``stream`` (keys without one are absent), in one query: a feed's backfill publishes an
+        event only if it is its record's latest up to the snapshot."""
+
     # tracking
     @abstractmethod
     def position(self, consumer: str, stream: str) -> int:

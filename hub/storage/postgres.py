@@ -136,6 +136,21 @@ class PostgresTransaction(Transaction):
     def head(self, stream: str) -> int:
         return _head(self._c, stream)
 
+    def latest_positions(self, stream: str, keys: Sequence[str], upto: int) -> dict[str, int]:
+        """One query over the ``(key, position)`` index the records stream has
+        (``records_by_record``)."""
+        wanted = list(dict.fromkeys(keys))
+        if not wanted:
+            return {}
+        rows = self._c.execute(
+            sql.SQL(
+                "SELECT key, max(position) FROM {} WHERE key = ANY(%s) AND position <= %s"
+                " GROUP BY key"
+            ).format(_stream(stream)),
+            (wanted, upto),
+        ).fetchall()
+        return {str(r[0]): int(r[1]) for r in rows}
+
     def position(self, consumer: str, stream: str) -> int:
         """The consumer's position, and its turn: the row stays locked until this transaction
         ends, so two processes stepping one stage take turns instead of doing a batch twice (the

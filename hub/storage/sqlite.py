@@ -261,6 +261,18 @@ class SqliteTransaction(Transaction):
     def head(self, stream: str) -> int:
         return _head(self._c, stream)
 
+    def latest_positions(self, stream: str, keys: Sequence[str], upto: int) -> dict[str, int]:
+        wanted = list(dict.fromkeys(keys))
+        if not wanted:
+            return {}
+        marks = ", ".join("?" * len(wanted))
+        rows = self._c.execute(
+            f'SELECT key, MAX(position) FROM "{_stream(stream)}"'  # noqa: S608
+            f" WHERE key IN ({marks}) AND position <= ? GROUP BY key",
+            (*wanted, upto),
+        ).fetchall()
+        return {str(key): int(position) for key, position in rows}
+
     def position(self, consumer: str, stream: str) -> int:
         row = self._c.execute(
             "SELECT position FROM positions WHERE consumer = ? AND stream = ?", (consumer, stream)

@@ -17,10 +17,11 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
+from hub.domain.subscribers import NATIONAL
 from hub.events.streams import SUBMISSIONS, VERDICTS
 from hub.kafka.topics import feed_topic, stream_topic
 from hub.kafka.wire import CONFLUENT_CONTENT_TYPE, header
-from hub.processing.feeds import FEEDS, shape
+from hub.processing.feeds import shape
 from hub.storage.ports import Source
 from hub.testing.distributed import DistributedHarness
 from hub.testing.schema_registry import StandInRegistry
@@ -87,8 +88,8 @@ def test_topics_carry_the_confluent_wire_format_that_confluents_client_reads(
 
         [version] = harness.versions()
         record_type = harness.hub.standard.record_type("inspection")
-        for feed in FEEDS:
-            [message] = _consume(kafka_bootstrap, feed_topic(settings, feed, "inspection"), 1)
+        for feed in (NATIONAL,):  # TODO(registry): and a departments subscriber
+            [message] = _consume(kafka_bootstrap, feed_topic(settings, feed.name, "inspection"), 1)
             theirs = deserialize(
                 message.value(), SerializationContext(message.topic(), MessageField.VALUE)
             )
