@@ -107,6 +107,28 @@ class StoreContract:
             tx.append("verdicts", [("v1", "verdict.duplicate", "s", "sub-1", b"")])
         assert store.in_flight() == 1
 
+    def test_latest_positions_up_to_a_snapshot(self, store: Store) -> None:
+        keys = [f"rec-{i:03d}" for i in range(120)]
+        with store.transaction() as tx:
+            for round_ in range(3):  # three versions of each record, interleaved
+                tx.append(
+                    "records", [(f"{k}-v{round_}", "record.versioned", k, "c", b"") for k in keys]
+                )
+        events = store.read("records", 0, 1000)
+        snapshot = events[len(keys) + 40].position  # all second versions up to rec-040
+        expected = {
+            e.key: e.position for e in events if e.position <= snapshot and e.key in keys[::2]
+        }
+        with store.transaction() as tx:
+            got = tx.latest_positions("records", [*keys[::2], "rec-missing", keys[0]], snapshot)
+            assert got == expected
+            assert tx.latest_positions("records", [], snapshot) == {}
+            assert tx.latest_positions("records", keys, 0) == {}
+            head = tx.head("records")
+            assert tx.latest_positions("records", keys[:1], head) == {
+                keys[0]: events[-120].position
+            }
+
     def test_positions(self, store: Store) -> None:
         with store.transaction() as tx:
             tx.set_position("judge", "submissions", 7)
