@@ -59,12 +59,20 @@ def topics_create(as_json: bool) -> None:
     """Create the topics that are missing (idempotent): history topics kept forever, the
     quarantine, and the outbound feeds per subscriber and record type."""
     from hub.kafka.login import check_login
+    from hub.kafka.relay import registered_subscribers
     from hub.kafka.topics import create_topics, hub_topics
+    from hub.storage import open_store
 
     settings = settings_for(None)
     if settings.kafka_bootstrap:
         check_login(settings)
-    report = create_topics(settings, hub_topics(settings, settings.standard().types))
+    url = settings.database_url.get_secret_value() if settings.database_url else None
+    store = open_store(settings.data_dir, url)
+    try:
+        subscribers = registered_subscribers(store)
+    finally:
+        store.close()
+    report = create_topics(settings, hub_topics(settings, settings.standard().types, subscribers))
     if as_json:
         echo_json(report.to_dict())
     else:

@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from hub.domain.subscribers import Subscriber
+from hub.domain.subscribers import NATIONAL, Subscriber
 from hub.errors import StorageUnavailableError
 from hub.events import Codec
 from hub.events.streams import RECORDS
@@ -46,9 +46,16 @@ from hub.settings import HubSettings
 from hub.standard import Standard
 from hub.storage.ports import Store, StoredEvent
 
-__all__ = ["REFRESH_S", "Relay", "RelayThread"]
+__all__ = ["REFRESH_S", "Relay", "RelayThread", "registered_subscribers"]
 
 log = logging.getLogger("hub.relay")
+
+
+def registered_subscribers(store: Store) -> list[Subscriber]:
+    """The registry's subscribers (``Store.subscribers()``); a store without a registry yet has
+    the national platform alone, registered by default."""
+    reader: Callable[[], Sequence[Subscriber]] | None = getattr(store, "subscribers", None)
+    return list(reader()) if reader is not None else [NATIONAL]
 
 
 @dataclass(frozen=True, slots=True)

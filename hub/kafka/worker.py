@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from hub.domain.subscribers import NATIONAL, Subscriber
+from hub.domain.subscribers import Subscriber
 from hub.engine.parts import Engine, until_available
 from hub.engine.stages import Stage
 from hub.engine.steps import Delivered, step_delivered
@@ -38,7 +38,7 @@ from hub.errors import ConfigError, StorageUnavailableError
 from hub.events.streams import DELIVERIES, FEEDBACK, RECORDS, SUBMISSIONS, VALIDATED, VERDICTS
 from hub.kafka.lifecycle import Shutdown, StopWatchdog, bounded_faust_worker, finish_in_thread
 from hub.kafka.producer import Producer
-from hub.kafka.relay import Relay, RelayThread
+from hub.kafka.relay import Relay, RelayThread, registered_subscribers
 from hub.kafka.security import aiokafka_options, faust_credentials
 from hub.kafka.topics import stream_topic
 from hub.kafka.wire import wire_format
@@ -93,8 +93,7 @@ class Worker:
     def subscribers(self) -> Sequence[Subscriber]:
         """The registry's subscribers (the relay re-reads them every couple of seconds). Until
         the store keeps a registry, the national platform alone."""
-        reader = getattr(self._registry_store(), "subscribers", None)
-        return list(reader()) if reader is not None else [NATIONAL]
+        return registered_subscribers(self._registry_store())
 
     def _registry_store(self) -> Store:
         if self._registry is None:
