@@ -165,3 +165,37 @@ def test_every_schema_of_the_pack_registers_as_written(
         fingerprint = codec.fingerprint(name)
         schema_id = client.register(f"{name}-value", codec.schema_text(fingerprint))
         assert schema_fingerprint(SchemaRegistry(registry.url).schema(schema_id)) == fingerprint
+
+
+def test_a_feed_value_is_registered_with_its_feed_schema_and_decodes_with_it(
+    registry: StandInRegistry, codec: Codec, standard: Standard
+) -> None:
+    """A masked-and-withheld feed value: registered under the feed topic's subject with the feed
+    schema (not the record type's), and Confluent's deserializer reads it with that alone."""
+    from hub.domain.subscribers import Subscriber
+    from hub.processing.feeds import feed_schemas, shape
+
+    officer = standard.record_type("officer")
+    subscriber = Subscriber("dept-a", sharing="conditional", personal=False)
+    feed = Codec(feed_schemas(standard, subscriber).values())
+    stored = {f.name: None for f in officer.fields} | {
+        "id_number": "33010619850312002X",
+        "name": "张三丰",
+        "cert_no": "33010623001587",
+        "department": "杭州市西湖区市场监督管理局",
+        "region_code": "330106",
+        "phone": "13812345678",
+        "source_record_id": "ZFRY-0001",
+        "updated_at": dt.datetime(2025, 3, 1, 9, 15, tzinfo=dt.UTC),
+    }
+    shaped = shape(stored, officer, subscriber)
+    topic = "hub.out.dept-a.officer"
+    wire = ConfluentFormat(SchemaRegistry(registry.url), codec)
+    wire.learn("hub.out.dept-a.", feed)
+    framed = wire.outbound(Message(topic, b"k", feed.encode(officer.full_name, shaped), ()))
+    client = SchemaRegistryClient({"url": registry.url})
+    registered = client.get_latest_version(f"{topic}-value").schema.schema_str
+    assert '"hub.feed":"withheld"' in registered.replace(" ", "")
+    assert framed.value is not None
+    value = AvroDeserializer(client)(framed.value, SerializationContext(topic, MessageField.VALUE))
+    assert value == shaped and value["id_number"] is None
