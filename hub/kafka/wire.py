@@ -5,8 +5,9 @@
 - value: one Avro datum in Avro's *single-object encoding* (``C3 01``, the 8-byte CRC-64-AVRO
   fingerprint of the writer schema, little-endian, then the binary datum): a consumer finds the
   writer schema in ``schemas/`` by fingerprint, no registry needed. History topics carry the
-  event schemas (``schemas/events``); outbound feeds carry the record type's schema
-  (``schemas/records``), shaped for the subscriber;
+  event schemas (``schemas/events``); outbound feeds carry the subscriber's *feed schema* of the
+  record type (:func:`hub.processing.feeds.feed_schema`: the record type's schema with the fields
+  withheld from it nullable; the record type's own for a subscriber that sees everything);
 - headers: ``event_id`` (deduplicate by it: delivery is at least once), ``event_type``,
   ``correlation_id``, and on feeds ``record_id``, ``version``, ``version_hash``; ``content-type``
   says which value format follows.
