@@ -345,8 +345,9 @@ def test_an_older_hubs_history_is_chained_on_upgrade_and_verifies(run: EmbeddedH
         execute(hub, f"ALTER TABLE {stream} DROP COLUMN chain", log=True)
     execute(hub, "DROP TABLE chain_heads", log=True)
     execute(hub, "DROP TABLE source_journal", log=True)
+    execute(hub, "DROP TABLE subscribers", log=True)  # it came later still
     if hub.settings.database_url is not None:
-        execute(hub, "DELETE FROM hub_schema_migrations WHERE version = 5", log=True)
+        execute(hub, "DELETE FROM hub_schema_migrations WHERE version >= 5", log=True)
     with EmbeddedHub(hub.settings) as upgraded:
         assert set(upgraded.store.chain_heads()) == {*STREAMS, "source_journal"}
         assert findings(upgraded) == []
