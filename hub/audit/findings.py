@@ -13,7 +13,8 @@ Codes (stable; scripts key on them):
   one that recomputed every hash), or the checkpoint itself does not verify;
 - ``AUDIT.READ_MODEL``: a read model row differs from what its history builds;
 - ``AUDIT.REGISTRY``, ``AUDIT.LEDGER``, ``AUDIT.SOURCES``: the identity registry, the delivery
-  ledger, the sources table differ from their events.
+  ledger, the sources table differ from their events;
+- ``AUDIT.SUBSCRIBERS``: the subscribers table differs from the journal's ``subscriber.*`` entries.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ CODES = (
     "AUDIT.REGISTRY",
     "AUDIT.LEDGER",
     "AUDIT.SOURCES",
+    "AUDIT.SUBSCRIBERS",
 )
 
 

@@ -15,10 +15,18 @@ from hub.events import Codec
 from hub.events.streams import DELIVERIES, RECORDS
 from hub.processing.content import avro_to_json, content_hash, version_hash
 from hub.storage.chain import JOURNAL
-from hub.storage.journal import fold
+from hub.storage.journal import fold, fold_subscribers
 from hub.storage.ports import Store
+from hub.storage.subscriber_rows import entitlement
 
-__all__ = ["Version", "check_ledger", "check_log", "check_registry", "check_sources"]
+__all__ = [
+    "Version",
+    "check_ledger",
+    "check_log",
+    "check_registry",
+    "check_sources",
+    "check_subscribers",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,14 +265,18 @@ def check_ledger(
     return findings
 
 
-def check_sources(store: Store) -> list[Finding]:
-    """The sources table and the credentials are what the sources' journal folds to."""
+def _journal(store: Store) -> list[tuple[str, str, bytes]]:
     entries = []
     after = 0
     while rows := store.chained(JOURNAL, after, 1000):
         entries += [(r.event_type, r.key, r.body) for r in rows]
         after = rows[-1].position
-    expected = fold(entries)
+    return entries
+
+
+def check_sources(store: Store) -> list[Finding]:
+    """The sources table and the credentials are what the sources' journal folds to."""
+    expected = fold(_journal(store))
     findings: list[Finding] = []
     actual: dict[str, dict[str, Any]] = {
         s.source_id: {
@@ -310,6 +322,43 @@ def check_sources(store: Store) -> list[Finding]:
                     "AUDIT.SOURCES",
                     "sources",
                     source_id,
+                    f"与其变更日志不符：{', '.join(fields)}",
+                    f"differs from its journal: {', '.join(fields)}",
+                )
+            )
+    return findings
+
+
+def check_subscribers(store: Store) -> list[Finding]:
+    """The subscribers table is what the journal's ``subscriber.*`` entries fold to: an
+    entitlement widened, a subscriber inserted or deleted behind the hub's back is named."""
+    expected = fold_subscribers(_journal(store))
+    actual = {s.name: entitlement(s) for s in store.subscribers()}
+    findings: list[Finding] = []
+    for name in sorted(set(expected) | set(actual)):
+        want, have = expected.get(name), actual.get(name)
+        if want is None or have is None:
+            findings.append(
+                Finding(
+                    "AUDIT.SUBSCRIBERS",
+                    "subscribers",
+                    name,
+                    "订阅方表中有该订阅方，其变更日志中却没有（被插入）"
+                    if want is None
+                    else "变更日志中有该订阅方，订阅方表中却没有（被删除）",
+                    "the subscribers table has this subscriber, its journal does not (inserted)"
+                    if want is None
+                    else "the journal has this subscriber, the table does not (deleted)",
+                )
+            )
+            continue
+        fields = [k for k in sorted(set(want) | set(have)) if want.get(k) != have.get(k)]
+        if fields:
+            findings.append(
+                Finding(
+                    "AUDIT.SUBSCRIBERS",
+                    "subscribers",
+                    name,
                     f"与其变更日志不符：{', '.join(fields)}",
                     f"differs from its journal: {', '.join(fields)}",
                 )

@@ -26,6 +26,7 @@ from hub.audit.state import (
     check_log,
     check_registry,
     check_sources,
+    check_subscribers,
     last_versions,
 )
 from hub.events import Codec
@@ -64,6 +65,7 @@ def audit(store: Store, views: ViewStore, codec: Codec, checkpoint: Signed | Non
         findings += check_registry(store, versions)
         findings += check_ledger(store, codec, versions)
         findings += check_sources(store)
+        findings += check_subscribers(store)
     findings += _check_record_views(views, versions)
     findings += check_read_models(views, store, codec)
     return Report(findings, heads, len(versions))

@@ -20,6 +20,7 @@ from hub.cli.report import report
 from hub.cli.runtime import api, demo, ingest, project, status, up
 from hub.cli.sources import sources
 from hub.cli.standard import standard
+from hub.cli.subscribers import subscribers
 from hub.cli.validate import validate
 from hub.errors import HubError
 
@@ -60,6 +61,7 @@ for command in (
     audit,
     replay,
     sources,
+    subscribers,
     national_sim,
     db,
     worker,

@@ -81,6 +81,9 @@ class Subscriber:
     principal: str | None = None  # the Kafka principal it reads as, e.g. "User:dept-a"
     description: str = ""
     disabled: bool = False  # a disabled subscriber's feeds are paused, not deleted
+    #: bumped by `add` (also a re-add after a removal) and by `update --backfill`; the relay
+    #: starts the subscriber's feed again from a fresh snapshot when it changes
+    epoch: int = 0
 
     def receives(self, record_type: str) -> bool:
         return not self.record_types or record_type in self.record_types

@@ -16,12 +16,27 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from hub.storage.ports import Source
 
-__all__ = ["ADOPTED", "DISABLED", "PUT", "TOKEN", "change_event", "fold", "source_state"]
+__all__ = [
+    "ADOPTED",
+    "DISABLED",
+    "PUT",
+    "SUBSCRIBER_PUT",
+    "SUBSCRIBER_REMOVED",
+    "TOKEN",
+    "change_event",
+    "fold",
+    "fold_subscribers",
+    "source_state",
+]
 
 PUT = "source.put"  # level, region_code, department, record_types
 TOKEN = "source.token"  # noqa: S105 - an event type: token_hash
 DISABLED = "source.disabled"  # disabled
 ADOPTED = "source.adopted"  # an upgrade: the state found when the journal began
+#: the subscribers' registry shares the journal (key: the subscriber's name); the fold of the
+#: sources skips these kinds and :func:`fold_subscribers` reads only them
+SUBSCRIBER_PUT = "subscriber.put"  # every field but the name (hub.storage.subscriber_rows)
+SUBSCRIBER_REMOVED = "subscriber.removed"  # {}
 
 _DEFAULTS: dict[str, Any] = {"token_hash": None, "disabled": False}
 
@@ -40,6 +55,8 @@ def fold(entries: Iterable[tuple[str, str, bytes]]) -> dict[str, dict[str, Any]]
     was ever set."""
     state: dict[str, dict[str, Any]] = {}
     for kind, source_id, body in entries:
+        if kind.startswith("subscriber."):
+            continue
         change = json.loads(body)
         current = state.setdefault(source_id, {})
         if kind in (PUT, ADOPTED):
@@ -58,3 +75,15 @@ def source_state(source: Source) -> dict[str, Any]:
         "department": source.department,
         "record_types": list(source.record_types),
     }
+
+
+def fold_subscribers(entries: Iterable[tuple[str, str, bytes]]) -> dict[str, dict[str, Any]]:
+    """``(kind, name, body)`` in journal order → each registered subscriber's fields (as
+    :func:`hub.storage.subscriber_rows.entitlement` gives them); a removed one is absent."""
+    state: dict[str, dict[str, Any]] = {}
+    for kind, name, body in entries:
+        if kind == SUBSCRIBER_PUT:
+            state[name] = json.loads(body)
+        elif kind == SUBSCRIBER_REMOVED:
+            state.pop(name, None)
+    return state

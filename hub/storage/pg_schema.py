@@ -121,6 +121,20 @@ def _v5_chains(conn: psycopg.Connection) -> None:
     upgrade(conn)
 
 
+def _v6_subscribers(conn: psycopg.Connection) -> None:
+    """The subscribers' registry (:mod:`hub.storage.subscriber_rows`), with the national platform
+    registered once, journaled like every later change; a removed one is not registered again
+    (this runs once)."""
+    from hub.domain.subscribers import NATIONAL
+    from hub.storage import subscriber_rows as subs
+    from hub.storage.chain import JOURNAL
+    from hub.storage.pg_chain import append_chained
+
+    conn.execute(subs.DDL)
+    conn.execute(subs.UPSERT.format(p="%s"), (NATIONAL.name, subs.canonical(NATIONAL)))
+    append_chained(conn, JOURNAL, subs.seed_events())
+
+
 #: (version, name, migration): append only; never edit one that has shipped.
 MIGRATIONS: tuple[tuple[int, str, Migration], ...] = (
     (1, "initial", _v1_initial),
@@ -128,6 +142,7 @@ MIGRATIONS: tuple[tuple[int, str, Migration], ...] = (
     (3, "kafka tracking", _v3_kafka_tracking),
     (4, "source api", _v4_source_api),
     (5, "chained streams", _v5_chains),
+    (6, "subscribers", _v6_subscribers),
 )
 
 

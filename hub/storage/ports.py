@@ -6,7 +6,8 @@
   ``claim`` tracks by event id instead, and ``quarantine`` keeps what could not be read;
 - identity registry: record identity → record id, current version and content;
 - delivery ledger: one row per record version and destination;
-- sources: the registered submitting systems.
+- sources: the registered submitting systems;
+- subscribers: the registered readers of the outbound feeds and their entitlement.
 
 A backend gives one :class:`Transaction` object implementing all of them, from
 :meth:`Store.transaction`: everything a processing step does commits or rolls back together.
@@ -20,7 +21,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from hub.domain.subscribers import Subscriber
 
 __all__ = [
     "ApiBatch",
@@ -237,6 +241,22 @@ class Transaction(ABC):
     @abstractmethod
     def put_source(self, source: Source) -> None: ...
 
+    # subscribers (each change journaled in the same transaction)
+    @abstractmethod
+    def subscriber(self, name: str) -> Subscriber | None: ...
+
+    @abstractmethod
+    def all_subscribers(self) -> list[Subscriber]:
+        """Every registered subscriber, disabled ones included, by name."""
+
+    @abstractmethod
+    def put_subscriber(self, subscriber: Subscriber) -> None:
+        """Insert or replace, every field."""
+
+    @abstractmethod
+    def remove_subscriber(self, name: str) -> bool:
+        """Delete the registration; whether it existed."""
+
     # credentials and API batches
     @abstractmethod
     def set_token(self, source_id: str, token_hash: str) -> None:
@@ -305,6 +325,10 @@ class Store(ABC):
 
     @abstractmethod
     def sources(self) -> list[Source]: ...
+
+    @abstractmethod
+    def subscribers(self) -> list[Subscriber]:
+        """Every registered subscriber, disabled ones included, by name."""
 
     @abstractmethod
     def credential(self, token_hash: str) -> tuple[Source, Credential] | None:

@@ -35,10 +35,20 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from hub.domain.subscribers import Subscriber
 from hub.errors import ConcurrencyError, StorageError, StorageUnavailableError
 from hub.events.streams import STREAMS, SUBMISSIONS, VERDICTS
+from hub.storage import subscriber_rows as subs
 from hub.storage.chain import JOURNAL
-from hub.storage.journal import DISABLED, PUT, TOKEN, change_event, source_state
+from hub.storage.journal import (
+    DISABLED,
+    PUT,
+    SUBSCRIBER_PUT,
+    SUBSCRIBER_REMOVED,
+    TOKEN,
+    change_event,
+    source_state,
+)
 from hub.storage.pg_chain import append_chained, chain_head, table
 from hub.storage.pg_schema import migrate
 from hub.storage.ports import (
@@ -332,6 +342,23 @@ class PostgresTransaction(Transaction):
         )
         self._journal(source.source_id, PUT, source_state(source))
 
+    def subscriber(self, name: str) -> Subscriber | None:
+        row = self._c.execute(subs.SELECT_ONE.format(p="%s"), (name,)).fetchone()
+        return subs.from_row(row[0], row[1]) if row else None
+
+    def all_subscribers(self) -> list[Subscriber]:
+        return [subs.from_row(r[0], r[1]) for r in self._c.execute(subs.SELECT_ALL)]
+
+    def put_subscriber(self, subscriber: Subscriber) -> None:
+        self._c.execute(subs.UPSERT.format(p="%s"), (subscriber.name, subs.canonical(subscriber)))
+        self._journal(subscriber.name, SUBSCRIBER_PUT, subs.entitlement(subscriber))
+
+    def remove_subscriber(self, name: str) -> bool:
+        gone = self._c.execute(subs.DELETE.format(p="%s"), (name,)).rowcount > 0
+        if gone:
+            self._journal(name, SUBSCRIBER_REMOVED, {})
+        return gone
+
     def set_token(self, source_id: str, token_hash: str) -> None:
         self._c.execute(
             "INSERT INTO source_credentials (source_id, token_hash) VALUES (%s, %s)"
@@ -502,6 +529,9 @@ class PostgresStore(Store):
 
     def sources(self) -> list[Source]:
         return [_source(r) for r in self._query(_ALL_SOURCES)]
+
+    def subscribers(self) -> list[Subscriber]:
+        return [subs.from_row(r[0], r[1]) for r in self._query(subs.SELECT_ALL)]
 
     def credential(self, token_hash: str) -> tuple[Source, Credential] | None:
         rows = self._query(

@@ -22,10 +22,20 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from hub.domain.subscribers import NATIONAL, Subscriber
 from hub.errors import ConcurrencyError, StorageError
 from hub.events.streams import STREAMS, SUBMISSIONS, VERDICTS
+from hub.storage import subscriber_rows as subs
 from hub.storage.chain import JOURNAL
-from hub.storage.journal import DISABLED, PUT, TOKEN, change_event, source_state
+from hub.storage.journal import (
+    DISABLED,
+    PUT,
+    SUBSCRIBER_PUT,
+    SUBSCRIBER_REMOVED,
+    TOKEN,
+    change_event,
+    source_state,
+)
 from hub.storage.ports import (
     ApiBatch,
     ChainedEvent,
@@ -444,6 +454,23 @@ class SqliteTransaction(Transaction):
         )
         self._journal(source_id, DISABLED, {"disabled": disabled})
 
+    def subscriber(self, name: str) -> Subscriber | None:
+        row = self._c.execute(subs.SELECT_ONE.format(p="?"), (name,)).fetchone()
+        return subs.from_row(row[0], row[1]) if row else None
+
+    def all_subscribers(self) -> list[Subscriber]:
+        return [subs.from_row(r[0], r[1]) for r in self._c.execute(subs.SELECT_ALL)]
+
+    def put_subscriber(self, subscriber: Subscriber) -> None:
+        self._c.execute(subs.UPSERT.format(p="?"), (subscriber.name, subs.canonical(subscriber)))
+        self._journal(subscriber.name, SUBSCRIBER_PUT, subs.entitlement(subscriber))
+
+    def remove_subscriber(self, name: str) -> bool:
+        gone = self._c.execute(subs.DELETE.format(p="?"), (name,)).rowcount > 0
+        if gone:
+            self._journal(name, SUBSCRIBER_REMOVED, {})
+        return gone
+
     def api_batch(self, source_id: str, idempotency_key: str) -> ApiBatch | None:
         row = self._c.execute(
             "SELECT body_hash, reply FROM api_batches WHERE source_id = ? AND idempotency_key = ?",
@@ -509,6 +536,25 @@ def _head(conn: sqlite3.Connection, stream: str) -> int:
     return int(row[0] or 0)
 
 
+def _create_subscribers(conn: sqlite3.Connection) -> None:
+    """The subscribers' registry, made once (a new data directory or the upgrade that brings it)
+    with the national platform registered; a removed ``national`` is not registered again."""
+
+    def exists() -> bool:
+        return bool(
+            conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'subscribers'").fetchone()
+        )
+
+    if exists():
+        return
+    with immediate(conn, "create the subscribers' registry"):
+        if exists():
+            return
+        conn.execute(subs.DDL)
+        conn.execute(subs.UPSERT.format(p="?"), (NATIONAL.name, subs.canonical(NATIONAL)))
+        append_chained(conn, JOURNAL, subs.seed_events())
+
+
 class SqliteStore(Store):
     """The embedded store: ``<data_dir>/log.db``."""
 
@@ -519,6 +565,7 @@ class SqliteStore(Store):
             self._conn.executescript("".join(_STREAM_DDL.format(s=s) for s in STREAMS) + _DDL)
             _add_column(self._conn, "ledger", "operation TEXT NOT NULL DEFAULT 'upsert'")
             upgrade(self._conn, _STREAM_DDL.format(s=JOURNAL), immediate)
+            _create_subscribers(self._conn)
         except sqlite3.Error as exc:
             raise StorageError(f"cannot initialise {path}: {exc}") from exc
 
@@ -588,6 +635,9 @@ class SqliteStore(Store):
     def sources(self) -> list[Source]:
         rows = self._conn.execute(_ALL_SOURCES).fetchall()
         return [_source(r) for r in rows]
+
+    def subscribers(self) -> list[Subscriber]:
+        return [subs.from_row(r[0], r[1]) for r in self._conn.execute(subs.SELECT_ALL)]
 
     def credential(self, token_hash: str) -> tuple[Source, Credential] | None:
         row = self._conn.execute(

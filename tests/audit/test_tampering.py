@@ -13,11 +13,13 @@ import pytest
 
 from hub.audit import Finding, audit, verify
 from hub.audit import checkpoint as checkpoints
+from hub.domain.subscribers import Subscriber
 from hub.events.streams import DELIVERIES, FEEDBACK, RECORDS, STREAMS, VERDICTS
 from hub.runtime import replay
 from hub.runtime.embedded import EmbeddedHub
 from hub.storage.chain import GENESIS, link
 from hub.storage.sqlite import SqliteStore
+from hub.storage.subscriber_rows import canonical
 from hub.testing.harness import EmbeddedHarness
 from projections import PROJECTIONS
 from projections.records import CURRENT
@@ -221,6 +223,38 @@ def test_edited_sources_and_credentials_are_named(run: EmbeddedHarness) -> None:
     assert "credential.token_hash" in found["gz-440104"].problem_en
 
 
+def test_subscriber_rows_altered_behind_the_hubs_back_are_named(run: EmbeddedHarness) -> None:
+    """Widening a subscriber's entitlement, registering one or deleting one in the database
+    directly is named; a journaled change through the store is not."""
+    hub = run.hub
+    with hub.store.transaction() as tx:
+        tx.put_subscriber(
+            Subscriber("dept-hz", regions=("330100",), description="杭州市市场监管局")
+        )
+    assert [f for f in findings(hub) if f.where == "subscribers"] == []
+    widened = Subscriber("dept-hz", sharing="all", personal=True, description="杭州市市场监管局")
+    execute(
+        hub,
+        "UPDATE subscribers SET entitlement = ? WHERE name = 'dept-hz'",
+        (canonical(widened),),
+        log=True,
+    )
+    execute(
+        hub,
+        "INSERT INTO subscribers (name, entitlement) VALUES ('intruder', ?)",
+        (canonical(Subscriber("intruder", sharing="all")),),
+        log=True,
+    )
+    execute(hub, "DELETE FROM subscribers WHERE name = 'national'", log=True)
+    found = {f.item: f for f in findings(hub) if f.where == "subscribers"}
+    assert set(found) == {"dept-hz", "intruder", "national"}
+    assert {f.code for f in found.values()} == {"AUDIT.SUBSCRIBERS"}
+    assert found["dept-hz"].problem_en.endswith(": personal, regions, sharing")
+    assert "inserted" in found["intruder"].problem_en
+    assert "deleted" in found["national"].problem_en
+    assert all(f.where != "sources" for f in findings(hub))
+
+
 def test_source_types_edited_into_something_not_json_are_named_not_a_crash(
     run: EmbeddedHarness,
 ) -> None:
@@ -345,8 +379,9 @@ def test_an_older_hubs_history_is_chained_on_upgrade_and_verifies(run: EmbeddedH
         execute(hub, f"ALTER TABLE {stream} DROP COLUMN chain", log=True)
     execute(hub, "DROP TABLE chain_heads", log=True)
     execute(hub, "DROP TABLE source_journal", log=True)
+    execute(hub, "DROP TABLE subscribers", log=True)  # it came later still
     if hub.settings.database_url is not None:
-        execute(hub, "DELETE FROM hub_schema_migrations WHERE version = 5", log=True)
+        execute(hub, "DELETE FROM hub_schema_migrations WHERE version >= 5", log=True)
     with EmbeddedHub(hub.settings) as upgraded:
         assert set(upgraded.store.chain_heads()) == {*STREAMS, "source_journal"}
         assert findings(upgraded) == []

@@ -44,3 +44,35 @@ def test_city_and_province_jurisdiction() -> None:
     province = Source("p", "province", "330000", "x")
     assert city.covers("330106") and not city.covers("330206")
     assert province.covers("330206") and not province.covers("320106")
+
+
+def test_an_existing_data_dir_gets_the_subscribers_registry_once(tmp_path: Path) -> None:
+    """A data directory from before the registry: opening it makes the table, registers the
+    national platform and journals that; the next open changes nothing."""
+    import sqlite3
+
+    from hub.domain.subscribers import NATIONAL
+    from hub.storage.chain import JOURNAL
+
+    store = SqliteStore(tmp_path / "log.db")
+    with store.transaction() as tx:
+        tx.put_source(Source("zj-330106", "county", "330106", "西湖区市场监督管理局"))
+    store.close()
+    conn = sqlite3.connect(tmp_path / "log.db")
+    conn.execute("DROP TABLE subscribers")  # as it was before the registry
+    conn.commit()
+    conn.close()
+    store = SqliteStore(tmp_path / "log.db")
+    assert store.subscribers() == [NATIONAL]
+    with store.transaction() as tx:
+        tx.remove_subscriber("national")
+    store.close()
+    store = SqliteStore(tmp_path / "log.db")
+    assert store.subscribers() == []  # removed stays removed
+    assert [(e.event_type, e.key) for e in store.chained(JOURNAL, 0, 10)][1:] == [
+        ("source.put", "zj-330106"),
+        ("subscriber.put", "national"),
+        ("subscriber.removed", "national"),
+    ]
+    assert [s.source_id for s in store.sources()] == ["zj-330106"]
+    store.close()
