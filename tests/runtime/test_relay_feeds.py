@@ -10,7 +10,7 @@ import asyncio
 import datetime as dt
 import random
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -182,7 +182,7 @@ def test_a_new_subscriber_gets_the_current_entitled_version_then_live_changes(
         seen[m.key] = version
 
     # paused while disabled (position kept), resumed when enabled; gone when removed
-    registry[1] = Subscriber(**{**_fields(GUANGZHOU), "disabled": True})
+    registry[1] = replace(GUANGZHOU, disabled=True)
     h.submit(
         PROVINCE.source_id,
         "supervised_entity",
@@ -204,7 +204,7 @@ def test_a_new_subscriber_gets_the_current_entitled_version_then_live_changes(
 
     # a new epoch (re-added, or ``update --backfill``): the current versions again, then live
     before = len(producer.sent)
-    registry[1] = Readded(**_fields(GUANGZHOU), epoch=1)
+    registry[1] = replace(GUANGZHOU, epoch=1)
     _drain(relay)
     backfilled = _on(producer.sent[before:], h.hub.settings, GUANGZHOU.name)
     now = {
@@ -214,14 +214,3 @@ def test_a_new_subscriber_gets_the_current_entitled_version_then_live_changes(
     }
     assert {m.key.decode(): int(header(m.headers, "version") or 0) for m in backfilled} == now
     assert len(backfilled) == len(now)
-
-
-@dataclass(frozen=True, slots=True)
-class Readded(Subscriber):
-    """Stands in for ``Subscriber.epoch`` (branch ``registry``) until it is merged."""
-
-    epoch: int = 0
-
-
-def _fields(s: Subscriber) -> dict[str, Any]:
-    return {f: getattr(s, f) for f in s.__slots__}  # type: ignore[attr-defined]
