@@ -9,8 +9,8 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 
-from hub.domain.subscribers import NATIONAL
-from hub.kafka.topics import feed_topic
+from hub.domain.subscribers import NATIONAL, Subscriber
+from hub.kafka.topics import create_topics, feed_topic, hub_topics
 from hub.kafka.wire import header
 from hub.testing.distributed import DistributedHarness
 from tests.runtime.sources import COUNTY
@@ -34,13 +34,18 @@ def test_a_retraction_is_a_tombstone_on_every_feed(
 ) -> None:
     harness = DistributedHarness(tmp_path, pg_url, kafka_bootstrap)
     try:
+        departments = Subscriber("departments", sharing="unconditional", personal=False)
+        with harness.hub.store.transaction() as tx:
+            tx.put_subscriber(departments)
+        subscribers = harness.hub.store.subscribers()
+        create_topics(harness.settings, hub_topics(harness.settings, ["inspection"], subscribers))
         harness.register(COUNTY)
         harness.submit(COUNTY.source_id, "inspection", [inspection])
         harness.run()
         harness.submit(COUNTY.source_id, "inspection", [inspection], operation="delete")
         harness.run()
         [record_id] = {v["record_id"] for v in harness.versions()}
-        for feed in (NATIONAL,):  # TODO(registry): and a departments subscriber
+        for feed in (NATIONAL, departments):
             topic = feed_topic(harness.settings, feed.name, "inspection")
             first, second = asyncio.run(_read(kafka_bootstrap, topic, 2))
             assert first.key == second.key == record_id.encode()
