@@ -57,17 +57,23 @@ def topics() -> None:
 
 
 @topics.command("create")
+@data_dir_option
 @as_json_option
-def topics_create(as_json: bool) -> None:
+def topics_create(data_dir: Path | None, as_json: bool) -> None:
     """Create the topics that are missing (idempotent): history topics kept forever, the
-    quarantine, and the outbound feeds per subscriber and record type."""
+    quarantine, the outbound feeds per subscriber and record type, and the inbound topic
+    ``in.<source>`` of every source with a Kafka principal (kept forever, like submissions)."""
     from hub.kafka.login import check_login
-    from hub.kafka.topics import create_topics, hub_topics
+    from hub.kafka.topics import create_topics, hub_topics, inbound_topics
 
-    settings = settings_for(None)
+    settings = settings_for(data_dir)
     if settings.kafka_bootstrap:
         check_login(settings)
-    report = create_topics(settings, hub_topics(settings, settings.standard().types))
+    sources, _subscribers = _registry(settings)
+    specs = hub_topics(settings, settings.standard().types) + inbound_topics(
+        settings, [s.source_id for s in sources if s.principal is not None]
+    )
+    report = create_topics(settings, specs)
     if as_json:
         echo_json(report.to_dict())
     else:

@@ -121,6 +121,12 @@ def _v5_chains(conn: psycopg.Connection) -> None:
     upgrade(conn)
 
 
+def _v6_source_principal(conn: psycopg.Connection) -> None:
+    """A source's Kafka principal, the one writer of its inbound topic ``in.<source_id>``
+    (issue 16). ``IF NOT EXISTS``: harmless if renumbered beside another branch's migration."""
+    conn.execute("ALTER TABLE sources ADD COLUMN IF NOT EXISTS principal TEXT")
+
+
 #: (version, name, migration): append only; never edit one that has shipped.
 MIGRATIONS: tuple[tuple[int, str, Migration], ...] = (
     (1, "initial", _v1_initial),
@@ -128,6 +134,7 @@ MIGRATIONS: tuple[tuple[int, str, Migration], ...] = (
     (3, "kafka tracking", _v3_kafka_tracking),
     (4, "source api", _v4_source_api),
     (5, "chained streams", _v5_chains),
+    (6, "source principal", _v6_source_principal),
 )
 
 

@@ -221,6 +221,20 @@ def test_edited_sources_and_credentials_are_named(run: EmbeddedHarness) -> None:
     assert "credential.token_hash" in found["gz-440104"].problem_en
 
 
+def test_a_kafka_principal_written_into_the_sources_table_is_named(run: EmbeddedHarness) -> None:
+    """Who may write a source's inbound topic (issue 16), set behind the hub's back."""
+    hub = run.hub
+    execute(
+        hub,
+        "UPDATE sources SET principal = 'User:intruder' WHERE source_id = ?",
+        (COUNTY.source_id,),
+        log=True,
+    )
+    found = {f.item: f for f in findings(hub) if f.where == "sources"}
+    assert set(found) == {COUNTY.source_id}
+    assert found[COUNTY.source_id].problem_en.endswith(": principal")
+
+
 def test_source_types_edited_into_something_not_json_are_named_not_a_crash(
     run: EmbeddedHarness,
 ) -> None:
