@@ -171,9 +171,12 @@ def test_a_submission_in_another_sources_name_on_an_inbound_topic_is_rejected(
             }
         )
 
+    def grant(settings: HubSettings) -> None:
+        sync_acls(admin_of(settings), hub_grants(admin_of(settings), "hub", load_standard().types))
+
     harness = DistributedHarness(
         tmp_path, pg_url, secure_kafka.bootstrap, kafka_env=secure_kafka.env("hub"), workers=0,
-        prepare=lambda s: sync_acls(admin_of(s), hub_grants(admin_of(s), "hub", load_standard().types)),
+        prepare=grant,
     )  # fmt: skip
     try:
         harness.register(KAFKA_COUNTY, OTHER_COUNTY)
