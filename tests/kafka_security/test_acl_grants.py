@@ -5,10 +5,14 @@ groups only; and what a sync may delete (only grants of the kinds it makes)."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from hub.cli import cli
 from hub.domain.subscribers import NATIONAL, Subscriber
 from hub.errors import ConfigError
 from hub.kafka.acl import Grant, hub_grants, stale_grants
@@ -147,3 +151,29 @@ def test_a_sync_removes_the_grants_of_a_removed_subscriber_or_source_and_no_othe
     assert not set(stale) & set(by_hand)
     assert not set(stale) & set(after)
     assert stale_grants(s, before, existing) == []  # nothing removed: nothing to delete
+
+
+def test_acl_sync_reads_the_sources_from_the_store(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("HUB_KAFKA_BOOTSTRAP", "127.0.0.1:9")  # never contacted in a dry run
+    monkeypatch.setenv("HUB_KAFKA_TOPIC_PREFIX", "dry.")
+    monkeypatch.setenv("HUB_DATA_DIR", str(tmp_path))
+    runner = CliRunner()
+    added = runner.invoke(
+        cli,
+        ["sources", "add", "zj-hz-scjg", "--level", "city", "--region", "330100",
+         "--department", "杭州市市场监督管理局", "--types", "all", "--principal", "User:src-a"],
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    result = runner.invoke(cli, ["acl", "sync", "--principal", "hub", "--dry-run", "--json"])
+    assert result.exit_code == 0, result.output
+    grants = json.loads(result.output)["grants"]
+    assert sorted(
+        (g["name"], g["operation"]) for g in grants if g["principal"] == "User:src-a"
+    ) == [
+        ("dry.in.zj-hz-scjg", "describe"),
+        ("dry.in.zj-hz-scjg", "write"),
+    ]
+    text = runner.invoke(cli, ["acl", "sync", "--principal", "hub", "--dry-run"]).output
+    assert "User:src-a  write" in text and "dry.in.zj-hz-scjg" in text
