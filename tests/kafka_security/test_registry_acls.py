@@ -21,7 +21,8 @@ from confluent_kafka import KafkaError as ConfluentError
 
 from connectors.files import record_submissions
 from hub.domain.subscribers import NATIONAL, Subscriber
-from hub.kafka.acl import hub_grants, sync_acls
+from hub.errors import ConfigError
+from hub.kafka.acl import Grant, hub_grants, sync_acls
 from hub.kafka.ingest import submission_message
 from hub.kafka.security import confluent_options
 from hub.kafka.topics import (
@@ -38,6 +39,7 @@ from hub.settings import HubSettings
 from hub.standard import Standard, load_standard
 from hub.testing.distributed import DistributedHarness
 from tests.kafka import SecureBroker
+from tests.processes import wait_until
 from tests.runtime.sources import COUNTY, OTHER_COUNTY
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -92,6 +94,16 @@ def read(options: dict[str, Any], topic: str, group: str) -> ConfluentError | by
         return None
     finally:
         consumer.close()
+
+
+def _created(settings: HubSettings, topic: str) -> bool:
+    """Whether the hub made ``topic`` (False while the broker has not applied the new ACLs:
+    its authorizer follows the metadata log a moment after the controller)."""
+    try:
+        create_topics(settings, inbound_topics(settings, [topic.rsplit(".in.", 1)[1]]))
+    except ConfigError:
+        return False
+    return True
 
 
 def refused(outcome: ConfluentError | bytes | None) -> bool:
@@ -184,11 +196,14 @@ def test_a_submission_in_another_sources_name_on_an_inbound_topic_is_rejected(
         types = harness.hub.standard.types
         sources = harness.hub.store.sources()
         assert [s.principal for s in sources if s.source_id == COUNTY.source_id] == ["User:src-a"]
-        sync_acls(admin_of(settings), hub_grants(admin_of(settings), "hub", types, [], sources))
-        create_topics(settings, inbound_topics(settings, [COUNTY.source_id]))
-        harness.start_worker()
-        harness.start_worker()
+        synced = sync_acls(
+            admin_of(settings), hub_grants(admin_of(settings), "hub", types, [], sources)
+        )
         topic = inbound_topic(settings, COUNTY.source_id)
+        assert Grant("User:hub", "topic", topic, "create") in synced.created
+        wait_until(lambda: _created(settings, topic), timeout_s=30, every_s=0.5)
+        harness.start_worker()
+        harness.start_worker()
         received = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
         own = list(
             record_submissions(
