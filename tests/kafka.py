@@ -305,8 +305,8 @@ def consume(bootstrap: str, topic: str, count: int, timeout_ms: int = 30_000) ->
 # -- a secured broker: ops/kafka/start --secure ----------------------------------------------------
 
 #: The SCRAM users a secured test broker gets besides ``admin`` (the super user): the hub's own
-#: principal, and a valid user that no ACL mentions.
-SECURE_USERS = ("hub", "outsider")
+#: principal, a valid user that no ACL mentions, two subscribers and a Kafka-submitting source.
+SECURE_USERS = ("hub", "outsider", "dept-a", "dept-b", "src-a")
 
 
 @dataclass

@@ -96,3 +96,31 @@ def test_a_disabled_source_cannot_start_a_front_end_database_connector(data: str
     assert result.exit_code == 2, result.output
     assert "停用" in result.output and "Traceback" not in result.output
     assert not isinstance(result.exception, AttributeError | TypeError)
+
+
+def principal_of(data: str, source_id: str) -> str | None:
+    listed = json.loads(run("sources", "list", "--data-dir", data, "--json").stdout)
+    [entry] = [s for s in listed if s["source_id"] == source_id]
+    value: str | None = entry["principal"]
+    return value
+
+
+def test_a_sources_kafka_principal_is_set_kept_cleared_and_verified(data: str) -> None:
+    assert add(data, "gz-440106", "county", "440106", "--types", "all").exit_code == 0
+    assert principal_of(data, "gz-440106") is None
+    set_it = add(data, "gz-440106", "county", "440106", "--principal", "User:gz-tianhe")
+    assert set_it.exit_code == 0, set_it.output
+    assert principal_of(data, "gz-440106") == "User:gz-tianhe"
+    listed = run("sources", "list", "--data-dir", data)
+    assert "kafka User:gz-tianhe" in listed.stdout
+    assert add(data, "gz-440106", "county", "440106").exit_code == 0  # omitted: kept
+    assert principal_of(data, "gz-440106") == "User:gz-tianhe"
+    for bad in ("gz-tianhe", "User:", "User:a b", "Group:x", "User:天河"):
+        refused = add(data, "gz-440106", "county", "440106", "--principal", bad)
+        assert refused.exit_code == 2 and "User:<name>" in refused.output, bad
+    assert principal_of(data, "gz-440106") == "User:gz-tianhe"  # a refusal changes nothing
+    verified = run("audit", "verify", "--data-dir", data)
+    assert verified.exit_code == 0, verified.output
+    assert add(data, "gz-440106", "county", "440106", "--principal", "none").exit_code == 0
+    assert principal_of(data, "gz-440106") is None
+    assert run("audit", "verify", "--data-dir", data).exit_code == 0

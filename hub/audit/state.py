@@ -284,6 +284,7 @@ def check_sources(store: Store) -> list[Finding]:
             "region_code": s.region_code,
             "department": s.department,
             "record_types": list(s.record_types),
+            "principal": s.principal,
         }
         for s in store.sources()
     }

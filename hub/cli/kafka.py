@@ -7,8 +7,11 @@ from pathlib import Path
 import click
 
 from hub.cli.options import as_json_option, data_dir_option, echo_json, settings_for
+from hub.domain.subscribers import Subscriber
 from hub.errors import ConfigError
 from hub.national.client import NationalClient
+from hub.settings import HubSettings
+from hub.storage.ports import Source
 
 __all__ = ["acl", "topics", "worker"]
 
@@ -54,25 +57,23 @@ def topics() -> None:
 
 
 @topics.command("create")
+@data_dir_option
 @as_json_option
-def topics_create(as_json: bool) -> None:
+def topics_create(data_dir: Path | None, as_json: bool) -> None:
     """Create the topics that are missing (idempotent): history topics kept forever, the
-    quarantine, and the outbound feeds per subscriber and record type."""
+    quarantine, the outbound feeds per subscriber and record type, and the inbound topic
+    ``in.<source>`` of every source with a Kafka principal (kept forever, like submissions)."""
     from hub.kafka.login import check_login
-    from hub.kafka.relay import registered_subscribers
-    from hub.kafka.topics import create_topics, hub_topics
-    from hub.storage import open_store
+    from hub.kafka.topics import create_topics, hub_topics, inbound_topics
 
-    settings = settings_for(None)
+    settings = settings_for(data_dir)
     if settings.kafka_bootstrap:
         check_login(settings)
-    url = settings.database_url.get_secret_value() if settings.database_url else None
-    store = open_store(settings.data_dir, url)
-    try:
-        subscribers = registered_subscribers(store)
-    finally:
-        store.close()
-    report = create_topics(settings, hub_topics(settings, settings.standard().types, subscribers))
+    sources, subscribers = _registry(settings)
+    specs = hub_topics(settings, settings.standard().types, subscribers) + inbound_topics(
+        settings, [s.source_id for s in sources if s.principal is not None]
+    )
+    report = create_topics(settings, specs)
     if as_json:
         echo_json(report.to_dict())
     else:
@@ -93,23 +94,48 @@ def acl() -> None:
     help="The hub's own principal (its workers, relay and ingest): NAME or User:NAME.",
 )
 @click.option("--dry-run", is_flag=True, help="Show the grants, change nothing.")
+@data_dir_option
 @as_json_option
-def acl_sync(principal: str, dry_run: bool, as_json: bool) -> None:
-    """Grant the hub's principal what it needs on its topics, consumer group and cluster, and
-    nobody else anything: the history topics and the submissions topic are then writable by the
-    hub alone. Runs as the configured identity (HUB_KAFKA_SASL_USERNAME), which must be allowed
-    to alter ACLs. Idempotent; it never deletes an ACL."""
+def acl_sync(principal: str, dry_run: bool, data_dir: Path | None, as_json: bool) -> None:
+    """Grant the hub's principal what it needs on its topics, consumer group and cluster; each
+    registered source with a principal write on its inbound topic ``in.<source>``; each enabled
+    subscriber with a principal read on its own feed topics and its groups ``<name>.*``; nobody
+    else anything. Grants this command made before for sources or subscribers no longer entitled
+    are deleted (only ACLs on the hub's ``in.``/``out.`` topics and subscribers' groups; never
+    others). Runs as the configured identity (HUB_KAFKA_SASL_USERNAME), which must be allowed
+    to alter ACLs. Idempotent."""
     from hub.kafka.acl import AclReport, hub_grants, sync_acls
 
-    settings = settings_for(None)
-    grants = hub_grants(settings, principal, settings.standard().types)
+    settings = settings_for(data_dir)
+    sources, subscribers = _registry(settings)
+    grants = hub_grants(
+        settings, principal, settings.standard().types, subscribers=subscribers, sources=sources
+    )
     report = AclReport(created=[], existing=[]) if dry_run else sync_acls(settings, grants)
     if as_json:
         echo_json({"grants": [g.to_dict() for g in grants], **report.to_dict()})
         return
     if dry_run:
         for g in grants:
-            click.echo(f"{g.principal}  {g.operation:<16} {g.resource} {g.name}")
+            name = f"{g.name}*" if g.pattern == "prefixed" else g.name
+            click.echo(f"{g.principal}  {g.operation:<16} {g.resource} {name}")
         click.echo(f"{len(grants)} grants (dry run: nothing changed)")
     else:
-        click.echo(f"created {len(report.created)}, existing {len(report.existing)}")
+        click.echo(
+            f"created {len(report.created)}, existing {len(report.existing)}, "
+            f"removed {len(report.removed)}"
+        )
+
+
+def _registry(settings: HubSettings) -> tuple[list[Source], list[Subscriber]]:
+    """The registered sources and subscribers, from the store of the settings."""
+    from hub.storage import open_store
+
+    url = settings.database_url.get_secret_value() if settings.database_url else None
+    store = open_store(settings.data_dir, url)
+    try:
+        sources = store.sources()
+        subscribers = store.subscribers()
+    finally:
+        store.close()
+    return sources, subscribers

@@ -5,6 +5,7 @@ so a lost token cannot be shown again, only replaced (``rotate-token``)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import click
@@ -36,6 +37,12 @@ def sources() -> None:
     help="Comma-separated record types, or 'all'. Required for a new source; kept when omitted"
     " on an existing one.",
 )
+@click.option(
+    "--principal",
+    default=None,
+    help="The Kafka principal that may write its inbound topic in.<source_id> (User:NAME);"
+    " 'none' removes it. Kept when omitted.",
+)
 @data_dir_option
 @as_json_option
 def add(
@@ -44,10 +51,12 @@ def add(
     region_code: str,
     department: str,
     types: str | None,
+    principal: str | None,
     data_dir: Path | None,
     as_json: bool,
 ) -> None:
     """Register a source (printing its API token, once) or update one (its token stays)."""
+    chosen = parse_principal(principal)
     with EmbeddedHub(settings_for(data_dir)) as hub:
         if not hub.standard.regions.known(region_code):
             raise InputError(
@@ -63,8 +72,11 @@ def add(
             hub.standard.record_type(type_id)
         credential = hub.store.credential_of(source_id)
         token = new_token() if credential is None or credential.token_hash is None else None
+        writer = (existing.principal if existing else None) if principal is None else chosen
         with hub.store.transaction(durable=True) as tx:
-            tx.put_source(Source(source_id, level, region_code, department, record_types))
+            tx.put_source(
+                Source(source_id, level, region_code, department, record_types, principal=writer)
+            )
             if token is not None:
                 tx.set_token(source_id, token_hash(token))
     if existing is not None and set(existing.record_types) != set(record_types):
@@ -72,6 +84,23 @@ def add(
         after = ",".join(record_types) or "all"
         click.echo(f"来源 {source_id} 可报送类型 / record types: {before} -> {after}", err=True)
     _tell(source_id, "registered" if token else "updated (its token is unchanged)", token, as_json)
+
+
+#: a Kafka SCRAM user as a principal: ``User:`` and a user name
+PRINCIPAL = re.compile(r"^User:[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
+
+
+def parse_principal(text: str | None) -> str | None:
+    """``User:<name>`` as given; None for ``none`` (or no option); anything else refused, naming
+    the option (a typo would leave the source unable to write its topic, or grant a stranger)."""
+    if text is None or text == "none":
+        return None
+    if not PRINCIPAL.match(text):
+        raise InputError(
+            f"--principal {text[:60]!r} 不是 User:<用户名> 形式的 Kafka 主体 / is not a Kafka"
+            " principal of the form User:<name> (or none)"
+        )
+    return text
 
 
 def level_mismatch(level: str, region_code: str) -> str | None:
@@ -184,6 +213,7 @@ def list_sources(data_dir: Path | None, as_json: bool) -> None:
                     "department": s.department,
                     "record_types": list(s.record_types),
                     "disabled": s.source_id in disabled,
+                    "principal": s.principal,
                 }
                 for s in rows
             ]
@@ -192,6 +222,7 @@ def list_sources(data_dir: Path | None, as_json: bool) -> None:
     for s in rows:
         types = ",".join(s.record_types) or "all types"
         state = " DISABLED" if s.source_id in disabled else ""
+        kafka = f" kafka {s.principal}" if s.principal else ""
         click.echo(
-            f"{s.source_id:<24} {s.level:<9} {s.region_code} {s.department} ({types}){state}"
+            f"{s.source_id:<24} {s.level:<9} {s.region_code} {s.department} ({types}){kafka}{state}"
         )

@@ -140,6 +140,7 @@ def step_delivered(
     *,
     keep_input: bool = False,
     unwrap: Callable[[bytes], bytes] | None = None,
+    admit: Callable[[str, DecodedEvent], DecodedEvent] | None = None,
     attempts: int = 5,
 ) -> tuple[int, int]:
     """Process a delivered batch; ``(events processed now, messages quarantined now)``.
@@ -147,7 +148,9 @@ def step_delivered(
     Commit order (one transaction):
     1. decode each message (after ``unwrap``, which turns a transport's framing into
        single-object encoding); one that is not an event of the input stream is quarantined
-       with its reason (the partition goes on);
+       with its reason (the partition goes on); ``admit`` (origin, event) may give the event
+       to process and keep instead (a submission on another source's inbound topic, marked:
+       :mod:`hub.processing.inbound`), which is encoded again;
     2. claim the events' ids for this stage: ids handled before (a redelivery after a crash or a
        rebalance) are skipped, and a racing worker with the same batch waits, then skips them;
     3. call the stage on the claimed events, in delivery order;
@@ -163,7 +166,13 @@ def step_delivered(
     for message in messages:
         try:
             body = message.value if unwrap is None else unwrap(message.value)
-            events.append((codec.decode_event(stage.input, 0, body), body))
+            decoded = codec.decode_event(stage.input, 0, body)
+            if admit is not None:
+                admitted = admit(message.origin, decoded)
+                if admitted is not decoded:
+                    body = codec.encode_event(admitted.event, admitted.recorded_at)
+                    decoded = admitted
+            events.append((decoded, body))
         except SerializationError as exc:
             bad.append(
                 Quarantined(message.origin, stage.input, exc.message, message.key, message.value)

@@ -52,10 +52,8 @@ log = logging.getLogger("hub.relay")
 
 
 def registered_subscribers(store: Store) -> list[Subscriber]:
-    """The registry's subscribers (``Store.subscribers()``); a store without a registry yet has
-    the national platform alone, registered by default."""
-    reader: Callable[[], Sequence[Subscriber]] | None = getattr(store, "subscribers", None)
-    return list(reader()) if reader is not None else [NATIONAL]
+    """The registry's subscribers (the national platform is registered by default)."""
+    return store.subscribers()
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ adding partitions moves keys between them).
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -36,7 +37,11 @@ __all__ = [
     "TopicSpec",
     "create_topics",
     "feed_topic",
+    "feed_topic_names",
     "hub_topics",
+    "inbound_pattern",
+    "inbound_topic",
+    "inbound_topics",
     "stream_topic",
 ]
 
@@ -105,6 +110,43 @@ def hub_topics(
         if sub.receives(t)
     ]
     return specs
+
+
+def inbound_topic(settings: HubSettings, source_id: str) -> str:
+    """The topic a source that submits over Kafka writes to (``<prefix>in.<source_id>``): only its
+    own principal may write it, so the topic a submission came from says who sent it."""
+    return f"{settings.kafka_topic_prefix}in.{source_id}"
+
+
+def inbound_pattern(settings: HubSettings) -> str:
+    """The regular expression of every inbound topic (``^<prefix>in\\..+``), for a pattern
+    subscription that picks up a new source's topic without a restart."""
+    return f"^{re.escape(settings.kafka_topic_prefix)}in\\..+"
+
+
+def inbound_topics(settings: HubSettings, source_ids: Iterable[str]) -> list[TopicSpec]:
+    """The inbound topics of these sources, kept forever like the submissions topic (they are
+    where those sources' submissions first land: part of the history)."""
+    parts, repl = settings.kafka_partitions, settings.kafka_replication
+    history = {"retention.ms": FOREVER, "retention.bytes": FOREVER, "cleanup.policy": "delete"}
+    if repl > 1:
+        history["min.insync.replicas"] = str(min(2, repl))
+    return [
+        TopicSpec(inbound_topic(settings, s), parts, repl, dict(history))
+        for s in sorted(set(source_ids))
+    ]
+
+
+def feed_topic_names(
+    settings: HubSettings, subscriber: Subscriber, record_types: Iterable[str]
+) -> list[str]:
+    """A subscriber's feed topics, ``<prefix>out.<name>.<type>``, one per type it is entitled to
+    (sorted)."""
+    return [
+        f"{settings.kafka_topic_prefix}out.{subscriber.name}.{t}"
+        for t in sorted(set(record_types))
+        if subscriber.receives(t)
+    ]
 
 
 async def _create(

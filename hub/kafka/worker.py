@@ -35,14 +35,16 @@ from hub.engine.parts import Engine, until_available
 from hub.engine.stages import Stage
 from hub.engine.steps import Delivered, step_delivered
 from hub.errors import ConfigError, StorageUnavailableError
+from hub.events import DecodedEvent
 from hub.events.streams import DELIVERIES, FEEDBACK, RECORDS, SUBMISSIONS, VALIDATED, VERDICTS
 from hub.kafka.lifecycle import Shutdown, StopWatchdog, bounded_faust_worker, finish_in_thread
 from hub.kafka.producer import Producer
 from hub.kafka.relay import Relay, RelayThread, registered_subscribers
 from hub.kafka.security import aiokafka_options, faust_credentials
-from hub.kafka.topics import stream_topic
+from hub.kafka.topics import inbound_topic, stream_topic
 from hub.kafka.wire import wire_format
 from hub.national.client import NationalClient
+from hub.processing.inbound import source_of_topic, topic_checked
 from hub.settings import HubSettings
 from hub.storage import open_store
 from hub.storage.ports import Store
@@ -120,6 +122,13 @@ class Worker:
     def handler(self, stage: Stage) -> Callable[[list[Delivered]], tuple[int, int]]:
         store = self.store()
         keep_input = stage.input == SUBMISSIONS
+        prefix = self.settings.kafka_topic_prefix
+
+        def admit(origin: str, event: DecodedEvent) -> DecodedEvent:
+            """A submission on ``in.<S>`` naming another source than S: marked SOURCE.TOPIC."""
+            topic = origin.rsplit("/", 2)[0]
+            source = source_of_topic(prefix, topic)
+            return event if source is None else topic_checked(event, topic, source)
 
         def handle(messages: list[Delivered]) -> tuple[int, int]:
             # the database or the schema registry away: nothing committed, the offsets stay
@@ -132,6 +141,7 @@ class Worker:
                     time.time,
                     keep_input=keep_input,
                     unwrap=self.format.inbound,
+                    admit=admit if keep_input else None,
                 ),
                 self._stop.is_set,
             )
@@ -206,8 +216,11 @@ class Worker:
             datadir=str(settings.data_dir / "faust"),
         )
         for stage in self.stages():
+            names = [stream_topic(settings, stage.input)]
+            if stage.input == SUBMISSIONS:
+                names += self.inbound_topics()
             topic = app.topic(
-                stream_topic(settings, stage.input),
+                *names,
                 key_type=bytes,
                 value_type=bytes,
                 key_serializer="raw",
@@ -215,6 +228,22 @@ class Worker:
             )
             app.agent(topic, name=f"hub-{stage.name}", concurrency=1)(self._agent(stage))
         return app
+
+    def inbound_topics(self) -> list[str]:
+        """The inbound topics of the registered sources with a Kafka principal, read with the
+        submissions topic by the same fused step. Read at start: a source registered later is
+        picked up by a (rolling) restart of the workers. (faust subscribes by names only: its
+        aiokafka driver ignores a topic pattern.)"""
+        store = open_store(self.settings.data_dir, self.url)
+        try:
+            sources = store.sources()
+        finally:
+            store.close()
+        return sorted(
+            inbound_topic(self.settings, s.source_id)
+            for s in sources
+            if s.principal is not None and not s.disabled
+        )
 
     def _agent(self, stage: Stage) -> Callable[[Any], Any]:
         handle = self.handler(stage)

@@ -17,6 +17,7 @@ import orjson
 
 from hub.events import Codec, DecodedEvent, Event, derive_id
 from hub.events.streams import VALIDATED, VERDICTS
+from hub.processing.inbound import SOURCE_TOPIC
 from hub.standard import Validator, Verdict, identity_hash
 from hub.storage.ports import Source
 
@@ -146,6 +147,10 @@ def judge(sub: DecodedEvent, validator: Validator, codec: Codec, source: Source 
     def reject(rule: str, **params: Any) -> Event:
         return _rejection(sub, validator.reject(type_id, rule, params).verdict, validator)
 
+    if p["problem"]:  # arrived on another source's inbound topic: before trusting the source
+        problem = orjson.loads(p["problem"])
+        if problem["rule"] == SOURCE_TOPIC:
+            return reject(SOURCE_TOPIC, **problem["params"])
     if source is None:
         return reject("SOURCE.UNKNOWN", source=p["source_id"])
     if source.disabled:  # every path, not only the API: files, connectors, Kafka ingest

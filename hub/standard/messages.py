@@ -316,6 +316,11 @@ RULES: dict[str, Rule] = {
     "SOURCE.DISABLED": Rule(
         E, "报送来源 {source} 已停用，报送不予受理", "source {source} is disabled: not accepted"
     ),
+    "SOURCE.TOPIC": Rule(
+        E,
+        "提交来源 {claimed} 与主题 {topic} 不符",
+        "the submission names source {claimed}, which does not match topic {topic}",
+    ),
     # bureau files
     "VALUE.FORM": Rule(
         E,

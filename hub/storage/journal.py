@@ -29,7 +29,7 @@ __all__ = [
     "source_state",
 ]
 
-PUT = "source.put"  # level, region_code, department, record_types
+PUT = "source.put"  # level, region_code, department, record_types, principal (if any)
 TOKEN = "source.token"  # noqa: S105 - an event type: token_hash
 DISABLED = "source.disabled"  # disabled
 ADOPTED = "source.adopted"  # an upgrade: the state found when the journal began
@@ -62,6 +62,7 @@ def fold(entries: Iterable[tuple[str, str, bytes]]) -> dict[str, dict[str, Any]]
         if kind in (PUT, ADOPTED):
             current.update({k: change[k] for k in ("level", "region_code", "department")})
             current["record_types"] = list(change["record_types"])
+            current["principal"] = change.get("principal")  # older entries have none
         if kind in (TOKEN, DISABLED) or (kind == ADOPTED and "disabled" in change):
             credential = current.setdefault("credential", dict(_DEFAULTS))
             credential.update({k: v for k, v in change.items() if k in _DEFAULTS})
@@ -69,12 +70,17 @@ def fold(entries: Iterable[tuple[str, str, bytes]]) -> dict[str, dict[str, Any]]
 
 
 def source_state(source: Source) -> dict[str, Any]:
-    return {
+    """The journaled fields of a source; ``principal`` only when it has one (entries of a
+    source without one are as they were before there was a principal)."""
+    state: dict[str, Any] = {
         "level": source.level,
         "region_code": source.region_code,
         "department": source.department,
         "record_types": list(source.record_types),
     }
+    if source.principal is not None:
+        state["principal"] = source.principal
+    return state
 
 
 def fold_subscribers(entries: Iterable[tuple[str, str, bytes]]) -> dict[str, dict[str, Any]]:

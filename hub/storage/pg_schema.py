@@ -135,6 +135,12 @@ def _v6_subscribers(conn: psycopg.Connection) -> None:
     append_chained(conn, JOURNAL, subs.seed_events())
 
 
+def _v7_source_principal(conn: psycopg.Connection) -> None:
+    """A source's Kafka principal, the one writer of its inbound topic ``in.<source_id>``
+    (issue 16). ``IF NOT EXISTS``: harmless if renumbered beside another branch's migration."""
+    conn.execute("ALTER TABLE sources ADD COLUMN IF NOT EXISTS principal TEXT")
+
+
 #: (version, name, migration): append only; never edit one that has shipped.
 MIGRATIONS: tuple[tuple[int, str, Migration], ...] = (
     (1, "initial", _v1_initial),
@@ -143,6 +149,7 @@ MIGRATIONS: tuple[tuple[int, str, Migration], ...] = (
     (4, "source api", _v4_source_api),
     (5, "chained streams", _v5_chains),
     (6, "subscribers", _v6_subscribers),
+    (7, "source principal", _v7_source_principal),
 )
 
 

@@ -102,13 +102,13 @@ def _delivery(row: Sequence[Any]) -> DeliveryRow:
 #: every source with whether it is disabled (its credential's flag), for both readers of the list
 _ALL_SOURCES = (
     "SELECT s.source_id, s.level, s.region_code, s.department, s.record_types,"
-    " COALESCE(c.disabled, FALSE) FROM sources s"
+    " COALESCE(c.disabled, FALSE), s.principal FROM sources s"
     " LEFT JOIN source_credentials c USING (source_id) ORDER BY s.source_id"
 )
 
 
 def _source(row: Sequence[Any]) -> Source:
-    return Source(row[0], row[1], row[2], row[3], tuple(row[4]), bool(row[5]))
+    return Source(row[0], row[1], row[2], row[3], tuple(row[4]), bool(row[5]), row[6])
 
 
 def _read(conn: psycopg.Connection, stream: str, after: int, limit: int) -> list[StoredEvent]:
@@ -316,7 +316,7 @@ class PostgresTransaction(Transaction):
     def source(self, source_id: str) -> Source | None:
         row = self._c.execute(
             "SELECT s.source_id, s.level, s.region_code, s.department, s.record_types,"
-            " COALESCE(c.disabled, FALSE) FROM sources s"
+            " COALESCE(c.disabled, FALSE), s.principal FROM sources s"
             " LEFT JOIN source_credentials c USING (source_id) WHERE s.source_id = %s",
             (source_id,),
         ).fetchone()
@@ -328,16 +328,18 @@ class PostgresTransaction(Transaction):
 
     def put_source(self, source: Source) -> None:
         self._c.execute(
-            "INSERT INTO sources (source_id, level, region_code, department, record_types)"
-            " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (source_id) DO UPDATE SET"
+            "INSERT INTO sources (source_id, level, region_code, department, record_types,"
+            " principal) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (source_id) DO UPDATE SET"
             " level = excluded.level, region_code = excluded.region_code,"
-            " department = excluded.department, record_types = excluded.record_types",
+            " department = excluded.department, record_types = excluded.record_types,"
+            " principal = excluded.principal",
             (
                 source.source_id,
                 source.level,
                 source.region_code,
                 source.department,
                 Jsonb(list(source.record_types)),
+                source.principal,
             ),
         )
         self._journal(source.source_id, PUT, source_state(source))
@@ -535,8 +537,9 @@ class PostgresStore(Store):
 
     def credential(self, token_hash: str) -> tuple[Source, Credential] | None:
         rows = self._query(
-            "SELECT s.source_id, s.level, s.region_code, s.department, s.record_types, c.disabled"
-            " FROM source_credentials c JOIN sources s USING (source_id) WHERE c.token_hash = %s",
+            "SELECT s.source_id, s.level, s.region_code, s.department, s.record_types, c.disabled,"
+            " s.principal FROM source_credentials c JOIN sources s USING (source_id)"
+            " WHERE c.token_hash = %s",
             (token_hash,),
         )
         if not rows:

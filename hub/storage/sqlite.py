@@ -412,7 +412,7 @@ class SqliteTransaction(Transaction):
     def source(self, source_id: str) -> Source | None:
         row = self._c.execute(
             "SELECT s.source_id, s.level, s.region_code, s.department, s.record_types,"
-            " COALESCE(c.disabled, 0) FROM sources s"
+            " COALESCE(c.disabled, 0), s.principal FROM sources s"
             " LEFT JOIN source_credentials c USING (source_id) WHERE s.source_id = ?",
             (source_id,),
         ).fetchone()
@@ -424,16 +424,18 @@ class SqliteTransaction(Transaction):
 
     def put_source(self, source: Source) -> None:
         self._c.execute(
-            "INSERT INTO sources (source_id, level, region_code, department, record_types)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (source_id) DO UPDATE SET level = excluded.level,"
-            " region_code = excluded.region_code, department = excluded.department,"
-            " record_types = excluded.record_types",
+            "INSERT INTO sources (source_id, level, region_code, department, record_types,"
+            " principal) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (source_id) DO UPDATE SET"
+            " level = excluded.level, region_code = excluded.region_code,"
+            " department = excluded.department, record_types = excluded.record_types,"
+            " principal = excluded.principal",
             (
                 source.source_id,
                 source.level,
                 source.region_code,
                 source.department,
                 json.dumps(list(source.record_types)),
+                source.principal,
             ),
         )
         self._journal(source.source_id, PUT, source_state(source))
@@ -502,13 +504,13 @@ class SqliteTransaction(Transaction):
 #: every source with whether it is disabled (its credential's flag), for both readers of the list
 _ALL_SOURCES = (
     "SELECT s.source_id, s.level, s.region_code, s.department, s.record_types,"
-    " COALESCE(c.disabled, 0) FROM sources s"
+    " COALESCE(c.disabled, 0), s.principal FROM sources s"
     " LEFT JOIN source_credentials c USING (source_id) ORDER BY s.source_id"
 )
 
 
 def _source(row: Sequence[Any]) -> Source:
-    return Source(row[0], row[1], row[2], row[3], _record_types(row[4]), bool(row[5]))
+    return Source(row[0], row[1], row[2], row[3], _record_types(row[4]), bool(row[5]), row[6])
 
 
 def _record_types(text: str) -> tuple[str, ...]:
@@ -564,6 +566,7 @@ class SqliteStore(Store):
         try:
             self._conn.executescript("".join(_STREAM_DDL.format(s=s) for s in STREAMS) + _DDL)
             _add_column(self._conn, "ledger", "operation TEXT NOT NULL DEFAULT 'upsert'")
+            _add_column(self._conn, "sources", "principal TEXT")  # issue 16: in.<source>'s writer
             upgrade(self._conn, _STREAM_DDL.format(s=JOURNAL), immediate)
             _create_subscribers(self._conn)
         except sqlite3.Error as exc:
@@ -641,8 +644,9 @@ class SqliteStore(Store):
 
     def credential(self, token_hash: str) -> tuple[Source, Credential] | None:
         row = self._conn.execute(
-            "SELECT s.source_id, s.level, s.region_code, s.department, s.record_types, c.disabled"
-            " FROM source_credentials c JOIN sources s USING (source_id) WHERE c.token_hash = ?",
+            "SELECT s.source_id, s.level, s.region_code, s.department, s.record_types, c.disabled,"
+            " s.principal FROM source_credentials c JOIN sources s USING (source_id)"
+            " WHERE c.token_hash = ?",
             (token_hash,),
         ).fetchone()
         if row is None:

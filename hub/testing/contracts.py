@@ -291,6 +291,38 @@ class StoreContract:
         assert got.covers("330106") and not got.covers("330105")
         assert [s.source_id for s in store.sources()] == ["zj-330106"]
 
+    def test_a_sources_kafka_principal_is_stored_journaled_and_cleared(self, store: Store) -> None:
+        hz = Source("zj-330100", "city", "330100", "杭州市市场监督管理局", principal="User:src-a")
+        with store.transaction() as tx:
+            tx.put_source(hz)
+            tx.set_token(hz.source_id, "hash-p")
+            tx.put_source(Source("zj-330106", "county", "330106", "西湖区市场监督管理局"))
+        with store.transaction() as tx:
+            assert tx.source(hz.source_id) == hz
+        assert {s.source_id: s.principal for s in store.sources()} == {
+            "zj-330100": "User:src-a",
+            "zj-330106": None,
+        }
+        found = store.credential("hash-p")
+        assert found is not None and found[0].principal == "User:src-a"
+        with store.transaction() as tx:
+            tx.put_source(Source(hz.source_id, hz.level, hz.region_code, hz.department))
+            cleared = tx.source(hz.source_id)
+        assert cleared is not None and cleared.principal is None
+        entries = store.chained(JOURNAL, 0, 10)
+        puts = [
+            fold([(e.event_type, e.key, e.body)])[e.key]["principal"]
+            for e in entries
+            if e.key == hz.source_id and e.event_type == "source.put"
+        ]
+        assert puts == ["User:src-a", None]
+        assert (
+            fold((e.event_type, e.key, e.body) for e in entries)[hz.source_id]["principal"] is None
+        )
+        # a journal entry from before principals existed folds to none
+        old = b'{"department":"x","level":"city","record_types":[],"region_code":"330100"}'
+        assert fold([("source.put", "zj-old", old)])["zj-old"]["principal"] is None
+
     def test_a_token_finds_its_source_until_rotated_and_disabling_is_kept(
         self, store: Store
     ) -> None:

@@ -255,6 +255,20 @@ def test_subscriber_rows_altered_behind_the_hubs_back_are_named(run: EmbeddedHar
     assert all(f.where != "sources" for f in findings(hub))
 
 
+def test_a_kafka_principal_written_into_the_sources_table_is_named(run: EmbeddedHarness) -> None:
+    """Who may write a source's inbound topic (issue 16), set behind the hub's back."""
+    hub = run.hub
+    execute(
+        hub,
+        "UPDATE sources SET principal = 'User:intruder' WHERE source_id = ?",
+        (COUNTY.source_id,),
+        log=True,
+    )
+    found = {f.item: f for f in findings(hub) if f.where == "sources"}
+    assert set(found) == {COUNTY.source_id}
+    assert found[COUNTY.source_id].problem_en.endswith(": principal")
+
+
 def test_source_types_edited_into_something_not_json_are_named_not_a_crash(
     run: EmbeddedHarness,
 ) -> None:

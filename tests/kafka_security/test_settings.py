@@ -200,8 +200,9 @@ def test_the_hub_is_granted_every_one_of_its_topics_and_nothing_else(standard: A
         hub_grants(s, " hub", standard.types)
 
 
-def test_acl_sync_dry_run_lists_the_grants(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_acl_sync_dry_run_lists_the_grants(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("HUB_KAFKA_BOOTSTRAP", "127.0.0.1:9")  # never contacted in a dry run
+    monkeypatch.setenv("HUB_DATA_DIR", str(tmp_path))  # the registry: no source, no subscriber
     monkeypatch.setenv("HUB_KAFKA_TOPIC_PREFIX", "dry.")
     result = CliRunner().invoke(cli, ["acl", "sync", "--principal", "hub", "--dry-run", "--json"])
     assert result.exit_code == 0, result.output
@@ -212,6 +213,7 @@ def test_acl_sync_dry_run_lists_the_grants(monkeypatch: pytest.MonkeyPatch) -> N
         "resource": "topic",
         "name": "dry.submissions",
         "operation": "write",
+        "pattern": "literal",
     } in body["grants"]
     missing = CliRunner().invoke(cli, ["acl", "sync", "--dry-run"])
     assert missing.exit_code == 2  # --principal is required: a usage error
