@@ -239,7 +239,7 @@ def test_java_output_equals_fastavro(
     messages, lines = java_lines
     decode = _fastavro_decoder()
     by_event = {line["headers"]["event_id"]: line for line in lines}
-    assert len(lines) == len(messages) == len(by_event)
+    assert len(lines) == len(messages) == len(by_event) >= 45
     kinds: set[str] = set()
     for m in messages:
         headers = {k: v.decode() for k, v in m.headers}
