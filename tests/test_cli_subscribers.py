@@ -92,3 +92,41 @@ def test_disable_enable_remove_say_when_nothing_changed(where: list[str]) -> Non
     assert "nothing changed" in run(where, "remove", "dept-a").output
     assert run(where, "remove", "national", "--yes").exit_code == 0
     assert listed(where) == {}
+
+
+def test_schema_writes_the_feed_schemas_a_subscriber_decodes_with(tmp_path: Path) -> None:
+    """A 无条件 subscriber's officer schema has the withheld ID number nullable; the national
+    platform's is the record type's schema."""
+    runner = CliRunner()
+    data = str(tmp_path / "hub-data")
+    added = runner.invoke(
+        cli,
+        [
+            "subscribers",
+            "add",
+            "dept-a",
+            "--types",
+            "officer,penalty",
+            "--sharing",
+            "无条件",
+            "--data-dir",
+            data,
+        ],
+    )
+    assert added.exit_code == 0, added.output
+    out = tmp_path / "schemas"
+    done = runner.invoke(
+        cli, ["subscribers", "schema", "dept-a", "--out", str(out), "--data-dir", data, "--json"]
+    )
+    assert done.exit_code == 0, done.output
+    assert sorted(p.name for p in out.iterdir()) == ["officer.avsc", "penalty.avsc"]
+    officer = json.loads((out / "officer.avsc").read_text(encoding="utf-8"))
+    id_number = next(f for f in officer["fields"] if f["name"] == "id_number")
+    assert id_number["type"][0] == "null" and id_number["hub.feed"] == "withheld"
+    national = runner.invoke(
+        cli, ["subscribers", "schema", "national", "--out", str(tmp_path / "n"), "--data-dir", data]
+    )
+    assert national.exit_code == 0, national.output
+    plain = json.loads(Path("schemas/records/officer.avsc").read_text(encoding="utf-8"))
+    mine = json.loads((tmp_path / "n" / "officer.avsc").read_text(encoding="utf-8"))
+    assert [f["type"] for f in mine["fields"]] == [f["type"] for f in plain["fields"]]

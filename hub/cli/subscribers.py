@@ -252,3 +252,39 @@ def list_(data_dir: Path | None, as_json: bool) -> None:
         return
     for s in found:
         click.echo("  ".join(f"{k}={v}" for k, v in _row(s).items()))
+
+
+@subscribers.command("schema")
+@click.argument("name")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder to write <type>.avsc into (made if missing).",
+)
+@data_dir_option
+@as_json_option
+def schema(name: str, out: Path, data_dir: Path | None, as_json: bool) -> None:
+    """The Avro schemas of a subscriber's feeds (one per entitled type): what it decodes with.
+
+    A feed's values do not fit the record type's schema where fields are withheld (null), so a
+    subscriber is handed these rather than ``schemas/records/``."""
+    import json
+
+    from hub.processing.feeds import feed_schemas
+
+    settings = settings_for(data_dir)
+    with EmbeddedHub(settings) as hub, hub.store.transaction() as tx:
+        found = _existing(tx.subscriber(name), name)
+    schemas = feed_schemas(settings.standard(), found)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for type_id, body in sorted(schemas.items()):
+        path = out / f"{type_id}.avsc"
+        path.write_text(json.dumps(body, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        written.append(str(path))
+    if as_json:
+        echo_json({"subscriber": name, "written": written})
+    else:
+        click.echo(f"{len(written)} 个订阅模式已写入 / feed schemas written to {out}")

@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from hub.domain.subscribers import NATIONAL, Subscriber
+from hub.domain.subscribers import Subscriber
 from hub.errors import StorageUnavailableError
 from hub.events import Codec
 from hub.events.streams import RECORDS
