@@ -4,14 +4,12 @@ confluent-kafka's consumer and decoded with their feed schemas alone, hold exact
 entitled version of each record, masked per their entitlement; updates and a retraction then
 arrive live, after the backfill, in order per key.
 
-Until the store keeps the registry (branch ``registry``), the added subscribers' relay runs in
-this process over the workers' PostgreSQL with the same :class:`~hub.kafka.relay.Relay` the
-workers run, on a provider: what the workers' relay does once ``Store.subscribers()`` returns
-them."""
+The subscribers are registered through the store while the workers run, as ``hub subscribers
+add`` does: the workers' own relay (which re-reads the registry every two seconds) finds them,
+backfills their feeds and goes live, with no restart."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import random
 import time
@@ -23,8 +21,6 @@ from confluent_kafka import Consumer
 
 from hub.domain.subscribers import Subscriber
 from hub.events import Codec
-from hub.kafka.producer import Producer
-from hub.kafka.relay import Relay
 from hub.kafka.topics import create_topics, feed_topic, hub_topics
 from hub.processing.feeds import feed_schemas, mask, shape
 from hub.storage import open_store
@@ -112,29 +108,13 @@ def _header(message: Any, name: str) -> str | None:
     return None
 
 
-async def _drain(relay: Relay, producer: Producer) -> None:
+def _register(url: str, data_dir: Path, subscribers: Sequence[Subscriber]) -> None:
+    """What ``hub subscribers add`` stores (the running workers' relay picks it up)."""
+    store = open_store(data_dir, url)
     try:
-        while await relay.run_once(200):
-            pass
-    finally:
-        await producer.stop()
-
-
-def _relay_once(harness: DistributedHarness, url: str, subscribers: list[Subscriber]) -> None:
-    store = open_store(harness.hub.data_dir, url)
-    producer = Producer(harness.settings.kafka_bootstrap or "")
-    relay = Relay(
-        store,
-        harness.hub.codec,
-        harness.hub.standard,
-        harness.settings,
-        producer,
-        (),
-        lambda: subscribers,
-        refresh_s=0,
-    )
-    try:
-        asyncio.run(_drain(relay, producer))
+        with store.transaction(durable=True) as tx:
+            for subscriber in subscribers:
+                tx.put_subscriber(subscriber)
     finally:
         store.close()
 
@@ -161,7 +141,7 @@ def test_new_subscribers_get_the_current_entitled_records_then_live_changes(
 
         subscribers = [GUANGZHOU, SHENZHEN]
         create_topics(harness.settings, hub_topics(harness.settings, standard.types, subscribers))
-        _relay_once(harness, pg_url, subscribers)
+        _register(pg_url, harness.hub.data_dir, subscribers)
 
         current: dict[str, dict[str, Any]] = {}
         for version in harness.versions():
@@ -208,7 +188,6 @@ def test_new_subscribers_get_the_current_entitled_records_then_live_changes(
         gone = next(e for e in again if GUANGZHOU.covers(e["region_code"]))
         harness.submit(PROVINCE.source_id, "supervised_entity", [gone], "r2", "delete")
         harness.run(timeout_s=300)
-        _relay_once(harness, pg_url, subscribers)
         before = len(feeds[GUANGZHOU.name])
         topics = [feed_topic(harness.settings, GUANGZHOU.name, t) for t in GUANGZHOU.record_types]
         expected_live = len([e for e in again if GUANGZHOU.covers(e["region_code"])]) + 1
