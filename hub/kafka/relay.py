@@ -23,12 +23,12 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from hub.domain.subscribers import Subscriber
-from hub.errors import StorageUnavailableError
+from hub.errors import BrokerUnavailableError, StorageUnavailableError
 from hub.events import Codec
 from hub.events.streams import RECORDS
 from hub.kafka.producer import Producer
@@ -103,6 +103,7 @@ class Relay:
         subscribers: Callable[[], Sequence[Subscriber]] = lambda: (),
         wire: WireFormat | None = None,
         refresh_s: float = REFRESH_S,
+        ensure_topics: Callable[[Subscriber], Awaitable[None]] | None = None,
     ) -> None:
         self.store = store
         self.codec = codec
@@ -116,6 +117,12 @@ class Relay:
             _Route(f"relay:{stream_topic(settings, s)}", s, self._events_to(s)) for s in streams
         ]
         self.feeds: dict[str, _Feed] = {}
+        #: makes a new route's feed topics (idempotent) before its first round, so a subscriber
+        #: registered while workers run needs no ``hub topics create``
+        self.ensure_topics = ensure_topics
+        self._ready: set[str] = set()  # routes (consumer names) whose topics were ensured
+        #: the routes that could not publish in the last round, with why (the others went on)
+        self.waiting: dict[str, str] = {}
         self._refreshed = -float("inf")
 
     def _events_to(self, stream: str) -> Callable[[Sequence[StoredEvent]], list[Message]]:
@@ -206,8 +213,23 @@ class Relay:
         """One round over every route; the number of events published (or passed over)."""
         done = sum([await self._route(route, limit) for route in self.routes])
         self.refresh()
+        failed: BrokerUnavailableError | None = None
         for feed in list(self.feeds.values()):
-            done += await self._feed_round(feed, limit)
+            # one subscriber's feed that cannot be written (its topic missing, an ACL not granted
+            # yet) waits; the other feeds, the national one among them, go on
+            try:
+                if self.ensure_topics is not None and feed.consumer not in self._ready:
+                    await self.ensure_topics(feed.subscriber)
+                    self._ready.add(feed.consumer)
+                done += await self._feed_round(feed, limit)
+                self.waiting.pop(feed.subscriber.name, None)
+            except BrokerUnavailableError as exc:
+                if feed.subscriber.name not in self.waiting:
+                    log.warning("feed of %s waiting: %s", feed.subscriber.name, exc.message)
+                self.waiting[feed.subscriber.name] = exc.message
+                failed = exc
+        if failed is not None and not done:
+            raise failed  # nothing moved: the relay pauses as for any outage
         return done
 
     async def _route(self, route: _Route, limit: int) -> int:

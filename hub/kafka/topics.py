@@ -36,6 +36,7 @@ __all__ = [
     "TopicReport",
     "TopicSpec",
     "create_topics",
+    "create_topics_async",
     "feed_topic",
     "feed_topic_names",
     "hub_topics",
@@ -185,6 +186,17 @@ async def _create(
         )
     finally:
         await admin.close()
+
+
+async def create_topics_async(
+    settings: HubSettings, specs: Sequence[TopicSpec], timeout_s: float = 30.0
+) -> TopicReport:
+    """:func:`create_topics` from a running event loop (the relay's): the topics missing made."""
+    if not settings.kafka_bootstrap:
+        raise ConfigError("HUB_KAFKA_BOOTSTRAP is not set: there is no Kafka to create topics on")
+    return await asyncio.wait_for(
+        _create(settings, settings.kafka_bootstrap, specs, timeout_s), timeout_s * 2
+    )
 
 
 def create_topics(

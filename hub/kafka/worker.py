@@ -30,18 +30,26 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from aiokafka.errors import KafkaError
+
 from hub.domain.subscribers import Subscriber
 from hub.engine.parts import Engine, until_available
 from hub.engine.stages import Stage
 from hub.engine.steps import Delivered, step_delivered
-from hub.errors import ConfigError, StorageUnavailableError
+from hub.errors import BrokerUnavailableError, ConfigError, StorageUnavailableError
 from hub.events import DecodedEvent
 from hub.events.streams import DELIVERIES, FEEDBACK, RECORDS, SUBMISSIONS, VALIDATED, VERDICTS
 from hub.kafka.lifecycle import Shutdown, StopWatchdog, bounded_faust_worker, finish_in_thread
 from hub.kafka.producer import Producer
 from hub.kafka.relay import Relay, RelayThread, registered_subscribers
 from hub.kafka.security import aiokafka_options, faust_credentials
-from hub.kafka.topics import inbound_topic, stream_topic
+from hub.kafka.topics import (
+    create_topics_async,
+    feed_topic,
+    hub_topics,
+    inbound_topic,
+    stream_topic,
+)
 from hub.kafka.wire import wire_format
 from hub.national.client import NationalClient
 from hub.processing.inbound import source_of_topic, topic_checked
@@ -112,7 +120,21 @@ class Worker:
             RELAYED,
             self.subscribers,
             self.format,
+            ensure_topics=self._feed_topics,
         )
+
+    async def _feed_topics(self, subscriber: Subscriber) -> None:
+        """A subscriber's feed topics, made if missing (the hub's principal may create its
+        topics): one registered while the workers run gets them without ``hub topics create``."""
+        specs = [
+            spec
+            for spec in hub_topics(self.settings, self.standard.types, [subscriber])
+            if spec.name.startswith(feed_topic(self.settings, subscriber.name, ""))
+        ]
+        try:
+            await create_topics_async(self.settings, specs)
+        except (KafkaError, OSError, TimeoutError, ConfigError) as exc:
+            raise BrokerUnavailableError(f"cannot create the feed topics: {exc!r}") from exc
 
     # -- the stages -------------------------------------------------------------------------
 

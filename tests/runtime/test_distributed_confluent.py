@@ -17,11 +17,12 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
-from hub.domain.subscribers import NATIONAL
+from hub.domain.subscribers import NATIONAL, Subscriber
 from hub.events.streams import SUBMISSIONS, VERDICTS
 from hub.kafka.topics import feed_topic, stream_topic
 from hub.kafka.wire import CONFLUENT_CONTENT_TYPE, header
 from hub.processing.feeds import shape
+from hub.storage import open_store
 from hub.storage.ports import Source
 from hub.testing.distributed import DistributedHarness
 from hub.testing.schema_registry import StandInRegistry
@@ -71,6 +72,15 @@ def test_topics_carry_the_confluent_wire_format_that_confluents_client_reads(
     )
     try:
         harness.register(ALL)
+        # registered while the workers run, with no `hub topics create` after it: the relay makes
+        # its feed topics, and the national feed does not wait for them
+        departments = Subscriber("departments", sharing="unconditional")  # masked, withheld
+        store = open_store(harness.hub.data_dir, pg_url)
+        try:
+            with store.transaction(durable=True) as tx:
+                tx.put_subscriber(departments)
+        finally:
+            store.close()
         [submission] = harness.submit(ALL.source_id, "inspection", [inspection])
         harness.run()
         assert harness.verdicts()[submission]["outcome"] == "accepted_new"
@@ -88,7 +98,7 @@ def test_topics_carry_the_confluent_wire_format_that_confluents_client_reads(
 
         [version] = harness.versions()
         record_type = harness.hub.standard.record_type("inspection")
-        for feed in (NATIONAL,):  # TODO(registry): and a departments subscriber
+        for feed in (NATIONAL, departments):  # the departments feed by its own feed schema
             [message] = _consume(kafka_bootstrap, feed_topic(settings, feed.name, "inspection"), 1)
             theirs = deserialize(
                 message.value(), SerializationContext(message.topic(), MessageField.VALUE)

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from hub.domain.subscribers import NATIONAL, Subscriber
+from hub.errors import BrokerUnavailableError
 from hub.events import Codec
 from hub.events.streams import RECORDS
 from hub.kafka.relay import Relay
@@ -214,3 +215,58 @@ def test_a_new_subscriber_gets_the_current_entitled_version_then_live_changes(
     }
     assert {m.key.decode(): int(header(m.headers, "version") or 0) for m in backfilled} == now
     assert len(backfilled) == len(now)
+
+
+class RefusingProducer(KeepingProducer):
+    """A broker without one subscriber's topics: sends to them fail as the real producer's do."""
+
+    def __init__(self, refused: str) -> None:
+        super().__init__()
+        self.refused = refused
+
+    async def send_all(self, messages: Sequence[Message]) -> None:
+        if any(m.topic.startswith(self.refused) for m in messages):
+            raise BrokerUnavailableError(f"Kafka did not acknowledge a batch: {self.refused}*")
+        await super().send_all(messages)
+
+
+def test_a_feed_that_cannot_be_written_waits_and_the_others_go_on(
+    harness: EmbeddedHarness, standard: Standard, example: Any
+) -> None:
+    """One subscriber's feed whose topics are missing (or whose ACL is not granted yet) must not
+    stall the national feed; it catches up, from its backfill, once its topics exist."""
+    h = harness
+    h.register(PROVINCE)
+    h.submit(
+        PROVINCE.source_id, "supervised_entity", _entities(example("supervised_entity"), 30, 3)
+    )
+    h.run()
+    blocked = Subscriber("aaa-first", sharing="unconditional")  # routes run in name order
+    producer = RefusingProducer(feed_topic(h.hub.settings, blocked.name, ""))
+    ensured: list[str] = []
+
+    async def ensure(subscriber: Subscriber) -> None:
+        ensured.append(subscriber.name)
+
+    relay = Relay(
+        h.hub.store,
+        h.hub.codec,
+        standard,
+        h.hub.settings,
+        producer,
+        (),
+        lambda: [blocked, NATIONAL],
+        refresh_s=0,
+        ensure_topics=ensure,
+    )
+    with pytest.raises(BrokerUnavailableError):  # once only the waiting feed is left: a pause
+        _drain(relay)
+    assert len(_on(producer.sent, h.hub.settings, "national")) == 30
+    assert _on(producer.sent, h.hub.settings, blocked.name) == []
+    assert blocked.name in relay.waiting and "national" not in relay.waiting
+    assert sorted(ensured) == ["aaa-first", "national"]  # each route's topics, once
+    producer.refused = "no-such-topic."  # its topics exist now
+    _drain(relay)
+    assert len(_on(producer.sent, h.hub.settings, blocked.name)) == 30
+    assert relay.waiting == {}
+    assert sorted(ensured) == ["aaa-first", "national"]
