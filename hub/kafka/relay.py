@@ -46,14 +46,9 @@ from hub.settings import HubSettings
 from hub.standard import Standard
 from hub.storage.ports import Store, StoredEvent
 
-__all__ = ["REFRESH_S", "Relay", "RelayThread", "registered_subscribers"]
+__all__ = ["REFRESH_S", "Relay", "RelayThread"]
 
 log = logging.getLogger("hub.relay")
-
-
-def registered_subscribers(store: Store) -> list[Subscriber]:
-    """The registry's subscribers (the national platform is registered by default)."""
-    return store.subscribers()
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +140,7 @@ class Relay:
             if known is not None and known.subscriber == subscriber:
                 feeds[name] = known
                 continue
-            epoch = int(getattr(subscriber, "epoch", 0))
+            epoch = subscriber.epoch
             codec = Codec(feed_schemas(self.standard, subscriber).values())
             if isinstance(self.wire, ConfluentFormat):
                 self.wire.learn(feed_topic(self.settings, name, ""), codec)

@@ -39,6 +39,7 @@ __all__ = [
     "create_topics_async",
     "feed_topic",
     "feed_topic_names",
+    "feed_topics",
     "hub_topics",
     "inbound_pattern",
     "inbound_topic",
@@ -90,27 +91,39 @@ def hub_topics(
     """Every topic the hub uses, as the settings ask for them: the feeds of the enabled
     ``subscribers`` (the registry's) for the types they are entitled to."""
     parts, repl = settings.kafka_partitions, settings.kafka_replication
-    history = {"retention.ms": FOREVER, "retention.bytes": FOREVER, "cleanup.policy": "delete"}
-    if repl > 1:
-        history["min.insync.replicas"] = str(min(2, repl))
+    history = _history(settings)
     specs = [TopicSpec(stream_topic(settings, s), parts, repl, dict(history)) for s in STREAMS]
     specs.append(TopicSpec(stream_topic(settings, QUARANTINE), 1, repl, dict(history)))
+    return specs + feed_topics(settings, record_types, subscribers)
+
+
+def _history(settings: HubSettings) -> dict[str, str]:
+    """The config of a topic that is history: kept forever, never compacted."""
+    history = {"retention.ms": FOREVER, "retention.bytes": FOREVER, "cleanup.policy": "delete"}
+    if settings.kafka_replication > 1:
+        history["min.insync.replicas"] = str(min(2, settings.kafka_replication))
+    return history
+
+
+def feed_topics(
+    settings: HubSettings, record_types: Iterable[str], subscribers: Sequence[Subscriber]
+) -> list[TopicSpec]:
+    """The feed topics of the enabled ``subscribers``, one per type each is entitled to,
+    compacted."""
     outbound = dict(
-        history,
+        _history(settings),
         **{
             "retention.ms": str(settings.kafka_outbound_retention_ms),  # ignored when compacted
             "cleanup.policy": "compact",
         },
     )
-    types = sorted(record_types)
-    specs += [
-        TopicSpec(feed_topic(settings, sub.name, t), parts, repl, dict(outbound))
+    parts, repl = settings.kafka_partitions, settings.kafka_replication
+    return [
+        TopicSpec(name, parts, repl, dict(outbound))
         for sub in subscribers
         if not sub.disabled
-        for t in types
-        if sub.receives(t)
+        for name in feed_topic_names(settings, sub, record_types)
     ]
-    return specs
 
 
 def inbound_topic(settings: HubSettings, source_id: str) -> str:
@@ -129,9 +142,7 @@ def inbound_topics(settings: HubSettings, source_ids: Iterable[str]) -> list[Top
     """The inbound topics of these sources, kept forever like the submissions topic (they are
     where those sources' submissions first land: part of the history)."""
     parts, repl = settings.kafka_partitions, settings.kafka_replication
-    history = {"retention.ms": FOREVER, "retention.bytes": FOREVER, "cleanup.policy": "delete"}
-    if repl > 1:
-        history["min.insync.replicas"] = str(min(2, repl))
+    history = _history(settings)
     return [
         TopicSpec(inbound_topic(settings, s), parts, repl, dict(history))
         for s in sorted(set(source_ids))
@@ -144,7 +155,7 @@ def feed_topic_names(
     """A subscriber's feed topics, ``<prefix>out.<name>.<type>``, one per type it is entitled to
     (sorted)."""
     return [
-        f"{settings.kafka_topic_prefix}out.{subscriber.name}.{t}"
+        feed_topic(settings, subscriber.name, t)
         for t in sorted(set(record_types))
         if subscriber.receives(t)
     ]

@@ -41,15 +41,9 @@ from hub.events import DecodedEvent
 from hub.events.streams import DELIVERIES, FEEDBACK, RECORDS, SUBMISSIONS, VALIDATED, VERDICTS
 from hub.kafka.lifecycle import Shutdown, StopWatchdog, bounded_faust_worker, finish_in_thread
 from hub.kafka.producer import Producer
-from hub.kafka.relay import Relay, RelayThread, registered_subscribers
+from hub.kafka.relay import Relay, RelayThread
 from hub.kafka.security import aiokafka_options, faust_credentials
-from hub.kafka.topics import (
-    create_topics_async,
-    feed_topic,
-    hub_topics,
-    inbound_topic,
-    stream_topic,
-)
+from hub.kafka.topics import create_topics_async, feed_topics, inbound_topic, stream_topic
 from hub.kafka.wire import wire_format
 from hub.national.client import NationalClient
 from hub.processing.inbound import source_of_topic, topic_checked
@@ -101,9 +95,8 @@ class Worker:
         return store
 
     def subscribers(self) -> Sequence[Subscriber]:
-        """The registry's subscribers (the relay re-reads them every couple of seconds). Until
-        the store keeps a registry, the national platform alone."""
-        return registered_subscribers(self._registry_store())
+        """The registry's subscribers (the relay re-reads them every couple of seconds)."""
+        return self._registry_store().subscribers()
 
     def _registry_store(self) -> Store:
         if self._registry is None:
@@ -126,11 +119,7 @@ class Worker:
     async def _feed_topics(self, subscriber: Subscriber) -> None:
         """A subscriber's feed topics, made if missing (the hub's principal may create its
         topics): one registered while the workers run gets them without ``hub topics create``."""
-        specs = [
-            spec
-            for spec in hub_topics(self.settings, self.standard.types, [subscriber])
-            if spec.name.startswith(feed_topic(self.settings, subscriber.name, ""))
-        ]
+        specs = feed_topics(self.settings, self.standard.types, [subscriber])
         try:
             await create_topics_async(self.settings, specs)
         except (KafkaError, OSError, TimeoutError, ConfigError) as exc:
