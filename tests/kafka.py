@@ -20,13 +20,17 @@ import os
 import shutil
 import subprocess
 import tempfile
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pytest
+
+if TYPE_CHECKING:
+    from confluent_kafka import KafkaError as ConfluentError
 
 ROOT = Path(__file__).resolve().parents[1]
 START = ROOT / "ops" / "kafka" / "start"
@@ -354,3 +358,32 @@ def secure_kafka_server(users: Sequence[str] = SECURE_USERS) -> Iterator[SecureB
     finally:
         _script(STOP, folder, timeout=180)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def read_confluent(
+    options: dict[str, Any], topic: str, group: str | None = None
+) -> ConfluentError | bytes | None:
+    """Poll a topic from the start for up to 15 s as ``group`` (a fresh one if None): the first
+    error, the first value, or None. With confluent-kafka, a client not written here."""
+    from confluent_kafka import Consumer
+    from confluent_kafka import KafkaError as Error
+
+    consumer = Consumer(
+        options
+        | {"group.id": group or f"g-{uuid.uuid4().hex[:6]}", "auto.offset.reset": "earliest"}
+    )
+    try:
+        consumer.subscribe([topic])
+        for _ in range(30):
+            message = consumer.poll(0.5)
+            if message is None:
+                continue
+            error = message.error()
+            if error is not None and error.code() != Error._PARTITION_EOF:
+                return error
+            if error is None:
+                value: bytes | None = message.value()
+                return value
+        return None
+    finally:
+        consumer.close()

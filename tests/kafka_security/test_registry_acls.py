@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from confluent_kafka import Consumer, Producer
 from confluent_kafka import KafkaError as ConfluentError
+from confluent_kafka import Producer
 
 from connectors.files import record_submissions
 from hub.domain.subscribers import NATIONAL, Subscriber
@@ -38,7 +38,7 @@ from hub.kafka.wire import wire_format
 from hub.settings import HubSettings
 from hub.standard import Standard, load_standard
 from hub.testing.distributed import DistributedHarness
-from tests.kafka import SecureBroker
+from tests.kafka import SecureBroker, read_confluent
 from tests.processes import wait_until
 from tests.runtime.sources import COUNTY, OTHER_COUNTY
 
@@ -75,25 +75,6 @@ def produce(options: dict[str, Any], topic: str, value: bytes = b"x") -> Conflue
     producer.flush(1)
     assert outcome, "no delivery report within 20 s"
     return outcome[0]
-
-
-def read(options: dict[str, Any], topic: str, group: str) -> ConfluentError | bytes | None:
-    """Poll a topic from the start for up to 15 s as ``group``: the first error or value."""
-    consumer = Consumer(options | {"group.id": group, "auto.offset.reset": "earliest"})
-    try:
-        consumer.subscribe([topic])
-        for _ in range(30):
-            message = consumer.poll(0.5)
-            if message is None:
-                continue
-            error = message.error()
-            if error is not None and error.code() != ConfluentError._PARTITION_EOF:
-                return error
-            if error is None:
-                return message.value()
-        return None
-    finally:
-        consumer.close()
 
 
 def _created(settings: HubSettings, topic: str) -> bool:
@@ -134,14 +115,14 @@ def test_subscribers_read_their_own_feeds_and_sources_write_their_own_topic_only
 
     a, b = options(secure_kafka, "dept-a"), options(secure_kafka, "dept-b")
     # its own feed, in a group named after it: read (the positive control)
-    assert read(a, feed_a, "dept-a.inspections") == f"为 {feed_a}".encode()
-    assert read(b, feed_b, "dept-b.all") == f"为 {feed_b}".encode()
+    assert read_confluent(a, feed_a, "dept-a.inspections") == f"为 {feed_a}".encode()
+    assert read_confluent(b, feed_b, "dept-b.all") == f"为 {feed_b}".encode()
     # another subscriber's feed, a history topic, a group not its own: refused
-    assert refused(read(a, feed_b, "dept-a.peek"))
-    assert refused(read(b, feed_a, "dept-b.peek"))
+    assert refused(read_confluent(a, feed_b, "dept-a.peek"))
+    assert refused(read_confluent(b, feed_a, "dept-b.peek"))
     for history in ("records", "submissions", "verdicts"):
-        assert refused(read(a, f"{prefix}{history}", "dept-a.history")), history
-    assert refused(read(a, feed_a, "dept-b.inspections"))  # dept-b's group
+        assert refused(read_confluent(a, f"{prefix}{history}", "dept-a.history")), history
+    assert refused(read_confluent(a, feed_a, "dept-b.inspections"))  # dept-b's group
     # no writes for readers; the source writes only its own inbound topic
     src = options(secure_kafka, "src-a")
     own_inbound = inbound_topic(admin, KAFKA_COUNTY.source_id)
@@ -162,8 +143,8 @@ def test_subscribers_read_their_own_feeds_and_sources_write_their_own_topic_only
     assert {g.principal for g in again.removed} == {"User:dept-b", "User:hub"}
     assert {g.name for g in again.removed if g.principal == "User:hub"} == set(feeds["dept-b"])
     assert again.created == [] and sorted(again.existing) == after
-    assert refused(read(b, feed_b, "dept-b.all"))
-    assert read(a, feed_a, "dept-a.again") == f"为 {feed_a}".encode()  # dept-a untouched
+    assert refused(read_confluent(b, feed_b, "dept-b.all"))
+    assert read_confluent(a, feed_a, "dept-a.again") == f"为 {feed_a}".encode()  # dept-a untouched
 
 
 def test_a_submission_in_another_sources_name_on_an_inbound_topic_is_rejected(

@@ -31,7 +31,7 @@ from hub.kafka.security import aiokafka_options, confluent_options
 from hub.kafka.topics import create_topics, hub_topics, stream_topic
 from hub.settings import HubSettings
 from hub.standard import Standard
-from tests.kafka import SecureBroker
+from tests.kafka import SecureBroker, read_confluent
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -81,27 +81,6 @@ def produce_confluent(options: dict[str, Any], topic: str) -> ConfluentError | N
         return login[0]
     assert outcome, "no delivery report within 20 s"
     return outcome[0]
-
-
-def read_confluent(options: dict[str, Any], topic: str) -> ConfluentError | bytes | None:
-    """Poll a topic from the start for up to 15 s: the first error, the first value, or None."""
-    consumer = Consumer(
-        options | {"group.id": f"g-{uuid.uuid4().hex[:6]}", "auto.offset.reset": "earliest"}
-    )
-    try:
-        consumer.subscribe([topic])
-        for _ in range(30):
-            message = consumer.poll(0.5)
-            if message is None:
-                continue
-            error = message.error()
-            if error is not None and error.code() != ConfluentError._PARTITION_EOF:
-                return error
-            if error is None:
-                return message.value()
-        return None
-    finally:
-        consumer.close()
 
 
 # -- the broker itself -------------------------------------------------------------------------
