@@ -1,7 +1,8 @@
 """``hub subscribers``: the registry of feed readers and their entitlement (guarantee 6).
 
 A subscriber is stored by :meth:`hub.storage.ports.Transaction.put_subscriber`; its feeds are the
-relay's. ``remove`` deletes the registration only (its Kafka topics are not touched here yet)."""
+relay's. ``remove`` deletes the registration and then, when the hub has a Kafka
+(``HUB_KAFKA_BOOTSTRAP``), the subscriber's feed topics."""
 
 from __future__ import annotations
 
@@ -200,16 +201,39 @@ def enable(name: str, data_dir: Path | None, as_json: bool) -> None:
 @data_dir_option
 @as_json_option
 def remove(name: str, yes: bool, data_dir: Path | None, as_json: bool) -> None:
-    """Delete a subscriber's registration."""
+    """Delete a subscriber's registration, then its feed topics (``out.NAME.*``) when
+    HUB_KAFKA_BOOTSTRAP is set. Run again to finish a removal whose Kafka did not answer: the
+    topics left behind are deleted even though the registration is already gone."""
     if name == "national" and not yes:
         raise InputError(
             "删除 national 会停止国家平台的数据推送，请加 --yes / removing national stops the"
             " national feed: pass --yes"
         )
-    with EmbeddedHub(settings_for(data_dir)) as hub, hub.store.transaction(durable=True) as tx:
+    settings = settings_for(data_dir)
+    with EmbeddedHub(settings) as hub, hub.store.transaction(durable=True) as tx:
         gone = tx.remove_subscriber(name)
     message = "已删除 / removed" if gone else "不存在，未改变 / not registered, nothing changed"
-    _tell(f"订阅方 {name} {message}", None, as_json, gone)
+    deleted: list[str] | None = None
+    if settings.kafka_bootstrap:
+        from hub.kafka.login import check_login
+        from hub.kafka.topics import delete_feed_topics
+
+        check_login(settings)
+        deleted = delete_feed_topics(settings, name, settings.standard().types)
+        if deleted:
+            message += f"；已删除其 {len(deleted)} 个推送主题 / deleted {len(deleted)} feed topics"
+            gone = True
+    if as_json:
+        echo_json(
+            {"changed": gone, "message": f"订阅方 {name} {message}", "deleted_topics": deleted}
+        )
+    else:
+        _tell(f"订阅方 {name} {message}", None, False, gone)
+        if deleted is None:
+            click.echo(
+                "未设置 HUB_KAFKA_BOOTSTRAP：未删除 Kafka 推送主题 / no Kafka configured: feed"
+                f" topics out.{name}.* were not deleted"
+            )
 
 
 @subscribers.command("show")

@@ -37,6 +37,7 @@ __all__ = [
     "TopicSpec",
     "create_topics",
     "create_topics_async",
+    "delete_feed_topics",
     "feed_topic",
     "feed_topic_names",
     "feed_topics",
@@ -218,6 +219,45 @@ def create_topics(
         raise ConfigError("HUB_KAFKA_BOOTSTRAP is not set: there is no Kafka to create topics on")
     try:
         return asyncio.run(_create(settings, settings.kafka_bootstrap, specs, timeout_s))
+    except (KafkaError, TimeoutError, OSError) as exc:
+        raise BrokerUnavailableError(
+            f"Kafka at the configured bootstrap did not answer: {exc!r}"
+        ) from exc
+
+
+async def _delete(
+    settings: HubSettings, bootstrap: str, names: Sequence[str], timeout_s: float
+) -> list[str]:
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap, request_timeout_ms=10_000, **aiokafka_options(settings)
+    )
+    await asyncio.wait_for(admin.start(), timeout_s)
+    try:
+        present = sorted(set(names) & set(await admin.list_topics()))
+        if present:
+            response = await admin.delete_topics(present, timeout_ms=int(timeout_s * 1000))
+            failed = [(name, code) for name, code, *_ in response.topic_error_codes if code != 0]
+            if failed:
+                raise ConfigError(f"cannot delete feed topics: {failed}")
+        return present
+    finally:
+        await admin.close()
+
+
+def delete_feed_topics(
+    settings: HubSettings, subscriber: str, record_types: Iterable[str], timeout_s: float = 30.0
+) -> list[str]:
+    """Delete the feed topics of the subscriber named ``subscriber`` (``<prefix>out.<name>.<type>``
+    for every type of the standard) and return those that existed. Only names the hub itself
+    would give are touched: names hold no ``.``, so ``dept-a`` never reaches ``out.dept-ab.*``.
+    Call it after the registration is gone: a relay still routing to a deleted topic fails to
+    write (the broker creates no topics on its own) and drops the route at its next registry read.
+    """
+    if not settings.kafka_bootstrap:
+        raise ConfigError("HUB_KAFKA_BOOTSTRAP is not set: there is no Kafka to delete topics on")
+    names = [feed_topic(settings, subscriber, t) for t in sorted(set(record_types))]
+    try:
+        return asyncio.run(_delete(settings, settings.kafka_bootstrap, names, timeout_s))
     except (KafkaError, TimeoutError, OSError) as exc:
         raise BrokerUnavailableError(
             f"Kafka at the configured bootstrap did not answer: {exc!r}"
