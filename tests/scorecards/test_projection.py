@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import sqlite3
 from collections import Counter
 from pathlib import Path
 from typing import Any, Protocol
 
+from click.testing import CliRunner
+
 from connectors.files import record_submissions
+from hub.cli import cli
 from hub.events import Codec
 from hub.events.streams import DELIVERIES, RECORDS, SUBMISSIONS, VERDICTS
 from hub.runtime.embedded import EmbeddedHub
@@ -147,3 +151,26 @@ def test_days_are_in_the_hubs_time_zone_and_delay_runs_from_business_time(
             assert values["delay_ms_sum"] == 32 * 3600 * 1000
             rules = {r[2] for r in got[RULES.name]}
             assert rules and all(r[1] == "supervised_entity" for r in got[RULES.name])
+
+
+def test_the_audit_rebuilds_it_in_the_hubs_time_zone_and_names_an_edited_row(
+    tmp_path: Path, example: Any
+) -> None:
+    """``hub audit verify`` on a UTC hub compares with a build in UTC (in Beijing time the days
+    would all differ); a counter edited in ``views.db`` is named by its table and key."""
+    records = [_entity(example, 1, "2025-12-31T18:00:00+08:00")]
+    data_dir = tmp_path / "utc"
+    _load(data_dir, 0, records).close()
+    runner = CliRunner()
+    env = {"HUB_UTC_OFFSET_HOURS": "0", "HUB_DATABASE_URL": None}
+    verified = runner.invoke(cli, ["audit", "verify", "--data-dir", str(data_dir)], env=env)
+    assert verified.exit_code == 0, verified.output
+    beijing = runner.invoke(cli, ["audit", "verify", "--data-dir", str(data_dir)])
+    assert beijing.exit_code == 1 and "source_days" in beijing.output
+    views = sqlite3.connect(data_dir / "views.db")
+    views.execute("UPDATE source_days SET rejected = rejected + 1")
+    views.commit()
+    views.close()
+    tampered = runner.invoke(cli, ["audit", "verify", "--data-dir", str(data_dir)], env=env)
+    assert tampered.exit_code == 1
+    assert "source_days" in tampered.output and "gz-440106, 2026-01-01" in tampered.output
