@@ -15,6 +15,7 @@ from hub.cli import cli
 from hub.domain.credentials import digest, verify_password
 from hub.settings import HubSettings
 from hub.storage import store_for
+from hub.storage.account_rows import record_action
 from hub.storage.chain import JOURNAL
 
 PASSWORD = "a long enough password"
@@ -134,3 +135,19 @@ def test_bad_input_exits_2_in_chinese_first(
 def test_an_unknown_role_is_refused_by_the_command_line(hub: Any) -> None:
     result = hub("add", "x", "--role", "admin", "--no-password")
     assert result.exit_code == 2 and "operator" in result.output
+
+
+def test_actions_lists_what_people_did_newest_first(hub: Any) -> None:
+    assert "没有操作记录" in hub("actions").output
+    store = _store(hub)
+    with store.transaction() as tx:
+        record_action(tx, "op", "deliveries.redrive", "national", {"delivery_ids": ["d1"]})
+        record_action(tx, "op", "quarantine.release", "in.x/0/7", {})
+    store.close()
+    listed = json.loads(hub("actions", "--json").output)
+    assert [(a["who"], a["action"], a["target"]) for a in listed] == [
+        ("op", "quarantine.release", "in.x/0/7"),
+        ("op", "deliveries.redrive", "national"),
+    ]
+    text = hub("actions", "--limit", "1").output
+    assert "quarantine.release" in text and "redrive" not in text
