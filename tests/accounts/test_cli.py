@@ -215,3 +215,28 @@ def test_on_a_terminal_the_password_is_asked_twice_and_never_echoed(tmp_path: Pa
 
 def _store_of(data: Path) -> Any:
     return store_for(HubSettings(data_dir=data))
+
+
+def test_the_commands_work_on_postgresql(pg_url: str, tmp_path: Path) -> None:
+    runner = CliRunner()
+    env = {"HUB_DATABASE_URL": pg_url, "HUB_DATA_DIR": str(tmp_path / "hub")}
+
+    def run(*args: str, stdin: str | None = None) -> Result:
+        result = runner.invoke(cli, ["accounts", *args], input=stdin, env=env)
+        assert result.exit_code == 0, result.output
+        return result
+
+    run("add", "pg-op", "--role", "operator", "--password-stdin", stdin=PASSWORD + "\n")
+    run("add", "pg-view", "--role", "viewer", "--region", "330100", "--no-password")
+    token = run("token", "pg-view").stdout.strip()
+    assert json.loads(run("disable", "pg-op", "--json").output)["changed"] is True
+    listed = json.loads(run("list", "--json").output)
+    assert [(a["name"], a["disabled"], a["password"], a["token"]) for a in listed] == [
+        ("pg-op", True, True, False),
+        ("pg-view", False, False, True),
+    ]
+    store = store_for(HubSettings(data_dir=tmp_path / "hub", database_url=pg_url))
+    found = store.account_by_token(digest(token))
+    store.close()
+    assert found is not None and found.region == "330100"
+    assert pg_url not in json.dumps(listed)
