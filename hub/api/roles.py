@@ -65,8 +65,8 @@ __all__ = [
 ]
 
 SESSION_COOKIE = "hub_session"
-#: a name of 40 and a password of 1024 characters, each escaped as JSON (``\\ud83d\\ude00``: 12
-#: bytes a character) fit
+#: a name of 40 and a password of 1024 characters fit, even with every character escaped as JSON
+#: (a surrogate pair written as two ``\uXXXX``: 12 bytes a character)
 _MAX_SIGN_IN_BYTES = 16 * 1024
 _MAX_SECRET_CHARS = 200  # a token or a session id is ~50; anything longer is not one
 
