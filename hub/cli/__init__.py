@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from hub.cli.accounts import accounts
 from hub.cli.audit import audit, replay, trace
 from hub.cli.connect import connect
 from hub.cli.db import db
@@ -70,6 +71,7 @@ for command in (
     report,
     acl,
     scorecards,
+    accounts,
 ):
     cli.add_command(command)
 
