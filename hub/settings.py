@@ -168,6 +168,13 @@ class HubSettings(BaseSettings):
     #: seconds a ``hub worker`` may take to stop after SIGTERM/SIGINT before it exits anyway
     #: (exit code 75; see :mod:`hub.kafka.lifecycle`)
     worker_stop_grace_s: float = Field(default=8.0, gt=0, le=300)
+    # -- metrics --
+    #: seconds a ``/metrics`` scrape reuses the hub's last reading of the store and read models
+    #: (at least: a reading that took t seconds is reused for 10·t, so scrapes of a large hub
+    #: cost it at most a tenth of its time)
+    metrics_cache_s: float = Field(default=2.0, ge=0, le=300)
+    #: seconds ``/metrics`` waits for Kafka's group offsets (``hub_kafka_consumer_lag``)
+    metrics_kafka_timeout_s: float = Field(default=5.0, gt=0, le=60)
 
     @field_validator(
         "database_url", "national_url", "kafka_bootstrap", "schema_registry_url", mode="before"
