@@ -41,7 +41,8 @@ from hub.events.streams import SUBMISSIONS, VERDICTS
 from hub.settings import HubSettings
 from hub.storage.ports import Store
 from projections.ports import ViewStore
-from projections.tables import Column, Kind, Merge, Table
+from projections.scorecards import OUTCOMES, RULES
+from projections.tables import Table
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -55,6 +56,9 @@ __all__ = [
     "LEDGER_STATES",
     "NATIONAL_REPLIES",
     "PROCESS",
+    "SOURCE_RULE_VIOLATIONS",
+    "SOURCE_TYPE_OUTCOMES",
+    "BoundedLabels",
     "HubCollector",
     "Reading",
     "install_metrics",
@@ -87,54 +91,39 @@ NATIONAL_REPLIES = Counter(
     registry=PROCESS,
 )
 
-_CODE = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]{0,63}")
-_MAX_CODES = 64
-_codes_seen: set[str] = set()
-_codes_lock = threading.Lock()
+
+class BoundedLabels:
+    """Label values from text the hub does not control (the national platform's reply codes):
+    a value must look like a short code, and only the first ``limit`` distinct ones become
+    series; anything else is ``OTHER``, so a peer cannot grow the exposition without bound."""
+
+    _CODE = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]{0,63}")
+
+    def __init__(self, limit: int = 64) -> None:
+        self.limit = limit
+        self._seen: set[str] = set()
+        self._lock = threading.Lock()
+
+    def __call__(self, value: str) -> str:
+        if not self._CODE.fullmatch(value):
+            return "OTHER"
+        with self._lock:
+            if value not in self._seen:
+                if len(self._seen) >= self.limit:
+                    return "OTHER"
+                self._seen.add(value)
+        return value
 
 
-def reply_code(code: str) -> str:
-    """A reply code fit for a label: the national platform's text is not trusted to be a short
-    identifier nor to come from a small set, so anything else is ``OTHER``, and so is every new
-    code after the first 64 this process has seen."""
-    if not _CODE.fullmatch(code):
-        return "OTHER"
-    with _codes_lock:
-        if code not in _codes_seen:
-            if len(_codes_seen) >= _MAX_CODES:
-                return "OTHER"
-            _codes_seen.add(code)
-    return code
+#: the reply codes of this process (``hub_national_replies_total{code}``)
+reply_code = BoundedLabels()
 
 
 # -- read at scrape time -------------------------------------------------------------------------
 
-# The scorecards read model's counter tables (issue 15's contract), described here only to read
-# them: the scorecards projection owns and writes them.
-SOURCE_TYPE_OUTCOMES = Table(
-    "source_type_outcomes",
-    (
-        Column("source_id"),
-        Column("record_type"),
-        Column("outcome"),
-        Column("submissions", Kind.INT),
-    ),
-    key=("source_id", "record_type", "outcome"),
-    merge=Merge.ADD,
-    counters=("submissions",),
-)
-SOURCE_RULE_VIOLATIONS = Table(
-    "source_rule_violations",
-    (
-        Column("source_id"),
-        Column("record_type"),
-        Column("rule"),
-        Column("submissions", Kind.INT),
-    ),
-    key=("source_id", "record_type", "rule"),
-    merge=Merge.ADD,
-    counters=("submissions",),
-)
+#: the scorecards read model's counter tables (owned and written by projections.scorecards)
+SOURCE_TYPE_OUTCOMES = OUTCOMES
+SOURCE_RULE_VIOLATIONS = RULES
 
 
 def stage_inputs(stages: Iterable[Stage]) -> list[tuple[str, str]]:
@@ -189,7 +178,8 @@ class Reading:
     submissions: list[tuple[str, str, str, int]]
     violations: list[tuple[str, str, str, int]]
     kafka: dict[tuple[str, int], int] | None = None
-    seconds: float = 0.0
+    seconds: float = 0.0  # the whole reading, Kafka's offsets included
+    store_seconds: float = 0.0  # the store's and the read models' part (what the cache spares)
 
 
 def read_hub(
@@ -220,6 +210,7 @@ def read_hub(
         submissions=_counted(views, tables, SOURCE_TYPE_OUTCOMES),
         violations=_counted(views, tables, SOURCE_RULE_VIOLATIONS),
         seconds=time.monotonic() - started,
+        store_seconds=time.monotonic() - started,
     )
 
 
@@ -264,7 +255,7 @@ class HubCollector(Collector):
             now = self._clock()
             if self._reading is None or now >= self._until:
                 self._reading = self._read()
-                hold = max(self.settings.metrics_cache_s, 10 * self._reading.seconds)
+                hold = max(self.settings.metrics_cache_s, 10 * self._reading.store_seconds)
                 self._until = self._clock() + hold
             return self._reading
 

@@ -35,9 +35,9 @@ def test_a_slow_reading_is_reused_ten_times_as_long(demo_dir: Path) -> None:
     try:
         collector = HubCollector(settings, lambda: store, clock=lambda: now[0])
         first = collector.reading()
-        now[0] += 9 * first.seconds
+        now[0] += 9 * first.store_seconds
         assert collector.reading() is first
-        now[0] += 2 * first.seconds + 0.001
+        now[0] += 2 * first.store_seconds + 0.001
         assert collector.reading() is not first
     finally:
         store.close()
