@@ -327,7 +327,8 @@ def families(reading: Reading) -> Iterator[Metric]:
     yield submissions
     violations = CounterMetricFamily(
         "hub_violations",
-        "submissions with at least one violation of a rule, by source, type and rule code",
+        "submissions a rule rejected (an error of it in their verdict), by source, type and"
+        " rule code (scorecards read model)",
         labels=["source", "record_type", "rule"],
     )
     for source, record_type, rule, n in reading.violations:
