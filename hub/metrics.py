@@ -240,6 +240,7 @@ class HubCollector(Collector):
         self._reading: Reading | None = None
         self._until = 0.0
         self._parts: tuple[list[tuple[str, str]], list[tuple[str, tuple[str, ...]]]] | None = None
+        self._topics: list[str] = []
 
     def describe(self) -> list[Metric]:
         """Nothing: registering must not read the store (the names are checked by the tests
@@ -247,7 +248,11 @@ class HubCollector(Collector):
         return []
 
     def collect(self) -> Iterator[Metric]:
-        reading = self.reading()
+        try:
+            reading = self.reading()
+        except HubError as exc:  # the store is down: /metrics still serves the API's counts
+            log.warning("metrics: the hub could not be read: %s", exc.message)
+            return
         yield from families(reading)
 
     def reading(self) -> Reading:
@@ -266,10 +271,13 @@ class HubCollector(Collector):
 
             engine = Engine(self.settings)
             projections: list[Projection] = all_projections(engine.codec)
+            stages = engine.stages()
             self._parts = (
-                stage_inputs(engine.stages()),
+                stage_inputs(stages),
                 [(p.name, tuple(p.streams)) for p in projections],
             )
+            # the group consumes the top stages' inputs; followers run in memory
+            self._topics = sorted({stage.input for stage in stages})
         return self._parts
 
     def _read(self) -> Reading:
@@ -292,7 +300,7 @@ class HubCollector(Collector):
             views.close()
         kafka = None
         if settings.kafka_bootstrap:
-            kafka = self._kafka(sorted({stream for _, stream in stages}))
+            kafka = self._kafka(self._topics)
         return replace(reading, kafka=kafka, seconds=time.monotonic() - started)
 
     def _kafka(self, streams: list[str]) -> dict[tuple[str, int], int] | None:

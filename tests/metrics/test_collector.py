@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hub.errors import StorageUnavailableError
 from hub.metrics import HubCollector, families
 from hub.settings import HubSettings
 from hub.storage import open_store
+from hub.storage.ports import Store
 from tests.metrics.conftest import status_json
 
 
@@ -55,3 +57,11 @@ def test_the_reading_is_what_hub_status_says(demo_dir: Path) -> None:
     assert reading.projection_lag == status["lag"]["projections"]
     names = [family.name for family in families(reading)]
     assert len(names) == len(set(names)) and "hub_stage_lag" in names
+
+
+def test_a_store_that_does_not_answer_gives_no_hub_metrics_and_no_error(demo_dir: Path) -> None:
+    def down() -> Store:
+        raise StorageUnavailableError("the database is restarting")
+
+    collector = HubCollector(HubSettings(data_dir=demo_dir), down)
+    assert list(collector.collect()) == []  # the API's own counts are still served beside

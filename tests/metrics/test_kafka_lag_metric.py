@@ -37,7 +37,9 @@ def test_consumer_lag_per_partition_on_metrics(
         api = serve("api", env, tmp_path)
         url = (tmp_path / "api.address").read_text(encoding="utf-8").strip()
 
-        waiting = _lag(scrape(url)[1], topic)
+        first = scrape(url)[1]
+        assert {s["topic"] for s, _v in first["hub_kafka_consumer_lag"]} == {topic}  # its input
+        waiting = _lag(first, topic)
         assert set(waiting) == {"0", "1", "2"}  # every partition, a series each
         assert sum(waiting.values()) == 2  # nothing committed: both submissions wait
 
