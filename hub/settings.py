@@ -173,6 +173,13 @@ class HubSettings(BaseSettings):
     console_session_ttl_s: float = Field(default=8 * 3600.0, gt=0, le=7 * 24 * 3600)
     #: failed sign-ins allowed per account and per client address in a minute; then 429
     console_login_failures_per_minute: int = Field(default=5, ge=1, le=1000)
+    # -- metrics --
+    #: seconds a ``/metrics`` scrape reuses the hub's last reading of the store and read models
+    #: (at least: a reading that took t seconds is reused for 10·t, so scrapes of a large hub
+    #: cost it at most a tenth of its time)
+    metrics_cache_s: float = Field(default=2.0, ge=0, le=300)
+    #: seconds ``/metrics`` waits for Kafka's group offsets (``hub_kafka_consumer_lag``)
+    metrics_kafka_timeout_s: float = Field(default=5.0, gt=0, le=60)
 
     @field_validator(
         "database_url", "national_url", "kafka_bootstrap", "schema_registry_url", mode="before"

@@ -46,6 +46,7 @@ from hub.api.sinks import BatchSink, StorePool
 from hub.api.tokens import token_hash
 from hub.events import Codec, Event
 from hub.events.streams import FEEDBACK
+from hub.metrics import install_metrics
 from hub.settings import HubSettings
 from hub.standard import Standard
 from hub.storage.ports import ApiBatch, Source
@@ -202,6 +203,7 @@ def create_app(
     )
     metrics = _Metrics()
     app.state.stores = stores
+    install_metrics(app, settings, stores, metrics.registry)
 
     @app.exception_handler(RefusedError)
     async def refused(_request: Request, exc: RefusedError) -> JSONResponse:
@@ -377,7 +379,8 @@ def create_app(
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics_endpoint() -> Response:
-        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+        exposition = await _threaded(generate_latest, metrics.registry)  # reads the store
+        return Response(exposition, media_type=CONTENT_TYPE_LATEST)
 
     app.state.metrics = metrics
     install_accounts(app, settings)  # issue 15: people's sign-in (hub.api.roles)

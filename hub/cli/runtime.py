@@ -24,13 +24,14 @@ from hub.cli.options import (
     usable_source,
 )
 from hub.cli.report import check_report_path, lang_of, lang_option, report_option, type_id_of
+from hub.cli.status_text import status_lines
 from hub.cli.validate import print_header, profile_options
 from hub.errors import AlreadyRunningError, BrokerUnavailableError, ConfigError, InputError
 from hub.events import Event, load_codec
 from hub.intake import profile_path, reading_for
 from hub.national.client import NationalClient
 from hub.report import Lang, pick
-from hub.runtime.embedded import OUTCOMES, EmbeddedHub, IngestReport, has_hub
+from hub.runtime.embedded import EmbeddedHub, IngestReport, has_hub
 from hub.runtime.service import serve
 from hub.settings import HubSettings
 from hub.standard.reading import HeaderDiagnosis
@@ -44,37 +45,8 @@ _DEMO_MARKER = "DEMO"
 
 
 def _print_status(summary: dict[str, Any]) -> None:
-    click.echo(f"received           {summary['received']}")
-    for outcome in (*OUTCOMES, "in_flight"):
-        click.echo(f"  {outcome:<16} {summary[outcome]}")
-    terms = " + ".join((*OUTCOMES, "in_flight"))
-    click.echo(
-        f"reconciled         {'yes' if summary['reconciled'] else 'NO'} (received = {terms})"
-    )
-    click.echo(
-        f"canonical records  {summary['canonical_records']} ({summary['versions']} versions)"
-    )
-    d = summary["deliveries"]
-    click.echo(
-        f"deliveries         sent {d['sent']}, acked {d['acked']}, rejected {d['rejected']},"
-        f" dead {d['dead']}, pending {d['pending']}"
-    )
-    click.echo(f"feedback           {summary['feedback']}")
-    if summary.get("ownership_notices"):
-        click.echo(
-            f"ownership          {summary['ownership_notices']} notice(s): a source tried to"
-            " change a record outside its area and was refused (SOURCE.NOT_OWNER)"
-        )
-    lagging = {
-        k: v for k, v in {**summary["lag"]["stages"], **summary["lag"]["projections"]}.items() if v
-    }
-    click.echo(f"lag                {lagging or 'none'}")
-    if "kafka" in summary["lag"]:
-        kafka = summary["lag"]["kafka"]
-        behind = {k: v for k, v in kafka.items() if v} if isinstance(kafka, dict) else kafka
-        click.echo(f"kafka group lag    {behind or 'none'}")
-    if summary.get("quarantined"):
-        click.echo(f"quarantined        {summary['quarantined']}")
+    for line in status_lines(summary):
+        click.echo(line)
 
 
 @click.command()

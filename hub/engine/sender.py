@@ -26,9 +26,10 @@ from hub.engine.stages import FeedbackStage
 from hub.engine.steps import Clock, append_followed
 from hub.errors import PermanentDeliveryError, TransientDeliveryError
 from hub.events import Codec, Event, derive_id
-from hub.events.streams import DELIVERIES
+from hub.events.streams import DELIVERIES, RECORDS
+from hub.metrics import DELIVERY_LATENCY, NATIONAL_REPLIES, reply_code
 from hub.national.client import NationalClient
-from hub.national.protocol import PushItem
+from hub.national.protocol import PushItem, PushResult, PushStatus
 from hub.processing import delivery
 from hub.processing.delivery import DeliveryPolicy
 from hub.storage.ports import DeliveryRow, Store, Transaction
@@ -74,7 +75,19 @@ class DeliverySender:
             tx.ledger_update(settled)
             told = self.feedback.process([in_memory(e, recorded) for e in out], tx)
             self._append(tx, out + told, now)
+        self._latencies([r for r in settled if r.state == "acked"], now)
         return len(rows)
+
+    def _latencies(self, acked: list[DeliveryRow], now: float) -> None:
+        """``hub_delivery_latency_seconds``: from each acknowledged version's recording (the
+        time its event on the records stream was stored; the ledger keeps no times) to now.
+        One indexed read per version, by record id; a version not found is not observed."""
+        for row in acked:
+            for stored in self.store.read_key(RECORDS, row.record_id, 0, row.version + 1):
+                event = self.codec.decode_event(RECORDS, stored.position, stored.body)
+                if event.payload.get("version") == row.version:
+                    DELIVERY_LATENCY.observe(max(now - event.recorded_at.timestamp(), 0.0))
+                    break
 
     def _append(self, tx: Transaction, events: list[Event], now: float) -> None:
         append_followed(tx, self.codec, events, now, self.feedback, by_claim=self.by_claim)
@@ -97,9 +110,11 @@ class DeliverySender:
         try:
             results = {r.idempotency_key: r for r in self.client.push(batch_id, items)}
         except TransientDeliveryError as exc:
+            NATIONAL_REPLIES.labels(exc.code).inc(len(rows))
             now = self.clock()
             settled = [self._retry(row, exc.message, now, exc.retry_after) for row in rows]
         except PermanentDeliveryError as exc:
+            NATIONAL_REPLIES.labels(exc.code).inc(len(rows))
             now = self.clock()
             policy = self.policy
             settled = [
@@ -112,6 +127,7 @@ class DeliverySender:
             now = self.clock()
             for row in rows:
                 result = results[row.idempotency_key]
+                _count_reply(result)
                 reasons = [f"{r.code}: {r.message}" for r in result.reasons]
                 if result.acknowledged:
                     settled.append(delivery.acked(row, result.national_id, now))
@@ -128,3 +144,13 @@ class DeliverySender:
         return delivery.dead_or_retry(
             row, reason, now, retry_after, p.max_attempts, p.backoff_base_s, p.backoff_cap_s
         )
+
+
+def _count_reply(result: PushResult) -> None:
+    """``hub_national_replies_total``: the status of an acknowledgement, else each distinct
+    reason code of a rejection (bounded: :func:`hub.metrics.reply_code`)."""
+    if result.status is not PushStatus.REJECTED or not result.reasons:
+        NATIONAL_REPLIES.labels(result.status.value).inc()
+        return
+    for code in dict.fromkeys(r.code for r in result.reasons):
+        NATIONAL_REPLIES.labels(reply_code(code)).inc()

@@ -24,6 +24,7 @@ from hub.engine.steps import Clock, append_events, step
 from hub.errors import AlreadyRunningError, StorageUnavailableError
 from hub.events import Event
 from hub.events.streams import FEEDBACK, RECORDS, STREAMS, SUBMISSIONS, VERDICTS
+from hub.metrics import lags, stage_inputs
 from hub.national.client import NationalClient
 from hub.processing.delivery import DeliveryPolicy
 from hub.settings import HubSettings
@@ -182,24 +183,13 @@ class EmbeddedHub:
         received = sum(self.store.counts(SUBMISSIONS).values())
         in_flight = self.store.in_flight()
         ledger = self.store.ledger_counts()
-        stage_lag = {}
-        every = [s for stage in self.stages for s in (stage, *stage.followers)]
-        if self.settings.kafka_bootstrap:  # distributed: stages track by event id, not position
-            handled = self.store.handled_counts()
-            for stage in every:
-                in_log = sum(self.store.counts(stage.input).values())
-                stage_lag[stage.name] = in_log - handled.get(stage.name, 0)
-        else:
-            with self.store.transaction() as tx:
-                for stage in every:
-                    stage_lag[stage.name] = tx.head(stage.input) - tx.position(
-                        stage.name, stage.input
-                    )
-        view_lag = {
-            f"{p.name}/{s}": self.store.head(s) - self.projector.position(p.name, s)
-            for p in self.projector.projections
-            for s in p.streams
-        }
+        stage_lag, view_lag = lags(
+            self.store,
+            self.views,
+            stage_inputs(self.stages),
+            [(p.name, p.streams) for p in self.projector.projections],
+            distributed=bool(self.settings.kafka_bootstrap),
+        )
         feedback = self.store.counts(FEEDBACK)
         return {
             "received": received,

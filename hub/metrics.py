@@ -1,0 +1,406 @@
+"""The hub's Prometheus metrics: what an operator graphs (``/metrics`` of ``hub api``, ``hub up``
+and ``hub worker``; the dashboard in ``ops/grafana/``).
+
+Two kinds, kept apart because they answer differently across processes and restarts:
+
+- **Read from the hub at scrape time** (:class:`HubCollector`): submissions by source, type and
+  outcome and violations by rule (the scorecards read model), stage and projection lag, the
+  ledger by state, the quarantine, what is received and in flight, and in the distributed runtime
+  the workers' Kafka lag per partition. Exact, the same whichever process is scraped, and they
+  survive restarts (they are the store's numbers, not a process's). A scrape reads only what the
+  store keeps counted or small: the chain heads' event counts, stream heads and positions, the
+  read models' counter rows, the ledger's state counts, the quarantine's size; never a scan of
+  the history. A reading is reused for ``HUB_METRICS_CACHE_S`` seconds, and at least ten times as
+  long as it took, so however large the hub, scrapes cost it at most a tenth of its time.
+- **Counted where the work happens** (:data:`PROCESS`): delivery latency (a version's recording
+  to its national acknowledgement) and the national platform's reply codes, counted by the
+  sender of this process. Per process, reset by a restart (``rate()`` copes); sum them over the
+  processes that send.
+
+Label values are bounded: sources are registered, record types and rules come from the standard,
+stages, projections and topics from the code; reply codes are checked against a pattern and
+capped (:func:`reply_code`). No record id, submission id or personal data is ever a label.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from hub.errors import HubError
+from hub.events.streams import SUBMISSIONS, VERDICTS
+from hub.settings import HubSettings
+from hub.storage.ports import Store
+from projections.ports import ViewStore
+from projections.scorecards import OUTCOMES, RULES
+from projections.tables import Table
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from hub.api.sinks import StorePool
+    from hub.engine.stages import Stage
+    from projections.base import Projection
+
+__all__ = [
+    "DELIVERY_LATENCY",
+    "LEDGER_STATES",
+    "NATIONAL_REPLIES",
+    "PROCESS",
+    "SOURCE_RULE_VIOLATIONS",
+    "SOURCE_TYPE_OUTCOMES",
+    "BoundedLabels",
+    "HubCollector",
+    "Reading",
+    "install_metrics",
+    "lags",
+    "read_hub",
+    "reply_code",
+    "stage_inputs",
+]
+
+log = logging.getLogger("hub.metrics")
+
+#: the ledger's states, always exported (0 when none) so a dashboard has every series
+LEDGER_STATES = ("pending", "sent", "retrying", "acked", "rejected", "dead")
+
+# -- process-local: the sender's own counts ------------------------------------------------------
+
+PROCESS = CollectorRegistry(auto_describe=True)
+
+DELIVERY_LATENCY = Histogram(
+    "hub_delivery_latency_seconds",
+    "seconds from a version's recording to its national acknowledgement (this process's sender)",
+    buckets=(0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900, 1800, 3600, 4 * 3600, 12 * 3600, 86400),
+    registry=PROCESS,
+)
+NATIONAL_REPLIES = Counter(
+    "hub_national_replies",
+    "national replies per version offered, by code (accepted, duplicate, a rejection's reason"
+    " code, DELIVERY.TRANSIENT / DELIVERY.PERMANENT for a push that failed as a whole)",
+    ["code"],
+    registry=PROCESS,
+)
+
+
+class BoundedLabels:
+    """Label values from text the hub does not control (the national platform's reply codes):
+    a value must look like a short code, and only the first ``limit`` distinct ones become
+    series; anything else is ``OTHER``, so a peer cannot grow the exposition without bound."""
+
+    _CODE = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]{0,63}")
+
+    def __init__(self, limit: int = 64) -> None:
+        self.limit = limit
+        self._seen: set[str] = set()
+        self._lock = threading.Lock()
+
+    def __call__(self, value: str) -> str:
+        if not self._CODE.fullmatch(value):
+            return "OTHER"
+        with self._lock:
+            if value not in self._seen:
+                if len(self._seen) >= self.limit:
+                    return "OTHER"
+                self._seen.add(value)
+        return value
+
+
+#: the reply codes of this process (``hub_national_replies_total{code}``)
+reply_code = BoundedLabels()
+
+
+# -- read at scrape time -------------------------------------------------------------------------
+
+#: the scorecards read model's counter tables (owned and written by projections.scorecards)
+SOURCE_TYPE_OUTCOMES = OUTCOMES
+SOURCE_RULE_VIOLATIONS = RULES
+
+
+def stage_inputs(stages: Iterable[Stage]) -> list[tuple[str, str]]:
+    """``(stage name, input stream)`` of every stage and of the followers it runs itself."""
+    return [(s.name, s.input) for stage in stages for s in (stage, *stage.followers)]
+
+
+def lags(
+    store: Store,
+    views: ViewStore,
+    stages: Sequence[tuple[str, str]],
+    projections: Sequence[tuple[str, Sequence[str]]],
+    *,
+    distributed: bool,
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Events waiting per stage and per ``projection/stream``: what ``hub status`` shows and
+    ``hub_stage_lag`` / ``hub_projection_lag`` export.
+
+    Embedded (and PostgreSQL without Kafka) a stage reads by position: its lag is the stream's
+    head less its position. Distributed, stages track the events they handled by id (Kafka
+    delivers them in no global order): the events in the log less those handled."""
+    stage_lag: dict[str, int] = {}
+    if distributed:
+        handled = store.handled_counts()
+        for name, stream in stages:
+            stage_lag[name] = sum(store.counts(stream).values()) - handled.get(name, 0)
+    else:
+        with store.transaction() as tx:
+            for name, stream in stages:
+                stage_lag[name] = tx.head(stream) - tx.position(name, stream)
+    heads: dict[str, int] = {}
+    view_lag: dict[str, int] = {}
+    for name, streams in projections:
+        at = views.positions(name)
+        for stream in streams:
+            if stream not in heads:
+                heads[stream] = store.head(stream)
+            view_lag[f"{name}/{stream}"] = heads[stream] - at.get(stream, 0)
+    return stage_lag, view_lag
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One reading of the hub for ``/metrics``."""
+
+    received: int
+    in_flight: int
+    stage_lag: dict[str, int]
+    projection_lag: dict[str, int]
+    deliveries: dict[str, int]
+    quarantined: int
+    submissions: list[tuple[str, str, str, int]]
+    violations: list[tuple[str, str, str, int]]
+    kafka: dict[tuple[str, int], int] | None = None
+    seconds: float = 0.0  # the whole reading, Kafka's offsets included
+    store_seconds: float = 0.0  # the store's and the read models' part (what the cache spares)
+
+
+def read_hub(
+    store: Store,
+    views: ViewStore,
+    stages: Sequence[tuple[str, str]],
+    projections: Sequence[tuple[str, Sequence[str]]],
+    *,
+    distributed: bool,
+) -> Reading:
+    """Read what ``/metrics`` exports, from counts the store keeps: the chain heads count every
+    stream's events (received = submissions; in flight = submissions without their verdict,
+    one verdict per submission), the read models count outcomes and violations."""
+    started = time.monotonic()
+    heads = store.chain_heads()
+    received = heads[SUBMISSIONS].count if SUBMISSIONS in heads else 0
+    verdicts = heads[VERDICTS].count if VERDICTS in heads else 0
+    stage_lag, view_lag = lags(store, views, stages, projections, distributed=distributed)
+    ledger = store.ledger_counts()
+    tables = views.tables()
+    return Reading(
+        received=received,
+        in_flight=received - verdicts,
+        stage_lag=stage_lag,
+        projection_lag=view_lag,
+        deliveries={state: ledger.get(state, 0) for state in LEDGER_STATES},
+        quarantined=store.quarantine_count(),
+        submissions=_counted(views, tables, SOURCE_TYPE_OUTCOMES),
+        violations=_counted(views, tables, SOURCE_RULE_VIOLATIONS),
+        seconds=time.monotonic() - started,
+        store_seconds=time.monotonic() - started,
+    )
+
+
+def _counted(views: ViewStore, tables: set[str], table: Table) -> list[tuple[str, str, str, int]]:
+    """A counter table's rows (none before its projection has run once)."""
+    if table.name not in tables:
+        return []
+    return [(str(a), str(b), str(c), int(n)) for a, b, c, n in views.rows(table)]
+
+
+class HubCollector(Collector):
+    """The metrics read from the hub, reused for a while (see the module docstring).
+
+    ``store`` gives the calling thread's store (the API's pool); the read models are opened for
+    each reading and closed after it (a reading is rare: at most one per cache period)."""
+
+    def __init__(
+        self,
+        settings: HubSettings,
+        store: Callable[[], Store],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.settings = settings
+        self._store = store
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._reading: Reading | None = None
+        self._until = 0.0
+        self._parts: tuple[list[tuple[str, str]], list[tuple[str, tuple[str, ...]]]] | None = None
+        self._topics: list[str] = []
+
+    def describe(self) -> list[Metric]:
+        """Nothing: registering must not read the store (the names are checked by the tests
+        against the dashboard instead)."""
+        return []
+
+    def collect(self) -> Iterator[Metric]:
+        try:
+            reading = self.reading()
+        except HubError as exc:  # the store is down: /metrics still serves the API's counts
+            log.warning("metrics: the hub could not be read: %s", exc.message)
+            return
+        yield from families(reading)
+
+    def reading(self) -> Reading:
+        with self._lock:
+            now = self._clock()
+            if self._reading is None or now >= self._until:
+                self._reading = self._read()
+                hold = max(self.settings.metrics_cache_s, 10 * self._reading.store_seconds)
+                self._until = self._clock() + hold
+            return self._reading
+
+    def _engine_parts(self) -> tuple[list[tuple[str, str]], list[tuple[str, tuple[str, ...]]]]:
+        if self._parts is None:
+            from hub.engine.parts import Engine
+            from projections import all_projections
+
+            engine = Engine(self.settings)
+            projections: list[Projection] = all_projections(engine.codec)
+            stages = engine.stages()
+            self._parts = (
+                stage_inputs(stages),
+                [(p.name, tuple(p.streams)) for p in projections],
+            )
+            # the group consumes the top stages' inputs; followers run in memory
+            self._topics = sorted({stage.input for stage in stages})
+        return self._parts
+
+    def _read(self) -> Reading:
+        from projections import open_views
+
+        stages, projections = self._engine_parts()
+        settings = self.settings
+        url = settings.database_url.get_secret_value() if settings.database_url else None
+        started = time.monotonic()
+        views = open_views(settings.data_dir, url)
+        try:
+            reading = read_hub(
+                self._store(),
+                views,
+                stages,
+                projections,
+                distributed=bool(settings.kafka_bootstrap),
+            )
+        finally:
+            views.close()
+        kafka = None
+        if settings.kafka_bootstrap:
+            kafka = self._kafka(self._topics)
+        return replace(reading, kafka=kafka, seconds=time.monotonic() - started)
+
+    def _kafka(self, streams: list[str]) -> dict[tuple[str, int], int] | None:
+        from hub.kafka.lag import partition_lag
+        from hub.kafka.topics import stream_topic
+
+        topics = [stream_topic(self.settings, s) for s in streams]
+        try:
+            return partition_lag(self.settings, topics, self.settings.metrics_kafka_timeout_s)
+        except HubError as exc:  # the broker is down: the rest of the metrics still count
+            log.warning("metrics: no Kafka lag: %s", exc.message)
+            return None
+
+
+def families(reading: Reading) -> Iterator[Metric]:
+    """The metric families of a reading (pure: the tests read them too)."""
+    received = CounterMetricFamily(
+        "hub_received", "submissions received (stored in the log), all sources"
+    )
+    received.add_metric([], reading.received)
+    yield received
+    in_flight = GaugeMetricFamily("hub_in_flight", "submissions received without a verdict yet")
+    in_flight.add_metric([], reading.in_flight)
+    yield in_flight
+    submissions = CounterMetricFamily(
+        "hub_submissions",
+        "submissions by source, record type and verdict outcome (scorecards read model)",
+        labels=["source", "record_type", "outcome"],
+    )
+    for source, record_type, outcome, n in reading.submissions:
+        submissions.add_metric([source, record_type, outcome], n)
+    yield submissions
+    violations = CounterMetricFamily(
+        "hub_violations",
+        "submissions a rule rejected (an error of it in their verdict), by source, type and"
+        " rule code (scorecards read model)",
+        labels=["source", "record_type", "rule"],
+    )
+    for source, record_type, rule, n in reading.violations:
+        violations.add_metric([source, record_type, rule], n)
+    yield violations
+    stage = GaugeMetricFamily(
+        "hub_stage_lag", "events waiting for a stage of the engine", labels=["stage"]
+    )
+    for name, n in reading.stage_lag.items():
+        stage.add_metric([name], n)
+    yield stage
+    view = GaugeMetricFamily(
+        "hub_projection_lag",
+        "events of a stream a read model has not applied yet",
+        labels=["projection", "stream"],
+    )
+    for key, n in reading.projection_lag.items():
+        name, _, stream = key.partition("/")
+        view.add_metric([name, stream], n)
+    yield view
+    deliveries = GaugeMetricFamily(
+        "hub_deliveries",
+        "national ledger rows (one per record version) by state",
+        labels=["state"],
+    )
+    for state, n in reading.deliveries.items():
+        deliveries.add_metric([state], n)
+    yield deliveries
+    quarantined = GaugeMetricFamily(
+        "hub_quarantined", "messages kept aside because they could not be read as events"
+    )
+    quarantined.add_metric([], reading.quarantined)
+    yield quarantined
+    kafka = GaugeMetricFamily(
+        "hub_kafka_consumer_lag",
+        "messages the workers' consumer group has not committed, per topic and partition"
+        " (distributed runtime; no series embedded or while the broker does not answer)",
+        labels=["topic", "partition"],
+    )
+    for (topic, partition), n in sorted((reading.kafka or {}).items()):
+        kafka.add_metric([topic, str(partition)], n)
+    yield kafka
+    seconds = GaugeMetricFamily(
+        "hub_metrics_read_seconds", "seconds the last reading of the hub for /metrics took"
+    )
+    seconds.add_metric([], reading.seconds)
+    yield seconds
+
+
+class _Process(Collector):
+    """This process's own counts, served beside the API's in one exposition."""
+
+    def collect(self) -> Iterator[Metric]:
+        yield from PROCESS.collect()
+
+    def describe(self) -> list[Metric]:
+        return []
+
+
+def install_metrics(
+    app: FastAPI, settings: HubSettings, stores: StorePool, registry: CollectorRegistry
+) -> None:
+    """Add the hub's metrics to the API's ``/metrics`` registry."""
+    collector = HubCollector(settings, stores.get)
+    registry.register(collector)
+    registry.register(_Process())
+    app.state.hub_metrics = collector
