@@ -75,7 +75,7 @@ def _bounded(text: str) -> str:
         raise BadCodeError("代码必须是文本 / the code must be text", "CODE.TYPE")
     if len(text) > MAX_INPUT:
         raise BadCodeError(
-            f"代码过长（{len(text)} 个字符，最多 {MAX_INPUT}）/ code too long"
+            f"代码过长（{len(text)} 个字符，最多 {MAX_INPUT}） / code too long"
             f" ({len(text)} characters, at most {MAX_INPUT})",
             "CODE.LENGTH",
         )

@@ -89,7 +89,7 @@ def classify(text: str) -> Kind:
         if not findings & {"USCC.CHECK17", "USCC.CHECK18", "USCC.AUTHORITY_TYPE"}:
             return Kind.USCC
     equipment_findings = {f.rule for f in check_equipment_code(code)}
-    if "EQUIP.FORMAT" not in equipment_findings and code.isascii():
+    if equipment_findings <= {"EQUIP.LEGACY"} and code.isascii():
         return Kind.EQUIPMENT
     if len(uscc) == 18 and _USCC_CHARS.issuperset(uscc):
         return Kind.USCC  # a mistyped USCC: the answer names the failed check
@@ -164,7 +164,7 @@ def find(
         try:
             chain = tuple(_in_zone(e, tz) for e in trace(views, query))
         except HubError as exc:
-            return SearchResult(query, kind, message=str(exc))
+            return SearchResult(query, kind, message=exc.message)
         return SearchResult(query, kind, chain, message=None if chain else _NOTHING)
     standard = standard or load_standard()
     try:
@@ -177,6 +177,14 @@ def find(
                     return SearchResult(query, Kind.EQUIPMENT, dossier=other)
         else:
             found = equipment(views, query, standard=standard, tz=tz)
+            if not found.found and len(_code(query)) == 18:
+                # 18 digits may also be a mistyped USCC: say what its checks find
+                try:
+                    dossier(views, query, standard=standard, tz=tz)
+                except BadCodeError as exc:
+                    return SearchResult(
+                        query, kind, dossier=found, message=f"{_NOTHING}; {exc.message}"
+                    )
     except BadCodeError as exc:
-        return SearchResult(query, kind, message=str(exc))
+        return SearchResult(query, kind, message=exc.message)
     return SearchResult(query, kind, dossier=found, message=None if found.found else _NOTHING)
