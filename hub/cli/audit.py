@@ -107,7 +107,8 @@ def audit_verify(
         signed = checkpoints.read(checkpoint_file, checkpoints.load_public_key(key_file))
     with _open(data_dir) as hub:
         _catch_up(hub)
-        report = run_audit(hub.store, hub.views, hub.codec, signed)
+        tz = hub.settings.policy().timezone
+        report = run_audit(hub.store, hub.views, hub.codec, signed, timezone=tz)
     if as_json:
         echo_json(
             {
@@ -182,7 +183,8 @@ def audit_checkpoint(
     private = checkpoints.load_private_key(key_file)
     with _open(data_dir) as hub:
         _catch_up(hub)
-        report = run_audit(hub.store, hub.views, hub.codec)
+        tz = hub.settings.policy().timezone
+        report = run_audit(hub.store, hub.views, hub.codec, timezone=tz)
         if not report.intact:
             for f in report.findings:
                 click.echo(f.line(), err=True)
@@ -215,8 +217,9 @@ def replay(
             click.echo(name)
         return
     with _open(data_dir) as hub:
+        tz = hub.settings.policy().timezone
         if diff:
-            report = replays.diff(hub.views, hub.store, hub.codec, projection)
+            report = replays.diff(hub.views, hub.store, hub.codec, projection, timezone=tz)
             if as_json:
                 echo_json(report.to_dict())
             else:
@@ -228,7 +231,7 @@ def replay(
             if not report.identical:
                 sys.exit(1)
             return
-        applied = replays.rebuild(hub.views, hub.store, hub.codec, projection)
+        applied = replays.rebuild(hub.views, hub.store, hub.codec, projection, timezone=tz)
     if as_json:
         echo_json({"projection": projection, "events_applied": applied})
     else:
