@@ -206,6 +206,7 @@ _LEDGER_FIELDS = (
     "national_id",
     "source_id",
     "submission_id",
+    "redrives",
 )
 
 

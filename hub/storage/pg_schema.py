@@ -141,6 +141,12 @@ def _v7_source_principal(conn: psycopg.Connection) -> None:
     conn.execute("ALTER TABLE sources ADD COLUMN IF NOT EXISTS principal TEXT")
 
 
+def _v9_delivery_redrives(conn: psycopg.Connection) -> None:
+    """How often an operator re-drove a dead delivery (issue 15, ``hub deliveries redrive``):
+    part of its events' ids. ``IF NOT EXISTS``: harmless beside another branch's migration."""
+    conn.execute("ALTER TABLE ledger ADD COLUMN IF NOT EXISTS redrives INTEGER NOT NULL DEFAULT 0")
+
+
 #: (version, name, migration): append only; never edit one that has shipped.
 MIGRATIONS: tuple[tuple[int, str, Migration], ...] = (
     (1, "initial", _v1_initial),
@@ -150,6 +156,7 @@ MIGRATIONS: tuple[tuple[int, str, Migration], ...] = (
     (5, "chained streams", _v5_chains),
     (6, "subscribers", _v6_subscribers),
     (7, "source principal", _v7_source_principal),
+    (9, "delivery redrives", _v9_delivery_redrives),  # queues (8: accounts)
 )
 
 
