@@ -141,6 +141,14 @@ def _v7_source_principal(conn: psycopg.Connection) -> None:
     conn.execute("ALTER TABLE sources ADD COLUMN IF NOT EXISTS principal TEXT")
 
 
+def _v8_accounts(conn: psycopg.Connection) -> None:
+    """People's accounts and sessions (issue 15, :mod:`hub.storage.account_rows`)."""
+    from hub.storage import account_rows
+
+    for ddl in account_rows.DDL:
+        conn.execute(ddl.format(real="DOUBLE PRECISION"))
+
+
 def _v9_delivery_redrives(conn: psycopg.Connection) -> None:
     """How often an operator re-drove a dead delivery (issue 15, ``hub deliveries redrive``):
     part of its events' ids. ``IF NOT EXISTS``: harmless beside another branch's migration."""
@@ -156,7 +164,8 @@ MIGRATIONS: tuple[tuple[int, str, Migration], ...] = (
     (5, "chained streams", _v5_chains),
     (6, "subscribers", _v6_subscribers),
     (7, "source principal", _v7_source_principal),
-    (9, "delivery redrives", _v9_delivery_redrives),  # queues (8: accounts)
+    (8, "accounts", _v8_accounts),
+    (9, "delivery redrives", _v9_delivery_redrives),  # queues
 )
 
 
