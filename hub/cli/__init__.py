@@ -17,6 +17,7 @@ from hub.cli.connect import connect
 from hub.cli.db import db
 from hub.cli.kafka import acl, topics, worker
 from hub.cli.national import national_sim
+from hub.cli.queues import deliveries, quarantine
 from hub.cli.report import report
 from hub.cli.runtime import api, demo, ingest, project, status, up
 from hub.cli.sources import sources
@@ -69,6 +70,8 @@ for command in (
     topics,
     report,
     acl,
+    deliveries,  # queues
+    quarantine,  # queues
     accounts,
 ):
     cli.add_command(command)
