@@ -152,6 +152,30 @@ def test_a_dead_delivery_redriven_after_the_fault_is_cleared_is_acked(
     assert audit.exit_code == 0, audit.output
 
 
+def test_a_dead_version_superseded_by_a_newer_one_goes_out_first_then_the_newer(
+    settings: MakeSettings, sim: RunningSim, inspection: dict[str, Any]
+) -> None:
+    """Version 2 waits behind dead version 1 (the platform takes n only after n - 1): the
+    re-drive sends 1, then 2 follows; each once, in order."""
+    s = settings()
+    newer = inspection | {"result_description": "复查", "updated_at": "2025-03-12T09:00:00+08:00"}
+    with _hub(s, sim.url + "/gone") as hub:
+        _submit(hub, [inspection], "b1")
+        hub.run_until_idle(timeout_s=60)
+        _submit(hub, [newer], "b2")
+        hub.run_until_idle(settle_deliveries=False, timeout_s=60)
+        waiting = queues(hub.store, hub.views, settings=s, states=("dead", "pending"))
+        assert [(d.version, d.state) for d in waiting.deliveries] == [(2, "pending"), (1, "dead")]
+    with _hub(s, sim.url) as hub:
+        hub.run_until_idle(settle_deliveries=False, timeout_s=60)
+        assert hub.store.ledger_counts()["pending"] == 1  # still behind the dead version
+        assert redrive(hub.store, None, "zhangsan").moved == 1
+        hub.run_until_idle(timeout_s=60)
+        assert hub.store.ledger_counts()["acked"] == 2
+    assert [a.version for a in sim.accepted()] == [1, 2]
+    assert sim.stats().out_of_order == 0
+
+
 def test_redrive_refuses_bad_input_before_any_work(settings: MakeSettings) -> None:
     with _hub(settings()) as hub:
         for actor in ("", " ", "a" * 65, "bad\nname", "张三"):
