@@ -469,8 +469,9 @@ class Store(ABC):
 
     # -- queues --
     @abstractmethod
-    def ledger_page(self, states: Sequence[str], limit: int) -> list[DeliveryRow]:
-        """Rows in ``states``, newest planned first (the ledger's order), at most ``limit``."""
+    def ledger_page(self, states: Sequence[str], limit: int, offset: int = 0) -> list[DeliveryRow]:
+        """Rows in ``states``, newest planned first (the ledger's order), at most ``limit``
+        after skipping ``offset`` (a page)."""
 
     @abstractmethod
     def quarantine_entries(self, limit: int) -> list[QuarantineEntry]:

@@ -660,12 +660,12 @@ class PostgresStore(account_rows.AccountStoreRows, Store):
             after = rows[-1][0]
 
     # -- queues --
-    def ledger_page(self, states: Sequence[str], limit: int) -> list[DeliveryRow]:
+    def ledger_page(self, states: Sequence[str], limit: int, offset: int = 0) -> list[DeliveryRow]:
         rows = self._query(
-            sql.SQL("SELECT {} FROM ledger WHERE {} ORDER BY seq DESC LIMIT %s").format(
+            sql.SQL("SELECT {} FROM ledger WHERE {} ORDER BY seq DESC LIMIT %s OFFSET %s").format(
                 _LEDGER_COLUMNS, sql.SQL(ledger_states(states))
             ),
-            (limit,),
+            (limit, offset),
         )
         return [_delivery(r) for r in rows]
 

@@ -766,11 +766,11 @@ class SqliteStore(account_rows.AccountStoreRows, Store):
             after = rows[-1][0]
 
     # -- queues --
-    def ledger_page(self, states: Sequence[str], limit: int) -> list[DeliveryRow]:
+    def ledger_page(self, states: Sequence[str], limit: int, offset: int = 0) -> list[DeliveryRow]:
         rows = self._conn.execute(
             f"SELECT {_LEDGER_COLUMNS} FROM ledger"  # noqa: S608 - fixed texts only
-            f" WHERE {ledger_states(states)} ORDER BY seq DESC LIMIT ?",
-            (limit,),
+            f" WHERE {ledger_states(states)} ORDER BY seq DESC LIMIT ? OFFSET ?",
+            (limit, offset),
         ).fetchall()
         return [_row_to_delivery(r) for r in rows]
 

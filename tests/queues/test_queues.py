@@ -115,6 +115,8 @@ def test_a_dead_delivery_redriven_after_the_fault_is_cleared_is_acked(
         assert dead.state == "dead" and dead.attempt == 1 and "refused" in dead.reasons[0]
         assert seen.ledger["dead"] == 1 and seen.to_dict()["deliveries"][0]["redrives"] == 0
         assert "content" not in json.dumps(seen.to_dict())
+        lag = hub.status()["lag"]  # the same lag as hub status shows
+        assert (seen.stage_lag, seen.projection_lag) == (lag["stages"], lag["projections"])
         # re-driven while the platform still refuses: dies again, with events of its own
         first = redrive(hub.store, [dead.delivery_id], "lisi")
         assert first.redriven == [dead.delivery_id] and first.moved == 1
@@ -166,6 +168,11 @@ def test_a_dead_version_superseded_by_a_newer_one_goes_out_first_then_the_newer(
         hub.run_until_idle(settle_deliveries=False, timeout_s=60)
         waiting = queues(hub.store, hub.views, settings=s, states=("dead", "pending"))
         assert [(d.version, d.state) for d in waiting.deliveries] == [(2, "pending"), (1, "dead")]
+        pages = [
+            queues(hub.store, hub.views, settings=s, states=("dead", "pending"), limit=1, offset=o)
+            for o in (0, 1, 2)
+        ]
+        assert [[d.version for d in p.deliveries] for p in pages] == [[2], [1], []]
     with _hub(s, sim.url) as hub:
         hub.run_until_idle(settle_deliveries=False, timeout_s=60)
         assert hub.store.ledger_counts()["pending"] == 1  # still behind the dead version
