@@ -28,17 +28,20 @@ if TYPE_CHECKING:
     from hub.domain.subscribers import Subscriber
 
 __all__ = [
+    "LEDGER_STATES",
     "ApiBatch",
     "ChainHead",
     "ChainedEvent",
     "Credential",
     "DeliveryRow",
+    "QuarantineEntry",
     "Quarantined",
     "RegistryEntry",
     "Source",
     "Store",
     "StoredEvent",
     "Transaction",
+    "ledger_states",
 ]
 
 
@@ -109,6 +112,9 @@ class DeliveryRow:
     reasons: tuple[str, ...] = ()
     national_id: str | None = None
     operation: str = "upsert"  # delete: the version retracts the record
+    #: how many times an operator re-drove this row from ``dead`` (``hub deliveries redrive``);
+    #: part of its events' ids, so a second round of attempts adds events instead of repeating
+    redrives: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +127,17 @@ class Quarantined:
     reason: str
     key: bytes | None
     body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantineEntry:
+    """A quarantined message as an operator's list shows it: where from, why, how big; never
+    its body (it may hold personal data)."""
+
+    origin: str
+    stream: str
+    reason: str
+    size: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +183,22 @@ class ApiBatch:
     idempotency_key: str
     body_hash: str
     reply: bytes
+
+
+#: the ledger's states (:mod:`hub.processing.delivery`)
+LEDGER_STATES = ("pending", "sent", "acked", "rejected", "retrying", "dead")
+
+
+def ledger_states(states: Sequence[str]) -> str:
+    """``state IN (...)`` as SQL text of known states only (literals, so both backends use the
+    partial index of dead and retrying rows for the operators' default list)."""
+    if not states or any(s not in LEDGER_STATES for s in states):
+        raise ValueError(f"ledger states must be among {LEDGER_STATES}")
+    known = [s for s in LEDGER_STATES if s in states]
+    text = "state IN (" + ", ".join(f"'{s}'" for s in known) + ")"
+    if set(known) <= {"dead", "retrying"}:  # the partial index's own text first
+        return "state IN ('dead', 'retrying')" + ("" if len(known) == 2 else f" AND {text}")
+    return text
 
 
 class Transaction(ABC):
@@ -280,6 +313,29 @@ class Transaction(ABC):
     def put_api_batch(self, batch: ApiBatch) -> bool:
         """Record a first reply; False if the key was taken meanwhile (the caller lost a race
         and must answer with the stored reply)."""
+
+    # -- queues -- (operators' actions on the ledger and the quarantine)
+    @abstractmethod
+    def ledger_select(
+        self, state: str, delivery_ids: Sequence[str] | None, limit: int
+    ) -> list[DeliveryRow]:
+        """Rows in ``state`` (among ``delivery_ids``; None: any), oldest first, at most
+        ``limit``, held until the transaction ends (PostgreSQL: row locks, so a sender cannot
+        take them meanwhile)."""
+
+    @abstractmethod
+    def quarantine_take(self, origins: Sequence[str]) -> list[Quarantined]:
+        """The quarantined messages of ``origins`` (unknown ones are absent), held until the
+        transaction ends."""
+
+    @abstractmethod
+    def quarantine_drop(self, origins: Sequence[str]) -> int:
+        """Remove messages from the quarantine (released); how many were there."""
+
+    @abstractmethod
+    def quarantine_reason(self, origin: str, reason: str) -> None:
+        """Replace why a message is quarantined (a release that failed again, for a new
+        reason)."""
 
     # -- accounts -- people's accounts and sessions (hub.storage.account_rows); every change to
     # an account and every action journaled in the same transaction
@@ -410,6 +466,16 @@ class Store(ABC):
     @abstractmethod
     def credentials(self) -> list[Credential]:
         """Every source credential row."""
+
+    # -- queues --
+    @abstractmethod
+    def ledger_page(self, states: Sequence[str], limit: int, offset: int = 0) -> list[DeliveryRow]:
+        """Rows in ``states``, newest planned first (the ledger's order), at most ``limit``
+        after skipping ``offset`` (a page)."""
+
+    @abstractmethod
+    def quarantine_entries(self, limit: int) -> list[QuarantineEntry]:
+        """Quarantined messages without their bodies, oldest first, at most ``limit``."""
 
     # -- accounts -- reads without a transaction (a sign-in must not hold the write lock while
     # the password hash is checked)
