@@ -43,6 +43,7 @@ from hub.api.refusals import (
 )
 from hub.api.sinks import BatchSink, StorePool
 from hub.api.tokens import token_hash
+from hub.console import install_console
 from hub.events import Codec, Event
 from hub.events.streams import FEEDBACK
 from hub.settings import HubSettings
@@ -379,6 +380,7 @@ def create_app(
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     app.state.metrics = metrics
+    install_console(app, settings, read_only=settings.console_read_only)
     return app
 
 

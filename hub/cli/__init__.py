@@ -13,6 +13,7 @@ import click
 
 from hub.cli.audit import audit, replay, trace
 from hub.cli.connect import connect
+from hub.cli.console import console
 from hub.cli.db import db
 from hub.cli.kafka import acl, topics, worker
 from hub.cli.national import national_sim
@@ -68,6 +69,7 @@ for command in (
     topics,
     report,
     acl,
+    console,
 ):
     cli.add_command(command)
 

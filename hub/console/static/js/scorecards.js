@@ -1,0 +1,87 @@
+// 监管的监管: the sources ranked worst first over the last days (submissions, rejection rate and
+// the rules broken, duplicates, stale updates, national rejections, delay from business time to
+// receipt, days since the last submission); a click shows a source's trend; exports as .xlsx/.csv.
+import { api, boot, h, number, percent, showError, t } from "./common.js";
+
+const COLUMNS = [
+  ["submissions", ["报送数", "Submissions"], number],
+  ["rejection_rate", ["拒收率", "Rejection rate"], percent],
+  ["duplicates", ["重复", "Duplicates"], number],
+  ["stale", ["过期更新", "Stale"], number],
+  ["national_rejections", ["国家平台退回", "National rejections"], number],
+  ["delay_hours", ["平均延迟（小时）", "Mean delay (h)"], number],
+  ["days_since_last", ["距上次报送（天）", "Days since last"], number],
+];
+
+boot("scorecards", async (main, ctx) => {
+  const days = h("select", { id: "days" }, [7, 30, 90, 365].map((d) =>
+    h("option", { value: d, selected: d === 30 }, `${d} ${t("days", ["天", "days"])}`)));
+  const xlsx = h("a", { id: "xlsx", href: "/v1/scorecards.xlsx?days=30" }, ".xlsx");
+  const csv = h("a", { id: "csv", href: "/v1/scorecards.csv?days=30" }, ".csv");
+  const table = h("table", { class: "numbers", id: "cards" });
+  const trendBox = h("div", { class: "chart", id: "trend" });
+  const trendTitle = h("h2", { id: "trend-title" }, t("trend", ["趋势", "Trend"]));
+  main.append(h("section", { class: "toolbar" }, h("h1", {}, t("scorecards")), days,
+    h("span", {}, t("export", ["导出", "Export"]), " ", xlsx, " ", csv)),
+  table, trendTitle, trendBox);
+  const chart = window.echarts.init(trendBox);
+
+  async function load() {
+    const n = days.value;
+    xlsx.href = `/v1/scorecards.xlsx?days=${n}`;
+    csv.href = `/v1/scorecards.csv?days=${n}`;
+    const reply = await api(`/v1/scorecards?days=${n}`);
+    const cards = Array.isArray(reply) ? reply : reply.scorecards || reply.cards || [];
+    table.replaceChildren(
+      h("thead", {}, h("tr", {}, h("th", {}, "#"), h("th", {}, t("source", ["来源", "Source"])),
+        h("th", {}, t("dept", ["部门", "Department"])),
+        COLUMNS.map(([, label]) => h("th", { class: "n" }, t("", label))),
+        h("th", {}, t("rules", ["违反最多的规则", "Rules broken most"])))),
+      h("tbody", {}, cards.map((c, i) => h("tr", { class: "link", "data-source": c.source_id,
+        "data-rank": i + 1, onclick: () => trend(c) },
+      h("td", { class: "n" }, c.rank ?? i + 1), h("td", {}, c.name || c.source_id,
+        h("div", { class: "mono" }, c.source_id)),
+      h("td", {}, c.department || c.agency || ""),
+      COLUMNS.map(([key, , fmt]) => h("td", { class: "n", "data-field": key }, fmt(c[key]))),
+      h("td", { class: "mono" }, rulesOf(c))))));
+    if (cards.length) await trend(cards[0]);
+  }
+
+  function rulesOf(card) {
+    const rules = card.rules || card.rule_violations || {};
+    const list = Array.isArray(rules) ? rules.map((r) => [r.rule, r.submissions ?? r.count])
+      : Object.entries(rules);
+    return list.sort((a, b) => b[1] - a[1]).slice(0, 3).map(([r, n]) => `${r} ${n}`).join("、");
+  }
+
+  async function trend(card) {
+    trendTitle.textContent = `${t("trend", ["趋势", "Trend"])}: ${card.name || card.source_id}`;
+    let points = card.trend;
+    if (!points) {
+      try {
+        const reply = await api(`/v1/scorecards/${encodeURIComponent(card.source_id)}/trend` +
+          `?days=${days.value}`);
+        points = Array.isArray(reply) ? reply : reply.days || reply.trend || [];
+      } catch (e) {
+        showError(trendBox, e);
+        return;
+      }
+    }
+    chart.setOption({
+      animation: false,
+      tooltip: { trigger: "axis", formatter: (ps) => ps.map((p) => `${p.axisValue} ` +
+        `${p.seriesName}: ${p.value}`).join("<br>") },
+      legend: { top: 0 },
+      grid: { left: 40, right: 20, top: 30, bottom: 30 },
+      xAxis: { type: "category", data: points.map((p) => p.day) },
+      yAxis: { type: "value" },
+      series: [
+        { name: t("", ["报送", "submissions"]), type: "line", data: points.map((p) => p.submissions) },
+        { name: t("", ["拒收", "rejected"]), type: "line", data: points.map((p) => p.rejected) },
+      ],
+    }, true);
+  }
+
+  days.addEventListener("change", load);
+  await load();
+});
