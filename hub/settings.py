@@ -163,6 +163,10 @@ class HubSettings(BaseSettings):
     profiles_dir: Path | None = None
     # -- console and accounts (issue 15): add settings below this line
     #
+    # -- queryapi --
+    #: the hub's own area on the map (GB/T 2260, ``HUB_REGION_CODE=330000``); unset: the province
+    #: every registered source is in, or the whole country when they span several
+    region_code: str | None = Field(default=None, pattern=r"^[1-9][0-9]{5}$")
     # -- the engine (issue 17): add settings below this line
     #
     #: seconds a ``hub worker`` may take to stop after SIGTERM/SIGINT before it exits anyway
