@@ -173,8 +173,6 @@ class HubSettings(BaseSettings):
     #: (exit code 75; see :mod:`hub.kafka.lifecycle`)
     worker_stop_grace_s: float = Field(default=8.0, gt=0, le=300)
     # -- console --
-    #: the area the console's map opens on (GB/T 2260): the hub's province, 100000 for the country
-    console_region: str = Field(default="330000", pattern=r"^[1-8]\d0000$")
     #: the console and the query API only, without ingest routes or actions (``hub console``)
     console_read_only: bool = False
 

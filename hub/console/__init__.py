@@ -14,6 +14,7 @@ change something (anything but GET/HEAD, except signing in and out) is refused w
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,8 +23,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.routing import BaseRoute, Route
 
+from hub.api.sinks import StorePool
+from hub.console.boundaries import COUNTRY
 from hub.console.pages import PAGES, page_html
 from hub.console.security import READ_ONLY_ALLOWED, security_headers
+from hub.query.regions import home_region
 from hub.settings import HubSettings
 
 __all__ = ["STATIC", "install_console"]
@@ -41,11 +45,7 @@ def _ingest_route(route: BaseRoute) -> bool:
 def install_console(app: FastAPI, settings: HubSettings, read_only: bool) -> None:
     """Serve the pages under ``/`` and the assets under ``/static``; with ``read_only`` take the
     ingest routes off and refuse every change."""
-    config = {
-        "region": settings.console_region,
-        "utc_offset_hours": settings.utc_offset_hours,
-        "read_only": read_only,
-    }
+    config: dict[str, Any] = {"utc_offset_hours": settings.utc_offset_hours, "read_only": read_only}
     if read_only:
         app.router.routes[:] = [r for r in app.router.routes if not _ingest_route(r)]
 
@@ -67,8 +67,12 @@ def install_console(app: FastAPI, settings: HubSettings, read_only: bool) -> Non
     app.mount("/static", StaticFiles(directory=STATIC, follow_symlink=False), name="static")
 
     @app.get("/console/config.json", include_in_schema=False)
-    async def console_config() -> dict[str, Any]:
-        return config
+    async def console_config(request: Request) -> dict[str, Any]:
+        """What every page needs first: the area the map opens on (the hub's province, or the
+        country for a national hub), the hub's time zone, whether actions are possible."""
+        stores: StorePool = request.app.state.stores
+        region = await asyncio.to_thread(home_region, stores.get(), settings.region_code)
+        return {"region": region or COUNTRY, **config}
 
     for path, page in PAGES.items():
         app.add_api_route(

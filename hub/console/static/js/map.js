@@ -70,13 +70,24 @@ boot("map", async (main, ctx) => {
   up.addEventListener("click", () => { state.parent = parentOf(state.parent); load(); });
 
   let rows = [];
+  let extra = []; // what no child holds: the parent's own level, records without a region
+  let total = null; // the parent's whole area, as the API counts it
   let geo = null;
+  const hasNumbers = (r) => MEASURES.some((m) => m.kind === "count" && r[m.name]);
 
   async function load() {
     chartBox.dataset.ready = "";
     try {
-      const reply = await api(`/v1/regions?parent=${encodeURIComponent(state.parent)}`);
+      // the API names the country 000000; its boundary file is 100000
+      const asked = state.parent === COUNTRY ? "000000" : state.parent;
+      const reply = await api(`/v1/regions?parent=${encodeURIComponent(asked)}`);
       rows = rowsOf(reply).filter((r) => covers(area, r.code) || covers(r.code, area || ""));
+      extra = [];
+      if (reply.own && hasNumbers(reply.own)) extra.push(["own", reply.own]);
+      if (reply.unattributed && hasNumbers(reply.unattributed)) {
+        extra.push(["unattributed", reply.unattributed]);
+      }
+      total = reply.total || null;
       geo = await boundary(state.parent);
     } catch (e) {
       showError(note, e);
@@ -146,12 +157,18 @@ boot("map", async (main, ctx) => {
     }, h("td", {}, nameOf(r.code)), h("td", { class: "code" }, r.code),
     MEASURES.map((m) => h("td", { class: m.name === measure.name ? "n chosen" : "n",
       "data-measure": m.name }, show(m, r[m.name])))));
-    const sums = MEASURES.map((m) => m.kind === "rate" ? null
-      : rows.reduce((a, r) => a + (r[m.name] || 0), 0));
+    const remainder = extra.map(([kind, r]) => h("tr", { class: "remainder", "data-code": kind },
+      h("td", {}, kind === "own" ? t("own", ["本级", "own level"])
+        : t("unattributed", ["无区划", "no region"])), h("td", { class: "code" }, r.code || ""),
+      MEASURES.map((m) => h("td", { class: "n", "data-measure": m.name }, show(m, r[m.name])))));
+    const sums = Object.fromEntries(MEASURES.map((m) => [m.name, m.kind === "rate" ? null
+      : [...rows, ...extra.map((e) => e[1])].reduce((a, r) => a + (r[m.name] || 0), 0)]));
+    const whole = total || sums;
     const foot = h("tr", { class: "total", id: "regions-total" }, h("td", {}, t("total")),
-      h("td", {}, ""), MEASURES.map((m, i) => h("td", { class: "n", "data-measure": m.name },
-        sums[i] === null ? "" : number(sums[i]))));
-    table.replaceChildren(h("thead", {}, head), h("tbody", {}, body), h("tfoot", {}, foot));
+      h("td", {}, ""), MEASURES.map((m) => h("td", { class: "n", "data-measure": m.name },
+        show(m, whole[m.name]))));
+    table.replaceChildren(h("thead", {}, head), h("tbody", {}, body, remainder),
+      h("tfoot", {}, foot));
     note.textContent = rows.length ? "" : t("none");
   }
 
