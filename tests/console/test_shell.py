@@ -49,7 +49,7 @@ def test_chinese_first_english_remembered(
     assert page.is_visible("#read-only")
     shot(page, "signin")
     page.click("#lang")
-    page.wait_for_function("document.querySelector('#nav-map')?.textContent === 'Map'")
+    page.wait_for_selector("#nav-map:text-is('Map')")
     page.goto(hub_console.url + "/signin")
     ready(page)
     assert page.inner_text("#nav-scorecards") == "Scorecards"

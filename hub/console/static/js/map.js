@@ -137,7 +137,8 @@ boot("map", async (main, ctx) => {
         series: [{
           type: "map", map: mapName, nameProperty: "adcode", roam: false, selectedMode: false,
           data: values,
-          label: { show: true, formatter: (p) => nameOf(p.name), fontSize: 11 },
+          label: { show: true, formatter: (p) => nameOf(p.name), fontSize: 11, color: "#102a43",
+            textBorderColor: "#ffffff", textBorderWidth: 2 },
           itemStyle: { areaColor: "#eeeeee", borderColor: "#ffffff" },
           emphasis: { label: { show: true }, itemStyle: { areaColor: "#f4b942" } },
         }],
