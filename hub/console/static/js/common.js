@@ -97,6 +97,7 @@ export async function api(path, { method = "GET", body, quiet401 = false } = {})
 /** A time from the API as the hub's local time: `2026-12-03 16:31:02 +08:00`. */
 export function hubTime(iso, offsetHours) {
   if (!iso) return "";
+  if (/^\d{4}-\d{2}-\d{2}$/.test(iso)) return iso; // a date has no time zone to convert
   const ms = Date.parse(iso);
   if (Number.isNaN(ms)) return String(iso);
   const local = new Date(ms + offsetHours * 3600 * 1000).toISOString().slice(0, 19);

@@ -42,9 +42,11 @@ boot("queues", async (main, ctx) => {
       } }) : "") : null,
     h("td", {}, d.state), h("td", { class: "mono" }, d.delivery_id),
     h("td", { class: "mono" }, d.record_id || "", d.version ? ` v${d.version}` : ""),
-    h("td", { class: "n" }, number(d.attempts)),
-    h("td", {}, d.reason || d.last_error || ""),
-    h("td", { class: "mono" }, hubTime(d.updated_at || d.at, ctx.config.utc_offset_hours))));
+    h("td", {}, d.record_type || ""), h("td", { class: "mono" }, d.source_id || ""),
+    h("td", { class: "n" }, number(d.attempt ?? d.attempts)),
+    h("td", { class: "n" }, number(d.redrives ?? 0)),
+    h("td", { class: "reasons" }, (d.reasons || []).join("；")),
+    h("td", { class: "mono" }, hubTime(d.next_attempt_at, ctx.config.utc_offset_hours))));
     const releaseButtons = (entry) => mayAct ? h("td", {}, h("button", { type: "button",
       class: "action", "data-origin": entry.origin,
       onclick: () => act("/v1/quarantine/release", { origins: [entry.origin] }) },
@@ -60,13 +62,15 @@ boot("queues", async (main, ctx) => {
       mayAct ? h("p", {}, redriveAll, " ", redrivePicked) : null,
       h("table", { class: "numbers", id: "deliveries" },
         h("thead", {}, h("tr", {}, mayAct ? h("th", {}, "") : null,
-          [["状态", "State"], ["投递", "Delivery"], ["记录", "Record"], ["尝试", "Attempts"],
-            ["原因", "Reason"], ["时间", "Time"]].map((p) => h("th", {}, t("", p))))),
+          [["状态", "State"], ["投递", "Delivery"], ["记录", "Record"], ["类型", "Type"],
+            ["来源", "Source"], ["尝试", "Attempts"], ["重投", "Re-drives"], ["原因", "Reasons"],
+            ["下次尝试", "Next attempt"]].map((p) => h("th", {}, t("", p))))),
         h("tbody", {}, deliveryRows.length ? deliveryRows
-          : h("tr", {}, h("td", { colspan: 7 }, t("none"))))),
-      h("h2", {}, t("quarantine", ["隔离区", "Quarantine"])),
+          : h("tr", {}, h("td", { colspan: 10 }, t("none"))))),
+      h("h2", {}, t("quarantine", ["隔离区", "Quarantine"]), " ",
+        h("span", { class: "note", id: "quarantined" }, number(q.quarantined ?? quarantine.length))),
       h("table", { class: "numbers", id: "quarantine" },
-        h("thead", {}, h("tr", {}, [["来源", "Origin"], ["事件流", "Stream"], ["原因", "Reason"]]
+        h("thead", {}, h("tr", {}, [["位置", "Origin"], ["事件流", "Stream"], ["原因", "Reason"]]
           .map((p) => h("th", {}, t("", p))), mayAct ? h("th", {}, "") : null)),
         h("tbody", {}, quarantine.length ? quarantine.map((e) => h("tr", { "data-origin": e.origin },
           h("td", { class: "mono" }, e.origin), h("td", {}, e.stream || ""),

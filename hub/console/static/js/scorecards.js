@@ -9,7 +9,7 @@ const COLUMNS = [
   ["duplicates", ["重复", "Duplicates"], number],
   ["stale", ["过期更新", "Stale"], number],
   ["national_rejections", ["国家平台退回", "National rejections"], number],
-  ["delay_hours", ["平均延迟（小时）", "Mean delay (h)"], number],
+  ["mean_delay_hours", ["平均延迟（小时）", "Mean delay (h)"], number],
   ["days_since_last", ["距上次报送（天）", "Days since last"], number],
 ];
 
@@ -39,23 +39,25 @@ boot("scorecards", async (main, ctx) => {
         h("th", {}, t("rules", ["违反最多的规则", "Rules broken most"])))),
       h("tbody", {}, cards.map((c, i) => h("tr", { class: "link", "data-source": c.source_id,
         "data-rank": i + 1, onclick: () => trend(c) },
-      h("td", { class: "n" }, c.rank ?? i + 1), h("td", {}, c.name || c.source_id,
-        h("div", { class: "mono" }, c.source_id)),
-      h("td", {}, c.department || c.agency || ""),
+      h("td", { class: "n" }, i + 1), h("td", { class: "mono" }, c.source_id,
+        c.registered === false ? h("span", { class: "warn" }, " ",
+          t("", ["未登记", "unregistered"])) : ""),
+      h("td", {}, c.department || "", c.region ? h("div", { class: "code" }, c.region) : ""),
       COLUMNS.map(([key, , fmt]) => h("td", { class: "n", "data-field": key }, fmt(c[key]))),
       h("td", { class: "mono" }, rulesOf(c))))));
     if (cards.length) await trend(cards[0]);
   }
 
   function rulesOf(card) {
-    const rules = card.rules || card.rule_violations || {};
+    const rules = card.by_rule || card.rules || {};
     const list = Array.isArray(rules) ? rules.map((r) => [r.rule, r.submissions ?? r.count])
       : Object.entries(rules);
     return list.sort((a, b) => b[1] - a[1]).slice(0, 3).map(([r, n]) => `${r} ${n}`).join("、");
   }
 
   async function trend(card) {
-    trendTitle.textContent = `${t("trend", ["趋势", "Trend"])}: ${card.name || card.source_id}`;
+    trendTitle.textContent = `${t("trend", ["趋势", "Trend"])}: ${card.source_id}`;
+    trendBox.dataset.source = card.source_id;
     let points = card.trend;
     if (!points) {
       try {

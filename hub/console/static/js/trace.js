@@ -39,7 +39,23 @@ boot("trace", async (main, ctx) => {
             h("td", { class: "mono" }, e.record_id || "", e.version ? ` v${e.version}` : ""),
             h("td", { class: "mono" }, JSON.stringify(e.detail || {}).slice(0, 300)))))));
     } catch (e) {
+      if (e.status === 422 && await elsewhere(q)) return;
       showError(out, e);
+    }
+  }
+
+  /** Not a trace query: the search says whether it is an equipment code or an entity. */
+  async function elsewhere(q) {
+    try {
+      const found = await api("/v1/search?q=" + encodeURIComponent(q));
+      const kind = found.kind || "";
+      if (kind.includes("equipment")) location.assign("/equipment?q=" + encodeURIComponent(q));
+      else if (kind.includes("uscc") || kind.includes("entity")) {
+        location.assign("/dossier?q=" + encodeURIComponent(q));
+      } else return false;
+      return true;
+    } catch {
+      return false;
     }
   }
   await run(ctx.query);
