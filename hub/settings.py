@@ -175,6 +175,11 @@ class HubSettings(BaseSettings):
     # -- console --
     #: the console and the query API only, without ingest routes or actions (``hub console``)
     console_read_only: bool = False
+    # -- accounts --
+    #: seconds a console session lasts after signing in (then the person signs in again)
+    console_session_ttl_s: float = Field(default=8 * 3600.0, gt=0, le=7 * 24 * 3600)
+    #: failed sign-ins allowed per account and per client address in a minute; then 429
+    console_login_failures_per_minute: int = Field(default=5, ge=1, le=1000)
 
     @field_validator(
         "database_url", "national_url", "kafka_bootstrap", "schema_registry_url", mode="before"
