@@ -11,6 +11,19 @@ function lagTable(id, values) {
       : h("tr", {}, h("td", {}, t("none")))));
 }
 
+const STATES = {
+  pending: ["待投递", "pending"], sent: ["已发送", "sent"], retrying: ["重试中", "retrying"],
+  dead: ["死信", "dead"], acked: ["已确认", "acked"], rejected: ["被退回", "rejected"],
+  attempted: ["已尝试", "attempted"],
+};
+
+/** Every state the ledger knows, zeros included, in the order an operator reads them. */
+function ledgerStates(ledger) {
+  const order = ["pending", "sent", "retrying", "dead", "acked", "rejected"];
+  const rest = Object.keys(ledger).filter((k) => !order.includes(k));
+  return [...order, ...rest].map((k) => [k, ledger[k] || 0]);
+}
+
 boot("queues", async (main, ctx) => {
   const mayAct = !ctx.config.read_only && ctx.session && ctx.session.role === "operator";
   const message = h("div", { id: "message", role: "status" });
@@ -56,8 +69,9 @@ boot("queues", async (main, ctx) => {
       h("h2", {}, t("projections", ["读模型积压", "Read-model lag"])),
       lagTable("projection-lag", lag.projections),
       h("h2", {}, t("ledger", ["国家平台投递台账", "National ledger"])),
-      h("div", { class: "cards", id: "ledger" }, Object.entries(ledger).map(([k, v]) =>
-        h("div", { class: "card", "data-state": k }, k, h("div", { class: "big" }, number(v))))),
+      h("div", { class: "cards", id: "ledger" }, ledgerStates(ledger).map(([k, v]) =>
+        h("div", { class: "card", "data-state": k }, t("", STATES[k] || [k, k]),
+          h("div", { class: "big" }, number(v))))),
       h("h2", {}, t("problems", ["重试中与死信投递", "Retrying and dead deliveries"])),
       mayAct ? h("p", {}, redriveAll, " ", redrivePicked) : null,
       h("table", { class: "numbers", id: "deliveries" },

@@ -63,7 +63,7 @@ boot("scorecards", async (main, ctx) => {
       try {
         const reply = await api(`/v1/scorecards/${encodeURIComponent(card.source_id)}/trend` +
           `?days=${days.value}`);
-        points = Array.isArray(reply) ? reply : reply.days || reply.trend || [];
+        points = Array.isArray(reply) ? reply : reply.trend || [];
       } catch (e) {
         showError(trendBox, e);
         return;
