@@ -172,6 +172,11 @@ class HubSettings(BaseSettings):
     #: seconds a ``hub worker`` may take to stop after SIGTERM/SIGINT before it exits anyway
     #: (exit code 75; see :mod:`hub.kafka.lifecycle`)
     worker_stop_grace_s: float = Field(default=8.0, gt=0, le=300)
+    # -- accounts --
+    #: seconds a console session lasts after signing in (then the person signs in again)
+    console_session_ttl_s: float = Field(default=8 * 3600.0, gt=0, le=7 * 24 * 3600)
+    #: failed sign-ins allowed per account and per client address in a minute; then 429
+    console_login_failures_per_minute: int = Field(default=5, ge=1, le=1000)
 
     @field_validator(
         "database_url", "national_url", "kafka_bootstrap", "schema_registry_url", mode="before"

@@ -41,6 +41,7 @@ from hub.api.refusals import (
     RefusedError,
     UnauthenticatedError,
 )
+from hub.api.roles import install_accounts
 from hub.api.sinks import BatchSink, StorePool
 from hub.api.tokens import token_hash
 from hub.events import Codec, Event
@@ -379,6 +380,7 @@ def create_app(
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     app.state.metrics = metrics
+    install_accounts(app, settings)  # issue 15: people's sign-in (hub.api.roles)
     return app
 
 

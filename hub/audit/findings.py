@@ -15,6 +15,7 @@ Codes (stable; scripts key on them):
 - ``AUDIT.REGISTRY``, ``AUDIT.LEDGER``, ``AUDIT.SOURCES``: the identity registry, the delivery
   ledger, the sources table differ from their events;
 - ``AUDIT.SUBSCRIBERS``: the subscribers table differs from the journal's ``subscriber.*`` entries.
+- ``AUDIT.ACCOUNTS``: the accounts table differs from the journal's ``account.*`` entries.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ CODES = (
     "AUDIT.LEDGER",
     "AUDIT.SOURCES",
     "AUDIT.SUBSCRIBERS",
+    "AUDIT.ACCOUNTS",
 )
 
 

@@ -15,12 +15,13 @@ from hub.events import Codec
 from hub.events.streams import DELIVERIES, RECORDS
 from hub.processing.content import avro_to_json, content_hash, version_hash
 from hub.storage.chain import JOURNAL
-from hub.storage.journal import fold, fold_subscribers
+from hub.storage.journal import fold, fold_accounts, fold_subscribers
 from hub.storage.ports import Store
 from hub.storage.subscriber_rows import entitlement
 
 __all__ = [
     "Version",
+    "check_accounts",
     "check_ledger",
     "check_log",
     "check_registry",
@@ -359,6 +360,44 @@ def check_subscribers(store: Store) -> list[Finding]:
                 Finding(
                     "AUDIT.SUBSCRIBERS",
                     "subscribers",
+                    name,
+                    f"与其变更日志不符：{', '.join(fields)}",
+                    f"differs from its journal: {', '.join(fields)}",
+                )
+            )
+    return findings
+
+
+def check_accounts(store: Store) -> list[Finding]:
+    """The accounts table is what the journal's ``account.*`` entries fold to: a role raised, a
+    region widened, a password hash or a token hash replaced, an account inserted or deleted
+    behind the hub's back is named (by field: the values are secrets or personal)."""
+    expected = fold_accounts(_journal(store))
+    actual = store.account_states()
+    findings: list[Finding] = []
+    for name in sorted(set(expected) | set(actual)):
+        want, have = expected.get(name), actual.get(name)
+        if want is None or have is None:
+            findings.append(
+                Finding(
+                    "AUDIT.ACCOUNTS",
+                    "accounts",
+                    name,
+                    "账户表中有该账户，其变更日志中却没有（被插入）"
+                    if want is None
+                    else "变更日志中有该账户，账户表中却没有（被删除）",
+                    "the accounts table has this account, its journal does not (inserted)"
+                    if want is None
+                    else "the journal has this account, the accounts table does not (deleted)",
+                )
+            )
+            continue
+        fields = [k for k in sorted(set(want) | set(have)) if want.get(k) != have.get(k)]
+        if fields:
+            findings.append(
+                Finding(
+                    "AUDIT.ACCOUNTS",
+                    "accounts",
                     name,
                     f"与其变更日志不符：{', '.join(fields)}",
                     f"differs from its journal: {', '.join(fields)}",

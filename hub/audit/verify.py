@@ -4,8 +4,8 @@
    altered, deleted (at the end too) or inserted is named; with a signed checkpoint, any rewrite
    before its heads, even one that recomputed every hash (:mod:`hub.audit.checkpoint`).
 2. In the log, each record's versions are numbered 1..n, hash their content and link.
-3. The identity registry, the delivery ledger, the sources table and the credentials against
-   their events (:mod:`hub.audit.state`).
+3. The identity registry, the delivery ledger, the sources table and the credentials, the
+   subscribers and the accounts against their events (:mod:`hub.audit.state`).
 4. The versions read model holds exactly the log's versions, the current-records read model
    points at each record's last one, and every read model's rows are what a fresh build from the
    history makes (:mod:`hub.audit.models`).
@@ -22,6 +22,7 @@ from hub.audit.findings import Finding
 from hub.audit.models import check_read_models
 from hub.audit.state import (
     Version,
+    check_accounts,
     check_ledger,
     check_log,
     check_registry,
@@ -66,6 +67,7 @@ def audit(store: Store, views: ViewStore, codec: Codec, checkpoint: Signed | Non
         findings += check_ledger(store, codec, versions)
         findings += check_sources(store)
         findings += check_subscribers(store)
+        findings += check_accounts(store)
     findings += _check_record_views(views, versions)
     findings += check_read_models(views, store, codec)
     return Report(findings, heads, len(versions))

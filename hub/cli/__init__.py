@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from hub.cli.accounts import accounts
 from hub.cli.audit import audit, replay, trace
 from hub.cli.connect import connect
 from hub.cli.db import db
@@ -68,6 +69,7 @@ for command in (
     topics,
     report,
     acl,
+    accounts,
 ):
     cli.add_command(command)
 

@@ -17,6 +17,9 @@ if TYPE_CHECKING:
     from hub.storage.ports import Source
 
 __all__ = [
+    "ACCOUNT_PUT",
+    "ACCOUNT_REMOVED",
+    "ACTION",
     "ADOPTED",
     "DISABLED",
     "PUT",
@@ -25,6 +28,7 @@ __all__ = [
     "TOKEN",
     "change_event",
     "fold",
+    "fold_accounts",
     "fold_subscribers",
     "source_state",
 ]
@@ -37,6 +41,10 @@ ADOPTED = "source.adopted"  # an upgrade: the state found when the journal began
 #: sources skips these kinds and :func:`fold_subscribers` reads only them
 SUBSCRIBER_PUT = "subscriber.put"  # every field but the name (hub.storage.subscriber_rows)
 SUBSCRIBER_REMOVED = "subscriber.removed"  # {}
+#: people's accounts (key: the account's name; hub.storage.account_rows) and their actions
+ACCOUNT_PUT = "account.put"  # role, region, disabled, created_at, password (SHA-256), token
+ACCOUNT_REMOVED = "account.removed"  # {}
+ACTION = "action"  # key: who; action, target, detail, at
 
 _DEFAULTS: dict[str, Any] = {"token_hash": None, "disabled": False}
 
@@ -55,7 +63,7 @@ def fold(entries: Iterable[tuple[str, str, bytes]]) -> dict[str, dict[str, Any]]
     was ever set."""
     state: dict[str, dict[str, Any]] = {}
     for kind, source_id, body in entries:
-        if kind.startswith("subscriber."):
+        if not kind.startswith("source."):  # subscribers', accounts' and actions' entries
             continue
         change = json.loads(body)
         current = state.setdefault(source_id, {})
@@ -91,5 +99,17 @@ def fold_subscribers(entries: Iterable[tuple[str, str, bytes]]) -> dict[str, dic
         if kind == SUBSCRIBER_PUT:
             state[name] = json.loads(body)
         elif kind == SUBSCRIBER_REMOVED:
+            state.pop(name, None)
+    return state
+
+
+def fold_accounts(entries: Iterable[tuple[str, str, bytes]]) -> dict[str, dict[str, Any]]:
+    """``(kind, name, body)`` in journal order → each account's state (as
+    :func:`hub.storage.account_rows.state` gives it); a removed one is absent."""
+    state: dict[str, dict[str, Any]] = {}
+    for kind, name, body in entries:
+        if kind == ACCOUNT_PUT:
+            state[name] = json.loads(body)
+        elif kind == ACCOUNT_REMOVED:
             state.pop(name, None)
     return state

@@ -141,6 +141,14 @@ def _v7_source_principal(conn: psycopg.Connection) -> None:
     conn.execute("ALTER TABLE sources ADD COLUMN IF NOT EXISTS principal TEXT")
 
 
+def _v8_accounts(conn: psycopg.Connection) -> None:
+    """People's accounts and sessions (issue 15, :mod:`hub.storage.account_rows`)."""
+    from hub.storage import account_rows
+
+    for ddl in account_rows.DDL:
+        conn.execute(ddl.format(real="DOUBLE PRECISION"))
+
+
 #: (version, name, migration): append only; never edit one that has shipped.
 MIGRATIONS: tuple[tuple[int, str, Migration], ...] = (
     (1, "initial", _v1_initial),
@@ -150,6 +158,7 @@ MIGRATIONS: tuple[tuple[int, str, Migration], ...] = (
     (5, "chained streams", _v5_chains),
     (6, "subscribers", _v6_subscribers),
     (7, "source principal", _v7_source_principal),
+    (8, "accounts", _v8_accounts),
 )
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
+    from hub.domain.accounts import Account
     from hub.domain.subscribers import Subscriber
 
 __all__ = [
@@ -280,6 +281,47 @@ class Transaction(ABC):
         """Record a first reply; False if the key was taken meanwhile (the caller lost a race
         and must answer with the stored reply)."""
 
+    # -- accounts -- people's accounts and sessions (hub.storage.account_rows); every change to
+    # an account and every action journaled in the same transaction
+    @abstractmethod
+    def account(self, name: str) -> Account | None: ...
+
+    @abstractmethod
+    def put_account(self, account: Account) -> None:
+        """Insert, or replace role, region, disabled and created_at (the credentials are kept).
+        Disabling ends the account's sessions."""
+
+    @abstractmethod
+    def set_account_password(self, name: str, password_hash: str) -> None:
+        """The account's password hash from now on; its sessions end."""
+
+    @abstractmethod
+    def set_account_token(self, name: str, token_hash: str | None) -> None:
+        """The account's one token from now on (None: none); the old one stops working."""
+
+    @abstractmethod
+    def remove_account(self, name: str) -> bool:
+        """Delete the account and its sessions; whether it existed."""
+
+    @abstractmethod
+    def start_session(self, id_hash: str, name: str, expires_at: float, now: float) -> None:
+        """A session of ``name`` until ``expires_at`` (epoch seconds); expired ones are
+        deleted on the way."""
+
+    @abstractmethod
+    def end_session(self, id_hash: str) -> bool:
+        """Whether there was such a session."""
+
+    @abstractmethod
+    def end_expired_sessions(self, now: float) -> int:
+        """Delete the sessions expired by ``now``; how many."""
+
+    @abstractmethod
+    def record_action(
+        self, principal_name: str, action: str, target: str, detail: dict[str, Any]
+    ) -> None:
+        """Journal an action a person took (:func:`hub.storage.account_rows.record_action`)."""
+
 
 class Store(ABC):
     """A backend: a factory of transactions, and reads that need none."""
@@ -368,6 +410,27 @@ class Store(ABC):
     @abstractmethod
     def credentials(self) -> list[Credential]:
         """Every source credential row."""
+
+    # -- accounts -- reads without a transaction (a sign-in must not hold the write lock while
+    # the password hash is checked)
+    @abstractmethod
+    def accounts(self) -> list[Account]:
+        """Every account, disabled ones included, by name."""
+
+    @abstractmethod
+    def account_secret(self, name: str) -> tuple[Account, str | None] | None:
+        """An account with its password hash (None: no password set)."""
+
+    @abstractmethod
+    def account_by_token(self, token_hash: str) -> Account | None: ...
+
+    @abstractmethod
+    def account_by_session(self, id_hash: str, now: float) -> tuple[Account, float] | None:
+        """The account of a session not expired by ``now``, with its expiry."""
+
+    @abstractmethod
+    def account_states(self) -> dict[str, dict[str, Any]]:
+        """Each account row as its journal entry holds it (what ``hub audit verify`` compares)."""
 
     @abstractmethod
     def close(self) -> None: ...

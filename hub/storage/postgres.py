@@ -38,6 +38,7 @@ from psycopg.types.json import Jsonb
 from hub.domain.subscribers import Subscriber
 from hub.errors import ConcurrencyError, StorageError, StorageUnavailableError
 from hub.events.streams import STREAMS, SUBMISSIONS, VERDICTS
+from hub.storage import account_rows
 from hub.storage import subscriber_rows as subs
 from hub.storage.chain import JOURNAL
 from hub.storage.journal import (
@@ -127,11 +128,17 @@ def _head(conn: psycopg.Connection, stream: str) -> int:
     return int(row[0] or 0) if row else 0
 
 
-class PostgresTransaction(Transaction):
+class PostgresTransaction(account_rows.AccountTransactionRows, Transaction):
     """The ports over one open PostgreSQL transaction."""
+
+    _placeholder = "%s"
 
     def __init__(self, conn: psycopg.Connection) -> None:
         self._c = conn
+
+    # -- accounts --
+    def _run(self, text: str, params: Sequence[Any]) -> psycopg.Cursor[Any]:
+        return self._c.execute(text, params)
 
     def append(self, stream: str, events: Sequence[tuple[str, str, str, str, bytes]]) -> int:
         _stream(stream)
@@ -430,13 +437,19 @@ def translate(exc: psycopg.Error, what: str) -> StorageError:
     return StorageError(message)
 
 
-class PostgresStore(Store):
+class PostgresStore(account_rows.AccountStoreRows, Store):
     """The store on PostgreSQL: one connection (a process drives one loop), reopened after the
     server went away, so a restart of PostgreSQL pauses the hub instead of stopping it."""
+
+    _placeholder = "%s"
 
     def __init__(self, url: str) -> None:
         self._url = url
         self._conn = self._connect()
+
+    # -- accounts --
+    def _rows(self, text: str, params: Sequence[Any] = ()) -> list[Any]:
+        return self._query(text, params)
 
     def _connect(self) -> psycopg.Connection:
         try:

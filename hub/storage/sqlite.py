@@ -25,6 +25,7 @@ from typing import Any
 from hub.domain.subscribers import NATIONAL, Subscriber
 from hub.errors import ConcurrencyError, StorageError
 from hub.events.streams import STREAMS, SUBMISSIONS, VERDICTS
+from hub.storage import account_rows
 from hub.storage import subscriber_rows as subs
 from hub.storage.chain import JOURNAL
 from hub.storage.journal import (
@@ -253,11 +254,15 @@ def _delivery_values(row: DeliveryRow) -> tuple[Any, ...]:
     )
 
 
-class SqliteTransaction(Transaction):
+class SqliteTransaction(account_rows.AccountTransactionRows, Transaction):
     """The ports over one open SQLite transaction."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._c = conn
+
+    # -- accounts --
+    def _run(self, text: str, params: Sequence[Any]) -> sqlite3.Cursor:
+        return self._c.execute(text, params)
 
     def append(self, stream: str, events: Sequence[tuple[str, str, str, str, bytes]]) -> int:
         return append_chained(self._c, _stream(stream), events)
@@ -557,8 +562,15 @@ def _create_subscribers(conn: sqlite3.Connection) -> None:
         append_chained(conn, JOURNAL, subs.seed_events())
 
 
-class SqliteStore(Store):
+class SqliteStore(account_rows.AccountStoreRows, Store):
     """The embedded store: ``<data_dir>/log.db``."""
+
+    # -- accounts --
+    def _rows(self, text: str, params: Sequence[Any] = ()) -> list[Any]:
+        try:
+            return self._conn.execute(text, params).fetchall()
+        except sqlite3.Error as exc:
+            raise StorageError(f"accounts: {exc}") from exc
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -569,6 +581,8 @@ class SqliteStore(Store):
             _add_column(self._conn, "sources", "principal TEXT")  # issue 16: in.<source>'s writer
             upgrade(self._conn, _STREAM_DDL.format(s=JOURNAL), immediate)
             _create_subscribers(self._conn)
+            for ddl in account_rows.DDL:  # -- accounts --
+                self._conn.execute(ddl.format(real="REAL"))
         except sqlite3.Error as exc:
             raise StorageError(f"cannot initialise {path}: {exc}") from exc
 

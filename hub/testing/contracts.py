@@ -8,16 +8,19 @@ then runs against that backend: ``tests/storage`` runs both on SQLite and on Pos
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator
 
 import pytest
 
+from hub.domain.accounts import Account, AccountError
 from hub.domain.subscribers import NATIONAL, Subscriber
 from hub.errors import ConcurrencyError, StorageError
+from hub.storage.account_rows import record_action
 from hub.storage.chain import GENESIS, JOURNAL, link
-from hub.storage.journal import fold, fold_subscribers
+from hub.storage.journal import fold, fold_accounts, fold_subscribers
 from hub.storage.ports import (
     ApiBatch,
     Credential,
@@ -531,6 +534,105 @@ class StoreContract:
         assert state["zj-scjg"]["regions"] == ["330000"]
         assert state["zj-scjg"]["description"] == "浙江省局"
         assert fold((e.event_type, e.key, e.body) for e in entries) == {}
+
+    # -- accounts --
+    def test_an_account_round_trips_and_every_change_is_journaled(self, store: Store) -> None:
+        viewer = Account("hz-viewer", "viewer", "330100", False, "2026-01-02T03:04:05+00:00")
+        with store.transaction() as tx:
+            tx.put_account(viewer)
+            tx.put_account(Account("op", "operator", None, False, "2026-01-01T00:00:00+00:00"))
+            tx.set_account_password("op", "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA")
+            tx.set_account_token("hz-viewer", "t" * 64)
+            tx.set_account_password("nobody", "x")  # no such account: nothing, no entry
+        op = Account("op", "operator", None, False, "2026-01-01T00:00:00+00:00")
+        assert store.accounts() == [viewer, op]
+        with store.transaction() as tx:
+            assert tx.account("hz-viewer") == viewer and tx.account("nobody") is None
+        assert store.account_secret("op") == (
+            store.accounts()[1],
+            "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA",
+        )
+        assert store.account_secret("hz-viewer") == (viewer, None)
+        assert store.account_by_token("t" * 64) == viewer
+        assert store.account_by_token("u" * 64) is None
+        with store.transaction() as tx:
+            tx.set_account_token("hz-viewer", "u" * 64)  # rotated: the old one stops working
+        assert store.account_by_token("t" * 64) is None
+        assert store.account_by_token("u" * 64) == viewer
+        entries = [(e.event_type, e.key, e.body) for e in store.chained(JOURNAL, 0, 100)]
+        assert [(k, n) for k, n, _ in entries if k.startswith("account.")] == [
+            ("account.put", "hz-viewer"),
+            ("account.put", "op"),
+            ("account.put", "op"),
+            ("account.put", "hz-viewer"),
+            ("account.put", "hz-viewer"),
+        ]
+        states = store.account_states()
+        assert fold_accounts(entries) == states
+        assert states["op"]["password"] is not None and "argon2" not in json.dumps(states)
+        assert states["hz-viewer"] == {
+            "role": "viewer",
+            "region": "330100",
+            "disabled": False,
+            "created_at": "2026-01-02T03:04:05+00:00",
+            "password": None,
+            "token": "u" * 64,
+        }
+        assert fold(entries) == {}  # the sources' fold does not see accounts
+
+    def test_sessions_expire_and_are_cleaned(self, store: Store) -> None:
+        with store.transaction() as tx:
+            tx.put_account(Account("au", "auditor", None, False, "2026-01-01T00:00:00+00:00"))
+            tx.start_session("s1", "au", 100.0, 50.0)
+            tx.start_session("s2", "au", 200.0, 50.0)
+        found = store.account_by_session("s1", 99.0)
+        assert found is not None and found[0].name == "au" and found[1] == 100.0
+        assert store.account_by_session("s1", 100.0) is None  # expired at its expiry
+        assert store.account_by_session("nope", 0.0) is None
+        with store.transaction() as tx:
+            tx.start_session("s3", "au", 400.0, 150.0)  # s1 expired by now: deleted
+            assert tx.end_expired_sessions(150.0) == 0
+            assert tx.end_session("s2") and not tx.end_session("s2")
+            assert tx.end_expired_sessions(1000.0) == 1  # s3
+        assert store.account_by_session("s3", 160.0) is None
+
+    def test_disabling_a_new_password_or_removal_ends_sessions(self, store: Store) -> None:
+        account = Account("op", "operator", None, False, "2026-01-01T00:00:00+00:00")
+        with store.transaction() as tx:
+            tx.put_account(account)
+            tx.start_session("a", "op", 1e12, 0.0)
+            tx.put_account(Account("op", "operator", None, True, account.created_at))
+        assert store.account_by_session("a", 1.0) is None
+        with store.transaction() as tx:
+            tx.put_account(account)
+            tx.start_session("b", "op", 1e12, 0.0)
+            tx.set_account_password("op", "h")
+        assert store.account_by_session("b", 1.0) is None
+        with store.transaction() as tx:
+            tx.start_session("c", "op", 1e12, 0.0)
+            assert tx.remove_account("op") and not tx.remove_account("op")
+        assert store.account_by_session("c", 1.0) is None and store.accounts() == []
+        entries = [(e.event_type, e.key, e.body) for e in store.chained(JOURNAL, 0, 100)]
+        assert entries[-1][:2] == ("account.removed", "op")
+        assert fold_accounts(entries) == {} == store.account_states()
+
+    def test_actions_are_journaled_with_who_what_and_when(self, store: Store) -> None:
+        with store.transaction() as tx:
+            record_action(tx, "op", "deliveries.redrive", "national", {"delivery_ids": ["d1"]})
+        with pytest.raises(AccountError), store.transaction() as tx:
+            tx.put_account(Account("x", "viewer", "330100", False, ""))
+            record_action(tx, "op", "DROP TABLE", "t", {})  # not an action name
+        assert store.accounts() == []  # rolled back with it
+        with pytest.raises(AccountError), store.transaction() as tx:
+            record_action(tx, "op", "big", "t", {"x": "y" * 20_000})
+        entries = store.chained(JOURNAL, 0, 100)
+        last = entries[-1]
+        assert (last.event_type, last.key) == ("action", "op")
+        body = json.loads(last.body)
+        assert body["action"] == "deliveries.redrive" and body["target"] == "national"
+        assert body["detail"] == {"delivery_ids": ["d1"]} and body["at"].endswith("+00:00")
+        assert fold((e.event_type, e.key, e.body) for e in entries) == {}
+        assert fold_accounts((e.event_type, e.key, e.body) for e in entries) == {}
 
 
 _HISTORY = Table(
