@@ -44,6 +44,7 @@ from hub.api.refusals import (
 from hub.api.roles import install_accounts
 from hub.api.sinks import BatchSink, StorePool
 from hub.api.tokens import token_hash
+from hub.api.v1 import install_v1
 from hub.events import Codec, Event
 from hub.events.streams import FEEDBACK
 from hub.settings import HubSettings
@@ -381,6 +382,7 @@ def create_app(
 
     app.state.metrics = metrics
     install_accounts(app, settings)  # issue 15: people's sign-in (hub.api.roles)
+    install_v1(app, settings)  # issue 15: the /v1 query API (hub.api.v1)
     return app
 
 
