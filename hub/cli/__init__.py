@@ -19,6 +19,7 @@ from hub.cli.kafka import acl, topics, worker
 from hub.cli.national import national_sim
 from hub.cli.report import report
 from hub.cli.runtime import api, demo, ingest, project, status, up
+from hub.cli.scorecards import scorecards
 from hub.cli.sources import sources
 from hub.cli.standard import standard
 from hub.cli.subscribers import subscribers
@@ -70,6 +71,7 @@ for command in (
     report,
     acl,
     accounts,
+    scorecards,
 ):
     cli.add_command(command)
 

@@ -215,8 +215,9 @@ def replay(
             click.echo(name)
         return
     with _open(data_dir) as hub:
+        tz = hub.settings.policy().timezone
         if diff:
-            report = replays.diff(hub.views, hub.store, hub.codec, projection)
+            report = replays.diff(hub.views, hub.store, hub.codec, projection, timezone=tz)
             if as_json:
                 echo_json(report.to_dict())
             else:
@@ -228,7 +229,7 @@ def replay(
             if not report.identical:
                 sys.exit(1)
             return
-        applied = replays.rebuild(hub.views, hub.store, hub.codec, projection)
+        applied = replays.rebuild(hub.views, hub.store, hub.codec, projection, timezone=tz)
     if as_json:
         echo_json({"projection": projection, "events_applied": applied})
     else:

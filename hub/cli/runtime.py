@@ -184,7 +184,8 @@ def project(exit_when_current: bool, batch: int, data_dir: Path | None) -> None:
     store = open_store(settings.data_dir, url)
     views = open_views(settings.data_dir, url)
     try:
-        runner = ProjectionRunner(views, store, codec, all_projections(codec))
+        tz = settings.policy().timezone
+        runner = ProjectionRunner(views, store, codec, all_projections(codec, tz))
         click.echo(f"hub project: {', '.join(p.name for p in runner.projections)}", err=True)
         try:
             serve("hub project", lambda: runner.step(batch), done=lambda: exit_when_current)

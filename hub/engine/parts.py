@@ -76,7 +76,8 @@ class Engine:
     ) -> SideWork:
         """The side work over ``store``; ``by_claim`` on a transport (the sender then claims
         what it has told the sources, instead of moving a position)."""
-        projector = ProjectionRunner(views, store, self.codec, all_projections(self.codec))
+        tz = self.settings.policy().timezone
+        projector = ProjectionRunner(views, store, self.codec, all_projections(self.codec, tz))
         if national is None:
             return SideWork(projector, None, None)
         policy = delivery or self.settings.delivery_policy()

@@ -11,6 +11,7 @@ table by table (by primary key), without touching the live one; then drops its t
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,9 +29,17 @@ ASIDE = "__diff"
 EXAMPLES = 5  # rows named per table and kind of difference
 
 
-def rebuild(views: ViewStore, store: Store, codec: Codec, name: str, batch: int = 1000) -> int:
-    """Rebuild one projection aside and swap it in; the number of events applied."""
-    return rebuild_projection(views, store, codec, projection(name, codec), batch)
+def rebuild(
+    views: ViewStore,
+    store: Store,
+    codec: Codec,
+    name: str,
+    batch: int = 1000,
+    timezone: dt.tzinfo | None = None,
+) -> int:
+    """Rebuild one projection aside and swap it in; the number of events applied.
+    ``timezone``: the hub's, for read models that count per day."""
+    return rebuild_projection(views, store, codec, projection(name, codec, timezone), batch)
 
 
 @dataclass
@@ -66,9 +75,11 @@ class DiffReport:
         }
 
 
-def diff(views: ViewStore, store: Store, codec: Codec, name: str) -> DiffReport:
+def diff(
+    views: ViewStore, store: Store, codec: Codec, name: str, timezone: dt.tzinfo | None = None
+) -> DiffReport:
     """Rows a fresh build would add, remove or change in the live read model."""
-    target = projection(name, codec)
+    target = projection(name, codec, timezone)
     views.drop(target.tables, name, ASIDE)
     aside = ProjectionRunner(views, store, codec, [target], suffix=ASIDE)
     try:
