@@ -15,6 +15,7 @@ from hub.cli.accounts import accounts
 from hub.cli.audit import audit, replay, trace
 from hub.cli.connect import connect
 from hub.cli.db import db
+from hub.cli.dossier import dossier_command
 from hub.cli.kafka import acl, topics, worker
 from hub.cli.national import national_sim
 from hub.cli.report import report
@@ -72,6 +73,7 @@ for command in (
     acl,
     accounts,
     scorecards,
+    dossier_command,
 ):
     cli.add_command(command)
 

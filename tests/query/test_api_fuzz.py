@@ -19,7 +19,7 @@ from tests.query.signin import headers
 
 
 @pytest.fixture(scope="module")
-def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+def fuzzed_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     hub = HubSettings(data_dir=tmp_path_factory.mktemp("fuzz-v1") / "hub")
     load_province(hub, 120)
     with served(hub) as client:
@@ -27,8 +27,8 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
 
 
 @pytest.fixture(scope="module")
-def query_schema(loaded: TestClient) -> schemathesis.schemas.BaseSchema:
-    return schemathesis.openapi.from_asgi("/openapi.json", loaded.app)
+def query_schema(fuzzed_client: TestClient) -> schemathesis.schemas.BaseSchema:
+    return schemathesis.openapi.from_asgi("/openapi.json", fuzzed_client.app)
 
 
 schema = (
