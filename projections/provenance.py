@@ -60,13 +60,18 @@ def _detail(event: DecodedEvent) -> dict[str, Any]:
             **({"retracted": True} if p["retracted"] else {}),
         }
     if stream == DELIVERIES:
-        return {
+        detail = {
             "destination": p["destination"],
             "state": p["state"],
             "attempt": p["attempt"],
             "national_id": p["national_id"],
             "reasons": p["reasons"],
         }
+        if p.get("redrives"):  # re-driven by an operator (issue 15): which round, and by whom
+            detail["redrives"] = p["redrives"]
+        if p.get("actor"):
+            detail["by"] = p["actor"]
+        return detail
     return {"kind": p["kind"], "status": p["status"], "messages": p["messages"][:5]}
 
 

@@ -207,6 +207,7 @@ _LEDGER_FIELDS = (
     "national_id",
     "source_id",
     "submission_id",
+    "redrives",
 )
 
 

@@ -18,6 +18,7 @@ from hub.cli.db import db
 from hub.cli.dossier import dossier_command
 from hub.cli.kafka import acl, topics, worker
 from hub.cli.national import national_sim
+from hub.cli.queues import deliveries, quarantine
 from hub.cli.report import report
 from hub.cli.runtime import api, demo, ingest, project, status, up
 from hub.cli.scorecards import scorecards
@@ -71,6 +72,8 @@ for command in (
     topics,
     report,
     acl,
+    deliveries,  # queues
+    quarantine,  # queues
     accounts,
     scorecards,
     dossier_command,

@@ -92,7 +92,14 @@ class DeliverySender:
             )
             for r in rows
         ]
-        batch_id = derive_id("push", *(f"{r.delivery_id}#{r.attempt}" for r in rows))
+        # a re-driven row's pushes are new batches (the destination may remember batch ids)
+        batch_id = derive_id(
+            "push",
+            *(
+                f"{r.delivery_id}#{r.attempt}" + (f"@{r.redrives}" if r.redrives else "")
+                for r in rows
+            ),
+        )
         settled: list[tuple[DeliveryRow, Event]] = []
         try:
             results = {r.idempotency_key: r for r in self.client.push(batch_id, items)}

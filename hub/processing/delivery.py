@@ -6,6 +6,10 @@ States: ``pending`` → ``sent`` (before the push is made; in doubt if the hub d
 when its timeout passes, with the same idempotency key, so the destination sees it once.
 Each transition is an event on the ``deliveries`` stream with an id derived from the row and its
 attempt, so re-running a step after a crash repeats ids rather than adding events.
+
+An operator may re-drive a ``dead`` row (:func:`redriven`, ``hub deliveries redrive``): it is
+``pending`` again with attempt 0 and ``redrives`` + 1, and the ids of its next round's events
+include ``redrives``, so attempt 1 of the second round is a new event, not a repeat of the first.
 """
 
 from __future__ import annotations
@@ -18,7 +22,17 @@ from hub.events import DecodedEvent, Event, derive_id
 from hub.events.streams import DELIVERIES
 from hub.storage.ports import DeliveryRow
 
-__all__ = ["NATIONAL", "DeliveryPolicy", "acked", "dead_or_retry", "plan", "rejected", "sent"]
+__all__ = [
+    "NATIONAL",
+    "DeliveryPolicy",
+    "acked",
+    "dead_or_retry",
+    "event_id",
+    "plan",
+    "redriven",
+    "rejected",
+    "sent",
+]
 
 NATIONAL = "national"
 
@@ -42,18 +56,30 @@ def _at(seconds: float) -> dt.datetime:
     return _EPOCH + dt.timedelta(seconds=seconds)
 
 
+def event_id(row: DeliveryRow, state: str | None = None) -> str:
+    """The id of the row's event in its current state (or ``state``): rows never re-driven keep
+    the ids they always had."""
+    parts: tuple[object, ...] = (row.delivery_id, state or row.state, row.attempt)
+    return derive_id("dlv", *parts, row.redrives) if row.redrives else derive_id("dlv", *parts)
+
+
 def _event(
-    row: DeliveryRow, occurred: dt.datetime, correlation_id: str, causation_id: str | None = None
+    row: DeliveryRow,
+    occurred: dt.datetime,
+    correlation_id: str,
+    causation_id: str | None = None,
+    *,
+    actor: str | None = None,
 ) -> Event:
     return Event(
         stream=DELIVERIES,
-        event_id=derive_id("dlv", row.delivery_id, row.state, row.attempt),
-        event_type=f"delivery.{row.state}",
+        event_id=event_id(row, "redriven" if actor is not None else None),
+        event_type="delivery.redriven" if actor is not None else f"delivery.{row.state}",
         key=row.record_id,
         correlation_id=correlation_id,
         occurred_at=occurred,
         causation_id=causation_id,
-        producer="hub.deliver",
+        producer="hub.redrive" if actor is not None else "hub.deliver",
         payload={
             "delivery_id": row.delivery_id,
             "record_id": row.record_id,
@@ -66,6 +92,8 @@ def _event(
             "reasons": list(row.reasons),
             "source_id": row.source_id,
             "submission_id": row.submission_id,
+            "redrives": row.redrives,
+            "actor": actor,
         },
     )
 
@@ -131,3 +159,16 @@ def dead_or_retry(
         delay = max(retry_after, min(backoff_cap, backoff_base * 2 ** (row.attempt - 1)))
         out = replace(row, state="retrying", next_attempt_at=now + delay, reasons=(reason,))
     return out, _event(out, _at(now), row.submission_id)
+
+
+def redriven(row: DeliveryRow, actor: str, now: float) -> tuple[DeliveryRow, Event]:
+    """A ``dead`` row an operator sends on its way again: ``pending``, due at once, with a fresh
+    attempt count (the policy's ``max_attempts`` again) and ``redrives`` + 1; the reasons it
+    died with stay on the row and in the event until the next attempt replaces them. The event
+    (``delivery.redriven``, state ``pending``) names the operator; its id is the row's and its
+    redrive count's, so a command retried after it committed (the row no longer dead) adds
+    nothing, and a second re-drive after a second death is a new event."""
+    if row.state != "dead":
+        raise ValueError(f"{row.delivery_id} is {row.state}, not dead")
+    out = replace(row, state="pending", attempt=0, next_attempt_at=0.0, redrives=row.redrives + 1)
+    return out, _event(out, _at(now), row.submission_id, actor=actor)

@@ -149,6 +149,12 @@ def _v8_accounts(conn: psycopg.Connection) -> None:
         conn.execute(ddl.format(real="DOUBLE PRECISION"))
 
 
+def _v9_delivery_redrives(conn: psycopg.Connection) -> None:
+    """How often an operator re-drove a dead delivery (issue 15, ``hub deliveries redrive``):
+    part of its events' ids. ``IF NOT EXISTS``: harmless beside another branch's migration."""
+    conn.execute("ALTER TABLE ledger ADD COLUMN IF NOT EXISTS redrives INTEGER NOT NULL DEFAULT 0")
+
+
 #: (version, name, migration): append only; never edit one that has shipped.
 MIGRATIONS: tuple[tuple[int, str, Migration], ...] = (
     (1, "initial", _v1_initial),
@@ -159,6 +165,7 @@ MIGRATIONS: tuple[tuple[int, str, Migration], ...] = (
     (6, "subscribers", _v6_subscribers),
     (7, "source principal", _v7_source_principal),
     (8, "accounts", _v8_accounts),
+    (9, "delivery redrives", _v9_delivery_redrives),  # queues
 )
 
 

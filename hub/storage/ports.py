@@ -33,6 +33,7 @@ __all__ = [
     "ChainedEvent",
     "Credential",
     "DeliveryRow",
+    "QuarantineEntry",
     "Quarantined",
     "RegistryEntry",
     "Source",
@@ -109,6 +110,9 @@ class DeliveryRow:
     reasons: tuple[str, ...] = ()
     national_id: str | None = None
     operation: str = "upsert"  # delete: the version retracts the record
+    #: how many times an operator re-drove this row from ``dead`` (``hub deliveries redrive``);
+    #: part of its events' ids, so a second round of attempts adds events instead of repeating
+    redrives: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +125,17 @@ class Quarantined:
     reason: str
     key: bytes | None
     body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantineEntry:
+    """A quarantined message as an operator's list shows it: where from, why, how big; never
+    its body (it may hold personal data)."""
+
+    origin: str
+    stream: str
+    reason: str
+    size: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,6 +296,29 @@ class Transaction(ABC):
         """Record a first reply; False if the key was taken meanwhile (the caller lost a race
         and must answer with the stored reply)."""
 
+    # -- queues -- (operators' actions on the ledger and the quarantine)
+    @abstractmethod
+    def ledger_select(
+        self, state: str, delivery_ids: Sequence[str] | None, limit: int
+    ) -> list[DeliveryRow]:
+        """Rows in ``state`` (among ``delivery_ids``; None: any), oldest first, at most
+        ``limit``, held until the transaction ends (PostgreSQL: row locks, so a sender cannot
+        take them meanwhile)."""
+
+    @abstractmethod
+    def quarantine_take(self, origins: Sequence[str]) -> list[Quarantined]:
+        """The quarantined messages of ``origins`` (unknown ones are absent), held until the
+        transaction ends."""
+
+    @abstractmethod
+    def quarantine_drop(self, origins: Sequence[str]) -> int:
+        """Remove messages from the quarantine (released); how many were there."""
+
+    @abstractmethod
+    def quarantine_reason(self, origin: str, reason: str) -> None:
+        """Replace why a message is quarantined (a release that failed again, for a new
+        reason)."""
+
     # -- accounts -- people's accounts and sessions (hub.storage.account_rows); every change to
     # an account and every action journaled in the same transaction
     @abstractmethod
@@ -410,6 +448,15 @@ class Store(ABC):
     @abstractmethod
     def credentials(self) -> list[Credential]:
         """Every source credential row."""
+
+    # -- queues --
+    @abstractmethod
+    def ledger_page(self, states: Sequence[str], limit: int) -> list[DeliveryRow]:
+        """Rows in ``states``, newest planned first (the ledger's order), at most ``limit``."""
+
+    @abstractmethod
+    def quarantine_entries(self, limit: int) -> list[QuarantineEntry]:
+        """Quarantined messages without their bodies, oldest first, at most ``limit``."""
 
     # -- accounts -- reads without a transaction (a sign-in must not hold the write lock while
     # the password hash is checked)

@@ -59,6 +59,7 @@ from hub.storage.ports import (
     Credential,
     DeliveryRow,
     Quarantined,
+    QuarantineEntry,
     RegistryEntry,
     Source,
     Store,
@@ -70,7 +71,8 @@ __all__ = ["PostgresStore", "PostgresTransaction", "translate"]
 
 _LEDGER_COLUMNS = sql.SQL(
     "delivery_id, record_id, version, destination, record_type, state, attempt, next_attempt_at,"
-    " idempotency_key, source_id, submission_id, content, reasons, national_id, operation"
+    " idempotency_key, source_id, submission_id, content, reasons, national_id, operation,"
+    " redrives"
 )
 
 
@@ -97,6 +99,7 @@ def _delivery(row: Sequence[Any]) -> DeliveryRow:
         reasons=tuple(row[12]),
         national_id=row[13],
         operation=row[14],
+        redrives=row[15],
     )
 
 
@@ -263,7 +266,7 @@ class PostgresTransaction(account_rows.AccountTransactionRows, Transaction):
             cursor.executemany(
                 sql.SQL(
                     "INSERT INTO ledger ({}) VALUES ({}) ON CONFLICT (delivery_id) DO NOTHING"
-                ).format(_LEDGER_COLUMNS, sql.SQL(", ").join(sql.Placeholder() * 15)),
+                ).format(_LEDGER_COLUMNS, sql.SQL(", ").join(sql.Placeholder() * 16)),
                 [
                     (
                         r.delivery_id,
@@ -281,6 +284,7 @@ class PostgresTransaction(account_rows.AccountTransactionRows, Transaction):
                         Jsonb(list(r.reasons)),
                         r.national_id,
                         r.operation,
+                        r.redrives,
                     )
                     for r in rows
                 ],
@@ -306,7 +310,7 @@ class PostgresTransaction(account_rows.AccountTransactionRows, Transaction):
         with self._c.cursor() as cursor:
             cursor.executemany(
                 "UPDATE ledger SET state = %s, attempt = %s, next_attempt_at = %s,"
-                " reasons = %s, national_id = %s WHERE delivery_id = %s",
+                " reasons = %s, national_id = %s, redrives = %s WHERE delivery_id = %s",
                 [
                     (
                         r.state,
@@ -314,11 +318,47 @@ class PostgresTransaction(account_rows.AccountTransactionRows, Transaction):
                         r.next_attempt_at,
                         Jsonb(list(r.reasons)),
                         r.national_id,
+                        r.redrives,
                         r.delivery_id,
                     )
                     for r in rows
                 ],
             )
+
+    # -- queues --
+    def ledger_select(
+        self, state: str, delivery_ids: Sequence[str] | None, limit: int
+    ) -> list[DeliveryRow]:
+        query = sql.SQL("SELECT {} FROM ledger WHERE state = %s").format(_LEDGER_COLUMNS)
+        args: list[Any] = [state]
+        if delivery_ids is not None:
+            ids = list(dict.fromkeys(delivery_ids))
+            if not ids:
+                return []
+            query += sql.SQL(" AND delivery_id = ANY(%s)")
+            args.append(ids)
+        rows = self._c.execute(
+            query + sql.SQL(" ORDER BY seq LIMIT %s FOR UPDATE"), (*args, limit)
+        ).fetchall()
+        return [_delivery(r) for r in rows]
+
+    def quarantine_take(self, origins: Sequence[str]) -> list[Quarantined]:
+        rows = self._c.execute(
+            "SELECT origin, stream, reason, key, body FROM quarantine"
+            " WHERE origin = ANY(%s) ORDER BY seq FOR UPDATE",
+            (list(origins),),
+        ).fetchall()
+        return [
+            Quarantined(o, st, r, bytes(k) if k is not None else None, bytes(b))
+            for o, st, r, k, b in rows
+        ]
+
+    def quarantine_drop(self, origins: Sequence[str]) -> int:
+        cursor = self._c.execute("DELETE FROM quarantine WHERE origin = ANY(%s)", (list(origins),))
+        return max(cursor.rowcount, 0)
+
+    def quarantine_reason(self, origin: str, reason: str) -> None:
+        self._c.execute("UPDATE quarantine SET reason = %s WHERE origin = %s", (reason, origin))
 
     def source(self, source_id: str) -> Source | None:
         row = self._c.execute(
@@ -615,6 +655,24 @@ class PostgresStore(account_rows.AccountStoreRows, Store):
             for r in rows:
                 yield RegistryEntry(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7])
             after = rows[-1][0]
+
+    # -- queues --
+    def ledger_page(self, states: Sequence[str], limit: int) -> list[DeliveryRow]:
+        rows = self._query(
+            sql.SQL(
+                "SELECT {} FROM ledger WHERE state = ANY(%s) ORDER BY seq DESC LIMIT %s"
+            ).format(_LEDGER_COLUMNS),
+            (list(states), limit),
+        )
+        return [_delivery(r) for r in rows]
+
+    def quarantine_entries(self, limit: int) -> list[QuarantineEntry]:
+        rows = self._query(
+            "SELECT origin, stream, reason, octet_length(body) FROM quarantine"
+            " ORDER BY seq LIMIT %s",
+            (limit,),
+        )
+        return [QuarantineEntry(r[0], r[1], r[2], int(r[3])) for r in rows]
 
     def ledger_rows(self) -> Iterator[DeliveryRow]:
         after = 0

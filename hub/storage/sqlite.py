@@ -44,6 +44,7 @@ from hub.storage.ports import (
     Credential,
     DeliveryRow,
     Quarantined,
+    QuarantineEntry,
     RegistryEntry,
     Source,
     Store,
@@ -151,7 +152,8 @@ CREATE TABLE IF NOT EXISTS chain_heads (
 _OPEN_STATES = ("pending", "sent", "retrying")
 _LEDGER_COLUMNS = (
     "delivery_id, record_id, version, destination, record_type, state, attempt, next_attempt_at,"
-    " idempotency_key, source_id, submission_id, content, reasons, national_id, operation"
+    " idempotency_key, source_id, submission_id, content, reasons, national_id, operation,"
+    " redrives"
 )
 
 
@@ -231,6 +233,7 @@ def _row_to_delivery(row: Sequence[Any]) -> DeliveryRow:
         reasons=tuple(json.loads(row[12])),
         national_id=row[13],
         operation=row[14],
+        redrives=row[15],
     )
 
 
@@ -251,6 +254,7 @@ def _delivery_values(row: DeliveryRow) -> tuple[Any, ...]:
         json.dumps(list(row.reasons), ensure_ascii=False),
         row.national_id,
         row.operation,
+        row.redrives,
     )
 
 
@@ -379,7 +383,7 @@ class SqliteTransaction(account_rows.AccountTransactionRows, Transaction):
 
     def ledger_insert(self, rows: Sequence[DeliveryRow]) -> None:
         self._c.executemany(
-            f"INSERT INTO ledger ({_LEDGER_COLUMNS}) VALUES ({','.join('?' * 15)})"  # noqa: S608
+            f"INSERT INTO ledger ({_LEDGER_COLUMNS}) VALUES ({','.join('?' * 16)})"  # noqa: S608
             " ON CONFLICT (delivery_id) DO NOTHING",
             [_delivery_values(r) for r in rows],
         )
@@ -400,7 +404,7 @@ class SqliteTransaction(account_rows.AccountTransactionRows, Transaction):
     def ledger_update(self, rows: Sequence[DeliveryRow]) -> None:
         self._c.executemany(
             "UPDATE ledger SET state = ?, attempt = ?, next_attempt_at = ?, reasons = ?,"
-            " national_id = ? WHERE delivery_id = ?",
+            " national_id = ?, redrives = ? WHERE delivery_id = ?",
             [
                 (
                     r.state,
@@ -408,11 +412,45 @@ class SqliteTransaction(account_rows.AccountTransactionRows, Transaction):
                     r.next_attempt_at,
                     json.dumps(list(r.reasons), ensure_ascii=False),
                     r.national_id,
+                    r.redrives,
                     r.delivery_id,
                 )
                 for r in rows
             ],
         )
+
+    # -- queues --
+    def ledger_select(
+        self, state: str, delivery_ids: Sequence[str] | None, limit: int
+    ) -> list[DeliveryRow]:
+        query = f"SELECT {_LEDGER_COLUMNS} FROM ledger WHERE state = ?"  # noqa: S608
+        args: list[Any] = [state]
+        if delivery_ids is not None:
+            ids = list(dict.fromkeys(delivery_ids))
+            if not ids:
+                return []
+            query += " AND delivery_id IN (SELECT value FROM json_each(?))"
+            args.append(json.dumps(ids, ensure_ascii=False))
+        rows = self._c.execute(query + " ORDER BY seq LIMIT ?", (*args, limit)).fetchall()
+        return [_row_to_delivery(r) for r in rows]
+
+    def quarantine_take(self, origins: Sequence[str]) -> list[Quarantined]:
+        rows = self._c.execute(
+            "SELECT origin, stream, reason, key, body FROM quarantine"
+            " WHERE origin IN (SELECT value FROM json_each(?)) ORDER BY seq",
+            (json.dumps(list(origins), ensure_ascii=False),),
+        ).fetchall()
+        return [Quarantined(*r) for r in rows]
+
+    def quarantine_drop(self, origins: Sequence[str]) -> int:
+        cursor = self._c.execute(
+            "DELETE FROM quarantine WHERE origin IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(origins), ensure_ascii=False),),
+        )
+        return max(cursor.rowcount, 0)
+
+    def quarantine_reason(self, origin: str, reason: str) -> None:
+        self._c.execute("UPDATE quarantine SET reason = ? WHERE origin = ?", (reason, origin))
 
     def source(self, source_id: str) -> Source | None:
         row = self._c.execute(
@@ -578,6 +616,7 @@ class SqliteStore(account_rows.AccountStoreRows, Store):
         try:
             self._conn.executescript("".join(_STREAM_DDL.format(s=s) for s in STREAMS) + _DDL)
             _add_column(self._conn, "ledger", "operation TEXT NOT NULL DEFAULT 'upsert'")
+            _add_column(self._conn, "ledger", "redrives INTEGER NOT NULL DEFAULT 0")  # queues
             _add_column(self._conn, "sources", "principal TEXT")  # issue 16: in.<source>'s writer
             upgrade(self._conn, _STREAM_DDL.format(s=JOURNAL), immediate)
             _create_subscribers(self._conn)
@@ -721,6 +760,22 @@ class SqliteStore(account_rows.AccountStoreRows, Store):
             for r in rows:
                 yield RegistryEntry(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7]))
             after = rows[-1][0]
+
+    # -- queues --
+    def ledger_page(self, states: Sequence[str], limit: int) -> list[DeliveryRow]:
+        rows = self._conn.execute(
+            f"SELECT {_LEDGER_COLUMNS} FROM ledger"  # noqa: S608 - fixed column list
+            " WHERE state IN (SELECT value FROM json_each(?)) ORDER BY seq DESC LIMIT ?",
+            (json.dumps(list(states)), limit),
+        ).fetchall()
+        return [_row_to_delivery(r) for r in rows]
+
+    def quarantine_entries(self, limit: int) -> list[QuarantineEntry]:
+        rows = self._conn.execute(
+            "SELECT origin, stream, reason, length(body) FROM quarantine ORDER BY seq LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [QuarantineEntry(r[0], r[1], r[2], int(r[3])) for r in rows]
 
     def ledger_rows(self) -> Iterator[DeliveryRow]:
         after = 0

@@ -115,9 +115,9 @@ def test_hub_db_migrate(pg_url: str) -> None:
     runner = CliRunner()
     first = runner.invoke(cli, ["db", "migrate"], env={"HUB_DATABASE_URL": pg_url})
     again = runner.invoke(cli, ["db", "migrate"], env={"HUB_DATABASE_URL": pg_url})
-    latest = MIGRATIONS[-1][0]
+    latest = max(m[0] for m in MIGRATIONS)
     assert first.exit_code == 0, first.output
-    assert f"applied {list(range(1, latest + 1))}" in first.output
+    assert f"applied {[m[0] for m in MIGRATIONS]}" in first.output  # numbers are per branch
     assert again.exit_code == 0 and f"already at version {latest}" in again.output
     assert pg_url not in first.output + again.output  # the URL is a secret
     missing = runner.invoke(cli, ["db", "migrate"], env={"HUB_DATABASE_URL": ""})
