@@ -6,7 +6,9 @@ import datetime as dt
 
 from hub.errors import HubError
 from hub.events import Codec
+from hub.standard import Standard
 from projections.base import Projection
+from projections.dossier import DossierProjection
 from projections.provenance import ProvenanceProjection
 from projections.records import RecordsProjection
 from projections.regions import RegionStatsProjection
@@ -14,22 +16,28 @@ from projections.scorecards import ScorecardsProjection
 
 __all__ = ["PROJECTIONS", "all_projections", "projection"]
 
-PROJECTIONS = ("records", "provenance", "region_stats", "scorecards")
+PROJECTIONS = ("records", "provenance", "region_stats", "scorecards", "dossier")
 
 
-def all_projections(codec: Codec, timezone: dt.tzinfo | None = None) -> list[Projection]:
+def all_projections(
+    codec: Codec, timezone: dt.tzinfo | None = None, standard: Standard | None = None
+) -> list[Projection]:
     """Every projection; ``timezone`` is the hub's (``HubSettings.policy().timezone``), for the
-    read models that count per day (default: the standard's, Beijing time)."""
+    read models that count per day (default: the standard's, Beijing time); ``standard``: the
+    hub's pack (the dossier reads its ``links.json``; default: the shipped one)."""
     return [
         RecordsProjection(codec),
         ProvenanceProjection(),
         RegionStatsProjection(),
         ScorecardsProjection(codec, timezone),
+        DossierProjection(codec, standard),
     ]
 
 
-def projection(name: str, codec: Codec, timezone: dt.tzinfo | None = None) -> Projection:
-    for candidate in all_projections(codec, timezone):
+def projection(
+    name: str, codec: Codec, timezone: dt.tzinfo | None = None, standard: Standard | None = None
+) -> Projection:
+    for candidate in all_projections(codec, timezone, standard):
         if candidate.name == name:
             return candidate
     raise HubError(f"no projection {name!r}; projections: {', '.join(PROJECTIONS)}")

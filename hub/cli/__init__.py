@@ -16,8 +16,10 @@ from hub.cli.audit import audit, replay, trace
 from hub.cli.connect import connect
 from hub.cli.console import console
 from hub.cli.db import db
+from hub.cli.dossier import dossier_command
 from hub.cli.kafka import acl, topics, worker
 from hub.cli.national import national_sim
+from hub.cli.queues import deliveries, quarantine
 from hub.cli.report import report
 from hub.cli.runtime import api, demo, ingest, project, status, up
 from hub.cli.scorecards import scorecards
@@ -71,9 +73,12 @@ for command in (
     topics,
     report,
     acl,
+    deliveries,  # queues
+    quarantine,  # queues
     accounts,
-    console,
     scorecards,
+    dossier_command,
+    console,
 ):
     cli.add_command(command)
 

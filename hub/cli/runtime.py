@@ -180,12 +180,13 @@ def project(exit_when_current: bool, batch: int, data_dir: Path | None) -> None:
     the workers. Several may run; they take turns per projection. Safe to kill at any moment."""
     settings = settings_for(data_dir)
     url = settings.database_url.get_secret_value() if settings.database_url else None
-    codec = load_codec(settings.standard().root)
+    standard = settings.standard()
+    codec = load_codec(standard.root)
     store = open_store(settings.data_dir, url)
     views = open_views(settings.data_dir, url)
     try:
         tz = settings.policy().timezone
-        runner = ProjectionRunner(views, store, codec, all_projections(codec, tz))
+        runner = ProjectionRunner(views, store, codec, all_projections(codec, tz, standard))
         click.echo(f"hub project: {', '.join(p.name for p in runner.projections)}", err=True)
         try:
             serve("hub project", lambda: runner.step(batch), done=lambda: exit_when_current)

@@ -77,7 +77,9 @@ class Engine:
         """The side work over ``store``; ``by_claim`` on a transport (the sender then claims
         what it has told the sources, instead of moving a position)."""
         tz = self.settings.policy().timezone
-        projector = ProjectionRunner(views, store, self.codec, all_projections(self.codec, tz))
+        projector = ProjectionRunner(
+            views, store, self.codec, all_projections(self.codec, tz, self.standard)
+        )
         if national is None:
             return SideWork(projector, None, None)
         policy = delivery or self.settings.delivery_policy()

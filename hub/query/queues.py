@@ -20,19 +20,23 @@ in the history (``hub trace``) with the operator's name or did not happen:
   ``feedback.quarantine_release`` event (``FeedbackIssued`` v4) to the message's source (status
   ``released`` or ``still_quarantined``, the operator and the reason in ``messages``).
 
-Event ids are deterministic (the row and its re-drive count; the origin, outcome, reason and
-operator), so a command retried after it committed adds nothing.
+Only an enabled ``operator`` account acts (checked in the action's transaction; auditors and
+viewers never do). Each action that did something is also journaled with ``record_action``
+(``deliveries.redrive``, ``quarantine.release``: who, how many, the first ids) in the chained
+journal ``hub audit verify`` checks, in the same transaction. Event ids are deterministic (the
+row and its re-drive count; the origin, outcome, reason and operator), so a command retried
+after it committed adds nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import time
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from hub.domain.accounts import NAME_PATTERN
 from hub.engine.parts import Engine
 from hub.engine.steps import Clock, append_events
 from hub.errors import InputError, SerializationError
@@ -42,7 +46,8 @@ from hub.processing import delivery
 from hub.processing.feedback import feedback_event
 from hub.processing.inbound import source_of_topic, topic_checked
 from hub.settings import HubSettings
-from hub.storage.ports import DeliveryRow, Quarantined, Store
+from hub.storage.account_rows import record_action
+from hub.storage.ports import DeliveryRow, Quarantined, Store, Transaction
 from projections import ViewStore, all_projections
 
 __all__ = [
@@ -66,7 +71,7 @@ LIST_STATES = ("dead", "retrying", "pending", "sent")
 #: the most ids one action may name (bounded before any work)
 MAX_IDS = 10_000
 _MAX_ID_LEN = 300
-_MAX_ACTOR_LEN = 64
+_JOURNAL_IDS = 20
 #: the most rows one ``--all-dead`` re-drive moves (run it again for more)
 MAX_REDRIVE = 10_000
 
@@ -215,18 +220,37 @@ def _stage_lag(store: Store, engine: Engine, *, distributed: bool) -> dict[str, 
 
 
 def checked_actor(actor: str) -> str:
-    """The operator's name as it goes into the history: 1..64 printable characters."""
+    """The operator's account name as it goes into the history (the accounts' name rule)."""
     name = actor.strip() if isinstance(actor, str) else ""
-    if not name or len(name) > _MAX_ACTOR_LEN or not all(_printable(c) for c in name):
+    if not NAME_PATTERN.match(name):
         raise QueueActionError(
-            f"操作人名称须为 1 至 {_MAX_ACTOR_LEN} 个可打印字符（--by） / the operator's name"
-            f" (--by) must be 1 to {_MAX_ACTOR_LEN} printable characters"
+            f"操作人须为账户名（--by，小写字母开头，仅含小写字母、数字、. _ -，至多 40 字符），"
+            f"收到 {name[:60]!r} / the operator (--by) must be an account name matching"
+            f" {NAME_PATTERN.pattern}, got {name[:60]!r}"
         )
     return name
 
 
-def _printable(c: str) -> bool:
-    return unicodedata.category(c)[0] not in ("C", "Z") or c == " "
+def _operator(tx: Transaction, name: str) -> None:
+    """Only an enabled operator account acts (auditors and viewers never do: GB/T 39477 keeps
+    administration and audit apart); checked in the action's own transaction."""
+    account = tx.account(name)
+    if account is None or account.disabled or not account.principal.may_act:
+        state = "不存在" if account is None else ("已停用" if account.disabled else "不是操作员")
+        why = (
+            "no such account"
+            if account is None
+            else ("disabled" if account.disabled else f"a {account.role}, not an operator")
+        )
+        raise QueueActionError(f"账户 {name} {state}，不能操作 / account {name} may not act: {why}")
+
+
+def _journal(tx: Transaction, actor: str, action: str, ids: Sequence[str], **more: Any) -> None:
+    """The action in the chained journal (``record_action``, checked by ``hub audit verify``),
+    its detail bounded: the first :data:`_JOURNAL_IDS` ids and how many in all."""
+    target = ids[0] if len(ids) == 1 else f"{len(ids)} items"
+    detail = {"count": len(ids), "ids": list(ids[:_JOURNAL_IDS]), **more}
+    record_action(tx, actor, action, target[:_MAX_ID_LEN], detail)
 
 
 def _checked_ids(ids: Sequence[str], what_zh: str, what_en: str) -> list[str]:
@@ -304,6 +328,7 @@ def redrive(
         return report
     now = clock()
     with store.transaction(durable=True) as tx:
+        _operator(tx, name)
         limit = MAX_REDRIVE if ids is None else len(ids)
         dead = tx.ledger_select("dead", ids, limit)
         moved = [delivery.redriven(row, name, now) for row in dead]
@@ -320,6 +345,8 @@ def redrive(
                     report.not_dead[row.delivery_id] = state
                 rest = [i for i in rest if i not in report.not_dead]
             report.unknown.extend(rest)
+        if report.redriven:
+            _journal(tx, name, "deliveries.redrive", report.redriven)
     return report
 
 
@@ -375,6 +402,7 @@ def release(
     occurred = dt.datetime.fromtimestamp(now, dt.UTC)
     prefix = settings.kafka_topic_prefix
     with store.transaction(durable=True) as tx:
+        _operator(tx, name)
         held = {m.origin: m for m in tx.quarantine_take(wanted)}
         report.unknown.extend(o for o in wanted if o not in held)
         events: list[Event] = []
@@ -404,6 +432,10 @@ def release(
                 tx.append(stream, rows)
         tx.quarantine_drop(list(report.released))
         append_events(tx, codec, events, now)
+        tried = [*report.released, *report.still_quarantined]
+        if tried:
+            kept = list(report.still_quarantined)[:_JOURNAL_IDS]
+            _journal(tx, name, "quarantine.release", tried, still_quarantined=kept)
     return report
 
 

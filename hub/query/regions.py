@@ -16,7 +16,8 @@ area, see :func:`home_region`) with these measures (:data:`MEASURES`):
   and ``agency_code``) reports 已完成整改 (``3``). The rate is rectified / hazards, ``None``
   without hazards.
 
-What is counted at the parent's own level (a city's own bureau, records coded with the city's
+A county has no children: its numbers are all its own (:attr:`RegionTotals.own`). What is
+counted at the parent's own level (a city's own bureau, records coded with the city's
 code) or at no region at all belongs to no child: :func:`region_totals` gives those remainders,
 so the children plus the remainders add up to the hub's totals (``hub status``). Pure readers.
 """
@@ -249,10 +250,6 @@ def region_totals(
         raise RegionError(
             f"{parent[:20]!r} 不是六位行政区划代码（GB/T 2260）",
             f"{parent[:20]!r} is not a six-digit GB/T 2260 region code",
-        )
-    if parent is not None and level_of(parent) == "county":
-        raise RegionError(
-            f"{parent} 是县级区划，没有下级区划", f"{parent} is a county: it has no children"
         )
     names = region_names(standard_root) if standard_root else {}
     rows: dict[str, RegionRow] = {}

@@ -21,6 +21,7 @@ import fastavro
 
 from hub.errors import StandardError, UnknownRecordTypeError
 from hub.standard.codelists import CodeList
+from hub.standard.links import TypeLinks, load_links
 from hub.standard.regions import RegionTable
 from hub.standard.schema import FieldSpec, RecordType, parse_record_type
 
@@ -76,6 +77,7 @@ class Standard:
     types: Mapping[str, RecordType]
     codelists: Mapping[str, CodeList]
     regions: RegionTable
+    links: Mapping[str, TypeLinks] = field(default_factory=dict)  # links.json (not fingerprinted)
     _parsed: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def record_type(self, type_id: str) -> RecordType:
@@ -161,4 +163,5 @@ def load_standard(root: Path | None = None) -> Standard:
         types=types,
         codelists=codelists,
         regions=RegionTable.from_csv(root / "regions" / "gbt2260.csv"),
+        links=load_links(root, types),
     )

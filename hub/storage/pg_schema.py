@@ -165,7 +165,7 @@ MIGRATIONS: tuple[tuple[int, str, Migration], ...] = (
     (6, "subscribers", _v6_subscribers),
     (7, "source principal", _v7_source_principal),
     (8, "accounts", _v8_accounts),
-    (9, "delivery redrives", _v9_delivery_redrives),  # queues (8: accounts)
+    (9, "delivery redrives", _v9_delivery_redrives),  # queues
 )
 
 

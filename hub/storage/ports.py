@@ -296,6 +296,29 @@ class Transaction(ABC):
         """Record a first reply; False if the key was taken meanwhile (the caller lost a race
         and must answer with the stored reply)."""
 
+    # -- queues -- (operators' actions on the ledger and the quarantine)
+    @abstractmethod
+    def ledger_select(
+        self, state: str, delivery_ids: Sequence[str] | None, limit: int
+    ) -> list[DeliveryRow]:
+        """Rows in ``state`` (among ``delivery_ids``; None: any), oldest first, at most
+        ``limit``, held until the transaction ends (PostgreSQL: row locks, so a sender cannot
+        take them meanwhile)."""
+
+    @abstractmethod
+    def quarantine_take(self, origins: Sequence[str]) -> list[Quarantined]:
+        """The quarantined messages of ``origins`` (unknown ones are absent), held until the
+        transaction ends."""
+
+    @abstractmethod
+    def quarantine_drop(self, origins: Sequence[str]) -> int:
+        """Remove messages from the quarantine (released); how many were there."""
+
+    @abstractmethod
+    def quarantine_reason(self, origin: str, reason: str) -> None:
+        """Replace why a message is quarantined (a release that failed again, for a new
+        reason)."""
+
     # -- accounts -- people's accounts and sessions (hub.storage.account_rows); every change to
     # an account and every action journaled in the same transaction
     @abstractmethod
@@ -336,29 +359,6 @@ class Transaction(ABC):
         self, principal_name: str, action: str, target: str, detail: dict[str, Any]
     ) -> None:
         """Journal an action a person took (:func:`hub.storage.account_rows.record_action`)."""
-
-    # -- queues -- (operators' actions on the ledger and the quarantine)
-    @abstractmethod
-    def ledger_select(
-        self, state: str, delivery_ids: Sequence[str] | None, limit: int
-    ) -> list[DeliveryRow]:
-        """Rows in ``state`` (among ``delivery_ids``; None: any), oldest first, at most
-        ``limit``, held until the transaction ends (PostgreSQL: row locks, so a sender cannot
-        take them meanwhile)."""
-
-    @abstractmethod
-    def quarantine_take(self, origins: Sequence[str]) -> list[Quarantined]:
-        """The quarantined messages of ``origins`` (unknown ones are absent), held until the
-        transaction ends."""
-
-    @abstractmethod
-    def quarantine_drop(self, origins: Sequence[str]) -> int:
-        """Remove messages from the quarantine (released); how many were there."""
-
-    @abstractmethod
-    def quarantine_reason(self, origin: str, reason: str) -> None:
-        """Replace why a message is quarantined (a release that failed again, for a new
-        reason)."""
 
 
 class Store(ABC):
@@ -449,6 +449,15 @@ class Store(ABC):
     def credentials(self) -> list[Credential]:
         """Every source credential row."""
 
+    # -- queues --
+    @abstractmethod
+    def ledger_page(self, states: Sequence[str], limit: int) -> list[DeliveryRow]:
+        """Rows in ``states``, newest planned first (the ledger's order), at most ``limit``."""
+
+    @abstractmethod
+    def quarantine_entries(self, limit: int) -> list[QuarantineEntry]:
+        """Quarantined messages without their bodies, oldest first, at most ``limit``."""
+
     # -- accounts -- reads without a transaction (a sign-in must not hold the write lock while
     # the password hash is checked)
     @abstractmethod
@@ -469,15 +478,6 @@ class Store(ABC):
     @abstractmethod
     def account_states(self) -> dict[str, dict[str, Any]]:
         """Each account row as its journal entry holds it (what ``hub audit verify`` compares)."""
-
-    # -- queues --
-    @abstractmethod
-    def ledger_page(self, states: Sequence[str], limit: int) -> list[DeliveryRow]:
-        """Rows in ``states``, newest planned first (the ledger's order), at most ``limit``."""
-
-    @abstractmethod
-    def quarantine_entries(self, limit: int) -> list[QuarantineEntry]:
-        """Quarantined messages without their bodies, oldest first, at most ``limit``."""
 
     @abstractmethod
     def close(self) -> None: ...
