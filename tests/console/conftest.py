@@ -59,14 +59,14 @@ class Demo:
     summary: dict[str, Any]
     dead: str  # the delivery id of a delivery the national platform refused for good
     dead_record: str
+    sim: RunningSim
 
 
 @pytest.fixture(scope="session")
-def sim() -> Iterator[RunningSim]:
-    """A national platform simulator on 127.0.0.1 (``/gone`` answers every push 404)."""
-    running = start_sim(SimConfig())
-    yield running
-    running.stop()
+def sim(demo: Demo) -> RunningSim:
+    """The demo's national platform simulator, on 127.0.0.1 with the demo's state (it has the
+    versions the demo delivered; ``/gone`` answers every push 404)."""
+    return demo.sim
 
 
 def deliver(data_dir: Path, national_url: str) -> dict[str, Any]:
@@ -126,7 +126,7 @@ class Watched:
 
 
 @pytest.fixture(scope="session")
-def demo(tmp_path_factory: pytest.TempPathFactory, sim: RunningSim) -> Demo:
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     data_dir = tmp_path_factory.mktemp("console") / "hub-data"
     env = hub_env(data_dir)
     # in this process (click's runner): three interpreters fewer to start than as commands
@@ -142,8 +142,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory, sim: RunningSim) -> Demo:
             env=env,
         )
         assert added.exit_code == 0, added.output
-    dead, dead_record = _make_dead(data_dir, sim)
-    return Demo(data_dir, env, json.loads(done.stdout), dead, dead_record)
+    sim = start_sim(SimConfig(db_path=data_dir / "national-sim.db"))
+    try:
+        dead, dead_record = _make_dead(data_dir, sim)
+        yield Demo(data_dir, env, json.loads(done.stdout), dead, dead_record, sim)
+    finally:
+        sim.stop()
 
 
 def _serve(env: dict[str, str], address: Path, *args: str) -> Iterator[Served]:

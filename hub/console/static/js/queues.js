@@ -5,7 +5,7 @@ import { api, boot, h, hubTime, number, showError, t } from "./common.js";
 
 function lagTable(id, values) {
   const entries = Object.entries(values || {});
-  return h("table", { class: "numbers", id },
+  return h("table", { class: "numbers compact", id },
     h("tbody", {}, entries.length ? entries.map(([k, v]) => h("tr", { "data-key": k },
       h("td", { class: "mono" }, k), h("td", { class: "n" }, number(v))))
       : h("tr", {}, h("td", {}, t("none")))));
