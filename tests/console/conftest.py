@@ -27,6 +27,7 @@ from hub.national.client import NationalClient
 from hub.national.sim import RunningSim, SimConfig, start_sim
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
+from hub.storage.ports import Source
 from hub.testing.harness import FAST_DELIVERY
 from projections.records import VERSIONS
 from tests.processes import ROOT, hub_env, wait_until
@@ -44,6 +45,8 @@ CHROMIUM_ARGS = [
 ]
 
 
+#: a source of the special-equipment records the demo does not make (杭州市西湖区)
+EQUIPMENT_SOURCE = Source("zj-330106-tzsb", "county", "330106", "杭州市西湖区市场监督管理局")
 #: the accounts every test signs in with: name → (role, region, password)
 ACCOUNTS = {
     "ops": ("operator", None, "operator-pass-1"),
@@ -79,9 +82,23 @@ def deliver(data_dir: Path, national_url: str) -> dict[str, Any]:
 
 
 def _make_dead(data_dir: Path, sim: RunningSim) -> tuple[str, str]:
-    """A newer version of one of the demo's inspections, pushed to a platform that refuses it
-    for good: one dead delivery in the ledger, as an operator would find it."""
+    """A special-equipment unit, delivered; then a newer version of one of the demo's
+    inspections, pushed to a platform that refuses it for good: one dead delivery in the
+    ledger, as an operator would find it."""
     settings = HubSettings(data_dir=data_dir, national_tasks_interval_s=60)
+    now = dt.datetime.now(dt.UTC)
+    with EmbeddedHub(settings) as hub:  # a special-equipment unit for 一码追溯 (the demo has none)
+        hub.register_sources([EQUIPMENT_SOURCE])
+        unit = hub.standard.example("special_equipment")
+        hub.ingest(
+            list(
+                record_submissions(
+                    EQUIPMENT_SOURCE.source_id, "special_equipment", [unit],
+                    batch_id="equipment", received_at=now,
+                )
+            )
+        )  # fmt: skip
+    deliver(data_dir, sim.url)
     with EmbeddedHub(settings) as hub:
         rows = hub.views.rows(
             VERSIONS,
@@ -92,7 +109,6 @@ def _make_dead(data_dir: Path, sim: RunningSim) -> tuple[str, str]:
         newer = dict(content)
         newer["updated_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         newer["result_description"] = f"{newer.get('result_description') or ''}（复查）"
-        now = dt.datetime.now(dt.UTC)
         hub.ingest(
             list(
                 record_submissions(

@@ -65,7 +65,7 @@ def test_the_map_shows_the_province_with_the_read_models_numbers_and_drills_down
     }
     status = json.loads(run_hub(demo.env, "status", "--json").stdout)
     total = page.inner_text("#regions-total td[data-measure='records']")
-    assert int(total) == status["canonical_records"] == demo.summary["canonical_records"]
+    assert int(total) == status["canonical_records"] >= demo.summary["canonical_records"]
     shot(page, "map")
     shutil.copy(
         ROOT / "test-artifacts" / "console" / "map.png",

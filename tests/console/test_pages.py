@@ -99,3 +99,60 @@ def test_a_dossier_links_every_entry_to_its_trace(
     assert page.locator("#chain tbody tr").count() >= 1
     only_loopback(seen.requests)
     assert not seen.errors, seen.errors
+
+
+def test_trace_by_submission_source_record_and_uscc(
+    demo: Demo, hub_api: Served, watched: Callable[..., Watched]
+) -> None:
+    seen = watched()
+    page = seen.page
+    sign_in(page, hub_api.url, "audit", ACCOUNTS["audit"][2])
+    submission = demo.summary["examples"]["rejected_submission"]
+    page.goto(f"{hub_api.url}/trace?q={submission}")
+    ready(page)
+    page.wait_for_selector("#chain")
+    times = page.locator("#chain td.time")
+    assert times.count() >= 2
+    assert all(t.endswith("+08:00") for t in times.all_inner_texts())  # the hub's time zone
+    chain = page.request.get(f"{hub_api.url}/v1/trace?q={submission}").json()
+    first = next(e for e in chain["entries"] if e["source_record_id"])
+    page.fill("#q", f"{first['source_id']}:{first['source_record_id']}")
+    page.click("form.search button")
+    page.wait_for_selector(f"#chain td:has-text('{submission}')")
+    from projections.dossier import ENTITY_LINKS
+
+    views = open_views(demo.data_dir, None)
+    try:
+        uscc = min(u for (u,) in views.rows(ENTITY_LINKS, columns=("uscc",)))
+    finally:
+        views.close()
+    page.fill("#q", uscc)  # a USCC opens its dossier
+    page.click("form.search button")
+    page.wait_for_url(f"**/dossier?q={uscc}")
+    ready(page)
+    only_loopback(seen.requests)
+    assert not seen.errors, seen.errors
+
+
+def test_equipment_life_links_to_traces(
+    demo: Demo, hub_api: Served, watched: Callable[..., Watched]
+) -> None:
+    from hub.query.dossier import equipment
+    from projections.dossier import EQUIPMENT_LINKS
+
+    views = open_views(demo.data_dir, None)
+    try:
+        codes = sorted({c for (c,) in views.rows(EQUIPMENT_LINKS, columns=("equipment_code",))})
+        code = codes[0]
+        expected = equipment(views, code).to_dict()
+    finally:
+        views.close()
+    seen = watched()
+    page = seen.page
+    sign_in(page, hub_api.url, "ops", ACCOUNTS["ops"][2])
+    page.goto(f"{hub_api.url}/equipment?q={code}")
+    ready(page)
+    page.wait_for_selector("#entries")
+    assert page.locator("#entries a").count() == expected["count"] >= 1
+    shot(page, "equipment")
+    only_loopback(seen.requests)

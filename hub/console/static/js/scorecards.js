@@ -23,7 +23,7 @@ boot("scorecards", async (main, ctx) => {
   const trendTitle = h("h2", { id: "trend-title" }, t("trend", ["趋势", "Trend"]));
   main.append(h("section", { class: "toolbar" }, h("h1", {}, t("scorecards")), days,
     h("span", {}, t("export", ["导出", "Export"]), " ", xlsx, " ", csv)),
-  table, trendTitle, trendBox);
+  trendTitle, trendBox, table);
   const chart = window.echarts.init(trendBox);
 
   async function load() {
