@@ -65,3 +65,20 @@ def test_an_auditor_sees_the_queues_but_cannot_act(
     refused = page.request.post(hub_api.url + "/v1/deliveries/redrive", data={"delivery_ids": None})
     assert refused.status == 403
     only_loopback(seen.requests)
+
+
+def test_the_read_only_console_offers_no_action(
+    hub_console: Served, watched: Callable[..., Watched]
+) -> None:
+    seen = watched()
+    page = seen.page
+    sign_in(page, hub_console.url, "ops", ACCOUNTS["ops"][2])  # signing in still works
+    page.goto(hub_console.url + "/queues")
+    ready(page)
+    assert page.is_visible("#read-only")
+    assert page.locator("#redrive, #redrive-all, #quarantine button").count() == 0
+    refused = page.request.post(
+        hub_console.url + "/v1/deliveries/redrive", data={"delivery_ids": None}
+    )
+    assert refused.status == 405  # not even an operator acts through `hub console`
+    only_loopback(seen.requests)
