@@ -123,8 +123,9 @@ def audit_verify(
         changes = report.heads[JOURNAL].count if JOURNAL in report.heads else 0
         events = sum(h.count for h in report.heads.values()) - changes
         click.echo(
-            f"intact: {events} events, {report.versions} versions and {changes} source changes;"
-            " every chain, the registry, the ledger, the sources and every read model verified"
+            f"intact: {events} events, {report.versions} versions and {changes} journal entries"
+            " (sources, subscribers, accounts, people's actions); every chain, the registry, the"
+            " ledger, the sources, the subscribers, the accounts and every read model verified"
             f"{anchored}"
         )
     else:

@@ -18,7 +18,7 @@ import pytest
 from hub.domain.accounts import Account, AccountError
 from hub.domain.subscribers import NATIONAL, Subscriber
 from hub.errors import ConcurrencyError, StorageError
-from hub.storage.account_rows import record_action
+from hub.storage.account_rows import actions, record_action
 from hub.storage.chain import GENESIS, JOURNAL, link
 from hub.storage.journal import fold, fold_accounts, fold_subscribers
 from hub.storage.ports import (
@@ -621,12 +621,22 @@ class StoreContract:
             record_action(tx, "op", "deliveries.redrive", "national", {"delivery_ids": ["d1"]})
         with pytest.raises(AccountError), store.transaction() as tx:
             tx.put_account(Account("x", "viewer", "330100", False, ""))
-            record_action(tx, "op", "DROP TABLE", "t", {})  # not an action name
+            record_action(tx, "op", "DROP TABLE x", "t", {})  # not an action name
         assert store.accounts() == []  # rolled back with it
         with pytest.raises(AccountError), store.transaction() as tx:
             record_action(tx, "op", "big", "t", {"x": "y" * 20_000})
+        with pytest.raises(AccountError), store.transaction() as tx:
+            record_action(tx, "op\nforged line", "x", "t", {})
+        with store.transaction() as tx:  # the host's user, from the CLI
+            record_action(tx, "Administrator", "quarantine.release", "o", {"origins": ["o"]})
+        listed = actions(store)
+        assert [(a["who"], a["action"]) for a in listed] == [
+            ("Administrator", "quarantine.release"),
+            ("op", "deliveries.redrive"),
+        ]
+        assert actions(store, 1) == listed[:1] and listed[0]["position"] > listed[1]["position"]
         entries = store.chained(JOURNAL, 0, 100)
-        last = entries[-1]
+        last = entries[-2]
         assert (last.event_type, last.key) == ("action", "op")
         body = json.loads(last.body)
         assert body["action"] == "deliveries.redrive" and body["target"] == "national"
