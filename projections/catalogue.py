@@ -23,19 +23,23 @@ def all_projections(
     codec: Codec, timezone: dt.tzinfo | None = None, standard: Standard | None = None
 ) -> list[Projection]:
     """Every projection; ``timezone`` is the hub's (``HubSettings.policy().timezone``), for the
-    read models that count per day (default: the standard's, Beijing time); ``standard``: the
-    hub's pack (the dossier reads its ``links.json``; default: the shipped one)."""
+    read models that count per day or place a date in time (default: the standard's, Beijing
+    time); ``standard`` the hub's pack (the dossier reads its ``links.json``; default: the
+    shipped one)."""
     return [
         RecordsProjection(codec),
         ProvenanceProjection(),
         RegionStatsProjection(),
         ScorecardsProjection(codec, timezone),
-        DossierProjection(codec, standard),
+        DossierProjection(codec, standard, timezone),
     ]
 
 
 def projection(
-    name: str, codec: Codec, timezone: dt.tzinfo | None = None, standard: Standard | None = None
+    name: str,
+    codec: Codec,
+    timezone: dt.tzinfo | None = None,
+    standard: Standard | None = None,
 ) -> Projection:
     for candidate in all_projections(codec, timezone, standard):
         if candidate.name == name:

@@ -121,9 +121,12 @@ class DossierProjection(Projection):
     streams = (RECORDS,)
     tables = (ENTITY_LINKS, EQUIPMENT_LINKS, CHILD_LINKS)
 
-    def __init__(self, codec: Codec, standard: Standard | None = None) -> None:
+    def __init__(
+        self, codec: Codec, standard: Standard | None = None, timezone: dt.tzinfo | None = None
+    ) -> None:
         self.codec = codec
         self.standard = standard or load_standard()
+        self.tz = timezone or HUB_TZ
         self._types: dict[str, tuple[TypeLinks, str, Any] | None] = {}
 
     def _type(self, type_id: str) -> tuple[TypeLinks, str, Any] | None:
@@ -156,8 +159,8 @@ class DossierProjection(Projection):
             links, event_date, parent = known
             _, content = decode(p["content"])
             retracted = bool(p.get("retracted", False))
-            when = business_time(content.get(event_date)) or business_time(
-                content.get("updated_at")
+            when = business_time(content.get(event_date), self.tz) or business_time(
+                content.get("updated_at"), self.tz
             )
             region = content.get("region_code") or p.get("region_code")
             title = title_of(self.standard, p["record_type"], content, retracted)
@@ -167,7 +170,7 @@ class DossierProjection(Projection):
             for code in {f.value(content) for f in links.equipment} - {None}:
                 equipment.append((code, *tail))
             if parent is not None:
-                parent_id = derive_id("rec", identity_hash(identity_key(parent, content, HUB_TZ)))
+                parent_id = derive_id("rec", identity_hash(identity_key(parent, content, self.tz)))
                 children.append((parent_id, *tail))
         return {
             ENTITY_LINKS.name: entity,

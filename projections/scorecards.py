@@ -94,6 +94,7 @@ DAYS = Table(
 )
 
 _AT = {name: i for i, name in enumerate(_DAY_COUNTERS)}
+_BUSINESS_TIME = ("updated_at",)
 _OUTCOME_COUNTER = {"rejected": "rejected", "duplicate": "duplicates", "stale": "stale"}
 
 
@@ -148,15 +149,15 @@ class ScorecardsProjection(Projection):
             out[OUTCOMES.name] = [(*k, n) for k, n in outcomes.items()]
             out[RULES.name] = [(*k, n) for k, n in rules.items()]
         elif stream == RECORDS:
-            decode = self.codec.decode
+            decode = self.codec.decode_fields
             for event in events:
                 p = event.payload
                 if p["retracted"]:
                     continue
-                _, typed = decode(p["content"])
+                business = decode(p["content"], _BUSINESS_TIME)["updated_at"]
                 received = event.event.occurred_at
                 counters = day(p["source_id"], received)
-                counters[_AT["delay_ms_sum"]] += delay_ms(received, typed["updated_at"])
+                counters[_AT["delay_ms_sum"]] += delay_ms(received, business)
                 counters[_AT["delay_n"]] += 1
         elif stream == DELIVERIES:
             for event in events:

@@ -164,7 +164,7 @@ def test_sources_ingest_up_status_audit_replay(runner: CliRunner, tmp_path: Path
     assert status["deliveries"]["acked"] == 1
     assert invoke(runner, "audit", "verify", "--data-dir", data).exit_code == 0
     assert "records" in invoke(runner, "replay", "--list").output
-    for name in ("records", "provenance", "region_stats"):
+    for name in ("records", "provenance", "region_stats", "scorecards"):
         assert invoke(runner, "replay", name, "--diff", "--data-dir", data).exit_code == 0
         assert invoke(runner, "replay", name, "--data-dir", data).exit_code == 0
     import sqlite3
@@ -218,7 +218,7 @@ def test_history_commands_on_postgresql(runner: CliRunner, tmp_path: Path, pg_ur
     traced = invoke(runner, "trace", record_id, "--json", env=env)
     assert traced.exit_code == 0 and "verdict.duplicate" in traced.output
     assert invoke(runner, "audit", "verify", env=env).exit_code == 0
-    for name in ("records", "provenance", "region_stats"):
+    for name in ("records", "provenance", "region_stats", "scorecards"):
         assert invoke(runner, "replay", name, "--diff", env=env).exit_code == 0
         assert invoke(runner, "replay", name, env=env).exit_code == 0
     projected = invoke(runner, "project", "--exit-when-current", env=env)

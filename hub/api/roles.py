@@ -12,12 +12,14 @@ sources only, and here among the accounts only, so it signs nobody in.
 
 Bounds: a failed sign-in counts against the account's name and against the client's address;
 after ``HUB_CONSOLE_LOGIN_FAILURES_PER_MINUTE`` of either in a minute, sign-ins are refused with
-429 and ``Retry-After`` until the oldest failure is a minute old (the password is not even
-checked, so guessing costs the guesser time, not the hub CPU). Passwords are compared by Argon2
-(constant time), an unknown name costs the same work as a wrong password, and the reply is the
-same for both. Session ids and tokens are looked up by their SHA-256, never compared, stored,
-logged or echoed; the session cookie is HttpOnly, SameSite=Strict, Secure over https, and ends
-with the session (``HUB_CONSOLE_SESSION_TTL_S``).
+429 and ``Retry-After`` until the oldest failure is a minute old. The password is then not even
+checked, so guessing costs the guesser time, not the hub CPU; an attempt counts as failed until
+it succeeds, so concurrent guesses do not slip through; at most two Argon2 checks run at once.
+
+Passwords are compared by Argon2 (constant time), an unknown name costs the same work as a wrong
+password, and the reply is the same for both. Session ids and tokens are looked up by their
+SHA-256, never compared, stored, logged or echoed; the session cookie is HttpOnly,
+SameSite=Strict, Secure over https, and ends with the session (``HUB_CONSOLE_SESSION_TTL_S``).
 """
 
 from __future__ import annotations
@@ -30,14 +32,17 @@ import math
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hub.api.refusals import BadRequestError, BodyTooLargeError, RefusedError
 from hub.api.sinks import StorePool
@@ -60,10 +65,15 @@ __all__ = [
 ]
 
 SESSION_COOKIE = "hub_session"
-_MAX_SIGN_IN_BYTES = 4096
+#: a name of 40 and a password of 1024 characters fit, even with every character escaped as JSON
+#: (a surrogate pair written as two ``\uXXXX``: 12 bytes a character)
+_MAX_SIGN_IN_BYTES = 16 * 1024
 _MAX_SECRET_CHARS = 200  # a token or a session id is ~50; anything longer is not one
 
 log = logging.getLogger("hub.api.accounts")
+#: Argon2 checks at once (each takes 64 MiB and tens of milliseconds of a core): a burst of
+#: sign-ins queues here instead of exhausting the host's memory
+_VERIFYING = threading.BoundedSemaphore(2)
 
 
 class SignInRequiredError(RefusedError):
@@ -100,8 +110,12 @@ class SessionInfo(BaseModel):
 
 
 class LoginBounds:
-    """Failed sign-ins per key (``account:NAME``, ``client:ADDRESS``) in a sliding minute,
-    thread-safe, bounded in memory (the oldest keys are forgotten past ``max_keys``)."""
+    """Sign-in attempts per key (``account:NAME``, ``client:ADDRESS``) in a sliding minute,
+    thread-safe, bounded in memory (the oldest keys are forgotten past ``max_keys``).
+
+    An attempt counts as a failure from the moment it is let through (:meth:`attempt`) until it
+    succeeds (:meth:`succeeded`), so concurrent guesses cannot slip past the bound while their
+    passwords are still being checked."""
 
     def __init__(self, per_minute: int, window_s: float = 60.0, max_keys: int = 10_000) -> None:
         self.per_minute = per_minute
@@ -110,31 +124,36 @@ class LoginBounds:
         self._failures: OrderedDict[str, deque[float]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def retry_after(self, keys: Iterable[str], now: float) -> float | None:
-        """Seconds until a sign-in under all ``keys`` may be tried again; None: now."""
-        wait = 0.0
+    def attempt(self, keys: Sequence[str], now: float) -> float | None:
+        """Let an attempt through (None), counting it against every key; or the seconds until
+        one may be tried again under all of them (nothing counted)."""
         with self._lock:
+            wait = 0.0
             for key in keys:
                 times = self._recent(key, now)
                 if len(times) >= self.per_minute:
                     wait = max(wait, times[0] + self.window_s - now)
-        return wait if wait > 0 else None
-
-    def failed(self, keys: Iterable[str], now: float) -> None:
-        with self._lock:
+            if wait > 0:
+                return wait
             for key in keys:
                 times = self._recent(key, now)
                 times.append(now)
-                while len(times) > self.per_minute:
-                    times.popleft()
                 self._failures[key] = times
                 self._failures.move_to_end(key)
             while len(self._failures) > self.max_keys:
                 self._failures.popitem(last=False)
+            return None
 
-    def forget(self, key: str) -> None:
+    def succeeded(self, keys: Sequence[str], at: float) -> None:
+        """The attempt made ``at`` signed in: the account's failures are forgotten; the
+        client's other failures stay (one right password does not excuse other names' guesses)."""
         with self._lock:
-            self._failures.pop(key, None)
+            account, *others = keys
+            self._failures.pop(account, None)
+            for key in others:
+                times = self._failures.get(key)
+                if times is not None and at in times:
+                    times.remove(at)
 
     def _recent(self, key: str, now: float) -> deque[float]:
         times = self._failures.get(key, deque())
@@ -164,7 +183,7 @@ def _iso(epoch: float) -> str:
 
 
 _bearer = HTTPBearer(
-    auto_error=False, scheme_name="account token", description="hub accounts token NAME"
+    auto_error=False, scheme_name="account_token", description="hub accounts token NAME"
 )
 _cookie = APIKeyCookie(
     name=SESSION_COOKIE, auto_error=False, scheme_name="session", description="POST /v1/session"
@@ -240,8 +259,12 @@ _SIGN_IN_BODY = {
                 "type": "object",
                 "required": ["name", "password"],
                 "properties": {
-                    "name": {"type": "string", "maxLength": 40},
-                    "password": {"type": "string", "maxLength": MAX_PASSWORD_CHARS},
+                    "name": {"type": "string", "minLength": 1, "maxLength": 40},
+                    "password": {
+                        "type": "string",
+                        "minLength": 1,
+                        "maxLength": MAX_PASSWORD_CHARS,
+                    },
                 },
             }
         }
@@ -292,10 +315,10 @@ def _sign_in(request: Request, name: str, password: str) -> JSONResponse:
     client = _client(request)
     keys = (f"account:{name[:60]}", f"client:{client}")
     now = config.clock()
-    wait = config.bounds.retry_after(keys, now)
+    wait = config.bounds.attempt(keys, now)
     if wait is not None:
         seconds = max(1, math.ceil(wait))
-        log.warning("sign-in of %s from %s refused: too many failures", name, client)
+        log.warning("sign-in of %s from %s refused: too many failures", name[:60], client)
         error = TooManySignInsError(
             f"登录失败次数过多，请 {seconds} 秒后再试 / too many failed sign-ins: try again in"
             f" {seconds} s",
@@ -305,12 +328,12 @@ def _sign_in(request: Request, name: str, password: str) -> JSONResponse:
     store = request.app.state.stores.get()
     found = store.account_secret(name) if NAME_PATTERN.match(name) else None
     account, stored = found if found is not None else (None, None)
-    ok = verify_password(stored, password[: MAX_PASSWORD_CHARS + 1])
+    with _VERIFYING:
+        ok = verify_password(stored, password[: MAX_PASSWORD_CHARS + 1])
     if not ok or account is None or account.disabled:
-        config.bounds.failed(keys, now)
         log.warning("sign-in of %s from %s refused", name if account else "(unknown)", client)
         raise SignInRefusedError("账户名或密码错误 / wrong name or password")
-    config.bounds.forget(keys[0])
+    config.bounds.succeeded(keys, now)
     session = new_session_id()
     expires_at = now + config.session_ttl_s
     with store.transaction(durable=True) as tx:
@@ -404,4 +427,23 @@ def install_accounts(app: FastAPI, settings: HubSettings) -> None:
             return JSONResponse(exc.body(), status_code=exc.status)
 
         app.add_exception_handler(RefusedError, refused)
+    app.add_exception_handler(StarletteHTTPException, _allow_every_method)
     app.include_router(_router())
+
+
+async def _allow_every_method(request: Request, exc: Exception) -> Response:
+    """A 405's ``Allow`` names every method of the path (Starlette names only those of the first
+    route that matched it, and ``/v1/session`` has three routes); other errors as FastAPI does."""
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 405:
+        methods = sorted(
+            {
+                method
+                for route in request.app.router.routes
+                if isinstance(route, APIRoute) and route.path_regex.match(request.url.path)
+                for method in route.methods
+            }
+        )
+        if methods:
+            exc = StarletteHTTPException(405, exc.detail, headers={"Allow": ", ".join(methods)})
+    return await http_exception_handler(request, exc)

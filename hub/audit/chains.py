@@ -55,7 +55,7 @@ def _check(
             expected = link(
                 prev, row.event_id, row.event_type, row.key, row.correlation_id, row.body
             )
-            about = _about(name, row.correlation_id, row.key)
+            about = _about(name, row.correlation_id, row.key, row.event_type)
             item = f"position {row.position} ({row.event_id}, {about})"
             if name != JOURNAL:
                 findings += _envelope(codec, name, row, item)
@@ -149,9 +149,13 @@ def _envelope(codec: Codec, name: str, row: ChainedEvent, item: str) -> list[Fin
     ]
 
 
-def _about(name: str, correlation_id: str, key: str) -> str:
-    """What an event is about, by id: its submission (streams) or its source (the journal)."""
-    return f"source {key}" if name == JOURNAL else f"submission {correlation_id}"
+def _about(name: str, correlation_id: str, key: str, event_type: str = "") -> str:
+    """What an event is about, by id: its submission (streams), or in the journal what its kind
+    names (``source``, ``subscriber``, ``account``, or the person of an ``action``)."""
+    if name != JOURNAL:
+        return f"submission {correlation_id}"
+    kind = event_type.split(".")[0] if event_type else "source"
+    return f"{'person' if kind == 'action' else kind} {key}"
 
 
 def _against_anchor(

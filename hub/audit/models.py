@@ -5,6 +5,8 @@ retracted flag, a deleted version, a provenance or statistics row) is named by i
 
 from __future__ import annotations
 
+import datetime as dt
+
 from hub.audit.findings import Finding
 from hub.errors import HubError
 from hub.events import Codec
@@ -26,11 +28,14 @@ _EN = {
 }
 
 
-def check_read_models(views: ViewStore, store: Store, codec: Codec) -> list[Finding]:
+def check_read_models(
+    views: ViewStore, store: Store, codec: Codec, timezone: dt.tzinfo | None = None
+) -> list[Finding]:
+    """``timezone``: the hub's, which read models counting per day were built with."""
     findings: list[Finding] = []
     for name in PROJECTIONS:
         try:
-            report = replay.diff(views, store, codec, name)
+            report = replay.diff(views, store, codec, name, timezone)
         except HubError as exc:  # an event that no longer decodes (named by the chain check)
             findings.append(
                 Finding(

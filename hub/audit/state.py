@@ -207,7 +207,6 @@ _LEDGER_FIELDS = (
     "national_id",
     "source_id",
     "submission_id",
-    "redrives",
 )
 
 
@@ -238,6 +237,8 @@ def check_ledger(
         fields = _differs((f, getattr(row, f), event[f]) for f in _LEDGER_FIELDS)
         if list(row.reasons) != list(event["reasons"]):
             fields.append("reasons")
+        if row.redrives != (event.get("redrives") or 0):  # null in events never re-driven
+            fields.append("redrives")
         v = versions.get((row.record_id, row.version))
         if v is None or content_hash(row.content, row.operation == "delete") != v.content_hash:
             fields.append("content")

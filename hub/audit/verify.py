@@ -14,6 +14,7 @@ Any difference is a :class:`~hub.audit.findings.Finding` naming where, which row
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from hub.audit.chains import check_chains
@@ -50,10 +51,18 @@ class Report:
         return not self.findings
 
 
-def audit(store: Store, views: ViewStore, codec: Codec, checkpoint: Signed | None = None) -> Report:
+def audit(
+    store: Store,
+    views: ViewStore,
+    codec: Codec,
+    checkpoint: Signed | None = None,
+    *,
+    timezone: dt.tzinfo | None = None,
+) -> Report:
     """Everything :func:`verify` checks, with the heads it verified. The log and the state it
     explains are read in one snapshot (a running hub cannot make them disagree mid-audit); the
-    read models are compared afterwards, built aside up to their own positions."""
+    read models are compared afterwards, built aside up to their own positions (``timezone``:
+    the hub's, for the read models that count per day)."""
     with store.snapshot():
         findings, heads = check_chains(
             store,
@@ -69,15 +78,20 @@ def audit(store: Store, views: ViewStore, codec: Codec, checkpoint: Signed | Non
         findings += check_subscribers(store)
         findings += check_accounts(store)
     findings += _check_record_views(views, versions)
-    findings += check_read_models(views, store, codec)
+    findings += check_read_models(views, store, codec, timezone)
     return Report(findings, heads, len(versions))
 
 
 def verify(
-    store: Store, views: ViewStore, codec: Codec, checkpoint: Signed | None = None
+    store: Store,
+    views: ViewStore,
+    codec: Codec,
+    checkpoint: Signed | None = None,
+    *,
+    timezone: dt.tzinfo | None = None,
 ) -> list[Finding]:
     """The findings; empty: intact."""
-    return audit(store, views, codec, checkpoint).findings
+    return audit(store, views, codec, checkpoint, timezone=timezone).findings
 
 
 def _view(where: str, rid: str, version: int, zh: str, en: str) -> Finding:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from hub.domain.accounts import (
 from hub.domain.credentials import digest, hash_password, new_token
 from hub.settings import HubSettings
 from hub.storage import store_for
+from hub.storage.account_rows import actions
 from hub.storage.ports import Store
 
 __all__ = ["accounts"]
@@ -299,3 +301,25 @@ def list_(data_dir: Path | None, as_json: bool) -> None:
         click.echo("没有账户（hub accounts add NAME --role ...） / no accounts")
     for a in found:
         click.echo("  ".join(f"{k}={v}" for k, v in _row(a, states.get(a.name, {})).items()))
+
+
+@accounts.command("actions")
+@click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True)
+@data_dir_option
+@as_json_option
+def actions_(limit: int, data_dir: Path | None, as_json: bool) -> None:
+    """The last actions people took (sign-ins, re-drives, releases), newest first, from the
+    journal ``hub audit verify`` checks."""
+    store = _open(settings_for(data_dir))
+    try:
+        found = actions(store, limit)
+    finally:
+        store.close()
+    if as_json:
+        echo_json(found)
+        return
+    if not found:
+        click.echo("没有操作记录 / no actions recorded")
+    for a in found:
+        detail = json.dumps(a["detail"], ensure_ascii=False, sort_keys=True)
+        click.echo(f"{a['at']}  {a['who']}  {a['action']}  {a['target']}  {detail}")

@@ -107,7 +107,8 @@ def audit_verify(
         signed = checkpoints.read(checkpoint_file, checkpoints.load_public_key(key_file))
     with _open(data_dir) as hub:
         _catch_up(hub)
-        report = run_audit(hub.store, hub.views, hub.codec, signed)
+        tz = hub.settings.policy().timezone
+        report = run_audit(hub.store, hub.views, hub.codec, signed, timezone=tz)
     if as_json:
         echo_json(
             {
@@ -123,8 +124,9 @@ def audit_verify(
         changes = report.heads[JOURNAL].count if JOURNAL in report.heads else 0
         events = sum(h.count for h in report.heads.values()) - changes
         click.echo(
-            f"intact: {events} events, {report.versions} versions and {changes} source changes;"
-            " every chain, the registry, the ledger, the sources and every read model verified"
+            f"intact: {events} events, {report.versions} versions and {changes} journal entries"
+            " (sources, subscribers, accounts, people's actions); every chain, the registry, the"
+            " ledger, the sources, the subscribers, the accounts and every read model verified"
             f"{anchored}"
         )
     else:
@@ -182,7 +184,8 @@ def audit_checkpoint(
     private = checkpoints.load_private_key(key_file)
     with _open(data_dir) as hub:
         _catch_up(hub)
-        report = run_audit(hub.store, hub.views, hub.codec)
+        tz = hub.settings.policy().timezone
+        report = run_audit(hub.store, hub.views, hub.codec, timezone=tz)
         if not report.intact:
             for f in report.findings:
                 click.echo(f.line(), err=True)

@@ -95,7 +95,8 @@ def _table(cards: Sequence[Scorecard], by: str) -> list[str]:
         for rank, card in enumerate(cards, start=1)
     ]
     widths = [max(_width(h), *(_width(r[i]) for r in rows)) for i, (h, _) in enumerate(headers)]
-    lines = ["  ".join(_pad(h, w, right) for (h, right), w in zip(headers, widths, strict=True))]
+    head = zip(headers, widths, strict=True)
+    lines = ["  ".join(_pad(h, w, right) for (h, right), w in head).rstrip()]
     for row in rows:
         cells = zip(row, headers, widths, strict=True)
         lines.append("  ".join(_pad(c, w, right) for c, (_, right), w in cells).rstrip())

@@ -2,7 +2,7 @@
 
 - A password is chosen by a person and may be guessed, so it is stored only as an Argon2id hash
   (argon2-cffi, RFC 9106's parameters: memory-hard, salted, its parameters inside the PHC string
-  so they can be raised later; :func:`needs_rehash` says when).
+  so they can be raised later without invalidating older hashes).
 - An account token and a session id carry 256 random bits from :mod:`secrets`: nothing to
   brute-force, so a plain SHA-256 stores them, as source tokens are (:mod:`hub.api.tokens`), and
   lookups are by that hash: the secret itself is never compared, stored or logged.
@@ -24,7 +24,6 @@ __all__ = [
     "TOKEN_PREFIX",
     "digest",
     "hash_password",
-    "needs_rehash",
     "new_session_id",
     "new_token",
     "verify_password",
@@ -57,13 +56,6 @@ def verify_password(stored: str | None, password: str) -> bool:
         return _HASHER.verify(stored, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
-
-
-def needs_rehash(stored: str) -> bool:
-    try:
-        return _HASHER.check_needs_rehash(stored)
-    except InvalidHashError:
-        return True
 
 
 def new_token() -> str:

@@ -92,7 +92,7 @@ def _event(
             "reasons": list(row.reasons),
             "source_id": row.source_id,
             "submission_id": row.submission_id,
-            "redrives": row.redrives,
+            "redrives": row.redrives or None,  # null until re-driven: older events' shape
             "actor": actor,
         },
     )

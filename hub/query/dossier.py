@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from hub.errors import InputError
+from hub.errors import HubError, InputError
 from hub.standard import Standard, load_standard
 from hub.standard.checks.formats import check_equipment_code
 from hub.standard.checks.uscc import check_uscc
@@ -382,7 +382,7 @@ def dossier(
 
 
 def _life(
-    views: ViewStore, record_ids: Sequence[str], tz: dt.tzinfo
+    views: ViewStore, record_ids: Sequence[str], tz: dt.tzinfo, standard: Standard
 ) -> tuple[tuple[EquipmentVersion, ...], tuple[str, ...]]:
     if not record_ids:
         return (), ()
@@ -406,12 +406,25 @@ def _life(
                 int(version),
                 _local(str(recorded_at), tz) or "",
                 bool(retracted),
-                _opt(body.get("status")),
+                _status(standard, body.get("status")),
                 _opt(body.get("last_inspection_date")),
                 _opt(body.get("next_inspection_date")),
             )
         )
     return tuple(life), tuple(sorted(units))
+
+
+def _status(standard: Standard, value: object) -> str | None:
+    """An equipment status code with its label (``1 在用``), as the code list names it."""
+    if value is None:
+        return None
+    try:
+        check = standard.record_type("special_equipment").field("status").check or ""
+    except (KeyError, HubError):
+        return str(value)
+    codes = standard.codelists.get(check[5:]) if check.startswith("code:") else None
+    code = codes.codes.get(str(value)) if codes is not None else None
+    return f"{value} {code.zh}" if code is not None else str(value)
 
 
 def _opt(value: object) -> str | None:
@@ -435,5 +448,5 @@ def equipment(
         views, EQUIPMENT_LINKS, value, standard, tz, include_retracted
     )
     registrations = sorted({e.record_id for e in entries if e.record_type == "special_equipment"})
-    life, units = _life(views, registrations, tz)
+    life, units = _life(views, registrations, tz, standard)
     return Dossier("equipment", value, tuple(entries), groups, hidden, (), life, units)

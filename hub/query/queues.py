@@ -155,6 +155,7 @@ class Queues:
     quarantined: int  # how many in all
     quarantine: list[QuarantineItem]  # the first ``limit``, oldest first
     limit: int
+    offset: int = 0  # deliveries skipped before this page
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -164,6 +165,7 @@ class Queues:
             "quarantined": self.quarantined,
             "quarantine": [q.to_dict() for q in self.quarantine],
             "limit": self.limit,
+            "offset": self.offset,
         }
 
 
@@ -174,12 +176,14 @@ def queues(
     settings: HubSettings | None = None,
     states: Sequence[str] = ("dead", "retrying"),
     limit: int = 100,
+    offset: int = 0,
     engine: Engine | None = None,
 ) -> Queues:
-    """Lag, ledger, deliveries in ``states`` (newest planned first, at most ``limit``) and the
-    quarantine (at most ``limit``). Lag is what ``hub status`` shows: per stage the events of
-    its input not yet handled (by position embedded, by claimed ids distributed), per
-    projection and stream the log's head minus the projection's position."""
+    """Lag, ledger, deliveries in ``states`` (newest planned first, a page of ``limit`` after
+    ``offset``) and the quarantine (at most ``limit``, oldest first). Lag is what ``hub status``
+    shows: per stage the events of its input not yet handled (by position embedded, by claimed
+    ids distributed), per projection and stream the log's head minus the projection's
+    position."""
     bad = [s for s in states if s not in LIST_STATES]
     if bad:
         raise QueueActionError(
@@ -187,6 +191,7 @@ def queues(
             f" state {bad[0][:20]!r} (one of {', '.join(LIST_STATES)})"
         )
     limit = max(1, min(limit, 1000))
+    offset = max(0, min(offset, 1_000_000))
     settings = settings or HubSettings()
     engine = engine or Engine(settings)
     return Queues(
@@ -197,13 +202,14 @@ def queues(
             for s in p.streams
         },
         ledger=store.ledger_counts(),
-        deliveries=[DeliveryItem.of(r) for r in store.ledger_page(list(states), limit)],
+        deliveries=[DeliveryItem.of(r) for r in store.ledger_page(list(states), limit, offset)],
         quarantined=store.quarantine_count(),
         quarantine=[
             QuarantineItem(e.origin, e.stream, e.reason, e.size)
             for e in store.quarantine_entries(limit)
         ],
         limit=limit,
+        offset=offset,
     )
 
 

@@ -9,7 +9,7 @@ area, see :func:`home_region`) with these measures (:data:`MEASURES`):
 - ``rejections``, ``duplicates_avoided``: verdicts ``rejected`` / ``duplicate`` of submissions by
   sources registered in the child (``source_outcomes`` × the source's region): who sends badly;
 - ``national_rejections``: deliveries the national platform rejected, by the submitting source's
-  region (the scorecards' ``source_days`` once that read model exists, the provenance before);
+  region (the scorecards' ``source_days``);
 - ``hazards``, ``hazards_open``, ``rectification_rate``: current hazard records (not retracted)
   in the child; open is every status but 已销号 (``4``); a hazard counts as rectified when its
   status is 已整改待复核 (``3``) or 已销号 (``4``), or a rectification of it (same ``hazard_no``
@@ -38,7 +38,7 @@ from projections.ports import ViewStore
 from projections.provenance import PROVENANCE
 from projections.records import CURRENT
 from projections.regions import REGIONS, SOURCE_OUTCOMES
-from projections.tables import Column, Kind, Table
+from projections.scorecards import DAYS
 
 __all__ = [
     "MEASURES",
@@ -66,13 +66,6 @@ RECTIFICATION = "rectification"
 HAZARD_CLOSED = "4"  # 已销号
 HAZARD_RECTIFIED = frozenset({"3", "4"})  # 已整改待复核, 已销号
 RECTIFICATION_DONE = "3"  # 已完成整改
-
-#: the scorecards read model's per-source day table (issue 15's contract), read when it exists
-_SOURCE_DAYS = Table(
-    "source_days",
-    (Column("source_id"), Column("national_rejections", Kind.INT)),
-    key=("source_id",),
-)
 
 
 class RegionError(HubError):
@@ -342,11 +335,12 @@ def _sum(into: RegionRow, parts: Iterable[RegionRow]) -> RegionRow:
 
 
 def _national_rejections(views: ViewStore) -> list[tuple[str, int]]:
-    """National rejections per submitting source: the scorecards' day table when it exists (a
-    small table), else counted from the provenance (a scan of the delivery events)."""
-    if _SOURCE_DAYS.name in views.tables():
-        counts: Counter[str] = Counter()
-        for source_id, n in views.rows(_SOURCE_DAYS):
+    """National rejections per submitting source: the scorecards' day table (small: a row per
+    source and day), or, where that read model is not built yet, the provenance's delivery
+    events."""
+    counts: Counter[str] = Counter()
+    if DAYS.name in views.tables():
+        for source_id, n in views.rows(DAYS, columns=("source_id", "national_rejections")):
             counts[source_id] += n
         return list(counts.items())
     rejected = views.rows(

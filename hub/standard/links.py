@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.errors import StandardError
+from hub.standard.codelists import CodeList
 from hub.standard.schema import FieldSpec, RecordType
 
 __all__ = ["LINKS_FILE", "LinkField", "TypeLinks", "load_links"]
@@ -64,7 +65,9 @@ def _spec(record_type: RecordType, name: str, where: str) -> FieldSpec:
         raise StandardError(f"{LINKS_FILE}: {where}: {name!r} is not a field") from None
 
 
-def _link_field(raw: Any, record_type: RecordType, kind: str) -> LinkField:
+def _link_field(
+    raw: Any, record_type: RecordType, kind: str, codelists: Mapping[str, CodeList]
+) -> LinkField:
     where = f"{record_type.type_id}.{kind}"
     if isinstance(raw, str):
         raw = {"field": raw}
@@ -76,9 +79,20 @@ def _link_field(raw: Any, record_type: RecordType, kind: str) -> LinkField:
         raise StandardError(f"{LINKS_FILE}: {where}.{spec.name}: 'when' is an object")
     when = []
     for name, values in when_raw.items():
-        _spec(record_type, name, f"{where}.{spec.name}.when")
+        other = _spec(record_type, name, f"{where}.{spec.name}.when")
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
             raise StandardError(f"{LINKS_FILE}: {where}.{spec.name}.when.{name}: a list of codes")
+        listed = (
+            codelists.get((other.check or "")[5:])
+            if (other.check or "").startswith("code:")
+            else None
+        )
+        unknown = sorted(v for v in values if listed is not None and v not in listed)
+        if unknown:
+            raise StandardError(
+                f"{LINKS_FILE}: {where}.{spec.name}.when.{name}: {unknown} not in code list"
+                f" {listed.name if listed else ''}"
+            )
         when.append((name, frozenset(values)))
     wanted = "uscc" if kind == "entity" else "equipment_code"
     if spec.check == wanted:
@@ -115,7 +129,9 @@ def _title_field(name: Any, record_type: RecordType) -> str:
     return name
 
 
-def load_links(root: Path, types: Mapping[str, RecordType]) -> dict[str, TypeLinks]:
+def load_links(
+    root: Path, types: Mapping[str, RecordType], codelists: Mapping[str, CodeList]
+) -> dict[str, TypeLinks]:
     """The pack's links per record type (empty if the pack has no ``links.json``)."""
     path = root / LINKS_FILE
     if not path.is_file():
@@ -135,9 +151,12 @@ def load_links(root: Path, types: Mapping[str, RecordType]) -> dict[str, TypeLin
         if not isinstance(raw, dict):
             raise StandardError(f"{LINKS_FILE}: {type_id}: an object")
         out[type_id] = TypeLinks(
-            entity=tuple(_link_field(f, record_type, "entity") for f in raw.get("entity", [])),
+            entity=tuple(
+                _link_field(f, record_type, "entity", codelists) for f in raw.get("entity", [])
+            ),
             equipment=tuple(
-                _link_field(f, record_type, "equipment") for f in raw.get("equipment", [])
+                _link_field(f, record_type, "equipment", codelists)
+                for f in raw.get("equipment", [])
             ),
             title=tuple(_title_field(f, record_type) for f in raw.get("title", [])),
         )

@@ -163,5 +163,5 @@ def load_standard(root: Path | None = None) -> Standard:
         types=types,
         codelists=codelists,
         regions=RegionTable.from_csv(root / "regions" / "gbt2260.csv"),
-        links=load_links(root, types),
+        links=load_links(root, types, codelists),
     )

@@ -23,18 +23,20 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections import deque
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
-from hub.domain.accounts import ROLES, Account, AccountError, check_name
+from hub.domain.accounts import ROLES, Account, AccountError
 from hub.domain.credentials import digest
 from hub.storage.journal import ACCOUNT_PUT, ACCOUNT_REMOVED, ACTION
 
 if TYPE_CHECKING:
-    from hub.storage.ports import Transaction
+    from hub.storage.ports import Store, Transaction
 
 __all__ = [
     "ACTION_PATTERN",
+    "ACTOR_PATTERN",
     "BY_SESSION",
     "BY_TOKEN",
     "COLUMNS",
@@ -56,6 +58,7 @@ __all__ = [
     "AccountStoreRows",
     "AccountTransactionRows",
     "action_change",
+    "actions",
     "from_row",
     "profile_values",
     "record_action",
@@ -100,7 +103,9 @@ DELETE_SESSIONS_OF = "DELETE FROM account_sessions WHERE name = {p}"
 DELETE_EXPIRED = "DELETE FROM account_sessions WHERE expires_at <= {p}"
 
 #: An action's name (``deliveries.redrive``, ``quarantine.release``, ``session.start``).
-ACTION_PATTERN = re.compile(r"^[a-z][a-z0-9_.-]{0,63}$")
+ACTION_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_.:/-]{0,63}$")
+#: Who acted: an account's name, or (from the CLI) the host's user: printable, at most 100.
+ACTOR_PATTERN = re.compile(r"^[^\x00-\x1f\x7f]{1,100}$")
 MAX_TARGET_CHARS = 500
 MAX_DETAIL_BYTES = 16 * 1024
 
@@ -145,7 +150,10 @@ def action_change(
 ) -> dict[str, Any]:
     """The journal body of one action, its fields bounded (hostile or careless callers cannot
     grow the journal without limit or forge another shape)."""
-    check_name(principal_name)
+    if not ACTOR_PATTERN.match(principal_name):
+        raise AccountError(
+            "操作者名称须为 1 至 100 个可打印字符 / who acted must be 1 to 100 printable characters"
+        )
     if not ACTION_PATTERN.match(action):
         raise AccountError(
             f"操作名 {action[:70]!r} 不合规则 / action {action[:70]!r} must match"
@@ -175,6 +183,22 @@ def record_action(
     """Journal an action ``principal_name`` took, in ``tx`` (committed with what it did, or not
     at all), in the chained journal ``hub audit verify`` checks."""
     tx.record_action(principal_name, action, target, detail)
+
+
+def actions(store: Store, limit: int = 100) -> list[dict[str, Any]]:
+    """The last ``limit`` actions people took, newest first: ``position`` (in the journal),
+    ``who``, ``action``, ``target``, ``detail``, ``at`` (what an auditor reads)."""
+    from hub.storage.chain import JOURNAL
+
+    found: deque[dict[str, Any]] = deque(maxlen=max(0, limit))
+    after = 0
+    while rows := store.chained(JOURNAL, after, 1000):
+        for row in rows:
+            if row.event_type == ACTION:
+                body = json.loads(row.body)
+                found.append({"position": row.position, "who": row.key, **body})
+        after = rows[-1].position
+    return list(reversed(found))
 
 
 class Cursor(Protocol):

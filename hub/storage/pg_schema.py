@@ -153,6 +153,11 @@ def _v9_delivery_redrives(conn: psycopg.Connection) -> None:
     """How often an operator re-drove a dead delivery (issue 15, ``hub deliveries redrive``):
     part of its events' ids. ``IF NOT EXISTS``: harmless beside another branch's migration."""
     conn.execute("ALTER TABLE ledger ADD COLUMN IF NOT EXISTS redrives INTEGER NOT NULL DEFAULT 0")
+    # the operators' lists: dead and retrying rows are few among millions, found without a scan
+    conn.execute(
+        "CREATE INDEX IF NOT EXISTS ledger_problems ON ledger (seq)"
+        " WHERE state IN ('dead', 'retrying')"
+    )
 
 
 #: (version, name, migration): append only; never edit one that has shipped.

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from hub.domain.subscribers import Subscriber
 
 __all__ = [
+    "LEDGER_STATES",
     "ApiBatch",
     "ChainHead",
     "ChainedEvent",
@@ -40,6 +41,7 @@ __all__ = [
     "Store",
     "StoredEvent",
     "Transaction",
+    "ledger_states",
 ]
 
 
@@ -181,6 +183,22 @@ class ApiBatch:
     idempotency_key: str
     body_hash: str
     reply: bytes
+
+
+#: the ledger's states (:mod:`hub.processing.delivery`)
+LEDGER_STATES = ("pending", "sent", "acked", "rejected", "retrying", "dead")
+
+
+def ledger_states(states: Sequence[str]) -> str:
+    """``state IN (...)`` as SQL text of known states only (literals, so both backends use the
+    partial index of dead and retrying rows for the operators' default list)."""
+    if not states or any(s not in LEDGER_STATES for s in states):
+        raise ValueError(f"ledger states must be among {LEDGER_STATES}")
+    known = [s for s in LEDGER_STATES if s in states]
+    text = "state IN (" + ", ".join(f"'{s}'" for s in known) + ")"
+    if set(known) <= {"dead", "retrying"}:  # the partial index's own text first
+        return "state IN ('dead', 'retrying')" + ("" if len(known) == 2 else f" AND {text}")
+    return text
 
 
 class Transaction(ABC):
@@ -451,8 +469,9 @@ class Store(ABC):
 
     # -- queues --
     @abstractmethod
-    def ledger_page(self, states: Sequence[str], limit: int) -> list[DeliveryRow]:
-        """Rows in ``states``, newest planned first (the ledger's order), at most ``limit``."""
+    def ledger_page(self, states: Sequence[str], limit: int, offset: int = 0) -> list[DeliveryRow]:
+        """Rows in ``states``, newest planned first (the ledger's order), at most ``limit``
+        after skipping ``offset`` (a page)."""
 
     @abstractmethod
     def quarantine_entries(self, limit: int) -> list[QuarantineEntry]:

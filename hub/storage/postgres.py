@@ -65,6 +65,7 @@ from hub.storage.ports import (
     Store,
     StoredEvent,
     Transaction,
+    ledger_states,
 )
 
 __all__ = ["PostgresStore", "PostgresTransaction", "translate"]
@@ -329,8 +330,10 @@ class PostgresTransaction(account_rows.AccountTransactionRows, Transaction):
     def ledger_select(
         self, state: str, delivery_ids: Sequence[str] | None, limit: int
     ) -> list[DeliveryRow]:
-        query = sql.SQL("SELECT {} FROM ledger WHERE state = %s").format(_LEDGER_COLUMNS)
-        args: list[Any] = [state]
+        query = sql.SQL("SELECT {} FROM ledger WHERE {}").format(
+            _LEDGER_COLUMNS, sql.SQL(ledger_states([state]))
+        )
+        args: list[Any] = []
         if delivery_ids is not None:
             ids = list(dict.fromkeys(delivery_ids))
             if not ids:
@@ -657,12 +660,12 @@ class PostgresStore(account_rows.AccountStoreRows, Store):
             after = rows[-1][0]
 
     # -- queues --
-    def ledger_page(self, states: Sequence[str], limit: int) -> list[DeliveryRow]:
+    def ledger_page(self, states: Sequence[str], limit: int, offset: int = 0) -> list[DeliveryRow]:
         rows = self._query(
-            sql.SQL(
-                "SELECT {} FROM ledger WHERE state = ANY(%s) ORDER BY seq DESC LIMIT %s"
-            ).format(_LEDGER_COLUMNS),
-            (list(states), limit),
+            sql.SQL("SELECT {} FROM ledger WHERE {} ORDER BY seq DESC LIMIT %s OFFSET %s").format(
+                _LEDGER_COLUMNS, sql.SQL(ledger_states(states))
+            ),
+            (limit, offset),
         )
         return [_delivery(r) for r in rows]
 

@@ -50,6 +50,7 @@ from hub.storage.ports import (
     Store,
     StoredEvent,
     Transaction,
+    ledger_states,
 )
 from hub.storage.private import private_database, private_dir
 from hub.storage.sqlite_chain import (
@@ -112,6 +113,9 @@ CREATE TABLE IF NOT EXISTS ledger (
 -- processing fall from 1,356/s at 5k submissions to 674/s at 200k)
 CREATE INDEX IF NOT EXISTS ledger_open ON ledger (destination, seq)
     WHERE state IN ('pending', 'sent', 'retrying');
+-- the operators' lists (hub deliveries list, the console's queues): dead and retrying rows are
+-- few among millions, found without a scan (queues)
+CREATE INDEX IF NOT EXISTS ledger_problems ON ledger (seq) WHERE state IN ('dead', 'retrying');
 CREATE TABLE IF NOT EXISTS handled (
     consumer TEXT NOT NULL, event_id TEXT NOT NULL, PRIMARY KEY (consumer, event_id)
 ) WITHOUT ROWID;
@@ -423,8 +427,8 @@ class SqliteTransaction(account_rows.AccountTransactionRows, Transaction):
     def ledger_select(
         self, state: str, delivery_ids: Sequence[str] | None, limit: int
     ) -> list[DeliveryRow]:
-        query = f"SELECT {_LEDGER_COLUMNS} FROM ledger WHERE state = ?"  # noqa: S608
-        args: list[Any] = [state]
+        query = f"SELECT {_LEDGER_COLUMNS} FROM ledger WHERE {ledger_states([state])}"  # noqa: S608
+        args: list[Any] = []
         if delivery_ids is not None:
             ids = list(dict.fromkeys(delivery_ids))
             if not ids:
@@ -762,11 +766,11 @@ class SqliteStore(account_rows.AccountStoreRows, Store):
             after = rows[-1][0]
 
     # -- queues --
-    def ledger_page(self, states: Sequence[str], limit: int) -> list[DeliveryRow]:
+    def ledger_page(self, states: Sequence[str], limit: int, offset: int = 0) -> list[DeliveryRow]:
         rows = self._conn.execute(
-            f"SELECT {_LEDGER_COLUMNS} FROM ledger"  # noqa: S608 - fixed column list
-            " WHERE state IN (SELECT value FROM json_each(?)) ORDER BY seq DESC LIMIT ?",
-            (json.dumps(list(states)), limit),
+            f"SELECT {_LEDGER_COLUMNS} FROM ledger"  # noqa: S608 - fixed texts only
+            f" WHERE {ledger_states(states)} ORDER BY seq DESC LIMIT ? OFFSET ?",
+            (limit, offset),
         ).fetchall()
         return [_row_to_delivery(r) for r in rows]
 

@@ -12,13 +12,14 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 import pytest
 
 from hub.domain.accounts import Account, AccountError
 from hub.domain.subscribers import NATIONAL, Subscriber
 from hub.errors import ConcurrencyError, StorageError
-from hub.storage.account_rows import record_action
+from hub.storage.account_rows import actions, record_action
 from hub.storage.chain import GENESIS, JOURNAL, link
 from hub.storage.journal import fold, fold_accounts, fold_subscribers
 from hub.storage.ports import (
@@ -621,18 +622,71 @@ class StoreContract:
             record_action(tx, "op", "deliveries.redrive", "national", {"delivery_ids": ["d1"]})
         with pytest.raises(AccountError), store.transaction() as tx:
             tx.put_account(Account("x", "viewer", "330100", False, ""))
-            record_action(tx, "op", "DROP TABLE", "t", {})  # not an action name
+            record_action(tx, "op", "DROP TABLE x", "t", {})  # not an action name
         assert store.accounts() == []  # rolled back with it
         with pytest.raises(AccountError), store.transaction() as tx:
             record_action(tx, "op", "big", "t", {"x": "y" * 20_000})
+        with pytest.raises(AccountError), store.transaction() as tx:
+            record_action(tx, "op\nforged line", "x", "t", {})
+        with store.transaction() as tx:  # the host's user, from the CLI
+            record_action(tx, "Administrator", "quarantine.release", "o", {"origins": ["o"]})
+        listed = actions(store)
+        assert [(a["who"], a["action"]) for a in listed] == [
+            ("Administrator", "quarantine.release"),
+            ("op", "deliveries.redrive"),
+        ]
+        assert actions(store, 1) == listed[:1] and listed[0]["position"] > listed[1]["position"]
         entries = store.chained(JOURNAL, 0, 100)
-        last = entries[-1]
+        last = entries[-2]
         assert (last.event_type, last.key) == ("action", "op")
         body = json.loads(last.body)
         assert body["action"] == "deliveries.redrive" and body["target"] == "national"
         assert body["detail"] == {"delivery_ids": ["d1"]} and body["at"].endswith("+00:00")
         assert fold((e.event_type, e.key, e.body) for e in entries) == {}
         assert fold_accounts((e.event_type, e.key, e.body) for e in entries) == {}
+
+    # -- queues -- (issue 15: the operators' lists and actions)
+
+    def test_ledger_rows_by_state_paged_newest_first_and_redrives_kept(self, store: Store) -> None:
+        with store.transaction() as tx:
+            tx.ledger_insert(
+                [_row(f"r{i}", 1, state=("dead", "retrying", "acked")[i % 3]) for i in range(9)]
+            )
+            tx.ledger_update([replace(_row("r0", 1, state="dead"), redrives=2, reasons=("x",))])
+        page = store.ledger_page(["dead", "retrying"], 4)
+        assert [r.record_id for r in page] == ["r7", "r6", "r4", "r3"]
+        assert [r.record_id for r in store.ledger_page(["dead", "retrying"], 4, 4)] == ["r1", "r0"]
+        assert [r.record_id for r in store.ledger_page(["dead"], 10)] == ["r6", "r3", "r0"]
+        assert store.ledger_page(["acked"], 1)[0].record_id == "r8"
+        with store.transaction() as tx:
+            dead = tx.ledger_select("dead", None, 10)
+            assert [r.record_id for r in dead] == ["r0", "r3", "r6"]  # oldest first
+            assert dead[0].redrives == 2 and dead[0].reasons == ("x",)
+            named = tx.ledger_select("dead", ["r3:1:national", "r1:1:national", "nope"], 10)
+            assert [r.record_id for r in named] == ["r3"]
+            assert tx.ledger_select("dead", [], 10) == []
+        with pytest.raises(ValueError):
+            store.ledger_page(["dead'; DROP TABLE ledger; --"], 1)
+
+    def test_quarantine_taken_dropped_and_its_reason_replaced(self, store: Store) -> None:
+        a = Quarantined("t/0/1", "submissions", "bad", b"k", b"\x00" * 5)
+        b = Quarantined("t/0/2", "submissions", "worse", None, b"zz")
+        with store.transaction() as tx:
+            tx.quarantine([a, b])
+        entries = store.quarantine_entries(10)
+        assert [(e.origin, e.reason, e.size) for e in entries] == [
+            ("t/0/1", "bad", 5),
+            ("t/0/2", "worse", 2),
+        ]
+        assert [e.origin for e in store.quarantine_entries(1)] == ["t/0/1"]
+        with store.transaction() as tx:
+            assert tx.quarantine_take(["t/0/2", "t/9/9"]) == [b]
+            tx.quarantine_reason("t/0/2", "still bad")
+            assert tx.quarantine_drop(["t/0/1", "t/9/9"]) == 1
+        assert [(q.origin, q.reason) for q in store.quarantined()] == [("t/0/2", "still bad")]
+        with store.transaction() as tx:
+            tx.quarantine([a])  # a message released may be quarantined again under its origin
+        assert store.quarantine_count() == 2
 
 
 _HISTORY = Table(

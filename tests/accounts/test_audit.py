@@ -108,3 +108,18 @@ def test_hub_audit_verify_names_a_tampered_account(tmp_path: Path) -> None:
     assert altered.exit_code != 0
     assert "ALTERED accounts: xh: 与其变更日志不符：region" in altered.output
     assert "[AUDIT.ACCOUNTS]" in altered.output
+    # and the journal rewritten to match: its chain breaks, naming the account
+    db = sqlite3.connect(data / "log.db")
+    body = db.execute(
+        "SELECT body FROM source_journal WHERE event_type = 'account.put' AND key = 'xh'"
+    ).fetchone()[0]
+    db.execute(
+        "UPDATE source_journal SET body = ? WHERE event_type = 'account.put' AND key = 'xh'",
+        (bytes(body).replace(b'"330106"', b'"330000"'),),
+    )
+    db.commit()
+    db.close()
+    rewritten = runner.invoke(cli, ["audit", "verify", "--data-dir", str(data)])
+    assert rewritten.exit_code != 0
+    assert "ALTERED accounts" not in rewritten.output  # the table matches the forged entry ...
+    assert "account xh)" in rewritten.output and "[AUDIT.CHAIN]" in rewritten.output  # ... not

@@ -5,6 +5,7 @@ once and stored only as its hash, bad input exits 2 with a Chinese-first message
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from hub.cli import cli
 from hub.domain.credentials import digest, verify_password
 from hub.settings import HubSettings
 from hub.storage import store_for
+from hub.storage.account_rows import record_action
 from hub.storage.chain import JOURNAL
 
 PASSWORD = "a long enough password"
@@ -134,3 +136,107 @@ def test_bad_input_exits_2_in_chinese_first(
 def test_an_unknown_role_is_refused_by_the_command_line(hub: Any) -> None:
     result = hub("add", "x", "--role", "admin", "--no-password")
     assert result.exit_code == 2 and "operator" in result.output
+
+
+def test_actions_lists_what_people_did_newest_first(hub: Any) -> None:
+    assert "没有操作记录" in hub("actions").output
+    store = _store(hub)
+    with store.transaction() as tx:
+        record_action(tx, "op", "deliveries.redrive", "national", {"delivery_ids": ["d1"]})
+        record_action(tx, "op", "quarantine.release", "in.x/0/7", {})
+    store.close()
+    listed = json.loads(hub("actions", "--json").output)
+    assert [(a["who"], a["action"], a["target"]) for a in listed] == [
+        ("op", "quarantine.release", "in.x/0/7"),
+        ("op", "deliveries.redrive", "national"),
+    ]
+    text = hub("actions", "--limit", "1").output
+    assert "quarantine.release" in text and "redrive" not in text
+
+
+def test_on_a_terminal_the_password_is_asked_twice_and_never_echoed(tmp_path: Path) -> None:
+    """A real pseudo-terminal: the prompt comes twice, a mismatch asks again, nothing typed is
+    echoed, and what was typed is the password."""
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+    import termios
+
+    from tests.processes import ROOT, hub_env
+
+    master, slave = pty.openpty()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "hub", "accounts", "add", "tty-op", "--role", "operator",
+         "--data-dir", str(tmp_path / "hub")],
+        stdin=slave, stdout=slave, stderr=slave, cwd=ROOT, env=hub_env(tmp_path / "hub"),
+        start_new_session=True,  # no controlling terminal but the pty: getpass reads stdin
+    )  # fmt: skip
+    os.close(slave)
+    seen = b""
+
+    def until(text: bytes, typing: bool = True) -> None:
+        """Read until ``text`` appears after what was read so far (then forget up to it) and,
+        before typing, until the terminal's echo is off (click prints the prompt first)."""
+        nonlocal seen
+        deadline = time.monotonic() + 60
+        while text not in seen or (typing and termios.tcgetattr(master)[3] & termios.ECHO):
+            assert time.monotonic() < deadline, seen.decode(errors="replace")
+            ready, _, _ = select.select([master], [], [], 0.05)
+            if ready:
+                seen += os.read(master, 4096)
+        transcript.append(seen)
+        seen = seen[seen.index(text) + len(text) :]
+
+    transcript: list[bytes] = []
+    try:
+        for first, second in (
+            ("first-password-1", "mismatched-pass-1"),
+            ("other-password-1", "other-password-1"),
+        ):
+            until(b"password")
+            os.write(master, first.encode() + b"\n")
+            until(b"again")
+            os.write(master, second.encode() + b"\n")
+        until(b"added", typing=False)
+        assert b"do not match" in b"".join(transcript)
+        assert child.wait(timeout=60) == 0
+    finally:
+        child.kill()
+        os.close(master)
+    seen = b"".join(transcript) + seen
+    assert b"password-1" not in seen  # nothing typed was echoed
+    store = _store_of(tmp_path / "hub")
+    secret = store.account_secret("tty-op")
+    store.close()
+    assert secret is not None and verify_password(secret[1], "other-password-1")
+
+
+def _store_of(data: Path) -> Any:
+    return store_for(HubSettings(data_dir=data))
+
+
+def test_the_commands_work_on_postgresql(pg_url: str, tmp_path: Path) -> None:
+    runner = CliRunner()
+    env = {"HUB_DATABASE_URL": pg_url, "HUB_DATA_DIR": str(tmp_path / "hub")}
+
+    def run(*args: str, stdin: str | None = None) -> Result:
+        result = runner.invoke(cli, ["accounts", *args], input=stdin, env=env)
+        assert result.exit_code == 0, result.output
+        return result
+
+    run("add", "pg-op", "--role", "operator", "--password-stdin", stdin=PASSWORD + "\n")
+    run("add", "pg-view", "--role", "viewer", "--region", "330100", "--no-password")
+    token = run("token", "pg-view").stdout.strip()
+    assert json.loads(run("disable", "pg-op", "--json").output)["changed"] is True
+    listed = json.loads(run("list", "--json").output)
+    assert [(a["name"], a["disabled"], a["password"], a["token"]) for a in listed] == [
+        ("pg-op", True, True, False),
+        ("pg-view", False, False, True),
+    ]
+    store = store_for(HubSettings(data_dir=tmp_path / "hub", database_url=pg_url))
+    found = store.account_by_token(digest(token))
+    store.close()
+    assert found is not None and found.region == "330100"
+    assert pg_url not in json.dumps(listed)

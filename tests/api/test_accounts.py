@@ -8,16 +8,18 @@ import json
 import logging
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import pytest
-from fastapi import Depends
+from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from hub.api.roles import SESSION_COOKIE, require, signed_in
+from hub.api.roles import SESSION_COOKIE, install_accounts, require, signed_in
+from hub.api.sinks import StorePool
 from hub.domain.accounts import Account, Principal
 from hub.domain.credentials import digest, hash_password, new_token
 from hub.runtime.embedded import EmbeddedHub
@@ -297,7 +299,7 @@ def test_roles_are_enforced_by_require(signed: tuple[Api, dict[str, str]]) -> No
         (b'{"name": "op"}', 400),
         (b'{"name": "op", "password": 12345678901234}', 400),
         (b'{"name": "op", "password": ""}', 400),
-        (b'{"name": "op", "password": "' + b"p" * 5000 + b'"}', 413),
+        (b'{"name": "op", "password": "' + b"p" * 20000 + b'"}', 413),
         (b'{"name": "' + "名".encode() * 50 + b'", "password": "secret-secret-1"}', 401),
     ],
 )
@@ -326,3 +328,38 @@ def test_the_session_routes_are_in_the_openapi_document(
         "name": SESSION_COOKIE,
         "description": "POST /v1/session",
     }
+
+
+def test_concurrent_guesses_do_not_slip_past_the_bound(
+    signed_sqlite: tuple[Api, dict[str, str]],
+) -> None:
+    """Ten guesses at once: five are checked (and fail), the others are refused unchecked."""
+    api, _ = signed_sqlite
+    with ThreadPoolExecutor(10) as pool:
+        codes = list(
+            pool.map(
+                lambda _: sign_in(api.client, "au", "guess-guess-guess").status_code, range(10)
+            )
+        )
+    assert sorted(codes) == [401] * 5 + [429] * 5
+
+
+def test_install_accounts_on_an_app_of_its_own(tmp_path: Path) -> None:
+    """The console's or another app: refusals as JSON even without the ingest API's handler,
+    and a 405's Allow names every method of the path."""
+    settings = HubSettings(data_dir=tmp_path / "hub")
+    app = FastAPI()
+    stores = StorePool(settings)
+    app.state.stores = stores
+    install_accounts(app, settings)
+    try:
+        with TestClient(app) as client:
+            refused = client.get("/v1/session")
+            assert refused.status_code == 401
+            assert refused.json()["error"]["code"] == "API.SIGN_IN"
+            other = client.put("/v1/session")
+            assert other.status_code == 405
+            assert other.headers["allow"] == "DELETE, GET, POST"
+            assert client.get("/nowhere").status_code == 404
+    finally:
+        stores.close()

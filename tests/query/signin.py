@@ -15,7 +15,13 @@ from hub.testing.province.places import CITIES
 
 __all__ = ["headers", "make_accounts"]
 
-REGIONS = ("330000", *(c[0] for c in CITIES), *(k[0] for c in CITIES for k in c[5]))
+REGIONS = (
+    "330000",
+    *(c[0] for c in CITIES),
+    *(k[0] for c in CITIES for k in c[5]),
+    "440100",  # the runtime suites' city and county (tests.runtime.sources)
+    "440106",
+)
 ACCOUNTS = (
     Account("op", "operator", None, False, "2026-01-01T00:00:00+00:00"),
     Account("au", "auditor", None, False, "2026-01-01T00:00:00+00:00"),

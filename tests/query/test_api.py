@@ -4,14 +4,18 @@ county only, personal data masked; an auditor reads everything)."""
 
 from __future__ import annotations
 
+import io
 import itertools
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 
+from hub.query.dossier import dossier
 from hub.query.regions import region_totals
+from hub.query.scorecards import hub_today, scorecards
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
 from projections.records import CURRENT
@@ -188,3 +192,69 @@ def test_trace_in_the_hubs_time_zone(client: TestClient, hub: EmbeddedHub) -> No
     outside = client.get(f"/v1/trace?q={row['record_id']}", headers=headers("viewer", "330783"))
     assert outside.status_code == 404
     assert client.get("/v1/trace?q=nonsense", headers=OPERATOR).status_code == 422
+
+
+def test_scorecards_rank_as_the_read_models_say(client: TestClient, hub: EmbeddedHub) -> None:
+    tz = hub.settings.policy().timezone
+    cards = scorecards(hub.views, today=hub_today(tz), days=366, sources=hub.store.sources())
+    body = client.get("/v1/scorecards?days=366", headers=AUDITOR).json()
+    assert body["days"] == 366 and body["by"] == "source"
+    got = body["scorecards"]
+    assert [c["source_id"] for c in got] == [c.source_id for c in cards]
+    assert got[0] == {**cards[0].to_dict(), "sources": None}
+    assert sum(c["rejected"] for c in got) == hub.status()["rejected"]
+    mine = client.get("/v1/scorecards?days=366", headers=XIHU).json()["scorecards"]
+    assert mine and {c["region"] for c in mine} == {"330106"}
+    departments = client.get("/v1/scorecards?days=366&by=department", headers=OPERATOR).json()
+    assert all(c["sources"] for c in departments["scorecards"])
+    source = got[0]["source_id"]
+    trend = client.get(f"/v1/scorecards/{source}/trend?days=366", headers=OPERATOR).json()
+    assert len(trend["trend"]) == 366
+    assert sum(p["submissions"] for p in trend["trend"]) <= got[0]["submissions"]
+    elsewhere = next(c["source_id"] for c in got if c["region"] not in (None, "330106"))
+    assert client.get(f"/v1/scorecards/{elsewhere}/trend", headers=XIHU).status_code == 404
+    assert client.get("/v1/scorecards?days=0", headers=OPERATOR).status_code == 422
+
+
+def test_scorecards_export_as_xlsx_and_csv(client: TestClient, hub: EmbeddedHub) -> None:
+    xlsx = client.get("/v1/scorecards.xlsx?days=366", headers=OPERATOR)
+    assert xlsx.status_code == 200
+    assert xlsx.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert "attachment" in xlsx.headers["content-disposition"]
+    book = load_workbook(io.BytesIO(xlsx.content), read_only=True)
+    rows = list(book.worksheets[0].iter_rows(values_only=True))
+    assert len(rows) - 1 == len(hub.store.sources())
+    csv = client.get("/v1/scorecards.csv?days=366", headers=XIHU)
+    text = csv.content.decode("utf-8-sig")
+    assert csv.content.startswith(b"\xef\xbb\xbf")
+    lines = text.strip().splitlines()
+    assert len(lines) > 1 and all("330106" in line for line in lines[1:])
+
+
+def test_an_entitys_dossier_and_the_search_box(client: TestClient, hub: EmbeddedHub) -> None:
+    row = _entity(hub, "330106")
+    uscc = row["content"]["uscc"]
+    expected = dossier(hub.views, uscc, standard=hub.standard).to_dict()
+    body = client.get(f"/v1/entities/{uscc}", headers=OPERATOR).json()
+    assert body["found"] and body["count"] == expected["count"] >= 1
+    assert [e["record_id"] for e in body["entries"]] == [
+        e["record_id"] for e in expected["entries"]
+    ]
+    assert row["record_id"] in {e["record_id"] for e in body["entries"]}
+    assert client.get(f"/v1/entities/{uscc}", headers=XIHU).json()["found"]
+    hidden = client.get(f"/v1/entities/{uscc}", headers=headers("viewer", "330783")).json()
+    assert not hidden["found"] and hidden["entries"] == [] and hidden["groups"] == []
+    bad = client.get("/v1/entities/not-a-uscc", headers=OPERATOR)
+    assert bad.status_code == 404 and bad.json()["error"]["rule"] == "USCC.LENGTH"
+    assert bad.json()["error"]["message"].startswith("统一社会信用代码应为 18 位")
+    unit = client.get("/v1/equipment/" + "1" * 63, headers=OPERATOR)
+    assert unit.status_code == 404 and unit.json()["error"]["rule"] == "EQUIP.FORMAT"
+    found = client.get("/v1/search", params={"q": uscc}, headers=OPERATOR).json()
+    assert found["kind"] == "uscc" and found["dossier"]["count"] == body["count"]
+    chain = client.get("/v1/search", params={"q": row["record_id"]}, headers=OPERATOR).json()
+    assert chain["kind"] == "record" and chain["record_ids"] == [row["record_id"]]
+    outside = headers("viewer", "330783")
+    blind = client.get("/v1/search", params={"q": row["record_id"]}, headers=outside).json()
+    assert not blind["found"] and blind["chain"] == []
+    nothing = client.get("/v1/search", params={"q": "你好"}, headers=OPERATOR).json()
+    assert nothing["kind"] == "unknown" and nothing["message"].startswith("无法识别")

@@ -130,6 +130,7 @@ def test_an_equipment_units_life(loaded: tuple[EmbeddedHub, Scenario]) -> None:
     found = equipment(hub.views, EQUIPMENT)
     assert [e.record_type for e in found.entries] == ["special_equipment"]
     assert [v.version for v in found.life] == [1]
+    assert found.life[0].status == "1 在用" and found.life[0].recorded_at.endswith("+08:00")
     assert found.user_units == ("12330106470039129W",)
     assert dossier(hub.views, "12330106470039129W").entries[0].record_type == "special_equipment"
     with pytest.raises(BadCodeError) as caught:

@@ -115,6 +115,8 @@ def test_a_dead_delivery_redriven_after_the_fault_is_cleared_is_acked(
         assert dead.state == "dead" and dead.attempt == 1 and "refused" in dead.reasons[0]
         assert seen.ledger["dead"] == 1 and seen.to_dict()["deliveries"][0]["redrives"] == 0
         assert "content" not in json.dumps(seen.to_dict())
+        lag = hub.status()["lag"]  # the same lag as hub status shows
+        assert (seen.stage_lag, seen.projection_lag) == (lag["stages"], lag["projections"])
         # re-driven while the platform still refuses: dies again, with events of its own
         first = redrive(hub.store, [dead.delivery_id], "lisi")
         assert first.redriven == [dead.delivery_id] and first.moved == 1
@@ -150,6 +152,35 @@ def test_a_dead_delivery_redriven_after_the_fault_is_cleared_is_acked(
     assert "by=lisi" in trace.output and "delivery.acked" in trace.output
     audit = _cli(s, "audit", "verify")
     assert audit.exit_code == 0, audit.output
+
+
+def test_a_dead_version_superseded_by_a_newer_one_goes_out_first_then_the_newer(
+    settings: MakeSettings, sim: RunningSim, inspection: dict[str, Any]
+) -> None:
+    """Version 2 waits behind dead version 1 (the platform takes n only after n - 1): the
+    re-drive sends 1, then 2 follows; each once, in order."""
+    s = settings()
+    newer = inspection | {"result_description": "复查", "updated_at": "2025-03-12T09:00:00+08:00"}
+    with _hub(s, sim.url + "/gone") as hub:
+        _submit(hub, [inspection], "b1")
+        hub.run_until_idle(timeout_s=60)
+        _submit(hub, [newer], "b2")
+        hub.run_until_idle(settle_deliveries=False, timeout_s=60)
+        waiting = queues(hub.store, hub.views, settings=s, states=("dead", "pending"))
+        assert [(d.version, d.state) for d in waiting.deliveries] == [(2, "pending"), (1, "dead")]
+        pages = [
+            queues(hub.store, hub.views, settings=s, states=("dead", "pending"), limit=1, offset=o)
+            for o in (0, 1, 2)
+        ]
+        assert [[d.version for d in p.deliveries] for p in pages] == [[2], [1], []]
+    with _hub(s, sim.url) as hub:
+        hub.run_until_idle(settle_deliveries=False, timeout_s=60)
+        assert hub.store.ledger_counts()["pending"] == 1  # still behind the dead version
+        assert redrive(hub.store, None, "zhangsan").moved == 1
+        hub.run_until_idle(timeout_s=60)
+        assert hub.store.ledger_counts()["acked"] == 2
+    assert [a.version for a in sim.accepted()] == [1, 2]
+    assert sim.stats().out_of_order == 0
 
 
 def test_redrive_refuses_bad_input_before_any_work(settings: MakeSettings) -> None:

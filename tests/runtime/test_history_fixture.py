@@ -188,7 +188,11 @@ def history_differences(got: dict[str, Any], want: dict[str, Any]) -> dict[str, 
         mine = {e["event_id"]: e for e in got["streams"].get(stream, [])}
         theirs = {e["event_id"]: e for e in events}
         missing, extra = sorted(theirs.keys() - mine.keys()), sorted(mine.keys() - theirs.keys())
-        changed = sorted(i for i in theirs.keys() & mine.keys() if theirs[i] != mine[i])
+        # a field a newer schema added (null by default) is absent from the older hub's events
+        # and null in ours: equal, as Avro resolution reads the older events (changed_fields)
+        changed = sorted(
+            i for i in theirs.keys() & mine.keys() if changed_fields(theirs[i], mine[i])
+        )
         fields = sorted({f for i in changed for f in changed_fields(theirs[i], mine[i])})
         if missing or extra or changed:
             out[stream] = (

@@ -55,7 +55,9 @@ def test_killed_projection_process_ends_with_a_clean_run_s_read_models(
         summary = run_demo(settings, 400, 5)
         assert summary["reconciled"] and summary["in_flight"] == 0
         clean = snapshot(url)
-        assert all(clean.values()), {t: len(r) for t, r in clean.items()}
+        # the demo province sends no rectifications or equipment: those dossier tables stay empty
+        held = {t: r for t, r in clean.items() if t not in ("child_links", "equipment_links")}
+        assert all(held.values()), {t: len(r) for t, r in clean.items()}
 
         codec = load_codec(settings.standard().root)
         with PostgresViews(url) as views:

@@ -6,16 +6,23 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import sqlite3
 from collections import Counter
 from pathlib import Path
 from typing import Any, Protocol
 
+import pytest
+from click.testing import CliRunner
+
 from connectors.files import record_submissions
-from hub.events import Codec
+from hub.cli import cli
+from hub.errors import SerializationError
+from hub.events import Codec, load_codec
 from hub.events.streams import DELIVERIES, RECORDS, SUBMISSIONS, VERDICTS
 from hub.runtime.embedded import EmbeddedHub
 from hub.runtime.replay import diff, rebuild
 from hub.settings import HubSettings
+from hub.standard import Standard, Validator
 from hub.storage.ports import Source, Store
 from hub.testing.factories import make_uscc
 from projections import ViewStore
@@ -147,3 +154,47 @@ def test_days_are_in_the_hubs_time_zone_and_delay_runs_from_business_time(
             assert values["delay_ms_sum"] == 32 * 3600 * 1000
             rules = {r[2] for r in got[RULES.name]}
             assert rules and all(r[1] == "supervised_entity" for r in got[RULES.name])
+
+
+def test_the_audit_rebuilds_it_in_the_hubs_time_zone_and_names_an_edited_row(
+    tmp_path: Path, example: Any
+) -> None:
+    """``hub audit verify`` on a UTC hub compares with a build in UTC (in Beijing time the days
+    would all differ); a counter edited in ``views.db`` is named by its table and key."""
+    records = [_entity(example, 1, "2025-12-31T18:00:00+08:00")]
+    data_dir = tmp_path / "utc"
+    _load(data_dir, 0, records).close()
+    runner = CliRunner()
+    env = {"HUB_UTC_OFFSET_HOURS": "0", "HUB_DATABASE_URL": None}
+    verified = runner.invoke(cli, ["audit", "verify", "--data-dir", str(data_dir)], env=env)
+    assert verified.exit_code == 0, verified.output
+    beijing = runner.invoke(cli, ["audit", "verify", "--data-dir", str(data_dir)])
+    assert beijing.exit_code == 1 and "source_days" in beijing.output
+    views = sqlite3.connect(data_dir / "views.db")
+    views.execute("UPDATE source_days SET rejected = rejected + 1")
+    views.commit()
+    views.close()
+    tampered = runner.invoke(cli, ["audit", "verify", "--data-dir", str(data_dir)], env=env)
+    assert tampered.exit_code == 1
+    assert "source_days" in tampered.output and "gz-440106, 2026-01-01" in tampered.output
+
+
+def test_the_business_time_is_read_alone_and_bad_content_is_refused(
+    example: Any, standard: Standard, validator: Validator
+) -> None:
+    """The projection reads only ``updated_at`` of a version's content: the same value the whole
+    record decodes to; bytes that are not a record, or lack the field, are a SerializationError."""
+    codec = load_codec(standard.root)
+    record = _entity(example, 3, "2025-03-01T09:15:00+08:00")
+    outcome = validator.validate("supervised_entity", record)
+    assert outcome.record is not None
+    data = codec.encode(standard.record_type("supervised_entity").full_name, outcome.record)
+    whole = codec.decode(data)[1]
+    assert codec.decode_fields(data, ("updated_at",)) == {"updated_at": whole["updated_at"]}
+    assert whole["updated_at"] == dt.datetime(2025, 3, 1, 1, 15, tzinfo=dt.UTC)
+    with pytest.raises(SerializationError):
+        codec.decode_fields(b"garbage", ("updated_at",))
+    with pytest.raises(SerializationError):
+        codec.decode_fields(data, ("no_such_field",))
+    with pytest.raises(SerializationError):
+        codec.decode_fields(data[:12], ("updated_at",))

@@ -56,6 +56,12 @@ def test_links_are_not_in_the_fingerprint(tmp_path: Path, standard: Standard) ->
         (lambda t: t["hazard"].update(equipment=["unit_uscc"]), "not 'equipment_code'"),
         (lambda t: t.update(nonsense={"entity": ["uscc"]}), "not a record type"),
         (lambda t: t["hazard"].update(entity=["no_such_field"]), "not a field"),
+        (
+            lambda t: t["penalty"].update(
+                entity=[{"field": "counterparty_id", "when": {"counterparty_id_type": ["999"]}}]
+            ),
+            "not in code list id_type",
+        ),
     ],
 )
 def test_a_link_that_could_carry_personal_data_is_refused(

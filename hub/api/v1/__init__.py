@@ -25,7 +25,7 @@ from starlette.routing import Match
 
 from hub.api.refusals import RefusedError
 from hub.api.sinks import StorePool
-from hub.api.v1 import overview, records
+from hub.api.v1 import dossiers, overview, queues, records, scorecards
 from hub.api.v1.context import Readers
 from hub.settings import HubSettings
 
@@ -46,7 +46,7 @@ def install_v1(app: FastAPI, settings: HubSettings) -> None:
             return JSONResponse(exc.body(), status_code=exc.status)
 
         app.add_exception_handler(RefusedError, refused)
-    for module in (overview, records):
+    for module in (overview, records, scorecards, queues, dossiers):
         app.include_router(module.router)
     app.add_exception_handler(HTTPException, _allow_every_method(app))
 

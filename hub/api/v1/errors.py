@@ -20,6 +20,7 @@ __all__ = [
     "NotFoundError",
     "QueryError",
     "QueryErrorBody",
+    "UnavailableError",
     "errors",
 ]
 
@@ -48,6 +49,13 @@ class BadQueryError(QueryError):
     status = 422
 
 
+class UnavailableError(QueryError):
+    """The action needs a service that did not answer; nothing changed."""
+
+    code = "V1.UNAVAILABLE"
+    status = 503
+
+
 class QueryErrorDetail(BaseModel):
     code: str = Field(description="stable code, e.g. V1.NOT_FOUND")
     message: str = Field(description="Chinese first, then English")
@@ -60,10 +68,13 @@ class QueryErrorBody(BaseModel):
 
 
 ERRORS: dict[int, str] = {
+    400: "a body that is not JSON",
     401: "not signed in (session cookie hub_session or Authorization: Bearer <account token>)",
     403: "the role may not do this",
     404: "not found, or outside the caller's area",
+    413: "a body over the limit",
     422: "a malformed query",
+    503: "a service the action needs (the Kafka broker) did not answer: nothing changed",
 }
 
 

@@ -9,6 +9,7 @@ is in the area, or, for a submission that made no record, when its source is."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -289,7 +290,7 @@ def _trace(read: Readers, who: Principal, q: str) -> TraceReply:
         ) from None
     records = sorted({e.record_id for e in entries if e.record_id})
     submissions = sorted({e.submission_id for e in entries if e.submission_id})
-    if not entries or not _may_see(read, who, records, entries):
+    if not entries or not may_see(read, who, entries):
         raise NotFoundError(f"没有可追溯的记录：{q[:60]}", f"nothing to trace for {q[:60]!r}")
     tz = dt.timezone(dt.timedelta(hours=read.settings.utc_offset_hours))
     return TraceReply(
@@ -300,9 +301,12 @@ def _trace(read: Readers, who: Principal, q: str) -> TraceReply:
     )
 
 
-def _may_see(read: Readers, who: Principal, records: list[str], entries: list[TraceEntry]) -> bool:
+def may_see(read: Readers, who: Principal, entries: Sequence[TraceEntry]) -> bool:
+    """Whether ``who`` may see this chain: every record in it in its area, or, for submissions
+    that made no record, every source in it registered in its area."""
     if who.covers(None):
         return True
+    records = sorted({e.record_id for e in entries if e.record_id})
     if records:
         rows = read.view_store().rows(
             CURRENT, columns=("record_id", "region_code"), where={"record_id": records}
