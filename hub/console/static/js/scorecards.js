@@ -16,21 +16,25 @@ const COLUMNS = [
 boot("scorecards", async (main, ctx) => {
   const days = h("select", { id: "days" }, [7, 30, 90, 365].map((d) =>
     h("option", { value: d, selected: d === 30 }, `${d} ${t("days", ["天", "days"])}`)));
+  const by = h("select", { id: "by" }, [["source", ["按来源", "by source"]],
+    ["department", ["按部门", "by department"]], ["level", ["按层级", "by level"]],
+    ["region", ["按区划", "by region"]]].map(([v, label]) => h("option", { value: v },
+    t("", label))));
   const xlsx = h("a", { id: "xlsx", href: "/v1/scorecards.xlsx?days=30" }, ".xlsx");
   const csv = h("a", { id: "csv", href: "/v1/scorecards.csv?days=30" }, ".csv");
   const table = h("table", { class: "numbers", id: "cards" });
   const trendBox = h("div", { class: "chart", id: "trend" });
   const trendTitle = h("h2", { id: "trend-title" }, t("trend", ["趋势", "Trend"]));
-  main.append(h("section", { class: "toolbar" }, h("h1", {}, t("scorecards")), days,
+  main.append(h("section", { class: "toolbar" }, h("h1", {}, t("scorecards")), days, by,
     h("span", {}, t("export", ["导出", "Export"]), " ", xlsx, " ", csv)),
   trendTitle, trendBox, table);
   const chart = window.echarts.init(trendBox);
 
   async function load() {
-    const n = days.value;
-    xlsx.href = `/v1/scorecards.xlsx?days=${n}`;
-    csv.href = `/v1/scorecards.csv?days=${n}`;
-    const reply = await api(`/v1/scorecards?days=${n}`);
+    const query = `days=${days.value}&by=${by.value}`;
+    xlsx.href = `/v1/scorecards.xlsx?${query}`;
+    csv.href = `/v1/scorecards.csv?${query}`;
+    const reply = await api(`/v1/scorecards?${query}`);
     const cards = Array.isArray(reply) ? reply : reply.scorecards || reply.cards || [];
     table.replaceChildren(
       h("thead", {}, h("tr", {}, h("th", {}, "#"), h("th", {}, t("source", ["来源", "Source"])),
@@ -85,5 +89,6 @@ boot("scorecards", async (main, ctx) => {
   }
 
   days.addEventListener("change", load);
+  by.addEventListener("change", load);
   await load();
 });
