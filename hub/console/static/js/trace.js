@@ -4,6 +4,15 @@ import { api, boot, h, hubTime, searchForm, showError, t } from "./common.js";
 
 const USCC = /^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/;
 
+/** An event's detail as short "key: value" pairs, empty ones left out. */
+function detailText(detail) {
+  const shown = Object.entries(detail || {}).filter(([, v]) => v !== null && v !== ""
+    && !(Array.isArray(v) && v.length === 0));
+  const text = shown.map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`)
+    .join(" · ");
+  return text.length > 400 ? text.slice(0, 400) + "…" : text;
+}
+
 boot("trace", async (main, ctx) => {
   const out = h("div", { id: "result" });
   const offset = ctx.config.utc_offset_hours;
@@ -37,7 +46,7 @@ boot("trace", async (main, ctx) => {
             h("td", { class: "mono" }, e.submission_id || "",
               e.source_id ? ` (${e.source_id}:${e.source_record_id || ""})` : ""),
             h("td", { class: "mono" }, e.record_id || "", e.version ? ` v${e.version}` : ""),
-            h("td", { class: "mono" }, JSON.stringify(e.detail || {}).slice(0, 300)))))));
+            h("td", { class: "detail" }, detailText(e.detail)))))));
     } catch (e) {
       if (e.status === 422 && await elsewhere(q)) return;
       showError(out, e);
