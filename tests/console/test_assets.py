@@ -79,3 +79,36 @@ def test_tianditu_codes_and_simplification() -> None:
         (0.0, 0.0),
     ]
     assert simplify_ring(square, 0.0001) == square
+
+
+def test_boundary_files_keep_the_province_and_key_by_code() -> None:
+    from hub.console.boundaries import boundary_files
+
+    def square(x: float, y: float) -> dict[str, object]:
+        ring = [[x, y], [x + 1, y], [x + 1, y + 1], [x, y + 1], [x, y]]
+        return {"type": "MultiPolygon", "coordinates": [[ring]]}
+
+    def fc(*features: tuple[str, str, float]) -> dict[str, object]:
+        return {
+            "features": [
+                {"properties": {"name": n, "gb": gb}, "geometry": square(x, 0)}
+                for n, gb, x in features
+            ]
+        }
+
+    files = boundary_files(
+        fc(("浙江省", "156330000", 0), ("江苏省", "156320000", 5)),
+        fc(("温州市", "156330300", 0), ("苏州市", "156320500", 5)),
+        fc(("龙港市", "156330383", 0), ("鹿城区", "156330302", 1), ("姑苏区", "156320508", 5)),
+        "330000",
+    )
+    assert sorted(files) == ["100000.json", "330000.json", "330300.json"]
+    props = [f["properties"] for f in files["330300.json"]["features"]]
+    assert props == [
+        {"adcode": "330302", "name": "鹿城区", "parent": "330300"},
+        {"adcode": "330383", "name": "龙港市", "parent": "330300"},
+    ]
+    assert [f["properties"]["adcode"] for f in files["100000.json"]["features"]] == [
+        "320000",
+        "330000",
+    ]
