@@ -15,13 +15,8 @@ own (``hub console``), and keeps one set of readers per app (``app.state.v1``).
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler
-from fastapi.responses import JSONResponse, Response
-from starlette.exceptions import HTTPException
-from starlette.routing import Match
+from fastapi.responses import JSONResponse
 
 from hub.api.refusals import RefusedError
 from hub.api.sinks import StorePool
@@ -33,7 +28,9 @@ __all__ = ["install_v1"]
 
 
 def install_v1(app: FastAPI, settings: HubSettings) -> None:
-    """Add the ``/v1`` query routes to ``app`` (its store pool shared when it has one)."""
+    """Add the ``/v1`` query routes to ``app`` (its store pool shared when it has one), after
+    ``install_accounts`` (signing in; it also makes a 405 name every method of a path, which
+    matters here: ``/v1/records/{x}`` is the ingest API's POST and this API's GET)."""
     stores: StorePool | None = getattr(app.state, "stores", None)
     readers = Readers(settings, stores)
     app.state.stores = readers.stores  # signing in (hub.api.roles) reads the accounts there
@@ -48,24 +45,3 @@ def install_v1(app: FastAPI, settings: HubSettings) -> None:
         app.add_exception_handler(RefusedError, refused)
     for module in (overview, records, scorecards, queues, dossiers):
         app.include_router(module.router)
-    app.add_exception_handler(HTTPException, _allow_every_method(app))
-
-
-def _allow_every_method(app: FastAPI) -> Any:
-    """A 405's ``Allow`` names the methods of every route of the path: ``/v1/records/{x}`` is
-    the ingest API's POST and the query API's GET, two routes, and Starlette's 405 would name
-    only the first one's method."""
-
-    async def handler(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, HTTPException)
-        if exc.status_code == 405:
-            methods: set[str] = set()
-            for route in app.router.routes:
-                match, _ = route.matches({**request.scope, "method": "\x00"})
-                if match is not Match.NONE:
-                    methods |= set(getattr(route, "methods", None) or ())
-            if methods:
-                exc.headers = {**(exc.headers or {}), "Allow": ", ".join(sorted(methods))}
-        return await http_exception_handler(request, exc)
-
-    return handler
