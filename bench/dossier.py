@@ -14,6 +14,12 @@ holds a hub is reused (no loading), so the timing can be repeated.
 log (the records and dossier projections, by the runner the hub uses): the dossier reads only
 read models, so this measures PostgreSQL's side without sending 200,000 records through the loop
 a second time (``--database-url`` does that: log and read models in PostgreSQL).
+
+Measured (shared 2-core machine, 199,921 records, 5,936 naming the large entity): loading
+1,711 s on SQLite; the large dossier 210 ms median (first 205 ms) on SQLite, 146 ms median (first
+189 ms) on PostgreSQL read models (projected from the same log in 70 s); a 34-record entity's
+0.5 ms and 1.9 ms. Of the large dossier's time on SQLite the key range scan takes about 90 ms,
+the current-version check of each link 60 ms, Python building the entries the rest.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from hub.query.regions import region_totals
 from hub.query.scorecards import hub_today, scorecards
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
+from projections.provenance import PROVENANCE
 from projections.records import CURRENT
 from tests.query.api import served
 from tests.query.signin import headers
@@ -258,3 +259,22 @@ def test_an_entitys_dossier_and_the_search_box(client: TestClient, hub: Embedded
     assert not blind["found"] and blind["chain"] == []
     nothing = client.get("/v1/search", params={"q": "你好"}, headers=OPERATOR).json()
     assert nothing["kind"] == "unknown" and nothing["message"].startswith("无法识别")
+
+
+def test_a_rejected_submission_is_traced_by_its_sources_area(
+    client: TestClient, hub: EmbeddedHub
+) -> None:
+    regions = {s.source_id: s.region_code for s in hub.store.sources()}
+    rows = hub.views.rows(
+        PROVENANCE,
+        columns=("submission_id", "source_id"),
+        where={"event_type": ["verdict.rejected"]},
+    )
+    submission = min(s for s, o in rows if regions[o] == "330106")
+    body = client.get(f"/v1/trace?q={submission}", headers=XIHU).json()
+    assert body["records"] == [] and body["submissions"] == [submission]
+    assert [e["event_type"] for e in body["entries"]][-1].startswith("feedback")
+    assert any(e["event_type"] == "verdict.rejected" for e in body["entries"])
+    assert client.get(f"/v1/trace?q={submission}", headers=HANGZHOU).status_code == 200
+    outside = client.get(f"/v1/trace?q={submission}", headers=headers("viewer", "330783"))
+    assert outside.status_code == 404
