@@ -163,11 +163,18 @@ class HubSettings(BaseSettings):
     profiles_dir: Path | None = None
     # -- console and accounts (issue 15): add settings below this line
     #
+    # -- queryapi --
+    #: the hub's own area on the map (GB/T 2260, ``HUB_REGION_CODE=330000``); unset: the province
+    #: every registered source is in, or the whole country when they span several
+    region_code: str | None = Field(default=None, pattern=r"^[1-9][0-9]{5}$")
     # -- the engine (issue 17): add settings below this line
     #
     #: seconds a ``hub worker`` may take to stop after SIGTERM/SIGINT before it exits anyway
     #: (exit code 75; see :mod:`hub.kafka.lifecycle`)
     worker_stop_grace_s: float = Field(default=8.0, gt=0, le=300)
+    # -- console --
+    #: the console and the query API only, without ingest routes or actions (``hub console``)
+    console_read_only: bool = False
     # -- accounts --
     #: seconds a console session lasts after signing in (then the person signs in again)
     console_session_ttl_s: float = Field(default=8 * 3600.0, gt=0, le=7 * 24 * 3600)

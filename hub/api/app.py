@@ -44,6 +44,8 @@ from hub.api.refusals import (
 from hub.api.roles import install_accounts
 from hub.api.sinks import BatchSink, StorePool
 from hub.api.tokens import token_hash
+from hub.api.v1 import install_v1
+from hub.console import install_console
 from hub.events import Codec, Event
 from hub.events.streams import FEEDBACK
 from hub.metrics import install_metrics
@@ -384,6 +386,8 @@ def create_app(
 
     app.state.metrics = metrics
     install_accounts(app, settings)  # issue 15: people's sign-in (hub.api.roles)
+    install_v1(app, settings)  # issue 15: the /v1 query API (hub.api.v1)
+    install_console(app, settings, read_only=settings.console_read_only)  # issue 15: the pages
     return app
 
 

@@ -22,7 +22,10 @@ __all__ = ["ApiServer", "address_file"]
 
 
 def address_file(settings: HubSettings) -> Path:
-    return settings.data_dir / "api.address"
+    """``api.address``; ``console.address`` for a read-only ``hub console`` (which may run beside
+    a ``hub up`` and must not hide its address)."""
+    name = "console.address" if settings.console_read_only else "api.address"
+    return settings.data_dir / name
 
 
 def _deadline_protocol(header_timeout_s: float) -> type[asyncio.Protocol]:

@@ -14,6 +14,7 @@ import click
 from hub.cli.accounts import accounts
 from hub.cli.audit import audit, replay, trace
 from hub.cli.connect import connect
+from hub.cli.console import console
 from hub.cli.db import db
 from hub.cli.dossier import dossier_command
 from hub.cli.kafka import acl, topics, worker
@@ -72,11 +73,12 @@ for command in (
     topics,
     report,
     acl,
-    dossier_command,
-    scorecards,
     deliveries,  # queues
     quarantine,  # queues
     accounts,
+    scorecards,
+    dossier_command,
+    console,
 ):
     cli.add_command(command)
 

@@ -93,7 +93,7 @@ def demo(records: int, seed: int, data_dir: Path | None, as_json: bool) -> None:
 
 def start_api(settings: HubSettings) -> ApiServer:
     api = ApiServer(settings)
-    click.echo(f"hub: ingest API on {api.start()} (OpenAPI at /openapi.json)", err=True)
+    click.echo(f"hub: API and console on {api.start()} (OpenAPI at /openapi.json)", err=True)
     return api
 
 

@@ -1,0 +1,149 @@
+"""What the ``/v1`` routes read from: the store and the read models, one handle of each per
+thread of the web server (connections are not shared), and the standard (for masking).
+
+One :class:`Readers` per app (``app.state.v1``), made by ``install_v1``; it takes the app's store
+pool when the ingest API made one (``app.state.stores``), so both share connections.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from fastapi import Request
+from pydantic import BaseModel, ValidationError
+
+from hub.api.refusals import BadRequestError, BodyTooLargeError
+from hub.api.sinks import StorePool
+from hub.api.v1.errors import BadQueryError
+from hub.domain.subscribers import Subscriber
+from hub.processing.feeds import shape
+from hub.settings import HubSettings
+from hub.standard import Standard
+from hub.storage.ports import Store
+from projections import ViewStore, open_views
+
+__all__ = [
+    "MAX_ACTION_BYTES",
+    "VIEWER_SIGHT",
+    "Readers",
+    "ViewPool",
+    "json_body",
+    "masked",
+    "readers",
+    "threaded",
+    "timezone",
+]
+
+T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
+#: the largest body an action takes (10,000 ids of 40 characters fit)
+MAX_ACTION_BYTES = 1 << 20
+
+#: What a viewer sees of a record: every field its region's own staff would, personal data
+#: (ID numbers, phones, natural persons' names) masked by the feed rule (``张*丰``).
+VIEWER_SIGHT = Subscriber("console-viewer", sharing="all", personal=False)
+
+
+class ViewPool:
+    """One read-model store per thread, opened on first use, all closed together."""
+
+    def __init__(self, settings: HubSettings) -> None:
+        self._settings = settings
+        self._local = threading.local()
+        self._all: list[ViewStore] = []
+        self._lock = threading.Lock()
+
+    def get(self) -> ViewStore:
+        views: ViewStore | None = getattr(self._local, "views", None)
+        if views is None:
+            url = self._settings.database_url
+            views = open_views(self._settings.data_dir, url.get_secret_value() if url else None)
+            self._local.views = views
+            with self._lock:
+                self._all.append(views)
+        return views
+
+    def close(self) -> None:
+        with self._lock:
+            for views in self._all:
+                views.close()
+            self._all.clear()
+
+
+class Readers:
+    def __init__(self, settings: HubSettings, stores: StorePool | None = None) -> None:
+        self.settings = settings
+        self.standard: Standard = settings.standard()
+        self.stores = stores or StorePool(settings)
+        self._own_stores = stores is None
+        self.views = ViewPool(settings)
+
+    def store(self) -> Store:
+        return self.stores.get()
+
+    def view_store(self) -> ViewStore:
+        return self.views.get()
+
+    def close(self) -> None:
+        self.views.close()
+        if self._own_stores:
+            self.stores.close()
+
+
+def readers(request: Request) -> Readers:
+    """FastAPI dependency: the app's readers."""
+    found: Readers = request.app.state.v1
+    return found
+
+
+def masked(standard: Standard, record_type: str, content: dict[str, Any]) -> dict[str, Any]:
+    """``content`` (a record's canonical JSON) as a viewer sees it."""
+    known = standard.types.get(record_type)
+    if known is None:
+        return {}
+    return shape(content, known, VIEWER_SIGHT)
+
+
+async def threaded(function: Callable[..., T], *args: Any) -> T:
+    """Blocking reads run off the event loop."""
+    return await asyncio.to_thread(function, *args)
+
+
+def timezone(settings: HubSettings) -> dt.tzinfo:
+    """The hub's time zone (``HUB_UTC_OFFSET_HOURS``)."""
+    return dt.timezone(dt.timedelta(hours=settings.utc_offset_hours))
+
+
+async def json_body(request: Request, model: type[M], limit: int = MAX_ACTION_BYTES) -> M:
+    """The request's JSON body as ``model``, read at most ``limit`` bytes (an action names ids,
+    never megabytes): 413 over it, 400 for what is not JSON, 422 for what does not fit."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLargeError(
+            f"请求体超过 {limit} 字节 / the body exceeds {limit} bytes", max=limit
+        )
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise BodyTooLargeError(
+                f"请求体超过 {limit} 字节 / the body exceeds {limit} bytes", max=limit
+            )
+    try:
+        value = json.loads(bytes(body))
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequestError("请求体不是 JSON / the body is not JSON") from None
+    try:
+        return model.model_validate(value)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors()[:5]
+        )
+        raise BadQueryError(
+            f"请求体不符合要求：{problems}", f"the body does not fit: {problems}"
+        ) from None

@@ -1,0 +1,36 @@
+"""The ingest API's app with the /v1 query routes, in process, over a loaded hub."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from hub.api.app import create_app
+from hub.api.sinks import LogSink, StorePool
+from hub.events import load_codec
+from hub.settings import HubSettings
+from tests.query.signin import make_accounts
+
+__all__ = ["query_app", "served"]
+
+
+def query_app(settings: HubSettings) -> tuple[FastAPI, StorePool]:
+    make_accounts(settings)
+    standard = settings.standard()
+    codec = load_codec(standard.root)
+    stores = StorePool(settings)
+    app = create_app(settings, standard, codec, stores, LogSink(stores, codec, lambda: 1.7e9))
+    return app, stores
+
+
+@contextmanager
+def served(settings: HubSettings) -> Iterator[TestClient]:
+    app, stores = query_app(settings)
+    try:
+        with TestClient(app) as client:
+            yield client
+    finally:
+        stores.close()
