@@ -89,7 +89,7 @@ class FeedbackItem(BaseModel):
     feedback_id: str
     kind: str = Field(
         description="verdict, national_ack, national_rejection, delivery_dead, task, risk_clue,"
-        " ownership"
+        " ownership, quarantine_release"
     )
     submission_id: str = Field(description="the submission concerned (for a task: its task id)")
     source_record_id: str | None
