@@ -81,11 +81,12 @@ class ViewPool:
 
 
 class Readers:
+    """The store pool (the app's, or one of its own), the read-model pool and the standard."""
+
     def __init__(self, settings: HubSettings, stores: StorePool | None = None) -> None:
         self.settings = settings
         self.standard: Standard = settings.standard()
         self.stores = stores or StorePool(settings)
-        self._own_stores = stores is None
         self.views = ViewPool(settings)
 
     def store(self) -> Store:
@@ -95,9 +96,9 @@ class Readers:
         return self.views.get()
 
     def close(self) -> None:
+        """Close the read-model handles (they open again on use). The store pool is the app's
+        (signing in reads it too): whoever made it closes it (``ApiServer.stop``)."""
         self.views.close()
-        if self._own_stores:
-            self.stores.close()
 
 
 def readers(request: Request) -> Readers:
