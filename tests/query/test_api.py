@@ -20,7 +20,7 @@ from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
 from projections.provenance import PROVENANCE
 from projections.records import CURRENT
-from tests.query.api import served
+from tests.query.api import query_app, served
 from tests.query.signin import headers
 
 OPERATOR = headers("operator")
@@ -278,3 +278,15 @@ def test_a_rejected_submission_is_traced_by_its_sources_area(
     assert client.get(f"/v1/trace?q={submission}", headers=HANGZHOU).status_code == 200
     outside = client.get(f"/v1/trace?q={submission}", headers=headers("viewer", "330783"))
     assert outside.status_code == 404
+
+
+def test_the_app_serves_again_after_a_shutdown(province: HubSettings) -> None:
+    """The readers close with the app (its shutdown) and open again on the next request."""
+    app, stores = query_app(province)
+    try:
+        with TestClient(app) as again:
+            for _ in range(3):
+                assert again.get("/v1/regions", headers=OPERATOR).status_code == 200
+                app.state.v1.close()
+    finally:
+        stores.close()

@@ -53,3 +53,11 @@ def test_fuzzing_as_an_operator_finds_no_server_error_and_no_undocumented_reply(
 def test_fuzzing_unsigned_gets_documented_refusals(case: schemathesis.Case) -> None:
     reply = case.call_and_validate()
     assert reply.status_code in (401, 405, 422)  # 405: the coverage phase tries other methods
+
+
+@schema.parametrize()
+@settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
+def test_fuzzing_as_a_county_viewer_finds_no_server_error_and_no_undocumented_reply(
+    case: schemathesis.Case,
+) -> None:
+    case.call_and_validate(headers=headers("viewer", "330106"))

@@ -50,37 +50,43 @@ VIEWER_SIGHT = Subscriber("console-viewer", sharing="all", personal=False)
 
 
 class ViewPool:
-    """One read-model store per thread, opened on first use, all closed together."""
+    """One read-model store per thread, opened on first use, all closed together. A store
+    closed by :meth:`close` (the app's shutdown) is opened again by the next :meth:`get`: an
+    app may be started again (a test client, a server restarted in the same process)."""
 
     def __init__(self, settings: HubSettings) -> None:
         self._settings = settings
         self._local = threading.local()
         self._all: list[ViewStore] = []
         self._lock = threading.Lock()
+        self._generation = 0
 
     def get(self) -> ViewStore:
         views: ViewStore | None = getattr(self._local, "views", None)
-        if views is None:
+        if views is None or getattr(self._local, "generation", -1) != self._generation:
             url = self._settings.database_url
             views = open_views(self._settings.data_dir, url.get_secret_value() if url else None)
-            self._local.views = views
             with self._lock:
                 self._all.append(views)
+                self._local.views = views
+                self._local.generation = self._generation
         return views
 
     def close(self) -> None:
         with self._lock:
+            self._generation += 1
             for views in self._all:
                 views.close()
             self._all.clear()
 
 
 class Readers:
+    """The store pool (the app's, or one of its own), the read-model pool and the standard."""
+
     def __init__(self, settings: HubSettings, stores: StorePool | None = None) -> None:
         self.settings = settings
         self.standard: Standard = settings.standard()
         self.stores = stores or StorePool(settings)
-        self._own_stores = stores is None
         self.views = ViewPool(settings)
 
     def store(self) -> Store:
@@ -90,9 +96,9 @@ class Readers:
         return self.views.get()
 
     def close(self) -> None:
+        """Close the read-model handles (they open again on use). The store pool is the app's
+        (signing in reads it too): whoever made it closes it (``ApiServer.stop``)."""
         self.views.close()
-        if self._own_stores:
-            self.stores.close()
 
 
 def readers(request: Request) -> Readers:
