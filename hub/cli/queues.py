@@ -9,16 +9,15 @@ still not readable: listed), 2 bad input, 4 storage.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import click
 
 from hub.cli.options import as_json_option, data_dir_option, echo_json, settings_for
 from hub.errors import InputError
-from hub.query.queues import LIST_STATES, Publish, queues, redrive, release
+from hub.query.queues import LIST_STATES, queues, redrive, release
 from hub.runtime.embedded import has_hub
 from hub.settings import HubSettings
 from hub.storage import open_store
@@ -175,7 +174,9 @@ def release_quarantine(
     its stream (with HUB_KAFKA_BOOTSTRAP: to the topic it came from) and leaves the quarantine,
     else it stays with the new reason. Recorded with --by."""
     settings = settings_for(data_dir)
-    with _store(settings) as store, _publisher(settings) as (publish, unwrap):
+    from hub.kafka.producer import release_publisher  # aiokafka only when a release runs
+
+    with _store(settings) as store, release_publisher(settings) as (publish, unwrap):
         report = release(
             store, list(origins), actor, settings=settings, unwrap=unwrap, publish=publish
         )
@@ -192,27 +193,3 @@ def release_quarantine(
             click.echo("没有放行任何消息 / nothing released")
     if report.still_quarantined or report.unknown:
         raise SystemExit(1)
-
-
-@contextmanager
-def _publisher(settings: HubSettings) -> Iterator[tuple[Publish | None, Any]]:
-    """Distributed (``HUB_KAFKA_BOOTSTRAP``): write released messages to their topics, and read
-    values as the workers do (their wire format). Embedded: neither."""
-    if not settings.kafka_bootstrap:
-        yield None, None
-        return
-    from hub.events import load_codec
-    from hub.kafka.producer import ProducerThread
-    from hub.kafka.security import aiokafka_options
-    from hub.kafka.wire import Message, wire_format
-
-    codec = load_codec(settings.standard().root)
-    producer = ProducerThread(settings.kafka_bootstrap, security=aiokafka_options(settings))
-
-    def publish(messages: Sequence[tuple[str, bytes | None, bytes]]) -> None:
-        producer.send_all([Message(t, k or b"", v, ()) for t, k, v in messages])
-
-    try:
-        yield publish, wire_format(settings, codec).inbound
-    finally:
-        producer.close()

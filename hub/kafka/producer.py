@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -19,8 +20,9 @@ from aiokafka.errors import (
 
 from hub.errors import BrokerUnavailableError
 from hub.kafka.wire import Message
+from hub.settings import HubSettings
 
-__all__ = ["Producer", "ProducerThread"]
+__all__ = ["Producer", "ProducerThread", "release_publisher"]
 
 
 class Producer:
@@ -117,3 +119,31 @@ class ProducerThread:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(self._timeout_s)
         self._loop.close()
+
+
+@contextmanager
+def release_publisher(
+    settings: HubSettings,
+) -> Iterator[tuple[Callable[[Sequence[tuple[str, bytes | None, bytes]]], None] | None, Any]]:
+    """What an operator's quarantine release needs in the distributed runtime: a way to write
+    released messages back to their topics (``(topic, key, value)`` triples) and the workers'
+    reading of a value (their wire format's ``inbound``), so a release decodes as they will. The
+    CLI and the ``/v1`` API both use it. Without ``HUB_KAFKA_BOOTSTRAP`` (embedded) it yields
+    ``(None, None)``: a release is appended to the log instead."""
+    from hub.events import load_codec
+    from hub.kafka.security import aiokafka_options
+    from hub.kafka.wire import wire_format
+
+    if not settings.kafka_bootstrap:
+        yield None, None
+        return
+    codec = load_codec(settings.standard().root)
+    producer = ProducerThread(settings.kafka_bootstrap, security=aiokafka_options(settings))
+
+    def publish(messages: Sequence[tuple[str, bytes | None, bytes]]) -> None:
+        producer.send_all([Message(t, k or b"", v, ()) for t, k, v in messages])
+
+    try:
+        yield publish, wire_format(settings, codec).inbound
+    finally:
+        producer.close()

@@ -8,8 +8,6 @@ in the history naming the operator, and an entry in the audited journal."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -21,16 +19,15 @@ from hub.api.v1.errors import BadQueryError, UnavailableError, errors
 from hub.domain.accounts import Principal
 from hub.errors import HubError
 from hub.events import load_codec
+from hub.kafka.producer import release_publisher
 from hub.query.queues import (
     LIST_STATES,
     MAX_IDS,
-    Publish,
     QueueActionError,
     queues,
     redrive,
     release,
 )
-from hub.settings import HubSettings
 
 __all__ = ["router"]
 
@@ -165,32 +162,9 @@ async def redrive_deliveries(request: Request, who: Operator, read: Read) -> Any
     )
 
 
-@contextmanager
-def _publisher(settings: HubSettings) -> Iterator[tuple[Publish | None, Any]]:
-    """Distributed (``HUB_KAFKA_BOOTSTRAP``): released messages go back to their topics, read as
-    the workers read them (their wire format). Embedded: neither."""
-    if not settings.kafka_bootstrap:
-        yield None, None
-        return
-    from hub.kafka.producer import ProducerThread
-    from hub.kafka.security import aiokafka_options
-    from hub.kafka.wire import Message, wire_format
-
-    codec = load_codec(settings.standard().root)
-    producer = ProducerThread(settings.kafka_bootstrap, security=aiokafka_options(settings))
-
-    def publish(messages: Sequence[tuple[str, bytes | None, bytes]]) -> None:
-        producer.send_all([Message(t, k or b"", v, ()) for t, k, v in messages])
-
-    try:
-        yield publish, wire_format(settings, codec).inbound
-    finally:
-        producer.close()
-
-
 def _release(read: Readers, origins: list[str], actor: str) -> dict[str, Any]:
     try:
-        with _publisher(read.settings) as (publish, unwrap):
+        with release_publisher(read.settings) as (publish, unwrap):
             return _acted(
                 release,
                 read.store(),
