@@ -5,7 +5,7 @@ the credentials against the sources' journal. Each difference names the row and 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -336,61 +336,53 @@ def check_sources(store: Store) -> list[Finding]:
 def check_subscribers(store: Store) -> list[Finding]:
     """The subscribers table is what the journal's ``subscriber.*`` entries fold to: an
     entitlement widened, a subscriber inserted or deleted behind the hub's back is named."""
-    expected = fold_subscribers(_journal(store))
-    actual = {s.name: entitlement(s) for s in store.subscribers()}
-    findings: list[Finding] = []
-    for name in sorted(set(expected) | set(actual)):
-        want, have = expected.get(name), actual.get(name)
-        if want is None or have is None:
-            findings.append(
-                Finding(
-                    "AUDIT.SUBSCRIBERS",
-                    "subscribers",
-                    name,
-                    "订阅方表中有该订阅方，其变更日志中却没有（被插入）"
-                    if want is None
-                    else "变更日志中有该订阅方，订阅方表中却没有（被删除）",
-                    "the subscribers table has this subscriber, its journal does not (inserted)"
-                    if want is None
-                    else "the journal has this subscriber, the table does not (deleted)",
-                )
-            )
-            continue
-        fields = [k for k in sorted(set(want) | set(have)) if want.get(k) != have.get(k)]
-        if fields:
-            findings.append(
-                Finding(
-                    "AUDIT.SUBSCRIBERS",
-                    "subscribers",
-                    name,
-                    f"与其变更日志不符：{', '.join(fields)}",
-                    f"differs from its journal: {', '.join(fields)}",
-                )
-            )
-    return findings
+    return _against_journal(
+        "AUDIT.SUBSCRIBERS",
+        "subscribers",
+        fold_subscribers(_journal(store)),
+        {s.name: entitlement(s) for s in store.subscribers()},
+        ("订阅方表", "订阅方", "the subscribers table", "subscriber"),
+    )
 
 
 def check_accounts(store: Store) -> list[Finding]:
     """The accounts table is what the journal's ``account.*`` entries fold to: a role raised, a
     region widened, a password hash or a token hash replaced, an account inserted or deleted
     behind the hub's back is named (by field: the values are secrets or personal)."""
-    expected = fold_accounts(_journal(store))
-    actual = store.account_states()
+    return _against_journal(
+        "AUDIT.ACCOUNTS",
+        "accounts",
+        fold_accounts(_journal(store)),
+        store.account_states(),
+        ("账户表", "账户", "the accounts table", "account"),
+    )
+
+
+def _against_journal(
+    code: str,
+    where: str,
+    expected: Mapping[str, Mapping[str, Any]],
+    actual: Mapping[str, Mapping[str, Any]],
+    nouns: tuple[str, str, str, str],
+) -> list[Finding]:
+    """A table's rows against what its journal entries fold to, by name: a row inserted or
+    deleted, or the fields that differ (named, never their values)."""
+    table_zh, row_zh, table_en, row_en = nouns
     findings: list[Finding] = []
     for name in sorted(set(expected) | set(actual)):
         want, have = expected.get(name), actual.get(name)
         if want is None or have is None:
             findings.append(
                 Finding(
-                    "AUDIT.ACCOUNTS",
-                    "accounts",
+                    code,
+                    where,
                     name,
-                    "账户表中有该账户，其变更日志中却没有（被插入）"
+                    f"{table_zh}中有该{row_zh}，其变更日志中却没有（被插入）"
                     if want is None
-                    else "变更日志中有该账户，账户表中却没有（被删除）",
-                    "the accounts table has this account, its journal does not (inserted)"
+                    else f"变更日志中有该{row_zh}，{table_zh}中却没有（被删除）",
+                    f"{table_en} has this {row_en}, its journal does not (inserted)"
                     if want is None
-                    else "the journal has this account, the accounts table does not (deleted)",
+                    else f"the journal has this {row_en}, {table_en} does not (deleted)",
                 )
             )
             continue
@@ -398,8 +390,8 @@ def check_accounts(store: Store) -> list[Finding]:
         if fields:
             findings.append(
                 Finding(
-                    "AUDIT.ACCOUNTS",
-                    "accounts",
+                    code,
+                    where,
                     name,
                     f"与其变更日志不符：{', '.join(fields)}",
                     f"differs from its journal: {', '.join(fields)}",
