@@ -25,17 +25,23 @@ capped (:func:`reply_code`). No record id, submission id or personal data is eve
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from hub.engine.telemetry import (
+    DELIVERY_LATENCY,
+    NATIONAL_REPLIES,
+    PROCESS,
+    BoundedLabels,
+    reply_code,
+)
 from hub.errors import HubError
 from hub.events.streams import SUBMISSIONS, VERDICTS
 from hub.settings import HubSettings
@@ -47,8 +53,8 @@ from projections.tables import Table
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-    from hub.api.sinks import StorePool
     from hub.engine.stages import Stage
+    from hub.storage.pool import StorePool
     from projections.base import Projection
 
 __all__ = [
@@ -72,52 +78,6 @@ log = logging.getLogger("hub.metrics")
 
 #: the ledger's states, always exported (0 when none) so a dashboard has every series
 LEDGER_STATES = ("pending", "sent", "retrying", "acked", "rejected", "dead")
-
-# -- process-local: the sender's own counts ------------------------------------------------------
-
-PROCESS = CollectorRegistry(auto_describe=True)
-
-DELIVERY_LATENCY = Histogram(
-    "hub_delivery_latency_seconds",
-    "seconds from a version's recording to its national acknowledgement (this process's sender)",
-    buckets=(0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900, 1800, 3600, 4 * 3600, 12 * 3600, 86400),
-    registry=PROCESS,
-)
-NATIONAL_REPLIES = Counter(
-    "hub_national_replies",
-    "national replies per version offered, by code (accepted, duplicate, a rejection's reason"
-    " code, DELIVERY.TRANSIENT / DELIVERY.PERMANENT for a push that failed as a whole)",
-    ["code"],
-    registry=PROCESS,
-)
-
-
-class BoundedLabels:
-    """Label values from text the hub does not control (the national platform's reply codes):
-    a value must look like a short code, and only the first ``limit`` distinct ones become
-    series; anything else is ``OTHER``, so a peer cannot grow the exposition without bound."""
-
-    _CODE = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]{0,63}")
-
-    def __init__(self, limit: int = 64) -> None:
-        self.limit = limit
-        self._seen: set[str] = set()
-        self._lock = threading.Lock()
-
-    def __call__(self, value: str) -> str:
-        if not self._CODE.fullmatch(value):
-            return "OTHER"
-        with self._lock:
-            if value not in self._seen:
-                if len(self._seen) >= self.limit:
-                    return "OTHER"
-                self._seen.add(value)
-        return value
-
-
-#: the reply codes of this process (``hub_national_replies_total{code}``)
-reply_code = BoundedLabels()
-
 
 # -- read at scrape time -------------------------------------------------------------------------
 

@@ -42,7 +42,7 @@ from hub.api.refusals import (
     UnauthenticatedError,
 )
 from hub.api.roles import install_accounts
-from hub.api.sinks import BatchSink, StorePool
+from hub.api.sinks import BatchSink
 from hub.api.tokens import token_hash
 from hub.api.v1 import install_v1
 from hub.console import install_console
@@ -51,6 +51,7 @@ from hub.events.streams import FEEDBACK
 from hub.metrics import install_metrics
 from hub.settings import HubSettings
 from hub.standard import Standard
+from hub.storage.pool import StorePool
 from hub.storage.ports import ApiBatch, Source
 
 __all__ = ["create_app"]

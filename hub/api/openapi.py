@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from hub.api.app import create_app
-from hub.api.sinks import LogSink, StorePool
+from hub.api.sinks import LogSink
 from hub.events import load_codec
 from hub.settings import HubSettings
+from hub.storage.pool import StorePool
 
 __all__ = ["document"]
 

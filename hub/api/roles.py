@@ -45,11 +45,11 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hub.api.refusals import BadRequestError, BodyTooLargeError, RefusedError
-from hub.api.sinks import StorePool
 from hub.domain.accounts import MAX_PASSWORD_CHARS, NAME_PATTERN, ROLES, Principal, Role
 from hub.domain.credentials import digest, new_session_id, verify_password
 from hub.settings import HubSettings
 from hub.storage.account_rows import record_action
+from hub.storage.pool import StorePool
 
 __all__ = [
     "SESSION_COOKIE",

@@ -12,10 +12,11 @@ from pathlib import Path
 import uvicorn
 
 from hub.api.app import create_app
-from hub.api.sinks import StorePool, sink_for
+from hub.api.sinks import sink_for
 from hub.errors import ConfigError
 from hub.events import load_codec
 from hub.settings import HubSettings
+from hub.storage.pool import StorePool
 from hub.storage.private import private_dir, private_file
 
 __all__ = ["ApiServer", "address_file"]

@@ -25,38 +25,13 @@ from hub.kafka.producer import ProducerThread
 from hub.kafka.security import aiokafka_options
 from hub.kafka.wire import WireFormat, wire_format
 from hub.settings import HubSettings
-from hub.storage import store_for
-from hub.storage.ports import ApiBatch, Store
+from hub.storage.pool import StorePool
+from hub.storage.ports import ApiBatch
 
-__all__ = ["BatchSink", "KafkaSink", "LogSink", "StorePool", "sink_for"]
+__all__ = ["BatchSink", "KafkaSink", "LogSink", "sink_for"]
 
 #: Builds the reply once the counts are known: ``(received now, received before)``.
 MakeReply = Callable[[int, int], ApiBatch]
-
-
-class StorePool:
-    """One store per thread, opened on first use, all closed together."""
-
-    def __init__(self, settings: HubSettings) -> None:
-        self._settings = settings
-        self._local = threading.local()
-        self._all: list[Store] = []
-        self._lock = threading.Lock()
-
-    def get(self) -> Store:
-        store: Store | None = getattr(self._local, "store", None)
-        if store is None:
-            store = store_for(self._settings)
-            self._local.store = store
-            with self._lock:
-                self._all.append(store)
-        return store
-
-    def close(self) -> None:
-        with self._lock:
-            for store in self._all:
-                store.close()
-            self._all.clear()
 
 
 class BatchSink(Protocol):

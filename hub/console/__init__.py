@@ -23,12 +23,12 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.routing import BaseRoute, Route
 
-from hub.api.sinks import StorePool
 from hub.console.boundaries import COUNTRY
 from hub.console.pages import PAGES, page_html
 from hub.console.security import READ_ONLY_ALLOWED, security_headers
 from hub.query.regions import home_region
 from hub.settings import HubSettings
+from hub.storage.pool import StorePool
 
 __all__ = ["STATIC", "install_console"]
 

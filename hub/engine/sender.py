@@ -24,10 +24,10 @@ import datetime as dt
 from hub.engine.fused import in_memory
 from hub.engine.stages import FeedbackStage
 from hub.engine.steps import Clock, append_followed
+from hub.engine.telemetry import DELIVERY_LATENCY, NATIONAL_REPLIES, reply_code
 from hub.errors import PermanentDeliveryError, TransientDeliveryError
 from hub.events import Codec, Event, derive_id
 from hub.events.streams import DELIVERIES, RECORDS
-from hub.metrics import DELIVERY_LATENCY, NATIONAL_REPLIES, reply_code
 from hub.national.client import NationalClient
 from hub.national.protocol import PushItem, PushResult, PushStatus
 from hub.processing import delivery
@@ -155,7 +155,7 @@ class DeliverySender:
 
 def _count_reply(result: PushResult) -> None:
     """``hub_national_replies_total``: the status of an acknowledgement, else each distinct
-    reason code of a rejection (bounded: :func:`hub.metrics.reply_code`)."""
+    reason code of a rejection (bounded: :func:`hub.engine.telemetry.reply_code`)."""
     if result.status is not PushStatus.REJECTED or not result.reasons:
         NATIONAL_REPLIES.labels(result.status.value).inc()
         return

@@ -13,11 +13,12 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from hub.api.app import create_app
-from hub.api.sinks import LogSink, StorePool
+from hub.api.sinks import LogSink
 from hub.api.tokens import new_token, token_hash
 from hub.events import load_codec
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
+from hub.storage.pool import StorePool
 from hub.storage.ports import Source
 from tests.runtime.sources import SOURCES
 

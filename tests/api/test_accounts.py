@@ -19,13 +19,13 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from hub.api.roles import SESSION_COOKIE, install_accounts, require, signed_in
-from hub.api.sinks import StorePool
 from hub.domain.accounts import Account, Principal
 from hub.domain.credentials import digest, hash_password, new_token
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
 from hub.storage import store_for
 from hub.storage.chain import JOURNAL
+from hub.storage.pool import StorePool
 from tests.api.conftest import Api, make_api
 from tests.runtime.sources import COUNTY
 

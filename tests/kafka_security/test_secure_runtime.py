@@ -15,12 +15,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hub.api.app import create_app
-from hub.api.sinks import KafkaSink, StorePool
+from hub.api.sinks import KafkaSink
 from hub.api.tokens import new_token, token_hash
 from hub.kafka.acl import hub_grants, sync_acls
 from hub.national.sim import SimConfig
 from hub.settings import HubSettings
 from hub.standard import load_standard
+from hub.storage.pool import StorePool
 from hub.testing.distributed import DistributedHarness
 from tests.kafka import SecureBroker
 from tests.pg import fresh_database

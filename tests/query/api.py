@@ -9,9 +9,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from hub.api.app import create_app
-from hub.api.sinks import LogSink, StorePool
+from hub.api.sinks import LogSink
 from hub.events import load_codec
 from hub.settings import HubSettings
+from hub.storage.pool import StorePool
 from tests.query.signin import make_accounts
 
 __all__ = ["query_app", "served"]

@@ -19,10 +19,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from hub.api.refusals import RefusedError
-from hub.api.sinks import StorePool
 from hub.api.v1 import dossiers, overview, queues, records, scorecards
 from hub.api.v1.context import Readers
 from hub.settings import HubSettings
+from hub.storage.pool import StorePool
 
 __all__ = ["install_v1"]
 

@@ -18,12 +18,12 @@ from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
 from hub.api.refusals import BadRequestError, BodyTooLargeError
-from hub.api.sinks import StorePool
 from hub.api.v1.errors import BadQueryError
 from hub.domain.subscribers import Subscriber
 from hub.processing.feeds import shape
 from hub.settings import HubSettings
 from hub.standard import Standard
+from hub.storage.pool import StorePool
 from hub.storage.ports import Store
 from projections import ViewStore, open_views
 
