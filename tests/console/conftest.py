@@ -1,9 +1,11 @@
 """The console in a real browser: headless Chromium from the system's packages, driven by
 Playwright, over a hub loaded with the demo and served by a real ``hub`` process on 127.0.0.1.
 
-One demo (500 submissions) is made per session; the servers and the browser are shared too, so
-the whole folder runs in well under two minutes. Screenshots go to ``test-artifacts/console/``
-(kept by the run, git-ignored)."""
+One demo (500 submissions) is made for the folder; the servers and the browser are shared too, so
+the whole folder runs in well under two minutes. They are package-scoped, not session-scoped:
+Playwright's sync API keeps its event loop running in the main thread while it is open, and every
+later test calling ``asyncio.run`` (the Kafka admin, the relay) would fail. Screenshots go to
+``test-artifacts/console/`` (kept by the run, git-ignored)."""
 
 from __future__ import annotations
 
@@ -65,7 +67,7 @@ class Demo:
     sim: RunningSim
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def sim(demo: Demo) -> RunningSim:
     """The demo's national platform simulator, on 127.0.0.1 with the demo's state (it has the
     versions the demo delivered; ``/gone`` answers every push 404)."""
@@ -141,7 +143,7 @@ class Watched:
     errors: list[str] = field(default_factory=list)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     data_dir = tmp_path_factory.mktemp("console") / "hub-data"
     env = hub_env(data_dir)
@@ -189,19 +191,19 @@ def _serve(env: dict[str, str], address: Path, *args: str) -> Iterator[Served]:
             process.wait(10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def hub_api(demo: Demo) -> Iterator[Served]:
     """``hub api`` over the demo: the console with the API, actions allowed."""
     yield from _serve(demo.env, demo.data_dir / "api.address", "api")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def hub_console(demo: Demo) -> Iterator[Served]:
     """``hub console`` over the demo: read-only."""
     yield from _serve(demo.env, demo.data_dir / "console.address", "console")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     assert Path(CHROMIUM).exists(), "Chromium from the system's packages (apt-get install chromium)"
     with sync_playwright() as p:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from playwright.sync_api import expect
+
 from hub.national.sim import RunningSim
 from tests.console.conftest import ACCOUNTS, Demo, Served, Watched, deliver
 from tests.console.helpers import only_loopback, ready, shot, sign_in
@@ -29,9 +31,16 @@ def test_an_operator_redrives_a_dead_delivery_end_to_end(
     page.click("#redrive")
     page.wait_for_selector("#done")
     assert demo.dead in page.inner_text("#done")
-    after = page.locator(f"#deliveries tr[data-delivery='{demo.dead}']")
-    assert after.count() == 0 or after.get_attribute("data-state") != "dead"
-    assert page.inner_text("#ledger [data-state='dead'] .big") == "0"
+    # the page reloads the queues after the action: wait for it rather than race it
+    page.wait_for_function(
+        """id => {
+            const row = document.querySelector(`#deliveries tr[data-delivery='${id}']`);
+            return !row || row.dataset.state !== "dead";
+        }""",
+        arg=demo.dead,
+        timeout=20_000,
+    )
+    expect(page.locator("#ledger [data-state='dead'] .big")).to_have_text("0", timeout=20_000)
 
     status = deliver(demo.data_dir, sim.url)  # the hub's sender, the fault cleared
     assert status["deliveries"]["pending"] == 0
