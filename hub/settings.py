@@ -187,6 +187,11 @@ class HubSettings(BaseSettings):
     metrics_cache_s: float = Field(default=2.0, ge=0, le=300)
     #: seconds ``/metrics`` waits for Kafka's group offsets (``hub_kafka_consumer_lag``)
     metrics_kafka_timeout_s: float = Field(default=5.0, gt=0, le=60)
+    # -- fixweb --
+    #: addresses of reverse proxies whose ``X-Forwarded-For`` names the client (comma-separated
+    #: IPs or networks, uvicorn's ``forwarded_allow_ips``); empty: none, the peer address is the
+    #: client (for the sign-in limit and the audit journal)
+    api_trusted_proxies: str = Field(default="", max_length=2000)
 
     @field_validator(
         "database_url", "national_url", "kafka_bootstrap", "schema_registry_url", mode="before"

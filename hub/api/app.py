@@ -31,6 +31,7 @@ from starlette.requests import ClientDisconnect
 from starlette.routing import Match
 
 from hub.api import batches
+from hub.api.params import LENIENT_QUERY
 from hub.api.refusals import (
     BodyTimeoutError,
     BodyTooLargeError,
@@ -49,6 +50,7 @@ from hub.console import install_console
 from hub.events import Codec, Event
 from hub.events.streams import FEEDBACK
 from hub.metrics import install_metrics
+from hub.reasons_zh import problem_zh
 from hub.settings import HubSettings
 from hub.standard import Standard
 from hub.storage.pool import StorePool
@@ -216,10 +218,11 @@ def create_app(
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         metrics.refused.labels("API.PARAMS").inc()
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5]
-        )
-        body = {"error": {"code": "API.PARAMS", "message": problems}}
+        found = exc.errors()[:5]
+        zh = "；".join(f"{'.'.join(map(str, e['loc']))}：{problem_zh(e)}" for e in found)
+        en = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in found)
+        message = f"请求参数不符合要求：{zh} / {en}"
+        body = {"error": {"code": "API.PARAMS", "message": message}}
         return JSONResponse(body, status_code=422)
 
     @app.middleware("http")
@@ -231,9 +234,13 @@ def create_app(
         )
         known = {p.alias for p in getattr(getattr(route, "dependant", None), "query_params", [])}
         unknown = sorted(set(request.query_params) - known)
-        if route is not None and unknown:
+        # a console page's address may carry anything (``?lang=en``, ``?utm_source=``): the
+        # page reads what it knows and the API it calls checks it
+        page = getattr(getattr(route, "endpoint", None), LENIENT_QUERY, False)
+        if route is not None and unknown and not page:
             metrics.refused.labels("API.PARAMS").inc()
-            message = f"unknown query parameter(s): {', '.join(unknown)[:200]}"
+            names = ", ".join(unknown)[:200]
+            message = f"未知的查询参数：{names} / unknown query parameter(s): {names}"
             return JSONResponse({"error": {"code": "API.PARAMS", "message": message}}, 422)
         response: Response = await call_next(request)
         return response

@@ -1,9 +1,10 @@
 """Who is asking, and may they: people's sign-in for the console and the query API.
 
 A person is signed in by a session cookie (``hub_session``, from ``POST /v1/session`` with a name
-and a password) or by an account token (``Authorization: Bearer hubacc_...``, made by
-``hub accounts token``). A source's ingest token is not an account: it is looked up among the
-sources only, and here among the accounts only, so it signs nobody in.
+and a password, or the name and its account token in the password's place) or by an account
+token (``Authorization: Bearer hubacc_...``, made by ``hub accounts token``). A source's ingest
+token is not an account: it is looked up among the sources only, and here among the accounts
+only, so it signs nobody in.
 
 - :func:`signed_in`: the FastAPI dependency giving the :class:`~hub.domain.accounts.Principal`;
   401 otherwise.
@@ -26,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 import logging
 import math
 import threading
@@ -44,9 +44,10 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from hub.api.actions import SESSION_COOKIE, parse_json, require_json, require_same_origin
 from hub.api.refusals import BadRequestError, BodyTooLargeError, RefusedError
 from hub.domain.accounts import MAX_PASSWORD_CHARS, NAME_PATTERN, ROLES, Principal, Role
-from hub.domain.credentials import digest, new_session_id, verify_password
+from hub.domain.credentials import TOKEN_PREFIX, digest, new_session_id, verify_password
 from hub.settings import HubSettings
 from hub.storage.account_rows import record_action
 from hub.storage.pool import StorePool
@@ -64,7 +65,6 @@ __all__ = [
     "signed_in",
 ]
 
-SESSION_COOKIE = "hub_session"
 #: a name of 40 and a password of 1024 characters fit, even with every character escaped as JSON
 #: (a surrogate pair written as two ``\uXXXX``: 12 bytes a character)
 _MAX_SIGN_IN_BYTES = 16 * 1024
@@ -281,7 +281,9 @@ def _error(status: int, description: str) -> dict[str, Any]:
 
 async def _sign_in_body(request: Request) -> tuple[str, str]:
     """``{"name", "password"}``, bounded; nothing of it is ever echoed (a refusal names the
-    field, never its value)."""
+    field, never its value). Same origin and declared JSON only (:mod:`hub.api.actions`)."""
+    require_same_origin(request)
+    require_json(request)
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
@@ -291,10 +293,7 @@ async def _sign_in_body(request: Request) -> tuple[str, str]:
                 " bytes",
                 max=_MAX_SIGN_IN_BYTES,
             )
-    try:
-        value = json.loads(bytes(body))
-    except (ValueError, UnicodeDecodeError):
-        raise BadRequestError("请求体不是 JSON / the body is not JSON") from None
+    value = parse_json(bytes(body))
     if not isinstance(value, dict):
         raise BadRequestError('请求体应为 {"name", "password"} / the body must be an object')
     name, password = value.get("name"), value.get("password")
@@ -303,6 +302,10 @@ async def _sign_in_body(request: Request) -> tuple[str, str]:
             raise BadRequestError(f"缺少字段 {key} 或不是字符串 / {key} must be a non-empty string")
     assert isinstance(name, str) and isinstance(password, str)
     return name, password
+
+
+def _is_token(secret: str) -> bool:
+    return secret.startswith(TOKEN_PREFIX) and len(secret) <= _MAX_SECRET_CHARS
 
 
 def _client(request: Request) -> str:
@@ -330,6 +333,11 @@ def _sign_in(request: Request, name: str, password: str) -> JSONResponse:
     account, stored = found if found is not None else (None, None)
     with _VERIFYING:
         ok = verify_password(stored, password[: MAX_PASSWORD_CHARS + 1])
+    if not ok and account is not None and _is_token(password):
+        # the page's field takes a password or the account's token (a --no-password account
+        # signs in so); the Argon2 check above ran all the same, so a failure costs the same
+        by_token = store.account_by_token(digest(password))
+        ok = by_token is not None and by_token.name == account.name
     if not ok or account is None or account.disabled:
         log.warning("sign-in of %s from %s refused", name if account else "(unknown)", client)
         raise SignInRefusedError("账户名或密码错误 / wrong name or password")
@@ -364,7 +372,9 @@ def _router() -> APIRouter:
         responses={
             400: _error(400, "malformed body"),
             401: _error(401, "wrong name or password"),
+            403: _error(403, "from another origin"),
             413: _error(413, "body over the limit"),
+            415: _error(415, "not Content-Type: application/json"),
             429: _error(429, "too many failed sign-ins (Retry-After)"),
         },
         summary="Sign in with a name and password: sets the hub_session cookie",
@@ -388,9 +398,11 @@ def _router() -> APIRouter:
 
     @router.delete(
         "/v1/session",
+        responses={403: _error(403, "from another origin")},
         summary="Sign out: ends the session and clears the cookie",
     )
     def sign_out(request: Request) -> JSONResponse:
+        require_same_origin(request)  # no body: the console's sign-out sends no Content-Type
         session = request.cookies.get(SESSION_COOKIE)
         ended = False
         if session and len(session) <= _MAX_SECRET_CHARS:
@@ -446,4 +458,17 @@ async def _allow_every_method(request: Request, exc: Exception) -> Response:
         )
         if methods:
             exc = StarletteHTTPException(405, exc.detail, headers={"Allow": ", ".join(methods)})
+    said = _HTTP_ZH.get(exc.status_code)
+    if said is not None and exc.detail in ("Not Found", "Method Not Allowed"):
+        code, zh = said
+        message = f"{zh} / {exc.detail}: {request.method} {request.url.path[:200]}"
+        return JSONResponse(
+            {"error": {"code": code, "message": message}},
+            status_code=exc.status_code,
+            headers=exc.headers,
+        )
     return await http_exception_handler(request, exc)
+
+
+#: Starlette's own 404 and 405 (no route, no such method), said Chinese first in the hub's shape
+_HTTP_ZH = {404: ("API.NOT_FOUND", "没有这个地址"), 405: ("API.METHOD", "此地址不接受该方法")}

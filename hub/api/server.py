@@ -81,6 +81,10 @@ class ApiServer:
             lifespan="off",
             http=_deadline_protocol(settings.api_body_timeout_s),
             timeout_keep_alive=max(1, round(settings.api_keep_alive_timeout_s)),
+            # uvicorn trusts X-Forwarded-For from loopback by default: a local client could
+            # name any address, escaping the per-client sign-in limit and forging the journal
+            proxy_headers=bool(settings.api_trusted_proxies.strip()),
+            forwarded_allow_ips=settings.api_trusted_proxies.strip() or None,
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="hub-api", daemon=True)

@@ -30,6 +30,8 @@ from hub.domain.accounts import (
     check_role,
 )
 from hub.domain.credentials import digest, hash_password, new_token
+from hub.errors import InputError
+from hub.runtime.embedded import has_hub
 from hub.settings import HubSettings
 from hub.storage import store_for
 from hub.storage.account_rows import actions
@@ -44,7 +46,20 @@ def accounts() -> None:
 
 
 def _open(settings: HubSettings) -> Store:
+    _require_hub(settings)
     return store_for(settings)
+
+
+def _require_hub(settings: HubSettings) -> None:
+    """Refuse (exit 2) a directory with no hub, which opening its store would make: a mistyped
+    ``--data-dir`` would get a new, empty hub and an account nobody serves. A PostgreSQL URL
+    is a hub even before its first table (``hub accounts add`` may come first)."""
+    if not has_hub(settings):
+        raise InputError(
+            f"{settings.data_dir} 中没有 hub（先运行 hub up 或 hub demo --data-dir …，或设置"
+            f" HUB_DATABASE_URL） / no hub in {settings.data_dir} (start one with hub up, or"
+            " load hub demo, or set HUB_DATABASE_URL)"
+        )
 
 
 def _existing(found: Account | None, name: str) -> Account:
@@ -119,6 +134,7 @@ def add(
 ) -> None:
     """Add an account; its password is asked twice (or read with --password-stdin)."""
     settings = settings_for(data_dir)
+    _require_hub(settings)  # before the password is asked for
     created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     account = check_account(Account(check_name(name), check_role(role), region, False, created))
     _region(settings, role, region)
@@ -199,7 +215,8 @@ def remove(name: str, data_dir: Path | None, as_json: bool) -> None:
 @data_dir_option
 @as_json_option
 def passwd(name: str, password_stdin: bool, data_dir: Path | None, as_json: bool) -> None:
-    """Set an account's password (its sessions end)."""
+    """Set an account's password (its sessions end; its token, if any, stays valid: revoke it
+    with hub accounts token NAME --revoke)."""
     store = _open(settings_for(data_dir))
     try:
         _existing(next((a for a in store.accounts() if a.name == name), None), name)
@@ -208,8 +225,9 @@ def passwd(name: str, password_stdin: bool, data_dir: Path | None, as_json: bool
             account = _existing(tx.account(name), name)
             tx.set_account_password(name, hash_password(password))
         _tell(
-            f"账户 {name} 的密码已更改，其会话已结束 / password of {name} changed, its sessions"
-            " ended",
+            f"账户 {name} 的密码已更改，其会话已结束（令牌仍有效，可用 hub accounts token {name}"
+            f" --revoke 撤销） / password of {name} changed, its sessions ended (its token stays"
+            f" valid: hub accounts token {name} --revoke)",
             account,
             store,
             as_json,

@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from pydantic import ValidationError
 
-from hub.errors import InputError
+from hub.errors import ConfigError, InputError
+from hub.reasons_zh import problem_zh
 from hub.settings import HubSettings
 from hub.storage.ports import Source
 
@@ -38,9 +40,25 @@ def as_json_option(func: F) -> F:
 
 
 def settings_for(data_dir: Path | None, **overrides: Any) -> HubSettings:
-    """Settings from the environment, with the command line's values on top."""
+    """Settings from the environment, with the command line's values on top; a value that does
+    not fit (``HUB_API_PORT=abc``) is a :class:`ConfigError` naming the variable (exit 2), not
+    pydantic's traceback."""
     values = {k: v for k, v in {"data_dir": data_dir, **overrides}.items() if v is not None}
-    return HubSettings(**values)
+    try:
+        return HubSettings(**values)
+    except ValidationError as exc:
+        raise ConfigError(_settings_problems(exc, set(values))) from None
+
+
+def _settings_problems(exc: ValidationError, given: set[str]) -> str:
+    named = []
+    for error in exc.errors()[:5]:
+        field = str(error["loc"][0]) if error["loc"] else ""
+        where = f"--{field.replace('_', '-')}" if field in given else f"HUB_{field.upper()}"
+        named.append((where, problem_zh(error), error["msg"]))
+    zh = "；".join(f"{where}：{reason}" for where, reason, _ in named)
+    en = "; ".join(f"{where}: {msg}" for where, _, msg in named)
+    return f"设置不符合要求：{zh} / a setting does not fit: {en}"
 
 
 def echo_json(value: Any) -> None:

@@ -133,8 +133,9 @@ def up(exit_when_idle: bool, national_url: str | None, data_dir: Path | None) ->
 @click.command("api")
 @data_dir_option
 def api(data_dir: Path | None) -> None:
-    """Serve only the ingest API until SIGTERM/SIGINT: an ingest front door of its own (several
-    may run beside ``hub up`` or the workers; they share the store)."""
+    """Serve the API (ingest and /v1) and the console until SIGTERM/SIGINT, without the
+    pipeline: a front door of its own (several may run beside ``hub up`` or the workers; they
+    share the store)."""
     settings = settings_for(data_dir)
     server = start_api(settings)
     try:

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import FastAPI, Query, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.routing import BaseRoute, Route
 
+from hub.api.params import LENIENT_QUERY
 from hub.console.boundaries import COUNTRY
 from hub.console.pages import PAGES, page_html
 from hub.console.security import READ_ONLY_ALLOWED, security_headers
@@ -84,11 +85,11 @@ def install_console(app: FastAPI, settings: HubSettings, read_only: bool) -> Non
 def _page_handler(page: str) -> Any:
     html = page_html(page)
 
-    async def handler(
-        q: Annotated[str | None, Query(max_length=200, description="what to look up")] = None,
-    ) -> HTMLResponse:
-        # the page reads ``q`` itself; declared so the API's strict query check lets it through
+    async def handler() -> HTMLResponse:
+        # the page reads its query (``q``, ``next``) itself, and the API it calls bounds it
+        # (``/v1/trace`` takes q up to 300 characters): the page refuses none
         return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
     handler.__name__ = f"console_{page}"
+    setattr(handler, LENIENT_QUERY, True)
     return handler

@@ -25,6 +25,7 @@ so the children plus the remainders add up to the hub's totals (``hub status``).
 from __future__ import annotations
 
 import csv
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -179,7 +180,11 @@ def child_of(parent: str | None, code: str) -> str | None:
 
 
 def _is_code(code: str | None) -> bool:
-    return code is not None and len(code) == 6 and code.isdigit()
+    # ASCII digits only: str.isdigit() takes full-width ones (３３０１００) too
+    return code is not None and _CODE.fullmatch(code) is not None
+
+
+_CODE = re.compile(r"[0-9]{6}")
 
 
 @lru_cache(maxsize=4)
@@ -245,6 +250,11 @@ def region_totals(
             f"{parent[:20]!r} is not a six-digit GB/T 2260 region code",
         )
     names = region_names(standard_root) if standard_root else {}
+    if parent is not None and names and parent not in names:
+        raise RegionError(
+            f"{parent} 不在行政区划表中（GB/T 2260）",
+            f"{parent} is not in the GB/T 2260 region table",
+        )
     rows: dict[str, RegionRow] = {}
 
     def row(code: str) -> RegionRow:

@@ -25,6 +25,7 @@ PASSWORD = "a long enough password"
 @pytest.fixture
 def hub(tmp_path: Path) -> Any:
     data = tmp_path / "hub"
+    store_for(HubSettings(data_dir=data)).close()  # a hub to administer (an empty one)
     runner = CliRunner()
 
     def run(*args: str, stdin: str | None = None) -> Result:
@@ -166,6 +167,7 @@ def test_on_a_terminal_the_password_is_asked_twice_and_never_echoed(tmp_path: Pa
 
     from tests.processes import ROOT, hub_env
 
+    store_for(HubSettings(data_dir=tmp_path / "hub")).close()
     master, slave = pty.openpty()
     child = subprocess.Popen(
         [sys.executable, "-m", "hub", "accounts", "add", "tty-op", "--role", "operator",
@@ -240,3 +242,21 @@ def test_the_commands_work_on_postgresql(pg_url: str, tmp_path: Path) -> None:
     store.close()
     assert found is not None and found.region == "330100"
     assert pg_url not in json.dumps(listed)
+
+
+def test_a_directory_with_no_hub_is_refused_not_made(tmp_path: Path) -> None:
+    wrong = tmp_path / "typo"
+    for args in (["list"], ["add", "x-op", "--role", "operator", "--no-password"]):
+        result = CliRunner().invoke(cli, ["accounts", *args, "--data-dir", str(wrong)])
+        assert result.exit_code == 2, result.output
+        assert "中没有 hub" in result.output and "no hub in" in result.output
+    assert not (wrong / "log.db").exists()
+
+
+def test_a_bad_setting_is_named_in_chinese_first(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["status", "--data-dir", str(tmp_path / "hub")], env={"HUB_API_PORT": "abc"}
+    )
+    assert result.exit_code == 2
+    assert "设置不符合要求：HUB_API_PORT：应为整数 / " in result.output
+    assert isinstance(result.exception, SystemExit)  # a ConfigError said, not a traceback

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -17,7 +16,8 @@ from typing import Any, TypeVar
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
-from hub.api.refusals import BadRequestError, BodyTooLargeError
+from hub.api.actions import parse_json, require_json, require_same_origin
+from hub.api.refusals import BodyTooLargeError
 from hub.api.v1.errors import BadQueryError
 from hub.domain.subscribers import Subscriber
 from hub.processing.feeds import shape
@@ -127,7 +127,10 @@ def timezone(settings: HubSettings) -> dt.tzinfo:
 
 async def json_body(request: Request, model: type[M], limit: int = MAX_ACTION_BYTES) -> M:
     """The request's JSON body as ``model``, read at most ``limit`` bytes (an action names ids,
-    never megabytes): 413 over it, 400 for what is not JSON, 422 for what does not fit."""
+    never megabytes): 403 from another origin, 415 not declared JSON, 413 over the limit, 400
+    for what is not JSON or nests too deep, 422 for what does not fit (:mod:`hub.api.actions`)."""
+    require_same_origin(request)
+    require_json(request)
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise BodyTooLargeError(
@@ -140,10 +143,7 @@ async def json_body(request: Request, model: type[M], limit: int = MAX_ACTION_BY
             raise BodyTooLargeError(
                 f"请求体超过 {limit} 字节 / the body exceeds {limit} bytes", max=limit
             )
-    try:
-        value = json.loads(bytes(body))
-    except (ValueError, UnicodeDecodeError):
-        raise BadRequestError("请求体不是 JSON / the body is not JSON") from None
+    value = parse_json(bytes(body))
     try:
         return model.model_validate(value)
     except ValidationError as exc:

@@ -70,9 +70,10 @@ class QueryErrorBody(BaseModel):
 ERRORS: dict[int, str] = {
     400: "a body that is not JSON",
     401: "not signed in (session cookie hub_session or Authorization: Bearer <account token>)",
-    403: "the role may not do this",
+    403: "the role may not do this, or (an action) the request came from another origin",
     404: "not found, or outside the caller's area",
     413: "a body over the limit",
+    415: "an action's body not declared Content-Type: application/json",
     422: "a malformed query",
     503: "a service the action needs (the Kafka broker) did not answer: nothing changed",
 }

@@ -172,7 +172,7 @@ async def regions(
     parent: Annotated[
         str | None,
         Query(
-            pattern=r"^\d{6}$",
+            pattern=r"^[0-9]{6}$",
             description="a province or city code, 000000 the country; absent: the hub's own"
             " area (a viewer's: its own)",
         ),

@@ -107,7 +107,8 @@ class RedriveRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     delivery_ids: list[Id] | None = Field(
-        default=None, max_length=MAX_IDS, description="null: every dead delivery"
+        max_length=MAX_IDS,
+        description="required; null (written out): every dead delivery, so `{}` re-drives nothing",
     )
 
 
@@ -150,7 +151,7 @@ def _acted(action: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
 @router.post(
     "/deliveries/redrive",
     response_model=RedriveReply,
-    responses=errors(400, 403, 413, 422),
+    responses=errors(400, 403, 413, 415, 422),
     openapi_extra=_body(RedriveRequest),
     summary="Re-drive dead deliveries (named, or all): back to pending, recorded with who",
 )
@@ -185,7 +186,7 @@ def _release(read: Readers, origins: list[str], actor: str) -> dict[str, Any]:
 @router.post(
     "/quarantine/release",
     response_model=ReleaseReply,
-    responses=errors(400, 403, 413, 422, 503),
+    responses=errors(400, 403, 413, 415, 422, 503),
     openapi_extra=_body(ReleaseRequest),
     summary="Release quarantined messages: read again with the current standard pack",
 )
