@@ -187,6 +187,11 @@ class HubSettings(BaseSettings):
     metrics_cache_s: float = Field(default=2.0, ge=0, le=300)
     #: seconds ``/metrics`` waits for Kafka's group offsets (``hub_kafka_consumer_lag``)
     metrics_kafka_timeout_s: float = Field(default=5.0, gt=0, le=60)
+    # -- fixconsole --
+    #: ``/metrics`` without signing in (``HUB_METRICS_PUBLIC=true``): only where the API's port
+    #: is on a private monitoring network; otherwise a scrape needs an operator's or an
+    #: auditor's account token (or session), as the hub-wide numbers of ``/v1/status`` do
+    metrics_public: bool = False
 
     @field_validator(
         "database_url", "national_url", "kafka_bootstrap", "schema_registry_url", mode="before"
