@@ -4,8 +4,11 @@ viewer are refused; a row altered behind the hub's back is named in the findings
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
@@ -67,3 +70,24 @@ def test_operators_viewers_and_strangers_are_refused(tmp_path: Path) -> None:
         assert api.client.get("/v1/audit", params={"max_age_s": -1}).status_code in (401, 422)
         paths = api.client.get("/openapi.json").json()["paths"]
         assert "get" in paths["/v1/audit"]
+
+
+def test_requests_while_a_verification_runs_share_it(tmp_path: Path) -> None:
+    with console(HubSettings(data_dir=tmp_path / "hub")) as (api, tokens):
+        transport = httpx.ASGITransport(app=api.client.app)
+
+        async def both() -> list[dict[str, Any]]:
+            async with httpx.AsyncClient(transport=transport, base_url="http://hub") as client:
+                replies = await asyncio.gather(
+                    *(
+                        client.get(
+                            "/v1/audit", params={"max_age_s": 0}, headers=_bearer(tokens["au"])
+                        )
+                        for _ in range(3)
+                    )
+                )
+            return [r.json() for r in replies]
+
+        found = asyncio.run(both())
+        assert all(f["intact"] and not f["cached"] for f in found)
+        assert len({(f["checked_at"], f["took_s"]) for f in found}) == 1  # one run, three readers
