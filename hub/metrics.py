@@ -359,8 +359,27 @@ class _Process(Collector):
 def install_metrics(
     app: FastAPI, settings: HubSettings, stores: StorePool, registry: CollectorRegistry
 ) -> None:
-    """Add the hub's metrics to the API's ``/metrics`` registry."""
+    """Serve ``/metrics`` on ``app``: the API's ``registry`` with the hub's metrics added.
+
+    The numbers are the whole hub's (every source's submissions and violations, the ledger,
+    lag), what ``/v1/status`` shows operators and auditors only; so a scrape is signed in the
+    same way (an account's bearer token, as Prometheus sends ``authorization``, or a session)
+    and refused to anyone else (401) and to a viewer (403), unless ``HUB_METRICS_PUBLIC`` says
+    the port is on a private monitoring network."""
+    import asyncio
+
+    from fastapi import Depends, Response
+    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+    from hub.api.roles import require
+
     collector = HubCollector(settings, stores.get)
     registry.register(collector)
     registry.register(_Process())
     app.state.hub_metrics = collector
+    guard = [] if settings.metrics_public else [Depends(require("operator", "auditor"))]
+
+    @app.get("/metrics", include_in_schema=False, dependencies=guard)
+    async def metrics_endpoint() -> Response:
+        exposition = await asyncio.to_thread(generate_latest, registry)  # reads the store
+        return Response(exposition, media_type=CONTENT_TYPE_LATEST)

@@ -192,6 +192,11 @@ class HubSettings(BaseSettings):
     #: IPs or networks, uvicorn's ``forwarded_allow_ips``); empty: none, the peer address is the
     #: client (for the sign-in limit and the audit journal)
     api_trusted_proxies: str = Field(default="", max_length=2000)
+    # -- fixconsole --
+    #: ``/metrics`` without signing in (``HUB_METRICS_PUBLIC=true``): only where the API's port
+    #: is on a private monitoring network; otherwise a scrape needs an operator's or an
+    #: auditor's account token (or session), as the hub-wide numbers of ``/v1/status`` do
+    metrics_public: bool = False
 
     @field_validator(
         "database_url", "national_url", "kafka_bootstrap", "schema_registry_url", mode="before"

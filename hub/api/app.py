@@ -25,7 +25,7 @@ from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
+from prometheus_client import CollectorRegistry, Counter
 from pydantic import BaseModel, Field
 from starlette.requests import ClientDisconnect
 from starlette.routing import Match
@@ -386,11 +386,6 @@ def create_app(
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
-
-    @app.get("/metrics", include_in_schema=False)
-    async def metrics_endpoint() -> Response:
-        exposition = await _threaded(generate_latest, metrics.registry)  # reads the store
-        return Response(exposition, media_type=CONTENT_TYPE_LATEST)
 
     app.state.metrics = metrics
     install_accounts(app, settings)  # issue 15: people's sign-in (hub.api.roles)

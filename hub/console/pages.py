@@ -17,6 +17,7 @@ PAGES = {
     "/dossier": "dossier",
     "/equipment": "equipment",
     "/status": "status",
+    "/audit": "audit",
     "/signin": "signin",
 }
 _CHARTS = frozenset({"map", "scorecards"})
@@ -28,6 +29,7 @@ _TITLES = {
     "dossier": "一企一档",
     "equipment": "一码追溯",
     "status": "状态与对账",
+    "audit": "审计核验",
     "signin": "登录",
 }
 

@@ -15,6 +15,8 @@ from pydantic import SecretStr
 from hub.api.app import create_app
 from hub.api.sinks import LogSink
 from hub.api.tokens import new_token, token_hash
+from hub.domain.accounts import Account
+from hub.domain.credentials import digest
 from hub.events import load_codec
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
@@ -22,12 +24,24 @@ from hub.storage.pool import StorePool
 from hub.storage.ports import Source
 from tests.runtime.sources import SOURCES
 
+#: the account ``/metrics`` is scraped with (``hub accounts add prometheus --role auditor``)
+SCRAPER = Account("prometheus", "auditor", None, False, "2026-01-01T00:00:00+00:00")
+
 
 @dataclass
 class Api:
     client: TestClient
     settings: HubSettings
     tokens: dict[str, str]  # source id → token
+    scrape_token: str = ""  # an auditor account's token, as Prometheus scrapes /metrics with
+
+    def scrape(self) -> str:
+        """``/metrics`` as Prometheus reads it (its bearer token)."""
+        reply = self.client.get(
+            "/metrics", headers={"Authorization": f"Bearer {self.scrape_token}"}
+        )
+        assert reply.status_code == 200, reply.text
+        return reply.text
 
     def auth(self, source_id: str, **headers: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[source_id]}", **headers}
@@ -48,15 +62,19 @@ def make_api(settings: HubSettings, sources: tuple[Source, ...] = SOURCES) -> It
     standard = settings.standard()
     codec = load_codec(standard.root)
     tokens = {s.source_id: new_token() for s in sources}
+    scrape_token = new_token()
     with EmbeddedHub(settings) as hub, hub.store.transaction() as tx:
         for source in sources:
             tx.put_source(source)
             tx.set_token(source.source_id, token_hash(tokens[source.source_id]))
+        if tx.account(SCRAPER.name) is None:
+            tx.put_account(SCRAPER)
+        tx.set_account_token(SCRAPER.name, digest(scrape_token))
     stores = StorePool(settings)
     app = create_app(settings, standard, codec, stores, LogSink(stores, codec, lambda: 1.7e9))
     try:
         with TestClient(app) as client:
-            yield Api(client, settings, tokens)
+            yield Api(client, settings, tokens, scrape_token)
     finally:
         stores.close()
 

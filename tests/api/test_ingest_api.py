@@ -27,7 +27,7 @@ def _feedback(api: Api, source_id: str, **params: Any) -> dict[str, Any]:
 
 
 def _refused_count(api: Api, code: str) -> float:
-    text = api.client.get("/metrics").text
+    text = api.scrape()
     found = re.search(rf'hub_api_refused_total{{code="{re.escape(code)}"}} ([0-9.]+)', text)
     return float(found.group(1)) if found else 0.0
 

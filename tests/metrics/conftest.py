@@ -63,10 +63,26 @@ def api_url(demo_dir: Path) -> Iterator[str]:
         stop(process)
 
 
-def scrape(url: str) -> tuple[str, Samples, set[str]]:
-    """``/metrics`` over HTTP: the text, the samples by name, and the names of the families it
-    declares (a counter's with ``_total``, as PromQL reads it)."""
-    text = httpx.get(f"{url}/metrics", timeout=30).text
+def scraper(env: dict[str, str]) -> str:
+    """The token Prometheus scrapes with, made as docs/metrics.md says (an auditor account
+    without a password, and its token)."""
+    run_hub(env, "accounts", "add", "prometheus", "--role", "auditor", "--no-password")
+    made = json.loads(run_hub(env, "accounts", "token", "prometheus", "--json").stdout)
+    token: str = made["token"]
+    return token
+
+
+@pytest.fixture(scope="session")
+def scrape_token(demo_dir: Path) -> str:
+    return scraper(hub_env(demo_dir))
+
+
+def scrape(url: str, token: str) -> tuple[str, Samples, set[str]]:
+    """``/metrics`` over HTTP with the scraper's bearer token: the text, the samples by name,
+    and the names of the families it declares (a counter's with ``_total``, as PromQL reads it)."""
+    reply = httpx.get(f"{url}/metrics", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert reply.status_code == 200, reply.text
+    text = reply.text
     samples: Samples = {}
     names: set[str] = set()
     for family in text_string_to_metric_families(text):

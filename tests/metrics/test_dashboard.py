@@ -58,9 +58,9 @@ def test_metric_names_are_read_from_promql() -> None:
     }
 
 
-def test_every_panel_queries_a_metric_the_hub_exports(api_url: str) -> None:
+def test_every_panel_queries_a_metric_the_hub_exports(api_url: str, scrape_token: str) -> None:
     dashboard = json.loads(DASHBOARD.read_text(encoding="utf-8"))
-    _text, samples, families = scrape(api_url)
+    _text, samples, families = scrape(api_url, scrape_token)
     exported = set(samples) | families
     panels = [p for p in _panels(dashboard) if p["type"] != "row"]
     assert len(panels) >= 15
@@ -111,6 +111,10 @@ def test_compose_provisions_prometheus_and_grafana_with_the_dashboard() -> None:
     jobs = {j["job_name"]: j for j in prometheus["scrape_configs"]}
     assert jobs["hub-api"]["static_configs"][0]["targets"] == ["api:8080"]
     assert jobs["hub-worker"]["dns_sd_configs"][0]["names"] == ["worker"]
+    for job in jobs.values():  # /metrics is signed in: the token from compose's secret
+        assert job["authorization"]["credentials_file"] == "/run/secrets/hub-metrics-token"
+    assert services["prometheus"]["secrets"] == ["hub-metrics-token"]
+    assert compose["secrets"]["hub-metrics-token"]["file"] == "./ops/prometheus/hub-token"
 
     datasources = yaml.safe_load(
         (GRAFANA / "provisioning" / "datasources" / "prometheus.yml").read_text(encoding="utf-8")

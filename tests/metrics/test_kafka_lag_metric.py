@@ -14,7 +14,7 @@ from hub.events.streams import SUBMISSIONS
 from hub.kafka.topics import stream_topic
 from hub.storage.ports import Source
 from hub.testing.distributed import DistributedHarness
-from tests.metrics.conftest import Samples, scrape, serve, stop, value
+from tests.metrics.conftest import Samples, scrape, scraper, serve, stop, value
 from tests.processes import wait_until
 
 ALL = Source("zj-all", "national", "330000", "浙江省数据交换平台")
@@ -34,10 +34,11 @@ def test_consumer_lag_per_partition_on_metrics(
         harness.submit(ALL.source_id, "inspection", [inspection, inspection])
         topic = stream_topic(harness.settings, SUBMISSIONS)
         env = {**harness.env, "HUB_API_PORT": "0", "HUB_METRICS_CACHE_S": "0"}
+        token = scraper(harness.env)
         api = serve("api", env, tmp_path)
         url = (tmp_path / "api.address").read_text(encoding="utf-8").strip()
 
-        first = scrape(url)[1]
+        first = scrape(url, token)[1]
         assert {s["topic"] for s, _v in first["hub_kafka_consumer_lag"]} == {topic}  # its input
         waiting = _lag(first, topic)
         assert set(waiting) == {"0", "1", "2"}  # every partition, a series each
@@ -45,8 +46,8 @@ def test_consumer_lag_per_partition_on_metrics(
 
         harness.start_worker()
         harness.run()
-        wait_until(lambda: sum(_lag(scrape(url)[1], topic).values()) == 0, 30, 0.5)
-        _text, samples, _names = scrape(url)
+        wait_until(lambda: sum(_lag(scrape(url, token)[1], topic).values()) == 0, 30, 0.5)
+        _text, samples, _names = scrape(url, token)
         assert value(samples, "hub_received_total") == 2
         shown = subprocess.run(
             [sys.executable, "-m", "hub", "status", "--json"],

@@ -10,7 +10,7 @@ from typing import Any
 
 from hub.metrics import BoundedLabels
 from hub.national.sim import SimConfig, start_sim
-from tests.metrics.conftest import scrape, serve, stop, value
+from tests.metrics.conftest import scrape, scraper, serve, stop, value
 from tests.processes import COUNTY_ADD, hub_env, run_hub, wait_until, write_inspections
 
 N = 8
@@ -20,6 +20,7 @@ def test_hub_up_counts_latency_and_reply_codes(tmp_path: Path, inspection: dict[
     data = tmp_path / "hub"
     env = hub_env(data, HUB_API_PORT="0", HUB_METRICS_CACHE_S="0")
     run_hub(env, *COUNTY_ADD)
+    token = scraper(env)
     batch = tmp_path / "batch.jsonl"
     write_inspections(batch, inspection, N)
     started = time.time()
@@ -31,11 +32,11 @@ def test_hub_up_counts_latency_and_reply_codes(tmp_path: Path, inspection: dict[
             url = (data / "api.address").read_text(encoding="utf-8").strip()
 
             def settled() -> bool:
-                ledger = {s["state"]: v for s, v in scrape(url)[1]["hub_deliveries"]}
+                ledger = {s["state"]: v for s, v in scrape(url, token)[1]["hub_deliveries"]}
                 return ledger["acked"] + ledger["rejected"] == N
 
             wait_until(settled, timeout_s=60, every_s=0.2)
-            _text, samples, _names = scrape(url)
+            _text, samples, _names = scrape(url, token)
             elapsed = time.time() - started
         finally:
             stop(up)

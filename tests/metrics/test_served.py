@@ -13,9 +13,9 @@ from projections.sqlite import SqliteViews
 from tests.metrics.conftest import scrape, status_json, value
 
 
-def test_metrics_equal_hub_status(demo_dir: Path, api_url: str) -> None:
+def test_metrics_equal_hub_status(demo_dir: Path, api_url: str, scrape_token: str) -> None:
     status = status_json(demo_dir)
-    _text, samples, _names = scrape(api_url)
+    _text, samples, _names = scrape(api_url, scrape_token)
     assert value(samples, "hub_received_total") == status["received"] == 1000
     assert value(samples, "hub_in_flight") == status["in_flight"] == 0
     assert value(samples, "hub_quarantined") == status["quarantined"]
@@ -37,10 +37,10 @@ def test_metrics_equal_hub_status(demo_dir: Path, api_url: str) -> None:
 
 
 def test_submissions_and_violations_are_the_scorecards_read_model(
-    demo_dir: Path, api_url: str
+    demo_dir: Path, api_url: str, scrape_token: str
 ) -> None:
     status = status_json(demo_dir)
-    _text, samples, _names = scrape(api_url)
+    _text, samples, _names = scrape(api_url, scrape_token)
     with SqliteViews(demo_dir / "views.db") as views:
         outcomes = views.rows(SOURCE_TYPE_OUTCOMES)
         violations = views.rows(SOURCE_RULE_VIOLATIONS)
@@ -61,8 +61,8 @@ def test_submissions_and_violations_are_the_scorecards_read_model(
     assert len({source for source, _, _ in served}) > 10  # the province's sources
 
 
-def test_no_label_names_a_record_or_a_person(api_url: str) -> None:
-    _text, samples, _names = scrape(api_url)
+def test_no_label_names_a_record_or_a_person(api_url: str, scrape_token: str) -> None:
+    _text, samples, _names = scrape(api_url, scrape_token)
     labelled = 0
     for name, series in samples.items():
         for labels, _v in series:

@@ -19,7 +19,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from hub.api.refusals import RefusedError
-from hub.api.v1 import dossiers, overview, queues, records, scorecards
+from hub.api.v1 import audit, dossiers, overview, queues, records, scorecards
 from hub.api.v1.context import Readers
 from hub.settings import HubSettings
 from hub.storage.pool import StorePool
@@ -43,5 +43,5 @@ def install_v1(app: FastAPI, settings: HubSettings) -> None:
             return JSONResponse(exc.body(), status_code=exc.status)
 
         app.add_exception_handler(RefusedError, refused)
-    for module in (overview, records, scorecards, queues, dossiers):
+    for module in (overview, records, scorecards, queues, dossiers, audit):
         app.include_router(module.router)

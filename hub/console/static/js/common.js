@@ -21,6 +21,7 @@ const WORDS = {
   dossier: ["一企一档", "Entity dossier"],
   equipment: ["一码追溯", "Equipment life"],
   status: ["状态与对账", "Status"],
+  audit: ["审计核验", "Audit"],
   signin: ["登录", "Sign in"],
   signout: ["退出", "Sign out"],
   hub: ["监管数据中心", "Supervision Data Hub"],
@@ -136,6 +137,8 @@ export function covers(area, code) {
 
 function nav(ctx, page) {
   const links = ["map", "scorecards", "queues", "trace", "dossier", "equipment", "status"];
+  // the audit verification is the auditors' alone (GB/T 39477: administration and audit apart)
+  if (ctx.session && ctx.session.role === "auditor") links.push("audit");
   const path = (p) => (p === "map" ? "/" : "/" + p);
   const who = ctx.session
     ? h("span", { class: "who", id: "who" },

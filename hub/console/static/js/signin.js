@@ -2,10 +2,22 @@
 // HttpOnly session cookie, so this page never holds the secret after sending it.
 import { api, boot, h, showError, t } from "./common.js";
 
+/** The console pages one may be sent on to after signing in (as hub/console/pages.py serves). */
+const PAGES = ["/", "/scorecards", "/queues", "/trace", "/dossier", "/equipment", "/status",
+  "/audit"];
+
 function next() {
   const wanted = new URLSearchParams(location.hash.slice(1)).get("next") || "/";
-  // only a path on this hub: never an address elsewhere
-  return /^\/(?!\/)/.test(wanted) ? wanted : "/";
+  // resolved as the browser would (so "/\\host", "/\t/host" and "//host" are seen for what
+  // they are) and accepted only on this hub's origin and one of its pages: never elsewhere
+  let target;
+  try {
+    target = new URL(wanted, location.origin);
+  } catch {
+    return "/";
+  }
+  if (target.origin !== location.origin || !PAGES.includes(target.pathname)) return "/";
+  return target.pathname + target.search + target.hash;
 }
 
 boot("signin", async (main) => {
