@@ -10,12 +10,17 @@ record id, the key of its trace (``hub trace RECORD_ID``), and its current versi
 The code asked for is normalised as the standard normalises codes (trim, full-width to
 half-width, inner spaces out, upper case; for a USCC the letter O read as 0) and checked: a value
 that cannot be a USCC is refused with a message in Chinese, then English.
+
+``covers`` (a viewer's area) keeps out the records outside it *before* anything is decided: a
+code held only elsewhere is answered exactly as a code held nowhere (the same refusal for a
+failed check character, no warning, no count of hidden retracted records), so a viewer cannot
+probe which codes another region holds.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -31,6 +36,7 @@ from projections.tables import Table
 
 __all__ = [
     "BadCodeError",
+    "Covers",
     "Dossier",
     "DossierEntry",
     "DossierGroup",
@@ -56,6 +62,9 @@ GROUP_ORDER = (
     "complaint",
     "risk_clue",
 )
+
+#: Whether a record of a region is in the reader's area (None: every record is).
+Covers = Callable[[str | None], bool] | None
 
 _STRUCTURAL = {"USCC.LENGTH", "USCC.ALPHABET", "USCC.MASKED"}
 
@@ -251,17 +260,24 @@ def _entries(
     code: str,
     tz: dt.tzinfo,
     include_retracted: bool,
+    covers: Covers,
 ) -> tuple[list[DossierEntry], int]:
     names = ("record_type", "record_id", "version", "business_time", "region_code", "title")
     rows = views.rows(table, columns=names, where={table.key[0]: [code]})
-    return _live(views, rows, tz, include_retracted)
+    return _live(views, rows, tz, include_retracted, covers)
 
 
 def _live(
-    views: ViewStore, rows: Sequence[Sequence[Any]], tz: dt.tzinfo, include_retracted: bool
+    views: ViewStore,
+    rows: Sequence[Sequence[Any]],
+    tz: dt.tzinfo,
+    include_retracted: bool,
+    covers: Covers,
 ) -> tuple[list[DossierEntry], int]:
-    """The link rows that are their record's current version, as entries; and how many were
-    left out because their record is retracted."""
+    """The link rows in the reader's area that are their record's current version, as entries;
+    and how many of those were left out because their record is retracted."""
+    if covers is not None:
+        rows = [r for r in rows if covers(r[4])]
     current = _current(views, sorted({str(r[1]) for r in rows}))
     out, hidden = [], 0
     for record_type, record_id, version, when, region, title in rows:
@@ -284,7 +300,11 @@ def _live(
 
 
 def _with_rectifications(
-    views: ViewStore, entries: list[DossierEntry], tz: dt.tzinfo, include_retracted: bool
+    views: ViewStore,
+    entries: list[DossierEntry],
+    tz: dt.tzinfo,
+    include_retracted: bool,
+    covers: Covers,
 ) -> tuple[list[DossierEntry], list[DossierEntry], int]:
     """Hazards with their rectifications (``child_links`` by the hazard's record id)."""
     parents = [e.record_id for e in entries if e.record_type == "hazard"]
@@ -303,7 +323,7 @@ def _with_rectifications(
         if not children:
             out.append(entry)
             continue
-        live, gone = _live(views, children, tz, include_retracted)
+        live, gone = _live(views, children, tz, include_retracted, covers)
         hidden += gone
         live.sort(key=_sort_key)
         flat += live
@@ -348,10 +368,11 @@ def _assemble(
     standard: Standard,
     tz: dt.tzinfo,
     include_retracted: bool,
+    covers: Covers,
 ) -> tuple[list[DossierEntry], tuple[DossierGroup, ...], int]:
-    entries, hidden = _entries(views, table, code, tz, include_retracted)
+    entries, hidden = _entries(views, table, code, tz, include_retracted, covers)
     entries.sort(key=_sort_key)
-    grouped, children, more = _with_rectifications(views, entries, tz, include_retracted)
+    grouped, children, more = _with_rectifications(views, entries, tz, include_retracted, covers)
     everything = sorted(entries + children, key=_sort_key)
     return everything, _groups(standard, grouped), hidden + more
 
@@ -363,14 +384,17 @@ def dossier(
     standard: Standard | None = None,
     tz: dt.tzinfo = HUB_TZ,
     include_retracted: bool = False,
+    covers: Covers = None,
 ) -> Dossier:
-    """一企一档: every current record naming the USCC, by business time and by type, hazards with
-    their rectifications. Raises :class:`BadCodeError` for a value that cannot be a USCC (a
-    failed check character alone is a warning if the hub holds records under the code, and an
-    error if it holds none)."""
+    """一企一档: every current record naming the USCC (in the ``covers`` area), by business time
+    and by type, hazards with their rectifications. Raises :class:`BadCodeError` for a value
+    that cannot be a USCC (a failed check character alone is a warning if the area holds records
+    under the code, and an error if it holds none)."""
     standard = standard or load_standard()
     code, warnings = normalize_uscc(uscc, standard)
-    entries, groups, hidden = _assemble(views, ENTITY_LINKS, code, standard, tz, include_retracted)
+    entries, groups, hidden = _assemble(
+        views, ENTITY_LINKS, code, standard, tz, include_retracted, covers
+    )
     if not entries and not hidden and warnings:
         raise BadCodeError(
             f"统一社会信用代码 {code} 校验位不符（{'、'.join(warnings)}），且中心无此代码的记录 /"
@@ -438,14 +462,16 @@ def equipment(
     standard: Standard | None = None,
     tz: dt.tzinfo = HUB_TZ,
     include_retracted: bool = False,
+    covers: Covers = None,
 ) -> Dossier:
-    """一码追溯: every current record naming the equipment code, and the versions of its
-    registration record (its life: status changes, periodic inspections), with its user units'
-    USCCs (their dossiers). Raises :class:`BadCodeError` for a value that cannot be a code."""
+    """一码追溯: every current record naming the equipment code (in the ``covers`` area), and
+    the versions of its registration record (its life: status changes, periodic inspections),
+    with its user units' USCCs (their dossiers). Raises :class:`BadCodeError` for a value that
+    cannot be a code."""
     standard = standard or load_standard()
     value = normalize_equipment_code(code)
     entries, groups, hidden = _assemble(
-        views, EQUIPMENT_LINKS, value, standard, tz, include_retracted
+        views, EQUIPMENT_LINKS, value, standard, tz, include_retracted, covers
     )
     registrations = sorted({e.record_id for e in entries if e.record_type == "special_equipment"})
     life, units = _life(views, registrations, tz, standard)

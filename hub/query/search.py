@@ -29,6 +29,7 @@ from hub.errors import HubError
 from hub.query.dossier import (
     MAX_INPUT,
     BadCodeError,
+    Covers,
     Dossier,
     dossier,
     equipment,
@@ -144,8 +145,12 @@ def find(
     *,
     standard: Standard | None = None,
     tz: dt.tzinfo = HUB_TZ,
+    covers: Covers = None,
 ) -> SearchResult:
-    """What the console shows for a search: a chain, a dossier, or a message saying why not."""
+    """What the console shows for a search: a chain, a dossier, or a message saying why not.
+    ``covers`` (a viewer's area): the dossiers hold its records only, and every answer about a
+    code is decided on them, so a code held only outside the area gets the reply of a code held
+    nowhere. (A chain is returned whole: the caller decides whether the viewer may see it.)"""
     kind = classify(text)
     query = text.strip()[:MAX_QUERY] if isinstance(text, str) else ""
     if kind is Kind.EMPTY:
@@ -169,18 +174,18 @@ def find(
     standard = standard or load_standard()
     try:
         if kind is Kind.USCC:
-            found = dossier(views, query, standard=standard, tz=tz)
+            found = dossier(views, query, standard=standard, tz=tz, covers=covers)
             if not found.found and not check_equipment_code(_code(query)):
                 # an 18-digit code may pass the USCC checks by chance: try it as equipment
-                other = equipment(views, query, standard=standard, tz=tz)
+                other = equipment(views, query, standard=standard, tz=tz, covers=covers)
                 if other.found:
                     return SearchResult(query, Kind.EQUIPMENT, dossier=other)
         else:
-            found = equipment(views, query, standard=standard, tz=tz)
+            found = equipment(views, query, standard=standard, tz=tz, covers=covers)
             if not found.found and len(_code(query)) == 18:
                 # 18 digits may also be a mistyped USCC: say what its checks find
                 try:
-                    dossier(views, query, standard=standard, tz=tz)
+                    dossier(views, query, standard=standard, tz=tz, covers=covers)
                 except BadCodeError as exc:
                     return SearchResult(
                         query, kind, dossier=found, message=f"{_NOTHING}; {exc.message}"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ import fastavro
 from hub.errors import StandardError, UnknownRecordTypeError
 from hub.standard.codelists import CodeList
 from hub.standard.links import TypeLinks, load_links
+from hub.standard.persons import load_persons
 from hub.standard.regions import RegionTable
 from hub.standard.schema import FieldSpec, RecordType, parse_record_type
 
@@ -154,6 +155,8 @@ def load_standard(root: Path | None = None) -> Standard:
             raise StandardError(f"{record_type.type_id}: missing code lists {sorted(missing)}")
     for record_type in types.values():
         _check_owner(record_type, types)
+    for type_id, rule in load_persons(root, types, codelists).items():
+        types[type_id] = replace(types[type_id], person=rule)
     fingerprint = _fingerprint(root)
     return Standard(
         name=str(manifest.get("name", "standard")),

@@ -8,9 +8,12 @@ event streams use), and the ``hub.*`` attributes (rules, identity, sharing) desc
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from hub.errors import StandardError
+
+if TYPE_CHECKING:
+    from hub.standard.persons import PersonRule
 
 __all__ = ["FieldSpec", "Kind", "RecordType", "parse_record_type"]
 
@@ -67,6 +70,8 @@ class RecordType:
     event_date: str
     avro: dict[str, Any] = field(repr=False)
     owner_parent: str | None = None  # hub.owner: the type whose record's region decides ownership
+    #: persons.json: the fields that are personal when the record's subject is a natural person
+    person: PersonRule | None = field(default=None, compare=False)
 
     @property
     def field_names(self) -> frozenset[str]:

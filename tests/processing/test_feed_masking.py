@@ -68,8 +68,18 @@ def _content(record_type: RecordType) -> st.SearchStrategy[dict[str, Any]]:
     return st.fixed_dictionaries({f.name: _value(f) for f in record_type.fields})
 
 
-def _check(stored: Any, shaped: Any, spec: FieldSpec, subscriber: Subscriber, where: str) -> None:
-    """The rule stated independently of shape(): what ``shaped`` must be given ``stored``."""
+def _check(
+    stored: Any,
+    shaped: Any,
+    spec: FieldSpec,
+    subscriber: Subscriber,
+    where: str,
+    person: bool = False,
+    secrets: tuple[str, ...] = (),
+) -> None:
+    """The rule stated independently of shape(): what ``shaped`` must be given ``stored``
+    (``person``: the field is personal in this record by persons.json; ``secrets``: the
+    natural-person subject's name and id, masked in the record's free text)."""
     levels = SHARING_LEVELS[subscriber.sharing]
     if stored is None:
         assert shaped is None, where
@@ -77,7 +87,7 @@ def _check(stored: Any, shaped: Any, spec: FieldSpec, subscriber: Subscriber, wh
     if spec.sharing not in levels:
         assert shaped is None, f"{where}: withheld ({spec.sharing}) but {shaped!r}"
         return
-    if spec.personal and not subscriber.personal:
+    if (spec.personal or person) and not subscriber.personal:
         if isinstance(stored, str):
             assert isinstance(shaped, str) and len(shaped) == len(stored), where
             if len(stored) > 2:
@@ -94,14 +104,34 @@ def _check(stored: Any, shaped: Any, spec: FieldSpec, subscriber: Subscriber, wh
         assert set(shaped) == set(stored), where
         for inner in spec.fields:
             _check(
-                stored[inner.name], shaped[inner.name], inner, subscriber, f"{where}.{inner.name}"
+                stored[inner.name],
+                shaped[inner.name],
+                inner,
+                subscriber,
+                f"{where}.{inner.name}",
+                secrets=secrets,
             )
     elif spec.kind == "array":
         assert spec.item is not None and len(shaped) == len(stored), where
         for i, (a, b) in enumerate(zip(stored, shaped, strict=True)):
-            _check(a, b, spec.item, subscriber, f"{where}[{i}]")
+            _check(a, b, spec.item, subscriber, f"{where}[{i}]", secrets=secrets)
+    elif spec.kind == "string" and spec.check is None and spec.normalize == "text" and secrets:
+        expected = stored
+        for secret in secrets:
+            expected = expected.replace(secret, mask(secret))
+        assert shaped == expected and len(shaped) == len(stored), where
+        assert not any(secret in shaped for secret in secrets), where
     else:
         assert shaped == stored, where
+
+
+def _subject(record_type: RecordType, stored: dict[str, Any], subscriber: Subscriber) -> Any:
+    """The persons.json rule of the type when it makes ``stored`` a natural person's record for
+    this subscriber (stated from the pack file's fields, not from shape())."""
+    rule = record_type.person
+    if rule is None or subscriber.personal:
+        return None
+    return rule if any(stored.get(f) in codes for f, codes in rule.when) else None
 
 
 def _roundtrip(schema: dict[str, Any], value: dict[str, Any]) -> dict[str, Any]:
@@ -127,8 +157,24 @@ def test_every_field_is_as_stored_masked_or_withheld_and_fits_the_feed_schema(
     stored = data.draw(_content(record_type))
     shaped = shape(stored, record_type, subscriber)
     assert set(shaped) == set(stored)
+    rule = _subject(record_type, stored, subscriber)
+    secrets: tuple[str, ...] = ()
+    if rule is not None:
+        found = {stored.get(rule.name), stored.get(rule.id)}
+        secrets = tuple(
+            sorted((v for v in found if isinstance(v, str) and len(v) >= 2), key=len, reverse=True)
+        )
     for spec in record_type.fields:
-        _check(stored[spec.name], shaped[spec.name], spec, subscriber, f"{type_id}.{spec.name}")
+        person = rule is not None and spec.name in rule.fields
+        _check(
+            stored[spec.name],
+            shaped[spec.name],
+            spec,
+            subscriber,
+            f"{type_id}.{spec.name}",
+            person,
+            () if person else secrets,
+        )
     assert _roundtrip(feed_schema(record_type, subscriber), shaped) == shaped
 
 
@@ -139,13 +185,14 @@ def test_the_schema_marks_each_changed_field_and_only_those(sharing: Any, person
     assert sorted(schemas) == sorted(STANDARD.types)
     for type_id, schema in schemas.items():
         record_type = STANDARD.record_type(type_id)
+        maybe = record_type.person.fields if record_type.person else frozenset()
         for raw, spec in zip(schema["fields"], record_type.fields, strict=True):
             mark = raw.get(FEED_ATTRIBUTE)
             if spec.sharing not in subscriber.levels or (
                 spec.personal and not personal and spec.kind != "string"
             ):
                 assert mark == "withheld" and raw["type"][0] == "null" and raw["default"] is None
-            elif spec.personal and not personal:
+            elif (spec.personal or spec.name in maybe) and not personal:
                 assert mark == "masked" and "hub.check" not in raw
             else:
                 assert (

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
+import random
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,6 +20,8 @@ from hub.query.regions import region_totals
 from hub.query.scorecards import hub_today, scorecards
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
+from hub.testing.factories import make_uscc
+from projections.dossier import ENTITY_LINKS
 from projections.provenance import PROVENANCE
 from projections.records import CURRENT
 from tests.query.api import query_app, served
@@ -290,3 +294,113 @@ def test_the_app_serves_again_after_a_shutdown(province: HubSettings) -> None:
                 app.state.v1.close()
     finally:
         stores.close()
+
+
+#: the demo data's natural-person counterparties: by nature 2 (自然人) or a personal document
+PERSON_ID_TYPES = {"111", "414", "511", "516"}
+
+
+def _natural_persons(hub: EmbeddedHub) -> tuple[list[dict[str, Any]], set[str]]:
+    """The current records whose counterparty is a natural person (read from their codes, not
+    from the pack's rule) and the set of their names and ID numbers, with every resident ID
+    number of the demo data (entities' legal representatives)."""
+    rows, secrets = [], set()
+    for type_id in hub.standard.types:
+        for row in _records(hub, type_id):
+            content = row["content"]
+            if (
+                content.get("counterparty_nature") == "2"
+                or content.get("counterparty_id_type") in PERSON_ID_TYPES
+            ):
+                rows.append(row)
+                secrets |= {content["counterparty_name"], content["counterparty_id"]}
+            if content.get("legal_rep_id_number"):
+                secrets.add(content["legal_rep_id_number"])
+    return rows, secrets
+
+
+def _leaks(body: Any, secrets: set[str]) -> list[str]:
+    text = json.dumps(body, ensure_ascii=False)
+    return sorted(s for s in secrets if s in text)
+
+
+def test_a_viewer_never_reads_a_natural_persons_name_or_id_number(
+    client: TestClient, hub: EmbeddedHub
+) -> None:
+    persons, secrets = _natural_persons(hub)
+    assert persons and {r["record_type"] for r in persons} >= {"inspection"}
+    counties = sorted({r["region_code"] for r in persons})
+    for region in counties:
+        viewer = headers("viewer", region)
+        mine = [r for r in persons if r["region_code"] == region]
+        for row in mine:
+            record_id = row["record_id"]
+            replies = [
+                client.get(f"/v1/records/{record_id}", headers=viewer),
+                client.get(f"/v1/records/{record_id}/history", headers=viewer),
+                client.get(f"/v1/trace?q={record_id}", headers=viewer),
+                client.get("/v1/search", params={"q": record_id}, headers=viewer),
+            ]
+            assert all(r.status_code == 200 for r in replies), record_id
+            for reply in replies:
+                assert _leaks(reply.json(), secrets) == [], (record_id, reply.url)
+            seen = replies[0].json()["content"]
+            name = row["content"]["counterparty_name"]
+            assert seen["counterparty_name"] == (name[0] + "*" * (len(name) - 2) + name[-1]
+                                       if len(name) > 2 else "*" * len(name))  # fmt: skip
+            assert seen["counterparty_nature"] == row["content"]["counterparty_nature"]
+            # the operator (entitled to personal data) reads it as stored
+            full = client.get(f"/v1/records/{record_id}", headers=OPERATOR).json()
+            assert full["content"] == row["content"]
+        uscc_rows = [r for r in _records(hub, "supervised_entity") if r["region_code"] == region][
+            :5
+        ]
+        for entity in uscc_rows:
+            uscc = entity["content"]["uscc"]
+            for path in (f"/v1/entities/{uscc}", f"/v1/search?q={uscc}"):
+                assert _leaks(client.get(path, headers=viewer).json(), secrets) == [], path
+
+
+def test_a_legal_person_counterparty_stays_visible_to_a_viewer(
+    client: TestClient, hub: EmbeddedHub
+) -> None:
+    row = next(
+        r
+        for r in sorted(_records(hub, "inspection"), key=lambda r: r["record_id"])
+        if r["content"]["counterparty_nature"] == "1" and r["region_code"]
+    )
+    seen = client.get(
+        f"/v1/records/{row['record_id']}", headers=headers("viewer", row["region_code"])
+    ).json()
+    assert seen["masked"]
+    for name in ("counterparty_name", "counterparty_id", "supervised_object", "action_name"):
+        assert seen["content"][name] == row["content"][name], name
+
+
+def _masked_code(body: Any, code: str) -> str:
+    return json.dumps(body, ensure_ascii=False, sort_keys=True).replace(code, "CODE")
+
+
+def test_search_answers_a_code_held_outside_the_area_as_a_code_held_nowhere(
+    client: TestClient, hub: EmbeddedHub
+) -> None:
+    row = _entity(hub, "330106")
+    code = row["content"]["uscc"]
+    held = {r[0] for r in hub.views.rows(ENTITY_LINKS, columns=("uscc",))}
+    absent = next(
+        c for c in (make_uscc("330106", random.Random(n)) for n in range(100)) if c not in held
+    )
+    outside = headers("viewer", "330783")
+    assert client.get("/v1/search", params={"q": code}, headers=OPERATOR).json()["found"]
+    for path in ("/v1/search?q=", "/v1/entities/"):
+        a = client.get(path + code, headers=outside)
+        b = client.get(path + absent, headers=outside)
+        assert a.status_code == b.status_code == 200, path
+        assert _masked_code(a.json(), code) == _masked_code(b.json(), absent), path
+    # the same codes with their check character broken: refused alike
+    broken, nowhere = (c[:-1] + ("0" if c[-1] != "0" else "1") for c in (code, absent))
+    for path in ("/v1/search?q=", "/v1/entities/"):
+        a = client.get(path + broken, headers=outside)
+        b = client.get(path + nowhere, headers=outside)
+        assert a.status_code == b.status_code, path
+        assert _masked_code(a.json(), broken) == _masked_code(b.json(), nowhere), path

@@ -45,7 +45,10 @@ M = TypeVar("M", bound=BaseModel)
 MAX_ACTION_BYTES = 1 << 20
 
 #: What a viewer sees of a record: every field its region's own staff would, personal data
-#: (ID numbers, phones, natural persons' names) masked by the feed rule (``张*丰``).
+#: (ID numbers, phones, natural persons' names) masked by the feeds' one rule
+#: (:func:`hub.processing.feeds.shape`, ``张*丰``): the schemas' personal fields always, and the
+#: pack's ``persons.json`` fields (a counterparty's name and id…) when the record's subject is a
+#: natural person, its name then masked in the record's free text too.
 VIEWER_SIGHT = Subscriber("console-viewer", sharing="all", personal=False)
 
 
@@ -108,7 +111,8 @@ def readers(request: Request) -> Readers:
 
 
 def masked(standard: Standard, record_type: str, content: dict[str, Any]) -> dict[str, Any]:
-    """``content`` (a record's canonical JSON) as a viewer sees it."""
+    """``content`` (a record's canonical JSON) as a viewer sees it: the feeds' rule, not one of
+    its own, so a viewer never sees more than a subscriber without ``personal``."""
     known = standard.types.get(record_type)
     if known is None:
         return {}

@@ -2,8 +2,9 @@
 (the console's search box: a trace, a dossier, or why neither).
 
 A dossier's entries carry titles, never personal data; a viewer sees the entries of records in
-its area only (an entity known elsewhere only is, to it, not found), and a search's trace only
-when the viewer may see every record in it."""
+its area only (an entity known elsewhere only is, to it, not found: the same reply, warnings and
+refusals included, as for a code the hub holds nowhere), and a search's trace only when the
+viewer may see every record in it."""
 
 from __future__ import annotations
 
@@ -18,7 +19,15 @@ from hub.api.v1.context import Readers, readers, threaded, timezone
 from hub.api.v1.errors import NotFoundError, errors
 from hub.api.v1.records import TraceStep, may_see
 from hub.domain.accounts import Principal
-from hub.query.dossier import BadCodeError, Dossier, DossierEntry, DossierGroup, dossier, equipment
+from hub.query.dossier import (
+    BadCodeError,
+    Covers,
+    Dossier,
+    DossierEntry,
+    DossierGroup,
+    dossier,
+    equipment,
+)
 from hub.query.search import MAX_QUERY, SearchResult, find
 
 __all__ = ["router", "visible_dossier"]
@@ -92,8 +101,15 @@ def _entry(entry: DossierEntry, who: Principal) -> DossierEntry | None:
     return dataclasses.replace(entry, rectifications=kept)
 
 
+def area(who: Principal) -> Covers:
+    """The filter of ``who``'s area for the dossier queries (None: it sees every region)."""
+    return None if who.covers(None) else who.covers
+
+
 def visible_dossier(found: Dossier, who: Principal) -> Dossier:
-    """The dossier as ``who`` may see it: entries in its area only."""
+    """The dossier as ``who`` may see it: entries in its area only, and nothing that tells a
+    code is held elsewhere (no warnings, no hidden count, when none of its entries is shown).
+    The queries already keep to the area (:func:`area`); this is the last word on the reply."""
     if who.covers(None):
         return found
     entries = tuple(e for e in (_entry(x, who) for x in found.entries) if e is not None)
@@ -111,13 +127,20 @@ def visible_dossier(found: Dossier, who: Principal) -> Dossier:
         life=life,
         user_units=found.user_units if life else (),
         retracted_hidden=found.retracted_hidden if entries else 0,
+        warnings=found.warnings if entries else (),
     )
 
 
 def _dossier(read: Readers, who: Principal, kind: str, code: str) -> DossierReply:
     lookup = dossier if kind == "entity" else equipment
     try:
-        found = lookup(read.view_store(), code, standard=read.standard, tz=timezone(read.settings))
+        found = lookup(
+            read.view_store(),
+            code,
+            standard=read.standard,
+            tz=timezone(read.settings),
+            covers=area(who),
+        )
     except BadCodeError as exc:  # a code that cannot be one names nothing the hub holds
         zh, _, en = exc.message.partition(" / ")
         raise NotFoundError(zh, en or zh, rule=exc.rule) from None
@@ -148,7 +171,9 @@ _NOTHING = "未找到相关记录 / nothing found"
 
 
 def _search(read: Readers, who: Principal, q: str) -> SearchReply:
-    found = find(read.view_store(), q, standard=read.standard, tz=timezone(read.settings))
+    found = find(
+        read.view_store(), q, standard=read.standard, tz=timezone(read.settings), covers=area(who)
+    )
     if found.chain and not may_see(read, who, found.chain):
         found = SearchResult(found.query, found.kind, message=_NOTHING)
     if found.dossier is not None:
