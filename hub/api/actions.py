@@ -6,7 +6,7 @@ its own against a browser:
 
 - the body must be ``Content-Type: application/json``: a cross-site page can send JSON only
   after a CORS preflight, which the hub never answers (``text/plain`` and forms need none);
-- an ``Origin`` that is not the hub's own (scheme and ``Host`` of the request), or a
+- an ``Origin`` that is not the hub's own (the request's ``Host``), or a
   ``Sec-Fetch-Site`` of ``cross-site`` or ``same-site`` (a sibling host under the same site), is
   refused. A request without either header (a script, ``curl`` with a bearer token) is let
   through: a browser names the ``Origin`` of every cross-origin ``POST`` and ``DELETE``, and
@@ -19,6 +19,7 @@ recursed until ``RecursionError``, a 500), then held to :data:`MAX_ACTION_DEPTH`
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 from fastapi import Request
@@ -50,11 +51,17 @@ class CrossOriginError(RefusedError):
     status = 403
 
 
-def _own_origin(request: Request) -> str:
-    host = request.headers.get("host") or (
-        f"{request.url.hostname}:{request.url.port}" if request.url.port else request.url.hostname
-    )
-    return f"{request.url.scheme}://{host}".lower()
+def _host(scheme: str, netloc: str) -> str:
+    """``netloc`` without the scheme's default port, lower-cased."""
+    netloc = netloc.strip().lower()
+    default = {"http": ":80", "https": ":443"}.get(scheme.lower(), "")
+    return netloc[: -len(default)] if default and netloc.endswith(default) else netloc
+
+
+def _own_host(request: Request) -> str:
+    """The host the browser addressed (``Host``). The scheme is not compared: behind a proxy
+    that ends TLS the hub sees http while the page's origin is https."""
+    return _host(request.url.scheme, request.headers.get("host") or request.url.netloc)
 
 
 def require_same_origin(request: Request) -> None:
@@ -66,10 +73,18 @@ def require_same_origin(request: Request) -> None:
             f" site is refused (Sec-Fetch-Site: {fetch_site})"
         )
     origin = request.headers.get("origin")
-    if origin is not None and origin.strip().lower().rstrip("/") != _own_origin(request):
+    if origin is None:
+        return
+    try:
+        parts = urlsplit(origin.strip()[:300])
+        given = _host(parts.scheme, parts.netloc)
+    except ValueError:  # "http://[::1" is not a URL
+        given = ""
+    if not given or given != _own_host(request):
+        own = _own_host(request)[:100]
         raise CrossOriginError(
-            f"拒绝来自其他来源的请求（Origin 应为 {_own_origin(request)}） / a request from"
-            f" another origin is refused (Origin must be {_own_origin(request)})"
+            f"拒绝来自其他来源的请求（Origin 应为本 hub：{own}） / a request from another origin"
+            f" is refused (Origin must be this hub's: {own})"
         )
 
 

@@ -48,6 +48,7 @@ __all__ = [
     "RegionError",
     "RegionRow",
     "RegionTotals",
+    "UnknownRegionError",
     "child_of",
     "home_region",
     "level_of",
@@ -78,6 +79,12 @@ class RegionError(HubError):
         super().__init__(f"{message_zh} / {message_en}")
         self.message_zh = message_zh
         self.message_en = message_en
+
+
+class UnknownRegionError(RegionError):
+    """A well-formed code that is not in the standard pack's region table."""
+
+    code = "REGION.UNKNOWN"
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,7 +258,7 @@ def region_totals(
         )
     names = region_names(standard_root) if standard_root else {}
     if parent is not None and names and parent not in names:
-        raise RegionError(
+        raise UnknownRegionError(
             f"{parent} 不在行政区划表中（GB/T 2260）",
             f"{parent} is not in the GB/T 2260 region table",
         )

@@ -13,12 +13,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hub.api.roles import require, signed_in
 from hub.api.v1.context import Readers, readers, threaded
-from hub.api.v1.errors import BadQueryError, errors
+from hub.api.v1.errors import BadQueryError, NotFoundError, errors
 from hub.domain.accounts import Principal
 from hub.query.regions import (
     MEASURES,
     RegionError,
     RegionRow,
+    UnknownRegionError,
     home_region,
     level_of,
     region_totals,
@@ -141,6 +142,8 @@ def _regions(read: Readers, who: Principal, parent: str | None, asked: bool) -> 
         totals = region_totals(
             read.view_store(), read.store(), parent, standard_root=read.standard.root
         )
+    except UnknownRegionError as exc:  # well-formed, in no table: found nowhere
+        raise NotFoundError(exc.message_zh, exc.message_en, field="parent") from None
     except RegionError as exc:
         raise BadQueryError(exc.message_zh, exc.message_en, field="parent") from None
     whole = who.covers(None) or (parent is not None and who.covers(parent))
@@ -163,7 +166,7 @@ def _regions(read: Readers, who: Principal, parent: str | None, asked: bool) -> 
 @router.get(
     "/regions",
     response_model=RegionsReply,
-    responses=errors(422),
+    responses=errors(404, 422),
     summary="The children of a region with the 一张图's measures",
 )
 async def regions(
