@@ -357,7 +357,11 @@ class _Process(Collector):
 
 
 def install_metrics(
-    app: FastAPI, settings: HubSettings, stores: StorePool, registry: CollectorRegistry
+    app: FastAPI,
+    settings: HubSettings,
+    stores: StorePool,
+    registry: CollectorRegistry,
+    guard: Callable[..., object] | None = None,
 ) -> None:
     """Serve ``/metrics`` on ``app``: the API's ``registry`` with the hub's metrics added.
 
@@ -365,21 +369,21 @@ def install_metrics(
     lag), what ``/v1/status`` shows operators and auditors only; so a scrape is signed in the
     same way (an account's bearer token, as Prometheus sends ``authorization``, or a session)
     and refused to anyone else (401) and to a viewer (403), unless ``HUB_METRICS_PUBLIC`` says
-    the port is on a private monitoring network."""
+    the port is on a private monitoring network. ``guard`` is the API's dependency that signs the
+    scraper in (``hub.api.roles.require("operator", "auditor")``), given by the API so this
+    module needs nothing above it."""
     import asyncio
 
     from fastapi import Depends, Response
     from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-    from hub.api.roles import require
-
     collector = HubCollector(settings, stores.get)
     registry.register(collector)
     registry.register(_Process())
     app.state.hub_metrics = collector
-    guard = [] if settings.metrics_public else [Depends(require("operator", "auditor"))]
+    signed = [] if settings.metrics_public or guard is None else [Depends(guard)]
 
-    @app.get("/metrics", include_in_schema=False, dependencies=guard)
+    @app.get("/metrics", include_in_schema=False, dependencies=signed)
     async def metrics_endpoint() -> Response:
         exposition = await asyncio.to_thread(generate_latest, registry)  # reads the store
         return Response(exposition, media_type=CONTENT_TYPE_LATEST)

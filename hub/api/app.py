@@ -31,7 +31,6 @@ from starlette.requests import ClientDisconnect
 from starlette.routing import Match
 
 from hub.api import batches
-from hub.api.params import LENIENT_QUERY
 from hub.api.refusals import (
     BodyTimeoutError,
     BodyTooLargeError,
@@ -42,11 +41,12 @@ from hub.api.refusals import (
     RefusedError,
     UnauthenticatedError,
 )
-from hub.api.roles import install_accounts
+from hub.api.roles import install_accounts, require
 from hub.api.sinks import BatchSink
 from hub.api.tokens import token_hash
 from hub.api.v1 import install_v1
 from hub.console import install_console
+from hub.console.pages import LENIENT_QUERY
 from hub.events import Codec, Event
 from hub.events.streams import FEEDBACK
 from hub.metrics import install_metrics
@@ -208,7 +208,7 @@ def create_app(
     )
     metrics = _Metrics()
     app.state.stores = stores
-    install_metrics(app, settings, stores, metrics.registry)
+    install_metrics(app, settings, stores, metrics.registry, require("operator", "auditor"))
 
     @app.exception_handler(RefusedError)
     async def refused(_request: Request, exc: RefusedError) -> JSONResponse:

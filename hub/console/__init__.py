@@ -23,9 +23,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.routing import BaseRoute, Route
 
-from hub.api.params import LENIENT_QUERY
 from hub.console.boundaries import COUNTRY
-from hub.console.pages import PAGES, page_html
+from hub.console.pages import LENIENT_QUERY, PAGES, page_html
 from hub.console.security import READ_ONLY_ALLOWED, security_headers
 from hub.query.regions import home_region
 from hub.settings import HubSettings

@@ -34,8 +34,7 @@ from typing import Any, Literal
 
 from hub.domain.subscribers import Subscriber
 from hub.standard import Standard
-from hub.standard.persons import PersonRule
-from hub.standard.schema import FieldSpec, RecordType
+from hub.standard.schema import FieldSpec, PersonRule, RecordType
 
 __all__ = ["FEED_ATTRIBUTE", "feed_schema", "feed_schemas", "field_view", "mask", "shape"]
 

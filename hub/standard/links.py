@@ -12,7 +12,6 @@ code-list values and document numbers shared unconditionally.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 from hub.errors import StandardError
 from hub.standard.codelists import CodeList
 from hub.standard.schema import FieldSpec, RecordType
+from hub.standard.sections import type_sections
 
 __all__ = ["LINKS_FILE", "LinkField", "TypeLinks", "load_links"]
 
@@ -133,21 +133,8 @@ def load_links(
     root: Path, types: Mapping[str, RecordType], codelists: Mapping[str, CodeList]
 ) -> dict[str, TypeLinks]:
     """The pack's links per record type (empty if the pack has no ``links.json``)."""
-    path = root / LINKS_FILE
-    if not path.is_file():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        declared = data["types"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise StandardError(f"{LINKS_FILE} is unreadable: {exc}") from exc
-    if not isinstance(declared, dict):
-        raise StandardError(f"{LINKS_FILE}: 'types' is an object")
     out: dict[str, TypeLinks] = {}
-    for type_id, raw in declared.items():
-        record_type = types.get(type_id)
-        if record_type is None:
-            raise StandardError(f"{LINKS_FILE}: {type_id!r} is not a record type of the pack")
+    for type_id, raw, record_type in type_sections(root, LINKS_FILE, types):
         if not isinstance(raw, dict):
             raise StandardError(f"{LINKS_FILE}: {type_id}: an object")
         out[type_id] = TypeLinks(

@@ -11,47 +11,18 @@ verdict, so ``persons.json`` is outside the pack's fingerprint.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from hub.errors import StandardError
 from hub.standard.codelists import CodeList
-from hub.standard.schema import FieldSpec, RecordType
+from hub.standard.schema import FieldSpec, PersonRule, RecordType
+from hub.standard.sections import type_sections
 
 __all__ = ["PERSONS_FILE", "PersonRule", "load_persons"]
 
 PERSONS_FILE = "persons.json"
-
-
-@dataclass(frozen=True, slots=True)
-class PersonRule:
-    """A record type's natural-person rule: the codes that make its subject a natural person
-    (any one suffices), the fields that are then personal, and the name and id fields whose
-    values are scrubbed from the record's free text."""
-
-    when: tuple[tuple[str, frozenset[str]], ...]
-    fields: frozenset[str]
-    name: str | None = None
-    id: str | None = None
-
-    def applies(self, record: Mapping[str, Any]) -> bool:
-        """Whether ``record``'s subject is a natural person by this rule."""
-        return any(record.get(name) in codes for name, codes in self.when)
-
-    def secrets(self, record: Mapping[str, Any]) -> tuple[str, ...]:
-        """The values of the name and id fields of ``record`` worth scrubbing from free text
-        (two characters or more: one character would blank unrelated text), longest first."""
-        found = {
-            value
-            for field in (self.id, self.name)
-            if field is not None
-            and isinstance(value := record.get(field), str)
-            and len(value.strip()) >= 2
-        }
-        return tuple(sorted(found, key=len, reverse=True))
 
 
 def _string_field(record_type: RecordType, name: Any, where: str) -> FieldSpec:
@@ -122,20 +93,7 @@ def load_persons(
 ) -> dict[str, PersonRule]:
     """The pack's natural-person rules per record type (none if the pack has no
     ``persons.json``)."""
-    path = root / PERSONS_FILE
-    if not path.is_file():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        declared = data["types"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise StandardError(f"{PERSONS_FILE} is unreadable: {exc}") from exc
-    if not isinstance(declared, dict):
-        raise StandardError(f"{PERSONS_FILE}: 'types' is an object")
-    out: dict[str, PersonRule] = {}
-    for type_id, raw in declared.items():
-        record_type = types.get(type_id)
-        if record_type is None:
-            raise StandardError(f"{PERSONS_FILE}: {type_id!r} is not a record type of the pack")
-        out[type_id] = _rule(raw, record_type, codelists)
-    return out
+    return {
+        type_id: _rule(raw, record_type, codelists)
+        for type_id, raw, record_type in type_sections(root, PERSONS_FILE, types)
+    }

@@ -7,15 +7,13 @@ event streams use), and the ``hub.*`` attributes (rules, identity, sharing) desc
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from hub.errors import StandardError
 
-if TYPE_CHECKING:
-    from hub.standard.persons import PersonRule
-
-__all__ = ["FieldSpec", "Kind", "RecordType", "parse_record_type"]
+__all__ = ["FieldSpec", "Kind", "PersonRule", "RecordType", "parse_record_type"]
 
 Kind = Literal[
     "string", "boolean", "int", "long", "double", "date", "timestamp", "decimal", "array", "record"
@@ -54,6 +52,34 @@ class FieldSpec:
     scale: int = 0
     item: FieldSpec | None = None
     fields: tuple[FieldSpec, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRule:
+    """A record type's natural-person rule: the codes that make its subject a natural person
+    (any one suffices), the fields that are then personal, and the name and id fields whose
+    values are scrubbed from the record's free text."""
+
+    when: tuple[tuple[str, frozenset[str]], ...]
+    fields: frozenset[str]
+    name: str | None = None
+    id: str | None = None
+
+    def applies(self, record: Mapping[str, Any]) -> bool:
+        """Whether ``record``'s subject is a natural person by this rule."""
+        return any(record.get(name) in codes for name, codes in self.when)
+
+    def secrets(self, record: Mapping[str, Any]) -> tuple[str, ...]:
+        """The values of the name and id fields of ``record`` worth scrubbing from free text
+        (two characters or more: one character would blank unrelated text), longest first."""
+        found = {
+            value
+            for field in (self.id, self.name)
+            if field is not None
+            and isinstance(value := record.get(field), str)
+            and len(value.strip()) >= 2
+        }
+        return tuple(sorted(found, key=len, reverse=True))
 
 
 @dataclass(frozen=True, slots=True)
