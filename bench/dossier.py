@@ -33,17 +33,17 @@ import time
 from pathlib import Path
 from typing import Any
 
-from connectors.files import record_submissions
+from hub.connectors.files import record_submissions
+from hub.domain.values import Source
+from hub.projections import ProjectionRunner, ViewStore
+from hub.projections.dossier import DossierProjection
+from hub.projections.postgres import PostgresViews
+from hub.projections.records import RecordsProjection
 from hub.query.dossier import dossier
 from hub.query.search import find
 from hub.runtime.embedded import EmbeddedHub, has_hub
 from hub.settings import HubSettings
-from hub.storage.ports import Source
 from hub.testing.generate import inspections
-from projections import ProjectionRunner, ViewStore
-from projections.dossier import DossierProjection
-from projections.postgres import PostgresViews
-from projections.records import RecordsProjection
 
 BIG = "91440101MA5CXY1065"  # the large entity (a valid USCC, see _check)
 SOURCE = Source("bench-gd", "province", "440000", "广东省基准平台")

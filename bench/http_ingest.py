@@ -39,14 +39,14 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
-from connectors.files import file_submissions
 from hub.api.tokens import new_token, token_hash
+from hub.connectors.files import file_submissions
+from hub.domain.values import Source
 from hub.events import load_codec
 from hub.kafka.ingest import produce_submissions
 from hub.kafka.topics import create_topics, hub_topics, stream_topic
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
-from hub.storage.ports import Source
 from hub.testing.province import generate_province
 
 ROOT = Path(__file__).resolve().parents[1]

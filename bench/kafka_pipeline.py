@@ -46,14 +46,14 @@ import psycopg
 from aiokafka import AIOKafkaConsumer
 from pydantic import SecretStr
 
-from connectors.files import record_submissions
+from hub.connectors.files import record_submissions
+from hub.domain.values import Source
 from hub.events import Event, load_codec
 from hub.kafka.ingest import produce_submissions, submission_message
 from hub.kafka.producer import Producer
 from hub.kafka.topics import TopicSpec, create_topics, hub_topics
 from hub.kafka.wire import Message
 from hub.settings import HubSettings
-from hub.storage.ports import Source
 from hub.storage.postgres import PostgresStore
 from hub.testing.province import generate_province
 

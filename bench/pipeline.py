@@ -31,15 +31,14 @@ import time
 from itertools import groupby
 from pathlib import Path
 
-from connectors.files import record_submissions
+from hub.connectors.files import record_submissions
+from hub.domain.values import DeliveryPolicy, Source
 from hub.engine.steps import append_events
 from hub.events import Event
 from hub.events.streams import SUBMISSIONS
 from hub.national.client import NationalClient
-from hub.processing.delivery import DeliveryPolicy
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
-from hub.storage.ports import Source
 from hub.storage.sqlite import SqliteStore
 from hub.testing.province import generate_province
 

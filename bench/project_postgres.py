@@ -38,13 +38,13 @@ from hub.events import Event, load_codec
 from hub.events.streams import RECORDS
 from hub.processing.content import avro_to_json, content_hash, json_to_avro, version_hash
 from hub.processing.resolve import record_id_for
+from hub.projections import ProjectionRunner
+from hub.projections.postgres import PostgresViews
+from hub.projections.records import VERSIONS, RecordsProjection
+from hub.projections.regions import RegionStatsProjection
 from hub.standard import Validator, load_standard
 from hub.storage.postgres import PostgresStore
 from hub.testing.generate import inspections
-from projections import ProjectionRunner
-from projections.postgres import PostgresViews
-from projections.records import VERSIONS, RecordsProjection
-from projections.regions import RegionStatsProjection
 
 ROOT = Path(__file__).resolve().parents[1]
 

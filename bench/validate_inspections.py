@@ -11,8 +11,8 @@ Measured in one run, on the same records:
   (block decoding: the fastest way fastavro reads records);
 - "validate": ``hub validate``'s path: read the JSON Lines file, parse, validate, build verdicts;
 - "validate-only": the same without file reading and JSON parsing;
-- "read-only": the file reading and JSON parsing alone (``hub.files.read_records``), the part of
-  "validate" that is not the validator.
+- "read-only": the file reading and JSON parsing alone
+  (``hub.connectors.formats.files.read_records``), the part of "validate" that is not the validator.
 Ratios are time per record against each floor (1.0 = as fast as decoding; lower is faster).
 Times are the process's CPU time (``time.process_time``): everything measured is single-threaded
 and CPU-bound, and on a machine shared with other work wall-clock time measures the neighbours.
@@ -35,7 +35,7 @@ from pathlib import Path
 
 import fastavro
 
-from hub.files import Problem, read_records
+from hub.connectors.formats.files import Problem, read_records
 from hub.standard import Validator, load_standard
 from hub.testing.generate import inspections
 

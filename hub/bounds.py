@@ -13,9 +13,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from hub.avro_container import AvroLimits
+__all__ = ["AvroLimits", "InputLimits", "Shape", "shape_over"]
 
-__all__ = ["InputLimits", "Shape", "shape_over"]
+
+@dataclass(frozen=True, slots=True)
+class AvroLimits:
+    """What one container file may hold (see ``HUB_AVRO_*`` and ``HUB_MAX_FILE_RECORDS``)."""
+
+    max_records: int = 10_000_000
+    max_schema_bytes: int = 256 * 1024
+    max_schema_depth: int = 32
+    max_block_bytes: int = 64 << 20
 
 
 @dataclass(frozen=True, slots=True)

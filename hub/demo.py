@@ -13,18 +13,17 @@ import datetime as dt
 from itertools import groupby
 from typing import Any
 
-from connectors.files import record_submissions
+from hub.connectors.files import record_submissions
+from hub.domain.values import DeliveryPolicy, Source
 from hub.events import derive_id
 from hub.national.client import NationalClient
 from hub.national.sim import SimConfig, start_sim
-from hub.processing.delivery import DeliveryPolicy
+from hub.projections import ViewStore
+from hub.projections.provenance import PROVENANCE
+from hub.projections.records import CURRENT
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
-from hub.storage.ports import Source
 from hub.testing.province import generate_province
-from projections import ViewStore
-from projections.provenance import PROVENANCE
-from projections.records import CURRENT
 
 __all__ = ["examples", "run_demo"]
 

@@ -44,18 +44,18 @@ from hub.engine.telemetry import (
 )
 from hub.errors import HubError
 from hub.events.streams import SUBMISSIONS, VERDICTS
+from hub.projections.ports import ViewStore
+from hub.projections.scorecards import OUTCOMES, RULES
+from hub.projections.tables import Table
 from hub.settings import HubSettings
 from hub.storage.ports import Store
-from projections.ports import ViewStore
-from projections.scorecards import OUTCOMES, RULES
-from projections.tables import Table
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from hub.engine.stages import Stage
+    from hub.projections.base import Projection
     from hub.storage.pool import StorePool
-    from projections.base import Projection
 
 __all__ = [
     "DELIVERY_LATENCY",
@@ -81,7 +81,7 @@ LEDGER_STATES = ("pending", "sent", "retrying", "acked", "rejected", "dead")
 
 # -- read at scrape time -------------------------------------------------------------------------
 
-#: the scorecards read model's counter tables (owned and written by projections.scorecards)
+#: the scorecards read model's counter tables (owned and written by hub.projections.scorecards)
 SOURCE_TYPE_OUTCOMES = OUTCOMES
 SOURCE_RULE_VIOLATIONS = RULES
 
@@ -227,7 +227,7 @@ class HubCollector(Collector):
     def _engine_parts(self) -> tuple[list[tuple[str, str]], list[tuple[str, tuple[str, ...]]]]:
         if self._parts is None:
             from hub.engine.parts import Engine
-            from projections import all_projections
+            from hub.projections import all_projections
 
             engine = Engine(self.settings)
             projections: list[Projection] = all_projections(engine.codec)
@@ -241,7 +241,7 @@ class HubCollector(Collector):
         return self._parts
 
     def _read(self) -> Reading:
-        from projections import open_views
+        from hub.projections import open_views
 
         stages, projections = self._engine_parts()
         settings = self.settings

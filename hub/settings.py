@@ -9,10 +9,9 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from hub.avro_container import AvroLimits
-from hub.bounds import InputLimits
+from hub.bounds import AvroLimits, InputLimits
+from hub.domain.values import DeliveryPolicy
 from hub.errors import ConfigError
-from hub.processing.delivery import DeliveryPolicy
 from hub.standard import Standard, ValidationPolicy, load_standard
 
 __all__ = ["HubSettings"]

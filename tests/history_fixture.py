@@ -31,19 +31,18 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any
 
-from connectors.files import record_submissions
+from hub.connectors.files import record_submissions
+from hub.domain.values import DeliveryPolicy, Source
 from hub.events import derive_id
 from hub.events.streams import STREAMS
 from hub.national.client import NationalClient
 from hub.national.protocol import Task
 from hub.national.sim import SimConfig, start_sim
-from hub.processing.delivery import DeliveryPolicy
+from hub.projections import ViewStore, all_projections
+from hub.projections.tables import Column, Kind, Table
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
-from hub.storage.ports import Source
 from hub.testing.province import generate_province
-from projections import ViewStore, all_projections
-from projections.tables import Column, Kind, Table
 
 __all__ = [
     "FIXTURE",

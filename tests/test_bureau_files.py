@@ -14,9 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 from hub.cli import cli
+from hub.connectors.formats.files import Problem, RawRecord, read_records
+from hub.connectors.intake import MappedRecord, file_items
 from hub.errors import InputError
-from hub.files import Problem, RawRecord, read_records
-from hub.intake import MappedRecord, file_items
 from hub.standard import Standard, Validator
 from hub.standard.profile import ProfileError, parse_profile
 from hub.standard.reading import Reading

@@ -6,8 +6,8 @@ import io
 
 import pytest
 
+from hub.connectors.formats.files import Problem, RawRecord, detect_encoding, read_records
 from hub.errors import InputError
-from hub.files import Problem, RawRecord, detect_encoding, read_records
 
 
 def items(data: bytes, name: str) -> list[RawRecord | Problem]:

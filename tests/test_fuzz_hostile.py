@@ -19,8 +19,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from hub.connectors.formats.files import read_records
 from hub.errors import InputError
-from hub.files import read_records
 from hub.settings import HubSettings
 from hub.testing.hostile import container, long_bytes
 from tests.api.conftest import Api, make_api

@@ -21,9 +21,10 @@ from typing import Any
 import fastavro
 import pytest
 
-from hub.avro_container import AvroLimitError, AvroLimits, Broken, records
+from hub.bounds import AvroLimits
+from hub.connectors.formats.avro_container import AvroLimitError, Broken, records
+from hub.connectors.formats.files import Problem, read_records
 from hub.errors import InputError
-from hub.files import Problem, read_records
 from hub.testing.hostile import LINKED, RECURSIVE, container, long_bytes
 from tests.processes import COUNTY_ADD, ROOT, hub_env, run_hub
 

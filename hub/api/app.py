@@ -47,6 +47,7 @@ from hub.api.tokens import token_hash
 from hub.api.v1 import install_v1
 from hub.console import install_console
 from hub.console.pages import LENIENT_QUERY
+from hub.domain.values import ApiBatch, Source
 from hub.events import Codec, Event
 from hub.events.streams import FEEDBACK
 from hub.metrics import install_metrics
@@ -54,7 +55,6 @@ from hub.reasons_zh import problem_zh
 from hub.settings import HubSettings
 from hub.standard import Standard
 from hub.storage.pool import StorePool
-from hub.storage.ports import ApiBatch, Source
 
 __all__ = ["create_app"]
 

@@ -24,19 +24,19 @@ from typing import Any
 
 import orjson
 
-from connectors.files import record_submissions
 from hub.api.refusals import BadRequestError, LimitExceededError, UnsupportedMediaTypeError
-from hub.avro_container import AvroLimitError
 from hub.bounds import InputLimits, shape_over
+from hub.connectors.files import record_submissions
+from hub.connectors.formats.avro_container import AvroLimitError
+from hub.connectors.formats.files import AVRO_MAGIC, Problem, avro_records
+from hub.connectors.intake import profile_path, reading_for
+from hub.domain.values import Source
 from hub.errors import InputError
 from hub.events import Event, derive_id
-from hub.files import AVRO_MAGIC, Problem, avro_records
-from hub.intake import profile_path, reading_for
 from hub.standard.messages import RULES, render
 from hub.standard.pack import Standard
 from hub.standard.profile import ProfileError
 from hub.standard.reading import Reading
-from hub.storage.ports import Source
 
 __all__ = [
     "AVRO_TYPES",

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
+from hub.domain.values import ApiBatch
 from hub.engine.steps import Clock, append_events
 from hub.events import Codec, Event
 from hub.kafka.ingest import submission_message
@@ -26,7 +27,6 @@ from hub.kafka.security import aiokafka_options
 from hub.kafka.wire import WireFormat, wire_format
 from hub.settings import HubSettings
 from hub.storage.pool import StorePool
-from hub.storage.ports import ApiBatch
 
 __all__ = ["BatchSink", "KafkaSink", "LogSink", "sink_for"]
 

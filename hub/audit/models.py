@@ -10,9 +10,9 @@ import datetime as dt
 from hub.audit.findings import Finding
 from hub.errors import HubError
 from hub.events import Codec
+from hub.projections import PROJECTIONS, ViewStore
 from hub.runtime import replay
 from hub.storage.ports import Store
-from projections import PROJECTIONS, ViewStore
 
 __all__ = ["check_read_models"]
 

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from hub.errors import HubError
-from projections.ports import ViewStore
-from projections.provenance import PROVENANCE
-from projections.tables import Row
+from hub.projections.ports import ViewStore
+from hub.projections.provenance import PROVENANCE
+from hub.projections.tables import Row
 
 __all__ = ["TraceEntry", "trace"]
 

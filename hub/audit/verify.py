@@ -33,9 +33,9 @@ from hub.audit.state import (
 )
 from hub.events import Codec
 from hub.processing.content import content_hash, version_hash
+from hub.projections.ports import ViewStore
+from hub.projections.records import CURRENT, VERSIONS
 from hub.storage.ports import ChainHead, Store
-from projections.ports import ViewStore
-from projections.records import CURRENT, VERSIONS
 
 __all__ = ["Finding", "Report", "audit", "verify"]
 

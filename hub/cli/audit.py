@@ -15,11 +15,11 @@ from hub.audit import checkpoint as checkpoints
 from hub.audit import trace as trace_chain
 from hub.cli.options import as_json_option, data_dir_option, echo_json, settings_for
 from hub.errors import ConfigError, HubError, InputError
+from hub.projections import PROJECTIONS
 from hub.runtime import replay as replays
 from hub.runtime.embedded import EmbeddedHub, has_hub
 from hub.storage.chain import JOURNAL
 from hub.storage.private import private_dir
-from projections import PROJECTIONS
 
 __all__ = ["audit", "replay", "trace"]
 

@@ -13,9 +13,9 @@ from hub.cli.options import (
     settings_for,
     usable_source,
 )
+from hub.connectors.intake import profile_path, reading_for
 from hub.errors import InputError
 from hub.events import load_codec
-from hub.intake import profile_path, reading_for
 from hub.runtime.service import serve
 from hub.settings import HubSettings
 from hub.storage import store_for
@@ -68,7 +68,7 @@ def frontdb(
     retractions. Columns are read as a file's are (field names, Chinese data-element names,
     aliases, the source's profile). Safe to stop or kill at any moment; it resumes at its
     saved watermark."""
-    from connectors.frontdb import FrontDb
+    from hub.connectors.frontdb import FrontDb
 
     settings = settings_for(data_dir)
     standard = settings.standard()
@@ -135,7 +135,7 @@ def federation(
 ) -> None:
     """Take a lower hub's record history (its <prefix>records topic) as this hub's input,
     keeping its provenance; retractions there retract here."""
-    from connectors.federation import Federation
+    from hub.connectors.federation import Federation
     from hub.kafka.security import aiokafka_options, from_env_text
     from hub.kafka.wire import wire_format
 
@@ -183,7 +183,7 @@ def upstream(
 ) -> None:
     """Bring a higher hub's feedback on this hub's records (its verdicts, the national
     platform's acks through it) down to the sources that made them."""
-    from connectors.upstream import Upstream
+    from hub.connectors.upstream import Upstream
 
     settings = settings_for(data_dir)
     store = store_for(settings)

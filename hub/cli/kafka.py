@@ -8,10 +8,10 @@ import click
 
 from hub.cli.options import as_json_option, data_dir_option, echo_json, settings_for
 from hub.domain.subscribers import Subscriber
+from hub.domain.values import Source
 from hub.errors import ConfigError
 from hub.national.client import NationalClient
 from hub.settings import HubSettings
-from hub.storage.ports import Source
 
 __all__ = ["acl", "topics", "worker"]
 

@@ -10,10 +10,10 @@ from typing import Any, TypeVar
 import click
 from pydantic import ValidationError
 
+from hub.domain.values import Source
 from hub.errors import ConfigError, InputError
 from hub.reasons_zh import problem_zh
 from hub.settings import HubSettings
-from hub.storage.ports import Source
 
 __all__ = [
     "as_json_option",

@@ -72,7 +72,7 @@ def list_deliveries(
     states: tuple[str, ...], limit: int, data_dir: Path | None, as_json: bool
 ) -> None:
     """Deliveries in a state with their reasons, newest first (never their content)."""
-    from projections import open_views
+    from hub.projections import open_views
 
     settings = settings_for(data_dir)
     with _store(settings) as store:

@@ -13,7 +13,6 @@ from typing import Any
 
 import click
 
-from connectors.files import file_submissions
 from hub.api.server import ApiServer
 from hub.cli.ingested import BatchWatch, batch_outcome, interrupted, say_outcome, say_stored
 from hub.cli.options import (
@@ -26,10 +25,12 @@ from hub.cli.options import (
 from hub.cli.report import check_report_path, lang_of, lang_option, report_option, type_id_of
 from hub.cli.status_text import status_lines
 from hub.cli.validate import print_header, profile_options
+from hub.connectors.files import file_submissions
+from hub.connectors.intake import profile_path, reading_for
 from hub.errors import AlreadyRunningError, BrokerUnavailableError, ConfigError, InputError
 from hub.events import Event, load_codec
-from hub.intake import profile_path, reading_for
 from hub.national.client import NationalClient
+from hub.projections import ProjectionRunner, all_projections, open_views
 from hub.report import Lang, pick
 from hub.runtime.embedded import EmbeddedHub, IngestReport, has_hub
 from hub.runtime.service import serve
@@ -37,7 +38,6 @@ from hub.settings import HubSettings
 from hub.standard.reading import HeaderDiagnosis
 from hub.storage import open_store
 from hub.storage.private import private_dir
-from projections import ProjectionRunner, all_projections, open_views
 
 __all__ = ["demo", "ingest", "project", "status", "up"]
 

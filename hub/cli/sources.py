@@ -12,9 +12,9 @@ import click
 
 from hub.api.tokens import new_token, token_hash
 from hub.cli.options import as_json_option, data_dir_option, echo_json, settings_for
+from hub.domain.values import Source
 from hub.errors import InputError
 from hub.runtime.embedded import EmbeddedHub
-from hub.storage.ports import Source
 
 __all__ = ["sources"]
 

@@ -19,9 +19,9 @@ from hub.cli.report import (
     report_option,
     type_id_of,
 )
-from hub.files import Problem
-from hub.inputs import open_input
-from hub.intake import file_items, profile_path, reading_for
+from hub.connectors.formats.files import Problem
+from hub.connectors.formats.inputs import open_input
+from hub.connectors.intake import file_items, profile_path, reading_for
 from hub.report import Lang, ReportBuilder, pick
 from hub.report.collect import verdict_row
 from hub.settings import HubSettings

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
+from hub.domain.values import DeliveryPolicy
 from hub.engine.fused import FusedStage
 from hub.engine.sender import DeliverySender
 from hub.engine.stages import (
@@ -26,11 +27,10 @@ from hub.errors import StorageUnavailableError
 from hub.events import Codec, load_codec
 from hub.events.streams import DELIVERIES, VERDICTS
 from hub.national.client import NationalClient
-from hub.processing.delivery import DeliveryPolicy
+from hub.projections import ProjectionRunner, ViewStore, all_projections
 from hub.settings import HubSettings
 from hub.standard import Standard, Validator
 from hub.storage.ports import Store
-from projections import ProjectionRunner, ViewStore, all_projections
 
 __all__ = ["Engine", "SideWork", "staged_stages", "until_available"]
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from hub.domain.values import DeliveryPolicy, DeliveryRow
 from hub.engine.fused import in_memory
 from hub.engine.stages import FeedbackStage
 from hub.engine.steps import Clock, append_followed
@@ -31,8 +32,7 @@ from hub.events.streams import DELIVERIES, RECORDS
 from hub.national.client import NationalClient
 from hub.national.protocol import PushItem, PushResult, PushStatus
 from hub.processing import delivery
-from hub.processing.delivery import DeliveryPolicy
-from hub.storage.ports import DeliveryRow, Store, Transaction
+from hub.storage.ports import Store, Transaction
 
 __all__ = ["DeliveryPolicy", "DeliverySender"]
 

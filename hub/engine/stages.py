@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from abc import ABC, abstractmethod
 
+from hub.domain.values import RegistryEntry, Source
 from hub.events import Codec, DecodedEvent, Event
 from hub.events.streams import RECORDS, SUBMISSIONS, VALIDATED, VERDICTS
 from hub.processing import delivery, feedback, ownership
@@ -16,7 +17,7 @@ from hub.processing.content import avro_to_json
 from hub.processing.judge import judge
 from hub.processing.resolve import resolve
 from hub.standard import Validator
-from hub.storage.ports import RegistryEntry, Source, Transaction
+from hub.storage.ports import Transaction
 
 __all__ = [
     "FeedbackStage",

@@ -24,10 +24,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from hub.domain.values import Quarantined
 from hub.engine.stages import Stage
 from hub.errors import ConcurrencyError, SerializationError
 from hub.events import Codec, DecodedEvent, Event
-from hub.storage.ports import Quarantined, Store, Transaction
+from hub.storage.ports import Store, Transaction
 
 __all__ = ["Clock", "Delivered", "append_events", "append_followed", "step", "step_delivered"]
 

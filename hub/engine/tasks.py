@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from hub.domain.values import Source
 from hub.engine.steps import Clock, append_events
 from hub.errors import DeliveryError
 from hub.events import Codec, Event, derive_id
 from hub.national.client import NationalClient
 from hub.national.protocol import Task
 from hub.processing.feedback import feedback_event
-from hub.storage.ports import Source, Store
+from hub.storage.ports import Store
 
 __all__ = ["CURSOR", "TaskPuller", "task_feedback"]
 

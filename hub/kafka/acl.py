@@ -40,12 +40,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, cast, get_args
 
 from hub.domain.subscribers import NAME_PATTERN, Subscriber
+from hub.domain.values import Source
 from hub.errors import BrokerUnavailableError, ConfigError
 from hub.kafka.login import check_login
 from hub.kafka.security import confluent_options
 from hub.kafka.topics import feed_topic_names, hub_topics, inbound_topic
 from hub.settings import HubSettings
-from hub.storage.ports import Source
 
 if TYPE_CHECKING:
     from confluent_kafka.admin import AclBinding, AclBindingFilter, AdminClient

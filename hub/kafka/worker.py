@@ -47,11 +47,11 @@ from hub.kafka.topics import create_topics_async, feed_topics, inbound_topic, st
 from hub.kafka.wire import wire_format
 from hub.national.client import NationalClient
 from hub.processing.inbound import source_of_topic, topic_checked
+from hub.projections import open_views
 from hub.settings import HubSettings
 from hub.storage import open_store
 from hub.storage.ports import Store
 from hub.storage.private import private_dir
-from projections import open_views
 
 __all__ = ["RELAYED", "STAGE_FAILED_EXIT_CODE", "Worker", "run_worker"]
 

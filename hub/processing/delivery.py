@@ -16,15 +16,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
+from hub.domain.values import DeliveryRow
 from hub.events import DecodedEvent, Event, derive_id
 from hub.events.streams import DELIVERIES
-from hub.storage.ports import DeliveryRow
 
 __all__ = [
     "NATIONAL",
-    "DeliveryPolicy",
     "acked",
     "dead_or_retry",
     "event_id",
@@ -35,18 +34,6 @@ __all__ = [
 ]
 
 NATIONAL = "national"
-
-
-@dataclass(frozen=True, slots=True)
-class DeliveryPolicy:
-    """How hard the hub tries: push batch size, how long a sent push may go unanswered before it
-    is due again, attempts before a version is dead, and the backoff between attempts."""
-
-    push_batch: int = 100
-    reply_timeout_s: float = 30.0
-    max_attempts: int = 12
-    backoff_base_s: float = 0.5
-    backoff_cap_s: float = 300.0
 
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)

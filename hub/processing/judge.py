@@ -15,11 +15,11 @@ from typing import Any
 
 import orjson
 
+from hub.domain.values import Source
 from hub.events import Codec, DecodedEvent, Event, derive_id
 from hub.events.streams import VALIDATED, VERDICTS
 from hub.processing.inbound import SOURCE_TOPIC
 from hub.standard import Validator, Verdict, identity_hash
-from hub.storage.ports import Source
 
 __all__ = ["CSV_ROW", "TABLE_ROW", "judge", "verdict_id"]
 

@@ -19,11 +19,11 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from hub.domain.values import RegistryEntry, Source
 from hub.events import DecodedEvent, Event, derive_id
 from hub.processing.feedback import feedback_event
 from hub.standard import RecordType, Standard, identity_hash
 from hub.standard.identity import identity_key
-from hub.storage.ports import RegistryEntry, Source
 
 __all__ = ["notices", "owner_region", "parent_identity", "refuses"]
 

@@ -32,6 +32,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from hub.domain.values import RegistryEntry, Source
 from hub.events import Codec, DecodedEvent, Event, derive_id
 from hub.events.streams import RECORDS, VERDICTS
 from hub.processing.content import (
@@ -45,7 +46,6 @@ from hub.processing.judge import verdict_id
 from hub.processing.ownership import refuses
 from hub.standard import RecordType
 from hub.standard.messages import RULES, render
-from hub.storage.ports import RegistryEntry, Source
 
 __all__ = ["Resolution", "record_id_for", "resolve"]
 

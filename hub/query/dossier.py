@@ -1,7 +1,7 @@
 """一企一档 and 一码追溯: an entity's dossier by its USCC, a special-equipment unit's by its code.
 
-Read from the ``dossier`` read model (:mod:`projections.dossier`): one primary-key range scan for
-the links, one lookup of their records' current versions in ``records_current`` (the link is
+Read from the ``dossier`` read model (:mod:`hub.projections.dossier`): one primary-key range scan
+for the links, one lookup of their records' current versions in ``records_current`` (the link is
 shown only if it is the current version's: a record that now names another USCC, or was retracted,
 does not stay in the old dossier), one lookup of the rectifications hanging under the hazards.
 Entries are sorted by business time (oldest first) and grouped by record type; each carries its
@@ -25,14 +25,14 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from hub.errors import HubError, InputError
+from hub.projections.dossier import CHILD_LINKS, ENTITY_LINKS, EQUIPMENT_LINKS, HUB_TZ
+from hub.projections.ports import ViewStore
+from hub.projections.records import CURRENT, VERSIONS
+from hub.projections.tables import Table
 from hub.standard import Standard, load_standard
 from hub.standard.checks.formats import check_equipment_code
 from hub.standard.checks.uscc import check_uscc
 from hub.standard.normalize import normalize_code, uscc_letter_o
-from projections.dossier import CHILD_LINKS, ENTITY_LINKS, EQUIPMENT_LINKS, HUB_TZ
-from projections.ports import ViewStore
-from projections.records import CURRENT, VERSIONS
-from projections.tables import Table
 
 __all__ = [
     "BadCodeError",

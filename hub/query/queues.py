@@ -37,6 +37,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from hub.domain.accounts import NAME_PATTERN
+from hub.domain.values import DeliveryRow, Quarantined
 from hub.engine.parts import Engine
 from hub.engine.steps import Clock, append_events
 from hub.errors import InputError, SerializationError
@@ -45,10 +46,10 @@ from hub.events.streams import STREAMS
 from hub.processing import delivery
 from hub.processing.feedback import feedback_event
 from hub.processing.inbound import source_of_topic, topic_checked
+from hub.projections import ViewStore, all_projections
 from hub.settings import HubSettings
 from hub.storage.account_rows import record_action
-from hub.storage.ports import DeliveryRow, Quarantined, Store, Transaction
-from projections import ViewStore, all_projections
+from hub.storage.ports import Store, Transaction
 
 __all__ = [
     "LIST_STATES",

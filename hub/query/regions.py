@@ -34,12 +34,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from hub.errors import HubError
+from hub.projections.ports import ViewStore
+from hub.projections.provenance import PROVENANCE
+from hub.projections.records import CURRENT
+from hub.projections.regions import REGIONS, SOURCE_OUTCOMES
+from hub.projections.scorecards import DAYS
 from hub.storage.ports import Store
-from projections.ports import ViewStore
-from projections.provenance import PROVENANCE
-from projections.records import CURRENT
-from projections.regions import REGIONS, SOURCE_OUTCOMES
-from projections.scorecards import DAYS
 
 __all__ = [
     "MEASURES",

@@ -1,6 +1,6 @@
 """Scorecards per source and per department (监管的监管): who submits late, badly, or not at all.
 
-Read from the ``scorecards`` read model (:mod:`projections.scorecards`) and the source registry.
+Read from the ``scorecards`` read model (:mod:`hub.projections.scorecards`) and the source registry.
 A scorecard covers a window of ``days`` days of receipt ending ``today`` (the hub's time zone),
 except ``by_rule``, which covers the whole history (the read model keeps rules per source and
 type, not per day); its rates are over the source's submissions since the start.
@@ -32,10 +32,10 @@ from typing import Any
 
 from openpyxl import Workbook
 
+from hub.domain.values import Source
+from hub.projections.ports import ViewStore
+from hub.projections.scorecards import DAYS, OUTCOMES, RULES
 from hub.standard import ValidationPolicy
-from hub.storage.ports import Source
-from projections.ports import ViewStore
-from projections.scorecards import DAYS, OUTCOMES, RULES
 
 __all__ = [
     "COLUMNS",

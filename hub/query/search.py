@@ -26,6 +26,8 @@ from typing import Any
 
 from hub.audit.trace import TraceEntry, trace
 from hub.errors import HubError
+from hub.projections.dossier import HUB_TZ
+from hub.projections.ports import ViewStore
 from hub.query.dossier import (
     MAX_INPUT,
     BadCodeError,
@@ -38,8 +40,6 @@ from hub.standard import Standard, load_standard
 from hub.standard.checks.formats import check_equipment_code
 from hub.standard.checks.uscc import USCC_ALPHABET, check_uscc
 from hub.standard.normalize import normalize_code, uscc_letter_o
-from projections.dossier import HUB_TZ
-from projections.ports import ViewStore
 
 __all__ = ["Kind", "SearchResult", "classify", "find"]
 

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
+from hub.domain.values import DeliveryPolicy, Source
 from hub.engine.parts import Engine
 from hub.engine.steps import Clock, append_events, step
 from hub.errors import AlreadyRunningError, StorageUnavailableError
@@ -26,12 +27,10 @@ from hub.events import Event
 from hub.events.streams import FEEDBACK, RECORDS, STREAMS, SUBMISSIONS, VERDICTS
 from hub.metrics import lags, stage_inputs
 from hub.national.client import NationalClient
-from hub.processing.delivery import DeliveryPolicy
+from hub.projections import open_views
 from hub.settings import HubSettings
 from hub.storage import open_store
-from hub.storage.ports import Source
 from hub.storage.private import private_dir, private_file
-from projections import open_views
 
 __all__ = ["OUTCOMES", "EmbeddedHub", "IngestReport", "has_hub"]
 

@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hub.events import Codec
+from hub.projections import ProjectionRunner, ViewStore, projection
+from hub.projections.base import NEXT
+from hub.projections.base import rebuild as rebuild_projection
+from hub.projections.tables import Table
 from hub.storage.ports import Store
-from projections import ProjectionRunner, ViewStore, projection
-from projections.base import NEXT
-from projections.base import rebuild as rebuild_projection
-from projections.tables import Table
 
 __all__ = ["ASIDE", "NEXT", "DiffReport", "diff", "rebuild"]
 

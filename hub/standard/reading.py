@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from hub.rows import cell_text
+from hub.connectors.formats.rows import cell_text
 from hub.standard.checks.uscc import CENTRAL_REGION
 from hub.standard.pack import Standard
 from hub.standard.profile import Derivation, Profile

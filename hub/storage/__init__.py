@@ -5,15 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from hub.domain.values import DeliveryRow, RegistryEntry, Source
 from hub.errors import ConfigError
-from hub.storage.ports import (
-    DeliveryRow,
-    RegistryEntry,
-    Source,
-    Store,
-    StoredEvent,
-    Transaction,
-)
+from hub.storage.ports import Store, StoredEvent, Transaction
 
 __all__ = [
     "DeliveryRow",

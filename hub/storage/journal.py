@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from hub.storage.ports import Source
+    from hub.domain.values import Source
 
 __all__ = [
     "ACCOUNT_PUT",

@@ -36,6 +36,15 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from hub.domain.subscribers import Subscriber
+from hub.domain.values import (
+    ApiBatch,
+    Credential,
+    DeliveryRow,
+    Quarantined,
+    QuarantineEntry,
+    RegistryEntry,
+    Source,
+)
 from hub.errors import ConcurrencyError, StorageError, StorageUnavailableError
 from hub.events.streams import STREAMS, SUBMISSIONS, VERDICTS
 from hub.storage import account_rows
@@ -53,15 +62,8 @@ from hub.storage.journal import (
 from hub.storage.pg_chain import append_chained, chain_head, table
 from hub.storage.pg_schema import migrate
 from hub.storage.ports import (
-    ApiBatch,
     ChainedEvent,
     ChainHead,
-    Credential,
-    DeliveryRow,
-    Quarantined,
-    QuarantineEntry,
-    RegistryEntry,
-    Source,
     Store,
     StoredEvent,
     Transaction,

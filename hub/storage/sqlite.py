@@ -23,6 +23,15 @@ from pathlib import Path
 from typing import Any
 
 from hub.domain.subscribers import NATIONAL, Subscriber
+from hub.domain.values import (
+    ApiBatch,
+    Credential,
+    DeliveryRow,
+    Quarantined,
+    QuarantineEntry,
+    RegistryEntry,
+    Source,
+)
 from hub.errors import ConcurrencyError, StorageError
 from hub.events.streams import STREAMS, SUBMISSIONS, VERDICTS
 from hub.storage import account_rows
@@ -38,15 +47,8 @@ from hub.storage.journal import (
     source_state,
 )
 from hub.storage.ports import (
-    ApiBatch,
     ChainedEvent,
     ChainHead,
-    Credential,
-    DeliveryRow,
-    Quarantined,
-    QuarantineEntry,
-    RegistryEntry,
-    Source,
     Store,
     StoredEvent,
     Transaction,

@@ -9,12 +9,13 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 
+from hub.domain.values import Source
 from hub.errors import StorageError
 from hub.events.streams import STREAMS
 from hub.storage.chain import JOURNAL, link
 from hub.storage.chain import first_of_each_id as _first_of_each_id
 from hub.storage.journal import ADOPTED, change_event, source_state
-from hub.storage.ports import ChainHead, Source
+from hub.storage.ports import ChainHead
 
 __all__ = ["append_chained", "chain_head", "chained_table", "seal", "upgrade"]
 

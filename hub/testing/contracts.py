@@ -18,21 +18,14 @@ import pytest
 
 from hub.domain.accounts import Account, AccountError
 from hub.domain.subscribers import NATIONAL, Subscriber
+from hub.domain.values import ApiBatch, Credential, DeliveryRow, Quarantined, RegistryEntry, Source
 from hub.errors import ConcurrencyError, StorageError
+from hub.projections.ports import ViewStore
+from hub.projections.tables import Column, Kind, Merge, Table
 from hub.storage.account_rows import actions, record_action
 from hub.storage.chain import GENESIS, JOURNAL, link
 from hub.storage.journal import fold, fold_accounts, fold_subscribers
-from hub.storage.ports import (
-    ApiBatch,
-    Credential,
-    DeliveryRow,
-    Quarantined,
-    RegistryEntry,
-    Source,
-    Store,
-)
-from projections.ports import ViewStore
-from projections.tables import Column, Kind, Merge, Table
+from hub.storage.ports import Store
 
 __all__ = ["StoreContract", "ViewStoreContract"]
 

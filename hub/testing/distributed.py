@@ -20,11 +20,11 @@ from typing import IO, Any
 
 from pydantic import SecretStr
 
+from hub.domain.values import DeliveryPolicy
 from hub.events import Event
 from hub.kafka.ingest import produce_submissions
 from hub.kafka.topics import create_topics, hub_topics
 from hub.national.sim import SimConfig
-from hub.processing.delivery import DeliveryPolicy
 from hub.settings import HubSettings
 from hub.testing.harness import FAST_DELIVERY, EmbeddedHarness
 

@@ -14,15 +14,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from connectors.files import record_submissions
+from hub.connectors.files import record_submissions
+from hub.domain.values import DeliveryPolicy, Source
 from hub.events import DecodedEvent, Event
 from hub.events.streams import FEEDBACK, RECORDS, VERDICTS
 from hub.national.client import NationalClient
 from hub.national.sim import RunningSim, SimConfig, start_sim
-from hub.processing.delivery import DeliveryPolicy
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
-from hub.storage.ports import Source
 
 __all__ = ["FAST_DELIVERY", "EmbeddedHarness"]
 

@@ -17,11 +17,11 @@ from hub.api.sinks import LogSink
 from hub.api.tokens import new_token, token_hash
 from hub.domain.accounts import Account
 from hub.domain.credentials import digest
+from hub.domain.values import Source
 from hub.events import load_codec
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
 from hub.storage.pool import StorePool
-from hub.storage.ports import Source
 from tests.runtime.sources import SOURCES
 
 #: the account ``/metrics`` is scraped with (``hub accounts add prometheus --role auditor``)

@@ -72,7 +72,7 @@ _DECODE = """
 import sys
 from hub.api.batches import read_records
 from hub.api.refusals import RefusedError
-from hub.avro_container import AvroLimits
+from hub.bounds import AvroLimits
 from hub.bounds import InputLimits
 try:
     limits = InputLimits(avro=AvroLimits(max_records=50))  # the fixture's HUB_API_MAX_RECORDS

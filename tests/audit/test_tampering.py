@@ -15,14 +15,14 @@ from hub.audit import Finding, audit, verify
 from hub.audit import checkpoint as checkpoints
 from hub.domain.subscribers import Subscriber
 from hub.events.streams import DELIVERIES, FEEDBACK, RECORDS, STREAMS, VERDICTS
+from hub.projections import PROJECTIONS
+from hub.projections.records import CURRENT
 from hub.runtime import replay
 from hub.runtime.embedded import EmbeddedHub
 from hub.storage.chain import GENESIS, link
 from hub.storage.sqlite import SqliteStore
 from hub.storage.subscriber_rows import canonical
 from hub.testing.harness import EmbeddedHarness
-from projections import PROJECTIONS
-from projections.records import CURRENT
 from tests.runtime.sources import COUNTY
 from tests.runtime.test_history import execute
 from tests.runtime.test_history import run as run

@@ -13,11 +13,11 @@ from typing import Any
 
 from click.testing import CliRunner
 
-from connectors.federation import Federation
 from hub.api.server import ApiServer
 from hub.api.tokens import new_token, token_hash
 from hub.audit.trace import trace
 from hub.cli import cli
+from hub.connectors.federation import Federation
 from hub.kafka.wire import SingleObjectFormat
 from hub.testing.distributed import DistributedHarness
 from hub.testing.harness import EmbeddedHarness

@@ -16,10 +16,10 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from connectors.frontdb import FrontDb
+from hub.connectors.frontdb import FrontDb
+from hub.projections.records import CURRENT
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
-from projections.records import CURRENT
 from tests.runtime.sources import COUNTY
 
 ROOT = Path(__file__).resolve().parents[2]

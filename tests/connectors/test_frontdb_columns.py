@@ -11,7 +11,7 @@ from pathlib import Path
 import orjson
 import psycopg
 
-from connectors.frontdb import FrontDb
+from hub.connectors.frontdb import FrontDb
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
 from hub.standard.profile import parse_profile

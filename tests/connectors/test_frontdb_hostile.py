@@ -12,7 +12,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from connectors.frontdb import FrontDb
+from hub.connectors.frontdb import FrontDb
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
 from tests.runtime.sources import COUNTY

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from connectors.files import file_submissions
+from hub.connectors.files import file_submissions
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
 from tests.api.conftest import make_api

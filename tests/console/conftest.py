@@ -23,15 +23,15 @@ import pytest
 from click.testing import CliRunner
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from connectors.files import record_submissions
 from hub.cli import cli
+from hub.connectors.files import record_submissions
+from hub.domain.values import Source
 from hub.national.client import NationalClient
 from hub.national.sim import RunningSim, SimConfig, start_sim
+from hub.projections.records import VERSIONS
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
-from hub.storage.ports import Source
 from hub.testing.harness import FAST_DELIVERY
-from projections.records import VERSIONS
 from tests.processes import ROOT, hub_env, wait_until
 
 CHROMIUM = "/usr/bin/chromium"

@@ -8,9 +8,9 @@ import shutil
 from collections import Counter
 from collections.abc import Callable
 
+from hub.projections import open_views
+from hub.projections.regions import REGIONS
 from hub.testing.province.places import CITIES, LONGGANG
-from projections import open_views
-from projections.regions import REGIONS
 from tests.console.conftest import ACCOUNTS, Demo, Served, Watched
 from tests.console.helpers import (
     ROOT,

@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+from hub.projections import open_views
 from hub.query.scorecards import hub_today, scorecards
 from hub.storage import open_store
-from projections import open_views
 from tests.console.conftest import ACCOUNTS, Demo, Served, Watched
 from tests.console.helpers import only_loopback, ready, shot, sign_in
 from tests.processes import run_hub
@@ -70,8 +70,8 @@ def test_status_shows_what_hub_status_says(
 def test_a_dossier_links_every_entry_to_its_trace(
     demo: Demo, hub_api: Served, watched: Callable[..., Watched]
 ) -> None:
+    from hub.projections.dossier import ENTITY_LINKS
     from hub.query.dossier import dossier
-    from projections.dossier import ENTITY_LINKS
 
     views = open_views(demo.data_dir, None)
     try:
@@ -119,7 +119,7 @@ def test_trace_by_submission_source_record_and_uscc(
     page.fill("#q", f"{first['source_id']}:{first['source_record_id']}")
     page.click("form.search button")
     page.wait_for_selector(f"#chain td:has-text('{submission}')")
-    from projections.dossier import ENTITY_LINKS
+    from hub.projections.dossier import ENTITY_LINKS
 
     views = open_views(demo.data_dir, None)
     try:
@@ -137,8 +137,8 @@ def test_trace_by_submission_source_record_and_uscc(
 def test_equipment_life_links_to_traces(
     demo: Demo, hub_api: Served, watched: Callable[..., Watched]
 ) -> None:
+    from hub.projections.dossier import EQUIPMENT_LINKS
     from hub.query.dossier import equipment
-    from projections.dossier import EQUIPMENT_LINKS
 
     views = open_views(demo.data_dir, None)
     try:

@@ -14,11 +14,11 @@ from click.testing import CliRunner
 
 from hub.cli import cli
 from hub.domain.subscribers import NATIONAL, Subscriber
+from hub.domain.values import Source
 from hub.errors import ConfigError
 from hub.kafka.acl import Grant, hub_grants, stale_grants
 from hub.kafka.topics import feed_topic_names, hub_topics, inbound_topic, inbound_topics
 from hub.settings import HubSettings
-from hub.storage.ports import Source
 
 TYPES = ("administrative_inspection", "administrative_license", "administrative_penalty")
 

@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from hub.domain.values import Source
 from hub.events.streams import SUBMISSIONS
 from hub.kafka.topics import stream_topic
-from hub.storage.ports import Source
 from hub.testing.distributed import DistributedHarness
 from tests.metrics.conftest import Samples, scrape, scraper, serve, stop, value
 from tests.processes import wait_until

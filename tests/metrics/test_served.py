@@ -8,8 +8,8 @@ from collections import Counter
 from pathlib import Path
 
 from hub.metrics import SOURCE_RULE_VIOLATIONS, SOURCE_TYPE_OUTCOMES
+from hub.projections.sqlite import SqliteViews
 from hub.runtime.embedded import OUTCOMES
-from projections.sqlite import SqliteViews
 from tests.metrics.conftest import scrape, status_json, value
 
 

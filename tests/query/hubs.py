@@ -13,13 +13,13 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any
 
-from connectors.files import record_submissions
+from hub.connectors.files import record_submissions
+from hub.domain.values import Source
 from hub.events import derive_id
 from hub.events.streams import RECORDS
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
 from hub.standard import Standard
-from hub.storage.ports import Source
 from hub.testing.province import generate_province
 
 __all__ = [

@@ -8,13 +8,13 @@ import dataclasses
 import datetime as dt
 from itertools import groupby
 
-from connectors.files import record_submissions
+from hub.connectors.files import record_submissions
+from hub.domain.values import Source
 from hub.events import derive_id
 from hub.national.client import NationalClient
 from hub.national.sim import SimConfig, start_sim
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
-from hub.storage.ports import Source
 from hub.testing.harness import FAST_DELIVERY
 from hub.testing.province import generate_province
 

@@ -15,15 +15,15 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
+from hub.projections.dossier import ENTITY_LINKS
+from hub.projections.provenance import PROVENANCE
+from hub.projections.records import CURRENT
 from hub.query.dossier import dossier
 from hub.query.regions import region_totals
 from hub.query.scorecards import hub_today, scorecards
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
 from hub.testing.factories import make_uscc
-from projections.dossier import ENTITY_LINKS
-from projections.provenance import PROVENANCE
-from projections.records import CURRENT
 from tests.query.api import query_app, served
 from tests.query.signin import headers
 

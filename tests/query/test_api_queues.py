@@ -13,13 +13,13 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from connectors.files import record_submissions
+from hub.connectors.files import record_submissions
+from hub.domain.values import Quarantined
 from hub.events.streams import DELIVERIES, SUBMISSIONS
 from hub.national.client import NationalClient
 from hub.national.sim import SimConfig, start_sim
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
-from hub.storage.ports import Quarantined
 from hub.testing.harness import FAST_DELIVERY
 from tests.query.api import served
 from tests.query.signin import headers

@@ -8,11 +8,11 @@ import json
 
 import pytest
 
+from hub.projections.dossier import CHILD_LINKS, ENTITY_LINKS, EQUIPMENT_LINKS
 from hub.query.dossier import BadCodeError, dossier, equipment
 from hub.runtime.embedded import EmbeddedHub
 from hub.standard import Standard
 from hub.standard.checks.uscc import gb11714_check_char, uscc_check_char
-from projections.dossier import CHILD_LINKS, ENTITY_LINKS, EQUIPMENT_LINKS
 from tests.query.hubs import (
     CHANGED_TO,
     ENTITY,

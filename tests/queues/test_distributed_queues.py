@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from connectors.files import record_submissions
 from hub.cli import cli
+from hub.connectors.files import record_submissions
 from hub.domain.accounts import Account
 from hub.events import load_codec
 from hub.events.streams import SUBMISSIONS, VERDICTS

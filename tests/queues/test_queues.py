@@ -17,9 +17,10 @@ import pytest
 from click.testing import CliRunner
 from pydantic import SecretStr
 
-from connectors.files import record_submissions
 from hub.cli import cli
+from hub.connectors.files import record_submissions
 from hub.domain.accounts import Account
+from hub.domain.values import Quarantined
 from hub.events import load_codec
 from hub.events.streams import DELIVERIES, FEEDBACK, SUBMISSIONS, VERDICTS
 from hub.national.client import NationalClient
@@ -29,7 +30,6 @@ from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
 from hub.storage.chain import JOURNAL
 from hub.storage.journal import ACTION
-from hub.storage.ports import Quarantined
 from hub.testing.harness import FAST_DELIVERY
 from tests.runtime.sources import COUNTY
 

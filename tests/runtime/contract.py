@@ -15,9 +15,9 @@ from typing import Any, Protocol
 
 import pytest
 
+from hub.domain.values import Source
 from hub.events.streams import DELIVERIES
 from hub.national.sim import SimConfig
-from hub.storage.ports import Source
 from tests.runtime.sources import CITY, COUNTY, NARROW, OTHER_COUNTY, PROVINCE, SOURCES
 
 

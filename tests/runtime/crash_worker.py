@@ -16,10 +16,10 @@ import sys
 from itertools import groupby
 from pathlib import Path
 
-from connectors.files import record_submissions
+from hub.connectors.files import record_submissions
+from hub.domain.values import Source
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
-from hub.storage.ports import Source
 from hub.testing.province import generate_province
 from tests.runtime.kill_inside import arm_from_environment
 

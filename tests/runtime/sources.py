@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hub.storage.ports import Source
+from hub.domain.values import Source
 
 COUNTY = Source("gz-440106", "county", "440106", "广州市天河区市场监督管理局")
 OTHER_COUNTY = Source("gz-440104", "county", "440104", "广州市越秀区市场监督管理局")

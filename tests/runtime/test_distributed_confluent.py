@@ -18,12 +18,12 @@ from confluent_kafka.schema_registry.avro import AvroDeserializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
 from hub.domain.subscribers import NATIONAL, Subscriber
+from hub.domain.values import Source
 from hub.events.streams import SUBMISSIONS, VERDICTS
 from hub.kafka.topics import feed_topic, stream_topic
 from hub.kafka.wire import CONFLUENT_CONTENT_TYPE, header
 from hub.processing.feeds import shape
 from hub.storage import open_store
-from hub.storage.ports import Source
 from hub.testing.distributed import DistributedHarness
 from hub.testing.schema_registry import StandInRegistry
 

@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from connectors.files import record_submissions
+from hub.connectors.files import record_submissions
+from hub.domain.values import Source
 from hub.events.codec import MAGIC
 from hub.events.streams import SUBMISSIONS
 from hub.kafka.topics import stream_topic
-from hub.storage.ports import Source
 from hub.testing.distributed import DistributedHarness
 from hub.testing.harness import EmbeddedHarness
 from hub.testing.province import generate_province

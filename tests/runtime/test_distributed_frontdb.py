@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from connectors.frontdb import FrontDb, row_submission
+from hub.connectors.frontdb import FrontDb, row_submission
 from hub.testing.distributed import DistributedHarness
 from tests.connectors.test_frontdb import T0, Exchange
 from tests.runtime.sources import COUNTY

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from connectors.files import record_submissions
+from hub.connectors.files import record_submissions
+from hub.domain.values import Source
 from hub.engine.parts import staged_stages
 from hub.engine.stages import Stage
 from hub.engine.steps import step
@@ -21,7 +22,6 @@ from hub.events.streams import DELIVERIES, FEEDBACK, RECORDS, STREAMS, VALIDATED
 from hub.national.sim import SimConfig
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
-from hub.storage.ports import Source
 from hub.testing.harness import EmbeddedHarness
 from hub.testing.province import generate_province
 

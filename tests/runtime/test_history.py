@@ -17,14 +17,14 @@ from hub.audit import trace, verify
 from hub.events.streams import RECORDS
 from hub.national.sim import SimConfig
 from hub.processing.content import avro_to_json, json_to_avro
+from hub.projections import PROJECTIONS, ProjectionRunner, projection
+from hub.projections.provenance import PROVENANCE
+from hub.projections.records import CURRENT, VERSIONS
+from hub.projections.sqlite import SqliteViews
 from hub.runtime import replay
 from hub.runtime.embedded import EmbeddedHub
 from hub.storage.sqlite import SqliteStore
 from hub.testing.harness import EmbeddedHarness
-from projections import PROJECTIONS, ProjectionRunner, projection
-from projections.provenance import PROVENANCE
-from projections.records import CURRENT, VERSIONS
-from projections.sqlite import SqliteViews
 from tests.pg import fresh_database
 from tests.runtime.sources import CITY, COUNTY, SOURCES
 

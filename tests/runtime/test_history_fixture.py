@@ -21,9 +21,9 @@ from hub.audit import verify
 from hub.events.streams import STREAMS
 from hub.national.client import NationalClient
 from hub.national.sim import SimConfig, start_sim
+from hub.projections import ViewStore
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
-from projections import ViewStore
 from tests.history_fixture import (
     ReadModels,
     canonical_rows,

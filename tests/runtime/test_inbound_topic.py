@@ -10,7 +10,8 @@ from pathlib import Path
 
 import orjson
 
-from connectors.files import record_submissions
+from hub.connectors.files import record_submissions
+from hub.domain.values import Source
 from hub.engine.steps import Delivered, step_delivered
 from hub.events import DecodedEvent, Event
 from hub.events.streams import SUBMISSIONS, VERDICTS
@@ -18,7 +19,6 @@ from hub.processing.inbound import source_of_topic, topic_checked
 from hub.processing.judge import judge
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
-from hub.storage.ports import Source
 from hub.testing.province import generate_province
 
 NOW = 1_800_000_000.0

@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from hub.domain.values import Source
 from hub.events.streams import SUBMISSIONS, VALIDATED
 from hub.kafka.lag import group_lag
 from hub.kafka.topics import stream_topic
-from hub.storage.ports import Source
 from hub.testing.distributed import DistributedHarness
 
 ALL = Source("zj-all", "national", "330000", "浙江省数据交换平台")

@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from connectors.files import record_submissions
+from hub.connectors.files import record_submissions
+from hub.domain.values import Source
 from hub.errors import StorageUnavailableError
 from hub.events.streams import RECORDS, VERDICTS
-from hub.storage.ports import Source
 from hub.testing.harness import EmbeddedHarness
 from hub.testing.province import Province, generate_province
 from tests.pg import ROOT, postgres_server

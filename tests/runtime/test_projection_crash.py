@@ -23,10 +23,10 @@ from pydantic import SecretStr
 
 from hub.demo import run_demo
 from hub.events import load_codec
+from hub.projections import all_projections
+from hub.projections.postgres import PostgresViews
 from hub.settings import HubSettings
 from hub.storage.postgres import PostgresStore
-from projections import all_projections
-from projections.postgres import PostgresViews
 from tests.pg import ROOT, fresh_database
 
 

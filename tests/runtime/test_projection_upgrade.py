@@ -11,10 +11,10 @@ import pytest
 from pydantic import SecretStr
 
 from hub.audit import verify
+from hub.projections.records import CURRENT, VERSIONS
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
 from hub.testing.harness import EmbeddedHarness
-from projections.records import CURRENT, VERSIONS
 from tests.runtime.sources import COUNTY
 
 

@@ -16,11 +16,11 @@ from pydantic import SecretStr
 
 from hub.audit import verify
 from hub.events import load_codec
+from hub.projections import all_projections
+from hub.projections.postgres import PostgresViews
+from hub.projections.tables import Kind
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
-from projections import all_projections
-from projections.postgres import PostgresViews
-from projections.tables import Kind
 from tests.pg import ROOT, fresh_database
 from tests.runtime.crash_worker import ingest_province
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from hub.audit import verify
+from hub.projections.records import CURRENT, VERSIONS
 from hub.testing.harness import EmbeddedHarness
-from projections.records import CURRENT, VERSIONS
 from tests.runtime.sources import COUNTY
 
 

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from hub.domain.values import Source
 from hub.kafka.worker import STAGE_FAILED_EXIT_CODE
-from hub.storage.ports import Source
 from hub.testing.distributed import DistributedHarness
 
 ALL = Source("zj-all", "national", "330000", "浙江省数据交换平台")

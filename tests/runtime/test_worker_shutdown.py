@@ -26,7 +26,8 @@ from typing import Any
 
 import pytest
 
-from connectors.files import record_submissions
+from hub.connectors.files import record_submissions
+from hub.domain.values import Source
 from hub.errors import StorageUnavailableError
 from hub.events import Event
 from hub.kafka.lifecycle import (
@@ -36,7 +37,6 @@ from hub.kafka.lifecycle import (
     StopWatchdog,
     finish_in_thread,
 )
-from hub.storage.ports import Source
 from hub.testing.distributed import DistributedHarness
 from hub.testing.harness import EmbeddedHarness
 from hub.testing.province import generate_province

@@ -12,11 +12,11 @@ import pytest
 
 from hub.demo import run_demo
 from hub.events import Codec
+from hub.projections import ProjectionRunner, ViewStore, all_projections
+from hub.projections.postgres import PostgresViews
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
 from hub.storage.ports import Store
-from projections import ProjectionRunner, ViewStore, all_projections
-from projections.postgres import PostgresViews
 from tests.pg import fresh_database
 
 RECORDS = 400

@@ -11,9 +11,9 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from hub.cli import cli
+from hub.domain.values import Source
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
-from hub.storage.ports import Source
 
 
 def _run(*args: str) -> tuple[int, str, str]:

@@ -14,19 +14,20 @@ from typing import Any, Protocol
 import pytest
 from click.testing import CliRunner
 
-from connectors.files import record_submissions
 from hub.cli import cli
+from hub.connectors.files import record_submissions
+from hub.domain.values import Source
 from hub.errors import SerializationError
 from hub.events import Codec, load_codec
 from hub.events.streams import DELIVERIES, RECORDS, SUBMISSIONS, VERDICTS
+from hub.projections import ViewStore
+from hub.projections.scorecards import DAYS, OUTCOMES, RULES
 from hub.runtime.embedded import EmbeddedHub
 from hub.runtime.replay import diff, rebuild
 from hub.settings import HubSettings
 from hub.standard import Standard, Validator
-from hub.storage.ports import Source, Store
+from hub.storage.ports import Store
 from hub.testing.factories import make_uscc
-from projections import ViewStore
-from projections.scorecards import DAYS, OUTCOMES, RULES
 from tests.scorecards.conftest import Loaded
 
 Rows = dict[str, list[tuple[Any, ...]]]

@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
+from hub.domain.values import Source
 from hub.events.streams import SUBMISSIONS
+from hub.projections.scorecards import DAYS, RULES
 from hub.query.scorecards import (
     COLUMNS,
     RuleCount,
@@ -27,8 +29,6 @@ from hub.query.scorecards import (
 )
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
-from hub.storage.ports import Source
-from projections.scorecards import DAYS, RULES
 from tests.scorecards.conftest import Loaded
 from tests.scorecards.test_projection import expected_rows
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from hub.files import read_records
+from hub.connectors.formats.files import read_records
 from hub.standard import RULES, Severity, Standard, ValidationPolicy, Validator
 from hub.testing import make_resident_id, make_uscc
 from hub.testing.hostile import deep_json

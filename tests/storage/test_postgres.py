@@ -9,9 +9,10 @@ from collections.abc import Callable, Iterator
 import psycopg
 import pytest
 
+from hub.domain.values import RegistryEntry
 from hub.errors import ConcurrencyError
 from hub.storage.pg_schema import MIGRATIONS, migrate
-from hub.storage.ports import RegistryEntry, Store
+from hub.storage.ports import Store
 from hub.storage.postgres import PostgresStore
 from hub.testing.contracts import StoreContract
 

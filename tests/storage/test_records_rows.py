@@ -10,8 +10,8 @@ import orjson
 import pytest
 
 from hub.processing.content import avro_to_json
+from hub.projections.records import content_text, utc
 from hub.standard import Standard, Validator
-from projections.records import content_text, utc
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from hub.storage.ports import Source, Store
+from hub.domain.values import Source
+from hub.storage.ports import Store
 from hub.storage.sqlite import SqliteStore
 from hub.testing.contracts import StoreContract
 

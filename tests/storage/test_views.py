@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from hub.projections.ports import ViewStore
+from hub.projections.postgres import PostgresViews
+from hub.projections.sqlite import SqliteViews
 from hub.testing.contracts import ViewStoreContract
-from projections.ports import ViewStore
-from projections.postgres import PostgresViews
-from projections.sqlite import SqliteViews
 
 
 class TestSqliteViews(ViewStoreContract):

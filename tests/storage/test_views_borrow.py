@@ -1,4 +1,4 @@
-"""Borrowed columns (:class:`projections.tables.Borrow`) read back as written on both backends:
+"""Borrowed columns (:class:`hub.projections.tables.Borrow`) read back as written on both backends:
 PostgreSQL takes them from the stored rows of the table they are borrowed from, SQLite stores
 them as given; a reader cannot tell the difference."""
 
@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from projections.ports import ViewStore
-from projections.postgres import PostgresViews
-from projections.sqlite import SqliteViews
-from projections.tables import Borrow, Column, Kind, Merge, Table
+from hub.projections.ports import ViewStore
+from hub.projections.postgres import PostgresViews
+from hub.projections.sqlite import SqliteViews
+from hub.projections.tables import Borrow, Column, Kind, Merge, Table
 
 HISTORY = Table(
     "b_history",

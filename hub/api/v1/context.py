@@ -21,11 +21,11 @@ from hub.api.refusals import BodyTooLargeError
 from hub.api.v1.errors import BadQueryError
 from hub.domain.subscribers import Subscriber
 from hub.processing.feeds import shape
+from hub.projections import ViewStore, open_views
 from hub.settings import HubSettings
 from hub.standard import Standard
 from hub.storage.pool import StorePool
 from hub.storage.ports import Store
-from projections import ViewStore, open_views
 
 __all__ = [
     "MAX_ACTION_BYTES",

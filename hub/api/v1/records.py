@@ -22,10 +22,10 @@ from hub.audit.trace import TraceEntry, trace
 from hub.domain.accounts import Principal
 from hub.errors import HubError
 from hub.processing.resolve import record_id_for
+from hub.projections.records import CURRENT, VERSIONS
 from hub.standard.identity import identity_hash, identity_key
 from hub.standard.normalize import normalize_code, normalize_doc_number, uscc_letter_o
 from hub.standard.schema import RecordType
-from projections.records import CURRENT, VERSIONS
 
 __all__ = ["RecordReply", "router"]
 

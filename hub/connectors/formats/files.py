@@ -1,6 +1,7 @@
 """Reading submitted records from files: JSON Lines, JSON arrays, CSV (any of ``DELIMITERS``;
-also named ``.tsv`` or ``.txt``) in UTF-8 or GB18030, Excel ``.xlsx`` (``hub.excel``), and Avro
-object container files (any writer schema; fields map to the standard by name).
+also named ``.tsv`` or ``.txt``) in UTF-8 or GB18030, Excel ``.xlsx``
+(``hub.connectors.formats.excel``), and Avro object container files (any writer schema; fields
+map to the standard by name).
 
 Nothing in a file can crash the reader. A line that cannot be read (bad bytes, bad JSON, a
 truncated CSV row, a line over the size limit) becomes a :class:`Problem` naming its line, so it
@@ -20,11 +21,11 @@ from typing import Any, BinaryIO, Literal
 
 import orjson
 
-from hub import avro_container
 from hub.bounds import InputLimits
+from hub.connectors.formats import avro_container
+from hub.connectors.formats.inputs import bounded
+from hub.connectors.formats.rows import HeaderHook, Item, Problem, RawRecord
 from hub.errors import InputError
-from hub.inputs import bounded
-from hub.rows import HeaderHook, Item, Problem, RawRecord
 
 __all__ = [
     "AVRO_MAGIC",
@@ -331,7 +332,7 @@ def read_records(
         return
     fmt = fmt or _format_of(name, head)
     if fmt == "xlsx":
-        from hub.excel import xlsx_records
+        from hub.connectors.formats.excel import xlsx_records
 
         rows = xlsx_records(buffered, name, max_document_bytes, on_header, is_header)
         yield from _at_most(_nonempty(rows, name), name, limits)
@@ -391,7 +392,7 @@ def avro_records(
     stream: BinaryIO, limits: avro_container.AvroLimits | None = None
 ) -> Iterator[Item]:
     """The records of an Avro object container file, numbered from 1, read within ``limits``
-    (see :mod:`hub.avro_container`: a file refused whole raises an
+    (see :mod:`hub.connectors.formats.avro_container`: a file refused whole raises an
     :class:`~hub.errors.InputError` naming the limit). A file that breaks off (a truncated or
     corrupt block) ends with one :class:`Problem` at the first record that could not be read,
     so the records before it still count."""

@@ -6,13 +6,13 @@ import datetime as dt
 
 from hub.errors import HubError
 from hub.events import Codec
+from hub.projections.base import Projection
+from hub.projections.dossier import DossierProjection
+from hub.projections.provenance import ProvenanceProjection
+from hub.projections.records import RecordsProjection
+from hub.projections.regions import RegionStatsProjection
+from hub.projections.scorecards import ScorecardsProjection
 from hub.standard import Standard
-from projections.base import Projection
-from projections.dossier import DossierProjection
-from projections.provenance import ProvenanceProjection
-from projections.records import RecordsProjection
-from projections.regions import RegionStatsProjection
-from projections.scorecards import ScorecardsProjection
 
 __all__ = ["PROJECTIONS", "all_projections", "projection"]
 

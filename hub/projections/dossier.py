@@ -30,10 +30,10 @@ from typing import Any
 
 from hub.events import Codec, DecodedEvent, derive_id
 from hub.events.streams import RECORDS
+from hub.projections.base import Projection
+from hub.projections.tables import Column, Kind, Merge, Row, Table
 from hub.standard import Standard, identity_hash, identity_key, load_standard
 from hub.standard.links import TypeLinks
-from projections.base import Projection
-from projections.tables import Column, Kind, Merge, Row, Table
 
 __all__ = [
     "CHILD_LINKS",

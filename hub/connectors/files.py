@@ -18,12 +18,12 @@ from typing import Any
 
 import orjson
 
-from connectors.base import submission_event
 from hub.bounds import InputLimits
+from hub.connectors.base import submission_event
+from hub.connectors.formats.files import Problem
+from hub.connectors.formats.inputs import open_input
+from hub.connectors.intake import file_items
 from hub.events import Event
-from hub.files import Problem
-from hub.inputs import open_input
-from hub.intake import file_items
 from hub.processing.judge import TABLE_ROW
 from hub.standard import load_standard
 from hub.standard.reading import HeaderDiagnosis, Reading

@@ -36,9 +36,9 @@ from collections.abc import Sequence
 
 from hub.events import Codec, DecodedEvent
 from hub.events.streams import DELIVERIES, RECORDS, VERDICTS
+from hub.projections.base import Projection
+from hub.projections.tables import Column, Kind, Merge, Row, Table
 from hub.standard import ValidationPolicy
-from projections.base import Projection
-from projections.tables import Column, Kind, Merge, Row, Table
 
 __all__ = [
     "DAYS",

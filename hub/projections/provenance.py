@@ -12,8 +12,8 @@ import orjson
 from hub.events import DecodedEvent
 from hub.events.streams import DELIVERIES, FEEDBACK, RECORDS, SUBMISSIONS, VALIDATED, VERDICTS
 from hub.processing.judge import TABLE_ROW
-from projections.base import Projection
-from projections.tables import Column, Kind, Row, Table
+from hub.projections.base import Projection
+from hub.projections.tables import Column, Kind, Row, Table
 
 __all__ = ["PROVENANCE", "ProvenanceProjection"]
 

@@ -2,7 +2,7 @@
 own sources.
 
 This hub is a source of the higher hub (it federates its records up with
-:mod:`connectors.federation`), so it reads its feedback there like any source does: from the
+:mod:`hub.connectors.federation`), so it reads its feedback there like any source does: from the
 higher hub's ingest API, ``GET /v1/feedback`` with its token, by cursor. Each item is about one
 of this hub's records:
 

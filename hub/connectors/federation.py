@@ -31,14 +31,15 @@ import orjson
 from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import KafkaError
 
-from connectors.base import store_submissions, submission_event
+from hub.connectors.base import store_submissions, submission_event
+from hub.domain.values import Quarantined
 from hub.errors import BrokerUnavailableError, SerializationError
 from hub.events import Codec, DecodedEvent, Event
 from hub.events.streams import RECORDS
 from hub.kafka.wire import WireFormat
 from hub.processing.content import avro_to_json
 from hub.settings import HubSettings
-from hub.storage.ports import Quarantined, Store, Transaction
+from hub.storage.ports import Store, Transaction
 
 __all__ = ["Federation", "version_submission"]
 

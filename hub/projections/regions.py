@@ -9,8 +9,8 @@ from collections.abc import Sequence
 
 from hub.events import DecodedEvent
 from hub.events.streams import RECORDS, VERDICTS
-from projections.base import Projection
-from projections.tables import Column, Kind, Merge, Row, Table
+from hub.projections.base import Projection
+from hub.projections.tables import Column, Kind, Merge, Row, Table
 
 __all__ = ["REGIONS", "SOURCE_OUTCOMES", "RegionStatsProjection"]
 

@@ -5,7 +5,7 @@
   ``INSERT ... SELECT ... ON CONFLICT`` per table and batch. Write-once (history) rows are COPYed
   straight into their table inside a savepoint, falling back to the merge if one exists already
   (an event applied again is still a no-op; measured: bench/project_postgres.py). A table that
-  borrows columns (:class:`~projections.tables.Borrow`: ``records_current``' content) stages the
+  borrows columns (:class:`~hub.projections.tables.Borrow`: ``records_current``' content) stages the
   rest and the merge joins the borrowed values from the rows written just before, so a record's
   content is sent and parsed into ``jsonb`` once, not twice.
 - **Turns.** A transaction takes ``pg_advisory_xact_lock`` on each projection it writes, in name
@@ -30,10 +30,10 @@ import psycopg
 from psycopg import sql
 from psycopg.pq import TransactionStatus
 
+from hub.projections.ports import ViewStore, ViewTransaction
+from hub.projections.tables import Kind, Merge, Row, Table
 from hub.storage.pg_schema import migrate
 from hub.storage.postgres import translate
-from projections.ports import ViewStore, ViewTransaction
-from projections.tables import Kind, Merge, Row, Table
 
 __all__ = ["PostgresViews"]
 

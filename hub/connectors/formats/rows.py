@@ -1,6 +1,7 @@
 """What the file readers yield (records as read, lines that could not be read) and how a
-typed cell reads as text: below both the readers (``hub.files``, ``hub.excel``) and the field
-reading of the standard (``hub.standard.reading``), so none of them imports another for these."""
+typed cell reads as text: below both the readers (``hub.connectors.formats.files``,
+``hub.connectors.formats.excel``) and the field reading of the standard
+(``hub.standard.reading``), so none of them imports another for these."""
 
 from __future__ import annotations
 

@@ -10,8 +10,8 @@ import orjson
 
 from hub.events import Codec, DecodedEvent
 from hub.events.streams import RECORDS
-from projections.base import Projection
-from projections.tables import Borrow, Column, Kind, Merge, Row, Table
+from hub.projections.base import Projection
+from hub.projections.tables import Borrow, Column, Kind, Merge, Row, Table
 
 __all__ = ["CURRENT", "VERSIONS", "RecordsProjection"]
 

@@ -1,5 +1,5 @@
-"""A file's records as the standard's fields: the file readers (``hub.files``) then, for table
-rows, the one field-reading function (:meth:`hub.standard.reading.Reading.fields`).
+"""A file's records as the standard's fields: the file readers (``hub.connectors.formats.files``)
+then, for table rows, the one field-reading function (:meth:`hub.standard.reading.Reading.fields`).
 
 ``hub validate`` and the file connector (``hub ingest``) both read files through
 :func:`file_items`, so a header, a profile or an ``N/A`` means the same in the self-check and in
@@ -15,7 +15,13 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from hub.bounds import InputLimits
-from hub.files import Format, Problem, detect_encoding, read_records, sample_stream
+from hub.connectors.formats.files import (
+    Format,
+    Problem,
+    detect_encoding,
+    read_records,
+    sample_stream,
+)
 from hub.standard.pack import Standard
 from hub.standard.profile import load_profile
 from hub.standard.reading import HeaderDiagnosis, Reading

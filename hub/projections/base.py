@@ -30,9 +30,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from hub.events import Codec, DecodedEvent
+from hub.projections.ports import ViewStore
+from hub.projections.tables import Row, Table, reduce_rows
 from hub.storage.ports import Store, StoredEvent
-from projections.ports import ViewStore
-from projections.tables import Row, Table, reduce_rows
 
 __all__ = ["NEXT", "Projection", "ProjectionRunner", "definition_changed", "rebuild"]
 

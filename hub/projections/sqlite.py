@@ -15,9 +15,9 @@ from typing import Any
 
 import orjson
 
+from hub.projections.ports import ViewStore, ViewTransaction
+from hub.projections.tables import Kind, Merge, Row, Table
 from hub.storage.sqlite import connect, immediate
-from projections.ports import ViewStore, ViewTransaction
-from projections.tables import Kind, Merge, Row, Table
 
 __all__ = ["SqliteViews"]
 

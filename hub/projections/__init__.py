@@ -12,9 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from hub.errors import ConfigError
-from projections.base import Projection, ProjectionRunner
-from projections.catalogue import PROJECTIONS, all_projections, projection
-from projections.ports import ViewStore
+from hub.projections.base import Projection, ProjectionRunner
+from hub.projections.catalogue import PROJECTIONS, all_projections, projection
+from hub.projections.ports import ViewStore
 
 __all__ = [
     "PROJECTIONS",
@@ -33,9 +33,9 @@ def open_views(data_dir: Path, database_url: str | None) -> ViewStore:
     if database_url:
         if not database_url.startswith(("postgresql://", "postgres://")):
             raise ConfigError("HUB_DATABASE_URL must be a postgresql:// URL")
-        from projections.postgres import PostgresViews
+        from hub.projections.postgres import PostgresViews
 
         return PostgresViews(database_url)
-    from projections.sqlite import SqliteViews
+    from hub.projections.sqlite import SqliteViews
 
     return SqliteViews(data_dir / "views.db")

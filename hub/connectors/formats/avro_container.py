@@ -35,6 +35,7 @@ from typing import Any, BinaryIO
 import fastavro
 import orjson
 
+from hub.bounds import AvroLimits
 from hub.errors import InputError
 
 __all__ = [
@@ -63,16 +64,6 @@ _BROKEN = (
     OSError,
     lzma.LZMAError,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class AvroLimits:
-    """What one container file may hold (see ``HUB_AVRO_*`` and ``HUB_MAX_FILE_RECORDS``)."""
-
-    max_records: int = 10_000_000
-    max_schema_bytes: int = 256 * 1024
-    max_schema_depth: int = 32
-    max_block_bytes: int = 64 << 20
 
 
 class AvroLimitError(InputError):

@@ -29,12 +29,12 @@ import orjson
 import psycopg
 from psycopg import sql
 
-from connectors.base import store_submissions, submission_event
-from connectors.files import table_row
 from hub.bounds import shape_over
+from hub.connectors.base import store_submissions, submission_event
+from hub.connectors.files import table_row
+from hub.connectors.formats.files import jsonable
 from hub.errors import InputError, StorageUnavailableError
 from hub.events import Codec, Event
-from hub.files import jsonable
 from hub.processing.judge import TABLE_ROW
 from hub.settings import HubSettings
 from hub.standard.reading import Reading

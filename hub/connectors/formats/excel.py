@@ -6,7 +6,7 @@ rows (统一社会信用代码 spanning rows 1-2 beside a group 地址 over 注�
 Read-only mode gives a merged cell's value only in its top-left cell, so the header row is the
 row (among the first ``_HEADER_ROWS``) with the most headers the reader knows, and a header
 cell left empty there takes the value above it (a header merged downwards). Cells become the
-text a CSV would hold (:func:`hub.rows.cell_text`): a date-formatted cell is a
+text a CSV would hold (:func:`hub.connectors.formats.rows.cell_text`): a date-formatted cell is a
 date, 5000.0 is 5000.
 """
 
@@ -18,8 +18,8 @@ import zlib
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
+from hub.connectors.formats.rows import HeaderHook, Problem, RawRecord, cell_text
 from hub.errors import InputError
-from hub.rows import HeaderHook, Problem, RawRecord, cell_text
 
 __all__ = ["xlsx_records"]
 

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-from projections.tables import Row, Table
+from hub.projections.tables import Row, Table
 
 __all__ = ["ViewStore", "ViewTransaction"]
 
