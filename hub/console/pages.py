@@ -9,7 +9,7 @@ from html import escape
 __all__ = ["LENIENT_QUERY", "PAGES", "page_html"]
 
 #: an attribute set True on a page's endpoint: its unknown query parameters are let through
-#: (``strict_query`` in :mod:`hub.api.app` refuses them on the API's routes only: a page's
+#: (:mod:`hub.api.middleware` refuses them on the API's routes only: a page's
 #: address may carry ``?lang=en`` or ``?utm_source=``; the page reads what it knows, and the API
 #: it calls checks that)
 LENIENT_QUERY = "hub_lenient_query"
