@@ -22,8 +22,9 @@ from collections.abc import Callable
 from fastapi import FastAPI
 
 from hub.api.middleware import install_middleware
-from hub.api.roles import install_accounts, require
+from hub.api.roles import require
 from hub.api.routes import feedback, health, ingest
+from hub.api.routes.session import install_accounts
 from hub.api.sinks import BatchSink
 from hub.api.v1 import install_v1
 from hub.console import install_console
@@ -65,7 +66,7 @@ def create_app(
     app.include_router(ingest.router(settings, standard, stores, sink.store, clock, metrics))
     app.include_router(feedback.router(stores, codec))
     app.include_router(health.router)
-    install_accounts(app, settings)  # issue 15: people's sign-in (hub.api.roles)
+    install_accounts(app, settings)  # issue 15: people's sign-in (hub.api.routes.session)
     install_v1(app, settings)  # issue 15: the /v1 query API (hub.api.v1)
     install_console(app, settings, read_only=settings.console_read_only)  # issue 15: the pages
     return app

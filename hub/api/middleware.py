@@ -1,10 +1,12 @@
 """What every request of the API goes through besides its route: the API's own counters, the
-refusals' JSON replies, the strict query check.
+refusals' JSON replies, the strict query check, and Starlette's 404 and 405 in the hub's shape.
 
 - :func:`install_middleware`: the ingest API's (``create_app``): :class:`ApiMetrics` on
   ``app.state.metrics``, every refusal and invalid parameter answered as ``{"error": {"code",
   "message"}}`` and counted by code, an unknown query parameter refused, every request counted
   by route and status.
+- :func:`install_http_errors`: for any app that signs people in (``install_accounts``): the
+  refusals' replies if it has none yet, and a 405 that names every method of the path.
 """
 
 from __future__ import annotations
@@ -12,16 +14,19 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from prometheus_client import CollectorRegistry, Counter
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from hub.api.refusals import RefusedError
 from hub.console.pages import LENIENT_QUERY
 from hub.reasons_zh import problem_zh
 
-__all__ = ["ApiMetrics", "install_middleware"]
+__all__ = ["ApiMetrics", "install_http_errors", "install_middleware"]
 
 
 class ApiMetrics:
@@ -60,8 +65,16 @@ def install_middleware(app: FastAPI) -> ApiMetrics:
     return metrics
 
 
+def install_http_errors(app: FastAPI) -> None:
+    """The refusals' JSON replies (unless ``app`` has a handler already: the ingest API's, which
+    counts them), and Starlette's 404 and 405 said in the hub's shape."""
+    if RefusedError not in app.exception_handlers:
+        app.add_exception_handler(RefusedError, _refused)
+    app.add_exception_handler(StarletteHTTPException, _allow_every_method)
+
+
 async def _refused(request: Request, exc: Exception) -> JSONResponse:
-    """A refusal's reply, counted by code."""
+    """A refusal's reply; counted by code where the app counts (the ingest API)."""
     assert isinstance(exc, RefusedError)
     metrics = getattr(request.app.state, "metrics", None)
     if isinstance(metrics, ApiMetrics):
@@ -107,3 +120,34 @@ async def _count(request: Request, call_next: Any) -> Response:
     path = getattr(route, "path", "unmatched")
     _metrics(request).requests.labels(path, str(response.status_code)).inc()
     return response
+
+
+async def _allow_every_method(request: Request, exc: Exception) -> Response:
+    """A 405's ``Allow`` names every method of the path (Starlette names only those of the first
+    route that matched it, and ``/v1/session`` has three routes); other errors as FastAPI does."""
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 405:
+        methods = sorted(
+            {
+                method
+                for route in request.app.router.routes
+                if isinstance(route, APIRoute) and route.path_regex.match(request.url.path)
+                for method in route.methods
+            }
+        )
+        if methods:
+            exc = StarletteHTTPException(405, exc.detail, headers={"Allow": ", ".join(methods)})
+    said = _HTTP_ZH.get(exc.status_code)
+    if said is not None and exc.detail in ("Not Found", "Method Not Allowed"):
+        code, zh = said
+        message = f"{zh} / {exc.detail}: {request.method} {request.url.path[:200]}"
+        return JSONResponse(
+            {"error": {"code": code, "message": message}},
+            status_code=exc.status_code,
+            headers=exc.headers,
+        )
+    return await http_exception_handler(request, exc)
+
+
+#: Starlette's own 404 and 405 (no route, no such method), said Chinese first in the hub's shape
+_HTTP_ZH = {404: ("API.NOT_FOUND", "没有这个地址"), 405: ("API.METHOD", "此地址不接受该方法")}

@@ -18,6 +18,7 @@ __all__ = [
     "FeedbackPage",
     "IngestReply",
     "RefusedRecord",
+    "SessionInfo",
     "Submitted",
 ]
 
@@ -78,6 +79,13 @@ class ErrorDetail(BaseModel):
 
 class ErrorBody(BaseModel):
     error: ErrorDetail
+
+
+class SessionInfo(BaseModel):
+    name: str
+    role: str = Field(description="operator, auditor or viewer")
+    region: str | None = Field(description="a viewer's GB/T 2260 region; null: every region")
+    expires_at: str | None = Field(description="ISO 8601 UTC; null: signed in by a token")
 
 
 #: the ingest API's refusals by status, as its routes document them (``responses=``)

@@ -18,7 +18,9 @@ from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from hub.api.roles import SESSION_COOKIE, install_accounts, require, signed_in
+from hub.api.actions import SESSION_COOKIE
+from hub.api.roles import require, signed_in
+from hub.api.routes.session import install_accounts
 from hub.domain.accounts import Account, Principal
 from hub.domain.credentials import digest, hash_password, new_token
 from hub.runtime.embedded import EmbeddedHub
