@@ -244,14 +244,31 @@ def forbidden_imports(
     ]
 
 
-def package_cycles(root: Path, layers: Map = LAYERS, package: str = "hub") -> list[list[str]]:
+@dataclass(frozen=True)
+class Cycle:
+    """Packages of the map that import each other, and the imports that tie them."""
+
+    packages: tuple[str, ...]
+    imports: tuple[Import, ...]
+
+    def __str__(self) -> str:
+        ties = "".join(
+            f"\n    {i.importer} imports {i.target} at {i.path}:{i.line}" for i in self.imports
+        )
+        return " <-> ".join(self.packages) + ties
+
+
+def package_cycles(root: Path, layers: Map = LAYERS, package: str = "hub") -> list[Cycle]:
     """Cycles between the map's entries (each prefix is one package here): every strongly
-    connected group of two or more, sorted, found with Tarjan's algorithm."""
+    connected group of two or more, sorted, found with Tarjan's algorithm, with the imports
+    between its members (what to cut to break it)."""
     edges: dict[str, set[str]] = {}
+    between: list[tuple[str, str, Import]] = []
     for found in all_imports(root, package):
         a, b = layer_of(found.importer, layers), layer_of(found.target, layers)
         if a and b and a.prefix != b.prefix:
             edges.setdefault(a.prefix, set()).add(b.prefix)
+            between.append((a.prefix, b.prefix, found))
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []
@@ -282,4 +299,10 @@ def package_cycles(root: Path, layers: Map = LAYERS, package: str = "hub") -> li
     for node in sorted(edges):
         if node not in index:
             visit(node)
-    return sorted(groups)
+    return [
+        Cycle(
+            tuple(group),
+            tuple(i for x, y, i in between if x in group and y in group),
+        )
+        for group in sorted(groups)
+    ]

@@ -57,7 +57,7 @@ def test_no_import_cycles_between_packages() -> None:
     assert not cycles, "\n  ".join(
         [
             "packages (prefixes of tests/layers.py LAYERS) that import each other:",
-            *(" <-> ".join(group) for group in cycles),
+            *(str(cycle) for cycle in cycles),
         ]
     )
 
@@ -177,7 +177,13 @@ def test_the_checker_finds_a_cycle_between_packages(tmp_path: Path) -> None:
     root = _clean(tmp_path)
     # hub.storage and hub.storage.ports are both prefixes: a loop between them is a cycle
     _tree(root, {"hub/storage/ports.py": "from hub.storage.sqlite import rows\n"})
-    assert package_cycles(root) == [["hub.storage", "hub.storage.ports"]]
+    [cycle] = package_cycles(root)
+    assert cycle.packages == ("hub.storage", "hub.storage.ports")
+    assert str(cycle) == (
+        "hub.storage <-> hub.storage.ports"
+        "\n    hub.storage.ports imports hub.storage.sqlite at hub/storage/ports.py:1"
+        "\n    hub.storage.sqlite imports hub.storage.ports at hub/storage/sqlite.py:1"
+    )
 
 
 def test_the_checker_applies_a_forbidden_import(tmp_path: Path) -> None:
