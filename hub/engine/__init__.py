@@ -10,6 +10,6 @@ side loop (projections, the national sender of :mod:`hub.engine.sender`, the tas
 :mod:`hub.engine.tasks`); :mod:`hub.engine.lag` tells how far each stage and read model is behind.
 
 It sees storage only through the ports (``hub.storage.ports``), so it runs on either backend; of
-the adapters it uses only the national client. The fronts above it import it, never the other way
-round (``docs/layout.md``).
+the adapters it uses only the national client and its messages. The fronts above it import it,
+never the other way round (``docs/layout.md``).
 """
