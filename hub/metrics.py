@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -35,6 +35,7 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from hub.engine.lag import lags, stage_inputs
 from hub.engine.telemetry import (
     DELIVERY_LATENCY,
     NATIONAL_REPLIES,
@@ -53,7 +54,6 @@ from hub.storage.ports import Store
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-    from hub.engine.stages import Stage
     from hub.projections.base import Projection
     from hub.storage.pool import StorePool
 
@@ -68,10 +68,8 @@ __all__ = [
     "HubCollector",
     "Reading",
     "install_metrics",
-    "lags",
     "read_hub",
     "reply_code",
-    "stage_inputs",
 ]
 
 log = logging.getLogger("hub.metrics")
@@ -84,45 +82,6 @@ LEDGER_STATES = ("pending", "sent", "retrying", "acked", "rejected", "dead")
 #: the scorecards read model's counter tables (owned and written by hub.projections.scorecards)
 SOURCE_TYPE_OUTCOMES = OUTCOMES
 SOURCE_RULE_VIOLATIONS = RULES
-
-
-def stage_inputs(stages: Iterable[Stage]) -> list[tuple[str, str]]:
-    """``(stage name, input stream)`` of every stage and of the followers it runs itself."""
-    return [(s.name, s.input) for stage in stages for s in (stage, *stage.followers)]
-
-
-def lags(
-    store: Store,
-    views: ViewStore,
-    stages: Sequence[tuple[str, str]],
-    projections: Sequence[tuple[str, Sequence[str]]],
-    *,
-    distributed: bool,
-) -> tuple[dict[str, int], dict[str, int]]:
-    """Events waiting per stage and per ``projection/stream``: what ``hub status`` shows and
-    ``hub_stage_lag`` / ``hub_projection_lag`` export.
-
-    Embedded (and PostgreSQL without Kafka) a stage reads by position: its lag is the stream's
-    head less its position. Distributed, stages track the events they handled by id (Kafka
-    delivers them in no global order): the events in the log less those handled."""
-    stage_lag: dict[str, int] = {}
-    if distributed:
-        handled = store.handled_counts()
-        for name, stream in stages:
-            stage_lag[name] = sum(store.counts(stream).values()) - handled.get(name, 0)
-    else:
-        with store.transaction() as tx:
-            for name, stream in stages:
-                stage_lag[name] = tx.head(stream) - tx.position(name, stream)
-    heads: dict[str, int] = {}
-    view_lag: dict[str, int] = {}
-    for name, streams in projections:
-        at = views.positions(name)
-        for stream in streams:
-            if stream not in heads:
-                heads[stream] = store.head(stream)
-            view_lag[f"{name}/{stream}"] = heads[stream] - at.get(stream, 0)
-    return stage_lag, view_lag
 
 
 @dataclass(frozen=True)

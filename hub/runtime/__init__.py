@@ -1,5 +1,11 @@
 """Runtimes: the fronts that drive the engine (``hub.engine``) over storage.
 
-``embedded``: one process, SQLite files (or PostgreSQL), the default. The distributed front is
-``hub.kafka.worker``: faust workers on Kafka driving the same engine over PostgreSQL.
+- :mod:`hub.runtime.embedded`: the embedded front, the default: one process, SQLite files (or
+  PostgreSQL), the engine stepped by position over the log;
+- :mod:`hub.runtime.service`: the long-running loop of a hub process (``hub up``, ``hub project``);
+- :mod:`hub.runtime.replay`: ``hub replay``, a read model rebuilt from history aside and swapped in.
+
+The distributed front is ``hub.kafka.worker``: faust workers on Kafka driving the same engine over
+PostgreSQL. Both sit above the engine and the adapters and below the connectors
+(``docs/layout.md``).
 """

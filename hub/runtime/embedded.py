@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from hub.domain.values import DeliveryPolicy, Source
+from hub.engine.lag import lags, stage_inputs
 from hub.engine.parts import Engine
 from hub.engine.steps import Clock, append_events, step
 from hub.errors import AlreadyRunningError, StorageUnavailableError
 from hub.events import Event
 from hub.events.streams import FEEDBACK, RECORDS, STREAMS, SUBMISSIONS, VERDICTS
-from hub.metrics import lags, stage_inputs
 from hub.national.client import NationalClient
 from hub.projections import open_views
 from hub.settings import HubSettings
