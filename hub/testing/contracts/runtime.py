@@ -30,9 +30,12 @@ __all__ = ["Harness", "MakeHarness", "RuntimeContract"]
 
 
 class Harness(Protocol):
-    """What the suite drives: a hub with a national simulator (``sim``) behind it."""
+    """What the suite drives: a hub (``hub``: the embedded hub it drives, or the one reading
+    the workers' state, whose store and read models an audit reads) with a national simulator
+    (``sim``) behind it."""
 
     sim: Any
+    hub: Any
 
     def register(self, *sources: Any) -> None: ...
     def submit(
@@ -56,6 +59,7 @@ MakeHarness = Callable[..., Harness]
 
 
 def rules(verdict: dict[str, Any]) -> set[str]:
+    """The rules a verdict names."""
     return {v["rule"] for v in verdict["violations"]}
 
 
@@ -248,7 +252,7 @@ class RuntimeContract:
 
         hub.submit(COUNTY.source_id, "inspection", [inspection, {"item_code": 1}])
         hub.run()
-        embedded = hub.hub  # type: ignore[attr-defined]
+        embedded = hub.hub
         embedded.projector.run_until_current()
         assert verify(embedded.store, embedded.views, embedded.codec) == []
         [rejected] = [

@@ -21,6 +21,10 @@ class StoreContract(StoreFixtures):
 
     port = ports.Store
 
+    #: What a closed handle does, as its backend documents: an empty tuple when it opens again on
+    #: its next use (PostgreSQL: a new connection), else the errors its uses raise (SQLite).
+    closed_errors: ClassVar[tuple[type[Exception], ...]] = ()
+
     def test_rollback_leaves_nothing(self, store: Store) -> None:
         with pytest.raises(RuntimeError), store.transaction() as tx:
             tx.append("records", [("r1", "t", "k", "c", b"x")])
@@ -44,10 +48,6 @@ class StoreContract(StoreFixtures):
             assert [r.event_id for r in store.chained("feedback", 0, 10)] == ["f1"]
             assert store.chain_heads()["feedback"] == before
         assert [r.event_id for r in store.chained("feedback", 0, 10)] == ["f1", "f2"]
-
-    #: What a closed handle does, as its backend documents: an empty tuple when it opens again on
-    #: its next use (PostgreSQL: a new connection), else the errors its uses raise (SQLite).
-    closed_errors: ClassVar[tuple[type[Exception], ...]] = ()
 
     def test_a_durable_transaction_commits_or_rolls_back_like_any_other(
         self, store: Store, second_store: Callable[[], Store]
