@@ -28,7 +28,7 @@ from hub.domain.values import Quarantined
 from hub.engine.stages import Stage
 from hub.errors import ConcurrencyError, SerializationError
 from hub.events import Codec, DecodedEvent, Event
-from hub.storage.ports import Store, Transaction
+from hub.storage.ports import EventLog, Store, Transaction
 
 __all__ = ["Clock", "Delivered", "append_events", "append_followed", "step", "step_delivered"]
 
@@ -36,7 +36,7 @@ Clock = Callable[[], float]
 T = TypeVar("T")
 
 
-def append_events(tx: Transaction, codec: Codec, events: Sequence[Event], now: float) -> int:
+def append_events(tx: EventLog, codec: Codec, events: Sequence[Event], now: float) -> int:
     """Append events to their streams, stamped ``recorded_at``; the number that were new."""
     recorded = dt.datetime.fromtimestamp(now, dt.UTC)
     by_stream: dict[str, list[tuple[str, str, str, str, bytes]]] = defaultdict(list)

@@ -1,4 +1,9 @@
-"""The read-model store port: where projections keep their tables and positions.
+"""The read-model store ports: where projections keep their tables and positions.
+
+:class:`ViewStore` stacks :class:`ViewSchema` (``create``, ``drop``, ``swap``) and
+:class:`ViewReads` (``rows``, ``positions``, ``columns``, ``tables``) with ``transaction()`` and
+``close()``; inside a transaction, :class:`ViewTransaction` (``position``, ``set_position``,
+``write``). Each has its contract suite in :mod:`hub.testing.contracts.views`.
 
 Two backends: SQLite (``views.db`` in the data directory, the embedded default) and PostgreSQL
 (the database of ``HUB_DATABASE_URL``). Both give the same guarantees:
@@ -22,7 +27,7 @@ from typing import Any
 
 from hub.projections.tables import Row, Table
 
-__all__ = ["ViewStore", "ViewTransaction"]
+__all__ = ["ViewReads", "ViewSchema", "ViewStore", "ViewTransaction"]
 
 
 class ViewTransaction(ABC):
@@ -41,14 +46,8 @@ class ViewTransaction(ABC):
         """Merge rows (reduced: one per key) into ``table`` by its merge rule."""
 
 
-class ViewStore(ABC):
-    """Read-model tables and their positions in one database."""
-
-    dialect: str
-
-    @abstractmethod
-    def transaction(self, names: Sequence[str]) -> AbstractContextManager[ViewTransaction]:
-        """A transaction holding the write turn of each projection in ``names``."""
+class ViewSchema(ABC):
+    """The read models' tables: made, dropped, and swapped in after a rebuild aside."""
 
     @abstractmethod
     def create(self, tables: Sequence[Table], suffix: str = "") -> None:
@@ -63,6 +62,10 @@ class ViewStore(ABC):
     def swap(self, tables: Sequence[Table], name: str, suffix: str) -> None:
         """Replace the live tables of projection ``name`` with those built under ``suffix``, and
         its positions with theirs, in one transaction."""
+
+
+class ViewReads(ABC):
+    """What the read models hold, read in committed state."""
 
     @abstractmethod
     def rows(
@@ -87,6 +90,17 @@ class ViewStore(ABC):
     @abstractmethod
     def tables(self) -> set[str]:
         """Names of the tables that exist (for tests and cleanup)."""
+
+
+class ViewStore(ViewSchema, ViewReads):
+    """Read-model tables and their positions in one database: both ports stacked, and the
+    factory of transactions."""
+
+    dialect: str
+
+    @abstractmethod
+    def transaction(self, names: Sequence[str]) -> AbstractContextManager[ViewTransaction]:
+        """A transaction holding the write turn of each projection in ``names``."""
 
     @abstractmethod
     def close(self) -> None: ...

@@ -1,18 +1,50 @@
-"""The ports the processing loop needs, small and stacked (after eventsourcing's recorders):
+"""The storage ports, small and stacked (after eventsourcing's recorders), 2-6 methods each.
 
-- event log: ``append`` events to a stream, ``read`` after a position, ``head``;
-- tracking: a consumer's ``position`` in a stream, ``set_position`` in the same transaction as its
-  outputs, so a crash replays a whole batch or none of it; for a transport that redelivers (Kafka),
-  ``claim`` tracks by event id instead, and ``quarantine`` keeps what could not be read;
-- identity registry: record identity → record id, current version and content;
-- delivery ledger: one row per record version and destination;
-- sources: the registered submitting systems;
-- subscribers: the registered readers of the outbound feeds and their entitlement.
+Inside a transaction (:class:`Transaction` stacks them all, with no method of its own):
 
-A backend gives one :class:`Transaction` object implementing all of them, from
-:meth:`Store.transaction`: everything a processing step does commits or rolls back together.
-Unique constraints are the final word: appending an event whose id exists is a no-op ("already
-done"), and two verdicts for one submission cannot both be stored.
+- :class:`EventLog`: ``append`` events to a stream, ``read`` after a position, ``head``,
+  ``latest_positions`` of records' keys up to a snapshot;
+- :class:`Tracking`: a consumer's ``position`` in a stream, ``set_position`` in the same
+  transaction as its outputs, so a crash replays a whole batch or none of it; for a transport
+  that redelivers (Kafka), ``claim`` tracks by event id instead, and ``quarantine`` keeps what
+  could not be read;
+- :class:`Registry`: record identity → record id, current version and content
+  (``registry_get``, ``registry_put``, a compare-and-set);
+- :class:`Ledger`: one row per record version and destination (``ledger_insert``,
+  ``ledger_due``, ``ledger_update``, and the operators' ``ledger_select``);
+- :class:`SourceBook`: the registered submitting systems (``source``, ``all_sources``,
+  ``put_source``) and their credentials (``set_token``, ``set_disabled``);
+- :class:`Intake`: the API's first reply per idempotency key (``api_batch``,
+  ``put_api_batch``) and the connectors' watermarks (``cursor``, ``set_cursor``);
+- :class:`QuarantineDesk`: the operators' ``quarantine_take``, ``quarantine_drop``,
+  ``quarantine_reason``;
+- :class:`SubscriberBook`: the readers of the outbound feeds (``subscriber``,
+  ``all_subscribers``, ``put_subscriber``, ``remove_subscriber``);
+- :class:`AccountBook`: people's accounts (``account``, ``put_account``,
+  ``set_account_password``, ``set_account_token``, ``remove_account``) and the journal of their
+  actions (``record_action``); :class:`SessionBook`: their sessions (``start_session``,
+  ``end_session``, ``end_expired_sessions``).
+
+Without a transaction (:class:`Store` stacks them, with ``transaction()``, ``snapshot()`` and
+``close()`` of its own):
+
+- :class:`LogReads`: ``read``, ``head``, ``scan``, ``read_key``, ``counts``;
+- :class:`StatusReads`: ``in_flight``, ``handled_counts``, ``ledger_counts``,
+  ``quarantine_count``;
+- :class:`QueueReads`: ``quarantined``, ``quarantine_entries``, ``ledger_page``;
+- :class:`CredentialReads`: ``sources``, ``subscribers``, ``credential``, ``credential_of``,
+  ``credentials``;
+- :class:`AuditReads`: ``chained``, ``chain_heads``, ``registry_entries``, ``ledger_rows``,
+  ``account_states``;
+- :class:`AccountReads`: ``accounts``, ``account_secret``, ``account_by_token``,
+  ``account_by_session``.
+
+A backend gives one :class:`Transaction` object implementing every transaction port, from
+:meth:`Store.transaction`: everything a processing step does commits or rolls back together. Code
+that needs one job may take the one port (a function that only appends takes an
+:class:`EventLog`). Unique constraints are the final word: appending an event whose id exists is
+a no-op ("already done"), and two verdicts for one submission cannot both be stored. Each port has
+its contract suite in :mod:`hub.testing.contracts`.
 """
 
 from __future__ import annotations
@@ -40,17 +72,35 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LEDGER_STATES",
+    "STORE_PORTS",
+    "TRANSACTION_PORTS",
+    "AccountBook",
+    "AccountReads",
     "ApiBatch",
+    "AuditReads",
     "ChainHead",
     "ChainedEvent",
     "Credential",
+    "CredentialReads",
     "DeliveryRow",
+    "EventLog",
+    "Intake",
+    "Ledger",
+    "LogReads",
+    "QuarantineDesk",
     "QuarantineEntry",
     "Quarantined",
+    "QueueReads",
+    "Registry",
     "RegistryEntry",
+    "SessionBook",
     "Source",
+    "SourceBook",
+    "StatusReads",
     "Store",
     "StoredEvent",
+    "SubscriberBook",
+    "Tracking",
     "Transaction",
     "ledger_states",
 ]
@@ -102,10 +152,10 @@ def ledger_states(states: Sequence[str]) -> str:
     return text
 
 
-class Transaction(ABC):
-    """Everything one processing step may do, committed or rolled back together."""
+class EventLog(ABC):
+    """The event log inside a transaction: append to a stream, read it back, find the latest
+    event of records' keys."""
 
-    # event log
     @abstractmethod
     def append(self, stream: str, events: Sequence[tuple[str, str, str, str, bytes]]) -> int:
         """Append ``(event_id, event_type, key, correlation_id, body)``; existing ids are skipped.
@@ -123,7 +173,11 @@ class Transaction(ABC):
         ``stream`` (keys without one are absent), in one query: a feed's backfill publishes an
         event only if it is its record's latest up to the snapshot."""
 
-    # tracking
+
+class Tracking(ABC):
+    """Where each consumer stands: positions for a log it reads in order, claims by event id for a
+    transport that redelivers (Kafka), and the quarantine for what could not be read."""
+
     @abstractmethod
     def position(self, consumer: str, stream: str) -> int:
         """Where ``consumer`` stands in ``stream`` (0 before its first event). It also takes
@@ -143,7 +197,10 @@ class Transaction(ABC):
     def quarantine(self, messages: Sequence[Quarantined]) -> int:
         """Keep unreadable messages (a message seen before is skipped); how many were new."""
 
-    # identity registry
+
+class Registry(ABC):
+    """The identity registry: record identity → record id, current version and content."""
+
     @abstractmethod
     def registry_get(self, identity_hashes: Sequence[str]) -> dict[str, RegistryEntry]: ...
 
@@ -153,7 +210,11 @@ class Transaction(ABC):
         identity (and the record id) is new; expected n replaces only an entry still at version
         n. Otherwise :class:`~hub.errors.ConcurrencyError` (the step re-runs on fresh state)."""
 
-    # delivery ledger
+
+class Ledger(ABC):
+    """The delivery ledger: one row per record version and destination, and the operators' pick of
+    rows to act on."""
+
     @abstractmethod
     def ledger_insert(self, rows: Sequence[DeliveryRow]) -> None: ...
 
@@ -164,7 +225,19 @@ class Transaction(ABC):
     @abstractmethod
     def ledger_update(self, rows: Sequence[DeliveryRow]) -> None: ...
 
-    # sources
+    @abstractmethod
+    def ledger_select(
+        self, state: str, delivery_ids: Sequence[str] | None, limit: int
+    ) -> list[DeliveryRow]:
+        """Rows in ``state`` (among ``delivery_ids``; None: any), oldest first, at most
+        ``limit``, held until the transaction ends (PostgreSQL: row locks, so a sender cannot
+        take them meanwhile)."""
+
+
+class SourceBook(ABC):
+    """The registered submitting systems and their credentials (each change journaled in the same
+    transaction)."""
+
     @abstractmethod
     def source(self, source_id: str) -> Source | None: ...
 
@@ -176,23 +249,6 @@ class Transaction(ABC):
     @abstractmethod
     def put_source(self, source: Source) -> None: ...
 
-    # subscribers (each change journaled in the same transaction)
-    @abstractmethod
-    def subscriber(self, name: str) -> Subscriber | None: ...
-
-    @abstractmethod
-    def all_subscribers(self) -> list[Subscriber]:
-        """Every registered subscriber, disabled ones included, by name."""
-
-    @abstractmethod
-    def put_subscriber(self, subscriber: Subscriber) -> None:
-        """Insert or replace, every field."""
-
-    @abstractmethod
-    def remove_subscriber(self, name: str) -> bool:
-        """Delete the registration; whether it existed."""
-
-    # credentials and API batches
     @abstractmethod
     def set_token(self, source_id: str, token_hash: str) -> None:
         """The source's one token from now on (a rotation: the old one stops working)."""
@@ -200,8 +256,18 @@ class Transaction(ABC):
     @abstractmethod
     def set_disabled(self, source_id: str, disabled: bool) -> None: ...
 
+
+class Intake(ABC):
+    """What the intake paths keep: the API's first reply per idempotency key, and the connectors'
+    saved positions (watermarks)."""
+
     @abstractmethod
     def api_batch(self, source_id: str, idempotency_key: str) -> ApiBatch | None: ...
+
+    @abstractmethod
+    def put_api_batch(self, batch: ApiBatch) -> bool:
+        """Record a first reply; False if the key was taken meanwhile (the caller lost a race
+        and must answer with the stored reply)."""
 
     @abstractmethod
     def cursor(self, name: str) -> str | None:
@@ -210,19 +276,10 @@ class Transaction(ABC):
     @abstractmethod
     def set_cursor(self, name: str, value: str) -> None: ...
 
-    @abstractmethod
-    def put_api_batch(self, batch: ApiBatch) -> bool:
-        """Record a first reply; False if the key was taken meanwhile (the caller lost a race
-        and must answer with the stored reply)."""
 
-    # -- queues -- (operators' actions on the ledger and the quarantine)
-    @abstractmethod
-    def ledger_select(
-        self, state: str, delivery_ids: Sequence[str] | None, limit: int
-    ) -> list[DeliveryRow]:
-        """Rows in ``state`` (among ``delivery_ids``; None: any), oldest first, at most
-        ``limit``, held until the transaction ends (PostgreSQL: row locks, so a sender cannot
-        take them meanwhile)."""
+class QuarantineDesk(ABC):
+    """The operators' actions on the quarantine: take messages to release, drop the released ones,
+    replace the reason of one that failed again."""
 
     @abstractmethod
     def quarantine_take(self, origins: Sequence[str]) -> list[Quarantined]:
@@ -238,8 +295,31 @@ class Transaction(ABC):
         """Replace why a message is quarantined (a release that failed again, for a new
         reason)."""
 
-    # -- accounts -- people's accounts and sessions (hub.storage.account_rows); every change to
-    # an account and every action journaled in the same transaction
+
+class SubscriberBook(ABC):
+    """The registered readers of the outbound feeds and their entitlement (each change journaled in
+    the same transaction)."""
+
+    @abstractmethod
+    def subscriber(self, name: str) -> Subscriber | None: ...
+
+    @abstractmethod
+    def all_subscribers(self) -> list[Subscriber]:
+        """Every registered subscriber, disabled ones included, by name."""
+
+    @abstractmethod
+    def put_subscriber(self, subscriber: Subscriber) -> None:
+        """Insert or replace, every field."""
+
+    @abstractmethod
+    def remove_subscriber(self, name: str) -> bool:
+        """Delete the registration; whether it existed."""
+
+
+class AccountBook(ABC):
+    """People's accounts (:mod:`hub.storage.account_rows`): every change to an account and every
+    action a person took journaled in the same transaction."""
+
     @abstractmethod
     def account(self, name: str) -> Account | None: ...
 
@@ -261,6 +341,16 @@ class Transaction(ABC):
         """Delete the account and its sessions; whether it existed."""
 
     @abstractmethod
+    def record_action(
+        self, principal_name: str, action: str, target: str, detail: dict[str, Any]
+    ) -> None:
+        """Journal an action a person took (:func:`hub.storage.account_rows.record_action`)."""
+
+
+class SessionBook(ABC):
+    """People's signed-in sessions."""
+
+    @abstractmethod
     def start_session(self, id_hash: str, name: str, expires_at: float, now: float) -> None:
         """A session of ``name`` until ``expires_at`` (epoch seconds); expired ones are
         deleted on the way."""
@@ -273,20 +363,25 @@ class Transaction(ABC):
     def end_expired_sessions(self, now: float) -> int:
         """Delete the sessions expired by ``now``; how many."""
 
-    @abstractmethod
-    def record_action(
-        self, principal_name: str, action: str, target: str, detail: dict[str, Any]
-    ) -> None:
-        """Journal an action a person took (:func:`hub.storage.account_rows.record_action`)."""
+
+class Transaction(
+    EventLog,
+    Tracking,
+    Registry,
+    Ledger,
+    SourceBook,
+    Intake,
+    QuarantineDesk,
+    SubscriberBook,
+    AccountBook,
+    SessionBook,
+):
+    """Everything one processing step may do, committed or rolled back together: every
+    transaction port, stacked."""
 
 
-class Store(ABC):
-    """A backend: a factory of transactions, and reads that need none."""
-
-    @abstractmethod
-    def transaction(self, durable: bool = False) -> AbstractContextManager[Transaction]:
-        """``durable``: the commit survives power loss before it returns (ingest needs this;
-        processing steps, which are redone identically after a loss, do not)."""
+class LogReads(ABC):
+    """The event log read without a transaction."""
 
     @abstractmethod
     def read(self, stream: str, after: int, limit: int) -> list[StoredEvent]: ...
@@ -299,8 +394,16 @@ class Store(ABC):
         """Every event of a stream from the start, in order."""
 
     @abstractmethod
+    def read_key(self, stream: str, key: str, after: int, limit: int) -> list[StoredEvent]:
+        """A stream's events with one key after ``after``, in order (a source's feedback)."""
+
+    @abstractmethod
     def counts(self, stream: str) -> dict[str, int]:
         """Events of a stream per event type."""
+
+
+class StatusReads(ABC):
+    """The figures of a hub's status and its metrics, each one query."""
 
     @abstractmethod
     def in_flight(self) -> int:
@@ -311,16 +414,33 @@ class Store(ABC):
         """Events claimed per consumer (the distributed runtime's progress)."""
 
     @abstractmethod
-    def quarantined(self) -> list[Quarantined]:
-        """Every quarantined message, oldest first."""
+    def ledger_counts(self) -> dict[str, int]:
+        """Delivery ledger rows per state, and ``attempted``: rows pushed at least once."""
 
     @abstractmethod
     def quarantine_count(self) -> int:
         """How many messages are quarantined (without loading them)."""
 
+
+class QueueReads(ABC):
+    """The operators' lists: the quarantine and the delivery ledger by state."""
+
     @abstractmethod
-    def ledger_counts(self) -> dict[str, int]:
-        """Delivery ledger rows per state, and ``attempted``: rows pushed at least once."""
+    def quarantined(self) -> list[Quarantined]:
+        """Every quarantined message, oldest first."""
+
+    @abstractmethod
+    def quarantine_entries(self, limit: int) -> list[QuarantineEntry]:
+        """Quarantined messages without their bodies, oldest first, at most ``limit``."""
+
+    @abstractmethod
+    def ledger_page(self, states: Sequence[str], limit: int, offset: int = 0) -> list[DeliveryRow]:
+        """Rows in ``states``, newest planned first (the ledger's order), at most ``limit``
+        after skipping ``offset`` (a page)."""
+
+
+class CredentialReads(ABC):
+    """Who may submit and who may read: the sources with their credentials, and the subscribers."""
 
     @abstractmethod
     def sources(self) -> list[Source]: ...
@@ -337,15 +457,13 @@ class Store(ABC):
     def credential_of(self, source_id: str) -> Credential | None: ...
 
     @abstractmethod
-    def read_key(self, stream: str, key: str, after: int, limit: int) -> list[StoredEvent]:
-        """A stream's events with one key after ``after``, in order (a source's feedback)."""
+    def credentials(self) -> list[Credential]:
+        """Every source credential row."""
 
-    # audit reads (issue 12): what ``hub audit verify`` compares with the history
-    @abstractmethod
-    def snapshot(self) -> AbstractContextManager[None]:
-        """Reads of this store inside the block see one committed state (a read-only
-        transaction), so a running hub's appends cannot make the log and its state disagree
-        mid-audit."""
+
+class AuditReads(ABC):
+    """What ``hub audit verify`` compares with the history (issue 12): the chained streams and the
+    state they fold to. Read inside :meth:`Store.snapshot` for one committed state."""
 
     @abstractmethod
     def chained(self, name: str, after: int, limit: int) -> list[ChainedEvent]:
@@ -365,21 +483,14 @@ class Store(ABC):
         """Every delivery ledger row, oldest first."""
 
     @abstractmethod
-    def credentials(self) -> list[Credential]:
-        """Every source credential row."""
+    def account_states(self) -> dict[str, dict[str, Any]]:
+        """Each account row as its journal entry holds it (what ``hub audit verify`` compares)."""
 
-    # -- queues --
-    @abstractmethod
-    def ledger_page(self, states: Sequence[str], limit: int, offset: int = 0) -> list[DeliveryRow]:
-        """Rows in ``states``, newest planned first (the ledger's order), at most ``limit``
-        after skipping ``offset`` (a page)."""
 
-    @abstractmethod
-    def quarantine_entries(self, limit: int) -> list[QuarantineEntry]:
-        """Quarantined messages without their bodies, oldest first, at most ``limit``."""
+class AccountReads(ABC):
+    """Accounts read without a transaction (a sign-in must not hold the write lock while the
+    password hash is checked)."""
 
-    # -- accounts -- reads without a transaction (a sign-in must not hold the write lock while
-    # the password hash is checked)
     @abstractmethod
     def accounts(self) -> list[Account]:
         """Every account, disabled ones included, by name."""
@@ -395,9 +506,25 @@ class Store(ABC):
     def account_by_session(self, id_hash: str, now: float) -> tuple[Account, float] | None:
         """The account of a session not expired by ``now``, with its expiry."""
 
+
+class Store(LogReads, StatusReads, QueueReads, CredentialReads, AuditReads, AccountReads):
+    """A backend: every read port stacked, and the factory of transactions."""
+
     @abstractmethod
-    def account_states(self) -> dict[str, dict[str, Any]]:
-        """Each account row as its journal entry holds it (what ``hub audit verify`` compares)."""
+    def transaction(self, durable: bool = False) -> AbstractContextManager[Transaction]:
+        """``durable``: the commit survives power loss before it returns (ingest needs this;
+        processing steps, which are redone identically after a loss, do not)."""
+
+    @abstractmethod
+    def snapshot(self) -> AbstractContextManager[None]:
+        """Reads of this store inside the block see one committed state (a read-only
+        transaction), so a running hub's appends cannot make the log and its state disagree
+        mid-audit."""
 
     @abstractmethod
     def close(self) -> None: ...
+
+
+#: The ports :class:`Transaction` stacks, and those :class:`Store` stacks, in order.
+TRANSACTION_PORTS: tuple[type[ABC], ...] = Transaction.__bases__
+STORE_PORTS: tuple[type[ABC], ...] = Store.__bases__

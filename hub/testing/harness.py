@@ -1,9 +1,9 @@
 """A pipeline harness: submit records, run the hub until idle, look at what came out.
 
 :class:`EmbeddedHarness` drives the embedded runtime with an in-process national simulator; the
-distributed runtime provides its own harness with the same methods, so one runtime contract suite
-(``tests/runtime/contract.py``) runs against both. A province's team can use it to test its own
-code lists or policies against realistic traffic.
+distributed runtime provides its own harness with the same methods, so one runtime contract
+suite (:mod:`hub.testing.contracts.runtime`) runs against both. A province's team can use it to
+test its own code lists or policies against realistic traffic.
 """
 
 from __future__ import annotations

@@ -12,9 +12,9 @@ import httpx
 
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
+from hub.testing.tamper import execute
 from tests.api.test_accounts import console
 from tests.runtime.sources import COUNTY
-from tests.runtime.test_history import execute
 
 
 def _bearer(token: str) -> dict[str, str]:

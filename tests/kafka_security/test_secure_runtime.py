@@ -22,10 +22,10 @@ from hub.national.sim import SimConfig
 from hub.settings import HubSettings
 from hub.standard import load_standard
 from hub.storage.pool import StorePool
+from hub.testing.contracts.runtime import MakeHarness, RuntimeContract
 from hub.testing.distributed import DistributedHarness
 from tests.kafka import SecureBroker
 from tests.pg import fresh_database
-from tests.runtime.contract import MakeHarness, RuntimeContract
 from tests.runtime.sources import COUNTY
 
 

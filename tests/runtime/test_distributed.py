@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from hub.national.sim import SimConfig
+from hub.testing.contracts.runtime import MakeHarness, RuntimeContract
 from hub.testing.distributed import DistributedHarness
 from tests.pg import fresh_database
-from tests.runtime.contract import MakeHarness, RuntimeContract
 
 
 class TestDistributedRuntime(RuntimeContract):

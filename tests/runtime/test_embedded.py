@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from hub.national.sim import SimConfig
+from hub.testing.contracts.runtime import MakeHarness, RuntimeContract
 from hub.testing.harness import EmbeddedHarness
-from tests.runtime.contract import MakeHarness, RuntimeContract
 
 
 class TestEmbeddedRuntime(RuntimeContract):

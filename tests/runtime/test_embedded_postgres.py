@@ -11,9 +11,9 @@ import pytest
 from pydantic import SecretStr
 
 from hub.national.sim import SimConfig
+from hub.testing.contracts.runtime import MakeHarness, RuntimeContract
 from hub.testing.harness import EmbeddedHarness
 from tests.pg import fresh_database
-from tests.runtime.contract import MakeHarness, RuntimeContract
 
 
 class TestEmbeddedRuntimeOnPostgres(RuntimeContract):

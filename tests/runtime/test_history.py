@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import orjson
-import psycopg
 import pytest
 from pydantic import SecretStr
 
@@ -20,11 +18,10 @@ from hub.processing.content import avro_to_json, json_to_avro
 from hub.projections import PROJECTIONS, ProjectionRunner, projection
 from hub.projections.provenance import PROVENANCE
 from hub.projections.records import CURRENT, VERSIONS
-from hub.projections.sqlite import SqliteViews
 from hub.runtime import replay
 from hub.runtime.embedded import EmbeddedHub
-from hub.storage.sqlite import SqliteStore
 from hub.testing.harness import EmbeddedHarness
+from hub.testing.tamper import execute
 from tests.pg import fresh_database
 from tests.runtime.sources import CITY, COUNTY, SOURCES
 
@@ -69,23 +66,6 @@ def run(
         harness.submit(COUNTY.source_id, "special_equipment", [example("special_equipment") | here])
         harness.run()
         yield harness
-
-
-def execute(
-    hub: EmbeddedHub, statement: str, params: tuple[Any, ...] = (), *, log: bool = False
-) -> None:
-    """Raw SQL on the hub's database (the log's with ``log``), as an intruder or a careless
-    operator would run it. ``?`` placeholders; the statement must suit both dialects."""
-    if isinstance(hub.views, SqliteViews) and isinstance(hub.store, SqliteStore):
-        db = sqlite3.connect(hub.store.path if log else hub.views.path)
-        db.execute(statement, params)
-        db.commit()
-        db.close()
-        return
-    url = hub.settings.database_url
-    assert url is not None
-    with psycopg.connect(url.get_secret_value(), autocommit=True) as conn:
-        conn.execute(statement.replace("?", "%s"), params)
 
 
 def dump(hub: EmbeddedHub, name: str) -> dict[str, list[tuple[Any, ...]]]:

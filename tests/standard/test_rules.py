@@ -268,8 +268,8 @@ FILE_CASES = {  # rules about unreadable input, driven through the file reader
 }
 
 
-#: The hub's own rules, about sources and routing: their cases are in tests/runtime/contract.py
-#: (test_least_privilege), since they need a source registry.
+#: The hub's own rules, about sources and routing: their cases are in
+#: hub/testing/contracts/runtime.py (test_least_privilege), since they need a source registry.
 RUNTIME_CASES = {
     "INPUT.CD_OPERATION",  # tests/connectors/test_frontdb.py
     "INPUT.CD_TIME",  # tests/connectors/test_frontdb.py
@@ -279,7 +279,7 @@ RUNTIME_CASES = {
     "SOURCE.UNKNOWN",
     "SOURCE.TYPE_NOT_ALLOWED",
     "SOURCE.REGION",
-    "SOURCE.NOT_OWNER",  # tests/runtime/contract.py (the ownership tests)
+    "SOURCE.NOT_OWNER",  # hub/testing/contracts/runtime.py (the ownership tests)
     "SOURCE.DISABLED",  # tests/runtime/test_embedded.py, tests/test_cli_runtime.py
     "SOURCE.TOPIC",  # tests/runtime/test_inbound_topic.py, tests/kafka_security
     "RECORD.TYPE_UNKNOWN",

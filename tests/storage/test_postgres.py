@@ -1,10 +1,11 @@
 """The storage contract on the PostgreSQL backend (a real server: ops/postgres or
-HUB_TEST_DATABASE_URL), and what only PostgreSQL needs proving."""
+HUB_TEST_DATABASE_URL): every port's suite, and what only PostgreSQL needs proving."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from typing import ClassVar
 
 import psycopg
 import pytest
@@ -14,10 +15,16 @@ from hub.errors import ConcurrencyError
 from hub.storage.pg_schema import MIGRATIONS, migrate
 from hub.storage.ports import Store
 from hub.storage.postgres import PostgresStore
-from hub.testing.contracts import StoreContract
+from hub.testing import contracts
+from hub.testing.contracts import StoreFixtures
 
 
-class TestPostgresStore(StoreContract):
+class PostgresStores(StoreFixtures):
+    """The storage suites' fixtures on PostgreSQL: a fresh database on the test server."""
+
+    #: A closed handle connects again on its next use (as after a lost connection).
+    closed_errors: ClassVar[tuple[type[Exception], ...]] = ()
+
     @pytest.fixture
     def store(self, pg_url: str) -> Iterator[Store]:
         store = PostgresStore(pg_url)
@@ -30,6 +37,74 @@ class TestPostgresStore(StoreContract):
         yield lambda: opened.append(PostgresStore(pg_url)) or opened[-1]
         for store in opened:
             store.close()
+
+
+class TestPostgresEventLog(PostgresStores, contracts.EventLogContract):
+    pass
+
+
+class TestPostgresTracking(PostgresStores, contracts.TrackingContract):
+    pass
+
+
+class TestPostgresRegistry(PostgresStores, contracts.RegistryContract):
+    pass
+
+
+class TestPostgresLedger(PostgresStores, contracts.LedgerContract):
+    pass
+
+
+class TestPostgresSourceBook(PostgresStores, contracts.SourceBookContract):
+    pass
+
+
+class TestPostgresIntake(PostgresStores, contracts.IntakeContract):
+    pass
+
+
+class TestPostgresQuarantineDesk(PostgresStores, contracts.QuarantineDeskContract):
+    pass
+
+
+class TestPostgresSubscriberBook(PostgresStores, contracts.SubscriberBookContract):
+    pass
+
+
+class TestPostgresAccountBook(PostgresStores, contracts.AccountBookContract):
+    pass
+
+
+class TestPostgresSessionBook(PostgresStores, contracts.SessionBookContract):
+    pass
+
+
+class TestPostgresLogReads(PostgresStores, contracts.LogReadsContract):
+    pass
+
+
+class TestPostgresStatusReads(PostgresStores, contracts.StatusReadsContract):
+    pass
+
+
+class TestPostgresQueueReads(PostgresStores, contracts.QueueReadsContract):
+    pass
+
+
+class TestPostgresCredentialReads(PostgresStores, contracts.CredentialReadsContract):
+    pass
+
+
+class TestPostgresAuditReads(PostgresStores, contracts.AuditReadsContract):
+    pass
+
+
+class TestPostgresAccountReads(PostgresStores, contracts.AccountReadsContract):
+    pass
+
+
+class TestPostgresStore(PostgresStores, contracts.StoreContract):
+    pass
 
 
 def test_migrations_are_versioned_and_idempotent(pg_url: str) -> None:

@@ -1,19 +1,32 @@
-"""The storage contract on the SQLite backend."""
+"""The storage contract on the SQLite backend: every port's suite, and what only SQLite has."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
 from hub.domain.values import Source
+from hub.errors import StorageError
 from hub.storage.ports import Store
 from hub.storage.sqlite import SqliteStore
-from hub.testing.contracts import StoreContract
+from hub.testing import contracts
+from hub.testing.contracts import StoreFixtures
 
 
-class TestSqliteStore(StoreContract):
+class SqliteStores(StoreFixtures):
+    """The storage suites' fixtures on SQLite: ``log.db`` in a fresh folder."""
+
+    #: A closed handle's uses raise: a transaction cannot begin (StorageError), a read gets the
+    #: driver's error.
+    closed_errors: ClassVar[tuple[type[Exception], ...]] = (
+        StorageError,
+        sqlite3.ProgrammingError,
+    )
+
     @pytest.fixture
     def store(self, tmp_path: Path) -> Iterator[Store]:
         store = SqliteStore(tmp_path / "log.db")
@@ -26,6 +39,74 @@ class TestSqliteStore(StoreContract):
         yield lambda: opened.append(SqliteStore(tmp_path / "log.db")) or opened[-1]
         for store in opened:
             store.close()
+
+
+class TestSqliteEventLog(SqliteStores, contracts.EventLogContract):
+    pass
+
+
+class TestSqliteTracking(SqliteStores, contracts.TrackingContract):
+    pass
+
+
+class TestSqliteRegistry(SqliteStores, contracts.RegistryContract):
+    pass
+
+
+class TestSqliteLedger(SqliteStores, contracts.LedgerContract):
+    pass
+
+
+class TestSqliteSourceBook(SqliteStores, contracts.SourceBookContract):
+    pass
+
+
+class TestSqliteIntake(SqliteStores, contracts.IntakeContract):
+    pass
+
+
+class TestSqliteQuarantineDesk(SqliteStores, contracts.QuarantineDeskContract):
+    pass
+
+
+class TestSqliteSubscriberBook(SqliteStores, contracts.SubscriberBookContract):
+    pass
+
+
+class TestSqliteAccountBook(SqliteStores, contracts.AccountBookContract):
+    pass
+
+
+class TestSqliteSessionBook(SqliteStores, contracts.SessionBookContract):
+    pass
+
+
+class TestSqliteLogReads(SqliteStores, contracts.LogReadsContract):
+    pass
+
+
+class TestSqliteStatusReads(SqliteStores, contracts.StatusReadsContract):
+    pass
+
+
+class TestSqliteQueueReads(SqliteStores, contracts.QueueReadsContract):
+    pass
+
+
+class TestSqliteCredentialReads(SqliteStores, contracts.CredentialReadsContract):
+    pass
+
+
+class TestSqliteAuditReads(SqliteStores, contracts.AuditReadsContract):
+    pass
+
+
+class TestSqliteAccountReads(SqliteStores, contracts.AccountReadsContract):
+    pass
+
+
+class TestSqliteStore(SqliteStores, contracts.StoreContract):
+    pass
 
 
 def test_data_survives_reopening(tmp_path: Path) -> None:
@@ -50,8 +131,6 @@ def test_city_and_province_jurisdiction() -> None:
 def test_an_existing_data_dir_gets_the_subscribers_registry_once(tmp_path: Path) -> None:
     """A data directory from before the registry: opening it makes the table, registers the
     national platform and journals that; the next open changes nothing."""
-    import sqlite3
-
     from hub.domain.subscribers import NATIONAL
     from hub.storage.chain import JOURNAL
 

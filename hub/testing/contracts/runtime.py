@@ -1,8 +1,12 @@
 """The runtime contract: what the hub guarantees, whatever runtime drives it.
 
-Subclasses provide ``make_harness(sim=None)`` returning a started harness (see
-``hub.testing.harness``); the embedded runtime runs it in ``test_embedded.py``, the distributed
-runtime will run the same class.
+Subclass :class:`RuntimeContract` and provide the fixture ``make_harness(sim=None)``, returning a
+started :class:`Harness` (closed by the fixture): :class:`hub.testing.harness.EmbeddedHarness`
+for the embedded runtime, :class:`hub.testing.distributed.DistributedHarness` for the workers on
+Kafka. ``tests/runtime`` runs it on the embedded runtime (its log and state in SQLite and in
+PostgreSQL) and on the distributed one; ``tests/kafka_security`` on the workers over SASL_SSL.
+The suite registers the sources of :mod:`hub.testing.sources` and submits the standard pack's
+examples.
 """
 
 from __future__ import annotations
@@ -18,11 +22,20 @@ import pytest
 from hub.domain.values import Source
 from hub.events.streams import DELIVERIES
 from hub.national.sim import SimConfig
-from tests.runtime.sources import CITY, COUNTY, NARROW, OTHER_COUNTY, PROVINCE, SOURCES
+from hub.standard import load_standard
+from hub.testing.sources import CITY, COUNTY, NARROW, OTHER_COUNTY, PROVINCE, SOURCES
+from hub.testing.tamper import execute
+
+__all__ = ["Harness", "MakeHarness", "RuntimeContract"]
 
 
 class Harness(Protocol):
+    """What the suite drives: a hub (``hub``: the embedded hub it drives, or the one reading
+    the workers' state, whose store and read models an audit reads) with a national simulator
+    (``sim``) behind it."""
+
     sim: Any
+    hub: Any
 
     def register(self, *sources: Any) -> None: ...
     def submit(
@@ -41,17 +54,35 @@ class Harness(Protocol):
     def status(self) -> dict[str, Any]: ...
 
 
+#: ``make_harness(sim=None)``: a started harness, its national simulator configured by ``sim``.
 MakeHarness = Callable[..., Harness]
 
 
 def rules(verdict: dict[str, Any]) -> set[str]:
+    """The rules a verdict names."""
     return {v["rule"] for v in verdict["violations"]}
 
 
 class RuntimeContract:
+    """What every runtime must do with the same submissions."""
+
     @pytest.fixture
     def make_harness(self) -> MakeHarness:
+        """Makes started harnesses (closed by the fixture)."""
         raise NotImplementedError
+
+    @pytest.fixture
+    def example(self) -> Callable[[str], dict[str, Any]]:
+        """A deep copy of the standard pack's example record of a type, safe to change."""
+        return lambda type_id: copy.deepcopy(load_standard().example(type_id))
+
+    @pytest.fixture
+    def inspection(self, example: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
+        return example("inspection")
+
+    @pytest.fixture
+    def entity(self, example: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
+        return example("supervised_entity")
 
     @pytest.fixture
     def hub(self, make_harness: MakeHarness) -> Harness:
@@ -199,7 +230,7 @@ class RuntimeContract:
         self, hub: Harness, inspection: dict[str, Any], entity: dict[str, Any]
     ) -> None:
         garbage: list[Any] = [[1, 2], "text", {}, inspection | {"item_code": 1}, None]
-        ids = hub.submit(COUNTY.source_id, "inspection", garbage)  # type: ignore[arg-type]
+        ids = hub.submit(COUNTY.source_id, "inspection", garbage)
         ids += hub.submit(COUNTY.source_id, "supervised_entity", [entity, entity])
         hub.run()
         verdicts = hub.verdicts()
@@ -218,11 +249,10 @@ class RuntimeContract:
         every stream is chained and the state matches it; a rejection relabelled as accepted
         is named."""
         from hub.audit import verify
-        from tests.runtime.test_history import execute
 
         hub.submit(COUNTY.source_id, "inspection", [inspection, {"item_code": 1}])
         hub.run()
-        embedded = hub.hub  # type: ignore[attr-defined]
+        embedded = hub.hub
         embedded.projector.run_until_current()
         assert verify(embedded.store, embedded.views, embedded.codec) == []
         [rejected] = [
