@@ -92,7 +92,7 @@ def test_a_table_row_without_a_record_is_rejected_not_a_crash(raw: bytes) -> Non
     from hub.events import DecodedEvent, load_codec
     from hub.processing.judge import judge
     from hub.standard import Validator, load_standard
-    from tests.runtime.sources import COUNTY
+    from hub.testing.sources import COUNTY
 
     standard = load_standard()
     now = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)

@@ -23,8 +23,8 @@ from hub.connectors.formats.files import read_records
 from hub.errors import InputError
 from hub.settings import HubSettings
 from hub.testing.hostile import container, long_bytes
+from hub.testing.sources import COUNTY
 from tests.api.conftest import Api, make_api
-from tests.runtime.sources import COUNTY
 
 FUZZ = settings(
     max_examples=250,

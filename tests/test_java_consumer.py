@@ -34,8 +34,8 @@ from hub.kafka.wire import CONTENT_TYPE, Message
 from hub.standard import Standard
 from hub.testing.generate import inspections
 from hub.testing.harness import EmbeddedHarness
+from hub.testing.sources import COUNTY, PROVINCE, SOURCES
 from tests.kafka import NO_JAVA, create_topic, java_available, java_executable
-from tests.runtime.sources import COUNTY, PROVINCE, SOURCES
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "docs" / "examples" / "java-consumer"

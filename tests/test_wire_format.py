@@ -14,7 +14,7 @@ from fastavro.schema import fingerprint, to_parsing_canonical_form
 
 from hub.events.streams import STREAMS
 from hub.testing.harness import EmbeddedHarness
-from tests.runtime.sources import COUNTY, SOURCES
+from hub.testing.sources import COUNTY, SOURCES
 
 ROOT = Path(__file__).resolve().parents[1]
 

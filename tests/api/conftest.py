@@ -22,7 +22,7 @@ from hub.events import load_codec
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
 from hub.storage.pool import StorePool
-from tests.runtime.sources import SOURCES
+from hub.testing.sources import SOURCES
 
 #: the account ``/metrics`` is scraped with (``hub accounts add prometheus --role auditor``)
 SCRAPER = Account("prometheus", "auditor", None, False, "2026-01-01T00:00:00+00:00")

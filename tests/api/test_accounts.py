@@ -28,8 +28,8 @@ from hub.settings import HubSettings
 from hub.storage import store_for
 from hub.storage.chain import JOURNAL
 from hub.storage.pool import StorePool
+from hub.testing.sources import COUNTY
 from tests.api.conftest import Api, make_api
-from tests.runtime.sources import COUNTY
 
 PASSWORDS = {
     "op": "operator-password-1",

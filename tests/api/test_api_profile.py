@@ -13,8 +13,8 @@ import pytest
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
 from hub.testing import make_uscc
+from hub.testing.sources import COUNTY
 from tests.api.conftest import Api, make_api
-from tests.runtime.sources import COUNTY
 
 
 @pytest.fixture

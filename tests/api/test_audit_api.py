@@ -12,9 +12,9 @@ import httpx
 
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
+from hub.testing.sources import COUNTY
 from hub.testing.tamper import execute
 from tests.api.test_accounts import console
-from tests.runtime.sources import COUNTY
 
 
 def _bearer(token: str) -> dict[str, str]:

@@ -17,8 +17,8 @@ from pydantic import SecretStr
 
 from hub.settings import HubSettings
 from hub.testing.hostile import LINKED, RECURSIVE, container
+from hub.testing.sources import COUNTY
 from tests.api.conftest import Api, make_api
-from tests.runtime.sources import COUNTY
 
 AVRO = {"Content-Type": "application/avro"}
 

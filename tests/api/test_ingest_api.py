@@ -11,8 +11,8 @@ import fastavro
 
 from hub.events.streams import SUBMISSIONS
 from hub.runtime.embedded import EmbeddedHub
+from hub.testing.sources import CITY, COUNTY, NARROW, OTHER_COUNTY
 from tests.api.conftest import Api
-from tests.runtime.sources import CITY, COUNTY, NARROW, OTHER_COUNTY
 
 
 def _received(api: Api) -> int:

@@ -14,8 +14,8 @@ from schemathesis.generation.meta import GenerationMode, ParameterLocation
 
 from hub.api.openapi import document
 from hub.settings import HubSettings
+from hub.testing.sources import COUNTY
 from tests.api.conftest import Api, make_api
-from tests.runtime.sources import COUNTY
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -23,8 +23,8 @@ from hub.storage.chain import GENESIS, link
 from hub.storage.sqlite import SqliteStore
 from hub.storage.subscriber_rows import canonical
 from hub.testing.harness import EmbeddedHarness
+from hub.testing.sources import COUNTY
 from hub.testing.tamper import execute
-from tests.runtime.sources import COUNTY
 from tests.runtime.test_history import run as run
 
 

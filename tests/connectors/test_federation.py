@@ -21,8 +21,8 @@ from hub.connectors.federation import Federation
 from hub.kafka.wire import SingleObjectFormat
 from hub.testing.distributed import DistributedHarness
 from hub.testing.harness import EmbeddedHarness
+from hub.testing.sources import CITY, COUNTY, OTHER_COUNTY, PROVINCE
 from tests.pg import fresh_database
-from tests.runtime.sources import CITY, COUNTY, OTHER_COUNTY, PROVINCE
 
 
 def _federate(province: EmbeddedHarness, city: DistributedHarness, expect: int) -> int:

@@ -20,7 +20,7 @@ from hub.connectors.frontdb import FrontDb
 from hub.projections.records import CURRENT
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
-from tests.runtime.sources import COUNTY
+from hub.testing.sources import COUNTY
 
 ROOT = Path(__file__).resolve().parents[2]
 T0 = dt.datetime(2026, 11, 1, 8, 0, tzinfo=dt.UTC)

@@ -17,7 +17,7 @@ from hub.settings import HubSettings
 from hub.standard.profile import parse_profile
 from hub.standard.reading import Reading
 from hub.testing import make_uscc
-from tests.runtime.sources import COUNTY
+from hub.testing.sources import COUNTY
 
 T0 = dt.datetime(2026, 11, 1, 8, 0, tzinfo=dt.UTC)
 PROFILE = b"""

@@ -15,7 +15,7 @@ from psycopg import sql
 from hub.connectors.frontdb import FrontDb
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
-from tests.runtime.sources import COUNTY
+from hub.testing.sources import COUNTY
 
 T0 = dt.datetime(2026, 11, 1, 8, 0, tzinfo=dt.UTC)
 JSONB = "result_description"  # a text field of the standard, kept as jsonb by this exchange

@@ -12,9 +12,9 @@ from typing import Any
 from hub.connectors.files import file_submissions
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
+from hub.testing.sources import CITY, COUNTY, PROVINCE
 from tests.api.conftest import make_api
 from tests.connectors.test_frontdb import T0, Exchange, county_poller
-from tests.runtime.sources import CITY, COUNTY, PROVINCE
 
 
 def _record(inspection: dict[str, Any], day: int) -> dict[str, Any]:

@@ -38,9 +38,9 @@ from hub.kafka.wire import wire_format
 from hub.settings import HubSettings
 from hub.standard import Standard, load_standard
 from hub.testing.distributed import DistributedHarness
+from hub.testing.sources import COUNTY, OTHER_COUNTY
 from tests.kafka import SecureBroker, read_confluent
 from tests.processes import wait_until
-from tests.runtime.sources import COUNTY, OTHER_COUNTY
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

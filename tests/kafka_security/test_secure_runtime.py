@@ -24,9 +24,9 @@ from hub.standard import load_standard
 from hub.storage.pool import StorePool
 from hub.testing.contracts.runtime import MakeHarness, RuntimeContract
 from hub.testing.distributed import DistributedHarness
+from hub.testing.sources import COUNTY
 from tests.kafka import SecureBroker
 from tests.pg import fresh_database
-from tests.runtime.sources import COUNTY
 
 
 def secure_harness(

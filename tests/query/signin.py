@@ -19,7 +19,7 @@ REGIONS = (
     "330000",
     *(c[0] for c in CITIES),
     *(k[0] for c in CITIES for k in c[5]),
-    "440100",  # the runtime suites' city and county (tests.runtime.sources)
+    "440100",  # the runtime suites' city and county (hub.testing.sources)
     "440106",
 )
 ACCOUNTS = (

@@ -21,9 +21,9 @@ from hub.national.sim import SimConfig, start_sim
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
 from hub.testing.harness import FAST_DELIVERY
+from hub.testing.sources import COUNTY
 from tests.query.api import served
 from tests.query.signin import headers
-from tests.runtime.sources import COUNTY
 
 OPERATOR = headers("operator")
 

@@ -23,7 +23,7 @@ from hub.query.regions import (
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
 from hub.testing.harness import EmbeddedHarness
-from tests.runtime.sources import CITY, COUNTY, OTHER_COUNTY
+from hub.testing.sources import CITY, COUNTY, OTHER_COUNTY
 
 
 @pytest.fixture(scope="module")

@@ -27,9 +27,9 @@ from hub.kafka.topics import stream_topic
 from hub.kafka.wire import Message
 from hub.query.queues import redrive
 from hub.testing.distributed import DistributedHarness
+from hub.testing.sources import COUNTY
 from tests.pg import fresh_database
 from tests.queues.test_queues import _newer_pack
-from tests.runtime.sources import COUNTY
 
 
 @pytest.fixture

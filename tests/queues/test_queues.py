@@ -31,7 +31,7 @@ from hub.settings import HubSettings
 from hub.storage.chain import JOURNAL
 from hub.storage.journal import ACTION
 from hub.testing.harness import FAST_DELIVERY
-from tests.runtime.sources import COUNTY
+from hub.testing.sources import COUNTY
 
 MakeSettings = Callable[..., HubSettings]
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"

@@ -14,7 +14,7 @@ from hub.api.sinks import KafkaSink
 from hub.api.tokens import new_token, token_hash
 from hub.storage.pool import StorePool
 from hub.testing.distributed import DistributedHarness
-from tests.runtime.sources import COUNTY
+from hub.testing.sources import COUNTY
 
 
 def test_a_batch_through_kafka_comes_back_as_feedback_once(

@@ -26,7 +26,7 @@ from hub.processing.feeds import feed_schemas, mask, shape
 from hub.storage import open_store
 from hub.testing.distributed import DistributedHarness
 from hub.testing.factories import make_resident_id, make_uscc
-from tests.runtime.sources import PROVINCE
+from hub.testing.sources import PROVINCE
 
 REGIONS = ("440106", "440104", "440111", "440304", "440305")  # 广州 three, 深圳 two
 #: 无条件, no personal data, entities and inspections of 广州 only

@@ -9,8 +9,8 @@ from typing import Any
 
 from hub.connectors.frontdb import FrontDb, row_submission
 from hub.testing.distributed import DistributedHarness
+from hub.testing.sources import COUNTY
 from tests.connectors.test_frontdb import T0, Exchange
-from tests.runtime.sources import COUNTY
 
 
 def test_rows_reach_the_workers_through_kafka(

@@ -13,7 +13,7 @@ from hub.domain.subscribers import NATIONAL, Subscriber
 from hub.kafka.topics import create_topics, feed_topic, hub_topics
 from hub.kafka.wire import header
 from hub.testing.distributed import DistributedHarness
-from tests.runtime.sources import COUNTY
+from hub.testing.sources import COUNTY
 
 
 async def _read(bootstrap: str, topic: str, count: int) -> list[Any]:

@@ -21,9 +21,9 @@ from hub.projections.records import CURRENT, VERSIONS
 from hub.runtime import replay
 from hub.runtime.embedded import EmbeddedHub
 from hub.testing.harness import EmbeddedHarness
+from hub.testing.sources import CITY, COUNTY, SOURCES
 from hub.testing.tamper import execute
 from tests.pg import fresh_database
-from tests.runtime.sources import CITY, COUNTY, SOURCES
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

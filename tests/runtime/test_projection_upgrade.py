@@ -15,7 +15,7 @@ from hub.projections.records import CURRENT, VERSIONS
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
 from hub.testing.harness import EmbeddedHarness
-from tests.runtime.sources import COUNTY
+from hub.testing.sources import COUNTY
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -27,7 +27,7 @@ from hub.processing.feeds import feed_schemas, shape
 from hub.standard import Standard
 from hub.testing.factories import make_resident_id, make_uscc
 from hub.testing.harness import EmbeddedHarness
-from tests.runtime.sources import PROVINCE
+from hub.testing.sources import PROVINCE
 
 REGIONS = ("440106", "440104", "440111", "440304")  # three in 广州 (440100), one in 深圳
 GUANGZHOU = Subscriber(

@@ -10,7 +10,7 @@ from typing import Any
 from hub.audit import verify
 from hub.projections.records import CURRENT, VERSIONS
 from hub.testing.harness import EmbeddedHarness
-from tests.runtime.sources import COUNTY
+from hub.testing.sources import COUNTY
 
 
 def test_the_read_models_mark_a_retraction_and_the_audit_guards_the_flag(
