@@ -15,24 +15,24 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
+from hub.errors import PermanentDeliveryError, TransientDeliveryError
+from hub.national.client import NationalClient
 from hub.national.protocol import (
-    AcceptedEntry,
     ErrorBody,
-    ProtocolError,
     PushBatch,
     PushItem,
     PushReply,
     PushResult,
     PushStatus,
     Reason,
-    SimStats,
     Task,
     TaskPage,
-    decode_body,
-    encode_body,
 )
+from hub.national.sim.messages import AcceptedEntry, SimStats
+from hub.national.wire import ProtocolError, decode_body, encode_body
 
 ITEM = PushItem(
     "r1:2",
@@ -269,8 +269,6 @@ def outcome(name: str, text: str) -> str:
         message = DECODERS[name].from_json(json.loads(text))
     except ProtocolError as exc:
         return f"refused {exc}"
-    except Exception as exc:  # the old codec's crashes, pinned so the fix shows in the diff
-        return f"crash {exc.__class__.__name__}"
     digest = hashlib.sha256(encode_body(message.to_json())).hexdigest()[:16]
     return f"ok {digest}"
 
@@ -285,3 +283,93 @@ def test_hostile_values_get_the_documented_refusal() -> None:
         if want != have
     ]
     assert wrong == []
+
+
+# -- hostile replies, through the client -----------------------------------------------------------
+
+_RESULT = '{"idempotency_key": "r1:1", "status": %s, "national_id": null, "reasons": []}'
+_MALFORMED = "[DELIVERY.PERMANENT] national push b1: malformed reply: "
+_TASKS_MALFORMED = "[DELIVERY.PERMANENT] national tasks: malformed reply: "
+
+
+@pytest.mark.parametrize(
+    ("body", "push_error", "tasks_error"),
+    [
+        (b"", "body is not UTF-8 JSON: JSONDecodeError", "body is not UTF-8 JSON: JSONDecodeError"),
+        (b"\xff\xfe", "body is not UTF-8 JSON: UnicodeDecodeError", None),
+        (b"\xef\xbb\xbf{}", "body is not UTF-8 JSON: JSONDecodeError", None),
+        (b"{", "body is not UTF-8 JSON: JSONDecodeError", None),
+        (b"[" * 100_000 + b"]" * 100_000, "body is not UTF-8 JSON: RecursionError", None),
+        (b"null", "reply must be a JSON object", "task page must be a JSON object"),
+        (b'"x"', "reply must be a JSON object", "task page must be a JSON object"),
+        (b"NaN", "NaN is not JSON", "NaN is not JSON"),
+        (b'{"batch_id": "b1", "results": [], "x": Infinity}', "Infinity is not JSON", None),
+        (b'{"batch_id": 1e400, "results": []}', "reply.batch_id must be a non-empty string", None),
+        # the old codec crashed on these two (TypeError: unhashable type)
+        (
+            b'{"batch_id": "b1", "results": [' + (_RESULT % '["accepted"]').encode() + b"]}",
+            "result.status must be accepted, duplicate or rejected",
+            "task page.items must be a JSON array",
+        ),
+        (
+            b'{"batch_id": "b1", "results": [' + (_RESULT % '{"a": 1}').encode() + b"]}",
+            "result.status must be accepted, duplicate or rejected",
+            None,
+        ),
+        (
+            b'{"batch_id": "b1", "results": [{"idempotency_key": "r1:1", "status": "rejected",'
+            b' "national_id": null, "reasons": [{"code": "X", "message": 5}]}]}',
+            "reason.message must be a non-empty string",
+            None,
+        ),
+        (
+            b'{"items": [{"task_id": "T"}], "next_cursor": 1}',
+            None,
+            "task.kind must be a non-empty string",
+        ),
+        (
+            b'{"items": [], "next_cursor": -1}',
+            None,
+            "task page.next_cursor must be an integer >= 0",
+        ),
+    ],
+)
+def test_a_hostile_reply_is_a_permanent_delivery_error(
+    body: bytes, push_error: str | None, tasks_error: str | None
+) -> None:
+    item = PushItem("r1:1", "r1", 1, "hazard", "s", {"a": 1})
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=body))
+    with NationalClient("http://n.test", transport=transport, attempts=1, backoff_s=0) as client:
+        if push_error is not None:
+            with pytest.raises(PermanentDeliveryError) as push:
+                client.push("b1", [item])
+            assert str(push.value) == _MALFORMED + push_error
+        if tasks_error is not None:
+            with pytest.raises(PermanentDeliveryError) as tasks:
+                client.tasks(0)
+            assert str(tasks.value) == _TASKS_MALFORMED + tasks_error
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        (b'{"error": {"code": "NAT.X", "message": "m"}}', "HTTP 400 NAT.X: m"),
+        (b'{"error": {"code": ["NAT.X"], "message": "m"}}', "HTTP 400"),
+        (b'{"error": {"code": "NAT.X"}}', "HTTP 400"),
+        (b'{"error": "NAT.X"}', "HTTP 400"),
+        (b"[]", "HTTP 400"),
+        (b"\xff", "HTTP 400"),
+    ],
+)
+def test_a_hostile_error_reply_is_named_by_its_status_alone(body: bytes, said: str) -> None:
+    transport = httpx.MockTransport(lambda request: httpx.Response(400, content=body))
+    item = PushItem("r1:1", "r1", 1, "hazard", "s", {"a": 1})
+    client = NationalClient("http://n.test", transport=transport, attempts=1, backoff_s=0)
+    with client, pytest.raises(PermanentDeliveryError) as refused:
+        client.push("b1", [item])
+    assert str(refused.value) == f"[DELIVERY.PERMANENT] national push b1 refused: {said}"
+    # a 5xx is worth a retry, whatever its body says
+    transport = httpx.MockTransport(lambda request: httpx.Response(503, content=body))
+    client = NationalClient("http://n.test", transport=transport, attempts=1, backoff_s=0)
+    with client, pytest.raises(TransientDeliveryError):
+        client.push("b1", [item])
