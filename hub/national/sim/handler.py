@@ -42,13 +42,12 @@ __all__ = ["MAX_BODY_BYTES", "Handler", "SimServer", "SimState"]
 log = logging.getLogger("hub.national.sim")
 
 MAX_BODY_BYTES = 32 * 1024 * 1024
-_DRAIN_LIMIT = (
-    4 * MAX_BODY_BYTES
-)  # read (and drop) an oversized body up to here, so the 413 arrives
+# read (and drop) an oversized body up to here, so the 413 arrives
+_DRAIN_LIMIT = 4 * MAX_BODY_BYTES
 
 
 class SimState:
-    """What every request handler shares: settings, store, the seeded RNG, the stop signal."""
+    """What every request handler shares: settings, store, the seeded faults, the stop signal."""
 
     def __init__(self, config: SimConfig, store: ReceiverStore) -> None:
         self.config = config
