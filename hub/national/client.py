@@ -41,15 +41,13 @@ from hub.national.protocol import (
     PUSH_PATH,
     TASKS_PATH,
     ErrorBody,
-    ProtocolError,
     PushBatch,
     PushItem,
     PushReply,
     PushResult,
     TaskPage,
-    decode_body,
-    encode_body,
 )
+from hub.national.wire import ProtocolError, decode_body, encode_body
 
 __all__ = ["MAX_INLINE_WAIT_S", "NationalClient"]
 

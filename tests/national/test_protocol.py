@@ -7,20 +7,17 @@ from typing import Any
 import pytest
 
 from hub.national.protocol import (
-    AcceptedEntry,
     ErrorBody,
-    ProtocolError,
     PushBatch,
     PushItem,
     PushReply,
     PushResult,
     PushStatus,
     Reason,
-    SimStats,
-    decode_body,
-    encode_body,
     idempotency_key,
 )
+from hub.national.sim.messages import AcceptedEntry, SimStats
+from hub.national.wire import ProtocolError, decode_body, encode_body
 
 ITEM = PushItem("r1:2", "r1", 2, "hazard", "src", {"名称": "检查", "n": [1, None, True]})
 REJECTED = PushResult("r1:2", PushStatus.REJECTED, None, (Reason("NAT.CONTENT_REJECTED", "no"),))
