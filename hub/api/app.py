@@ -30,8 +30,11 @@ from pydantic import BaseModel, Field
 from starlette.requests import ClientDisconnect
 from starlette.routing import Match
 
-from hub.api import batches
-from hub.api.refusals import (
+from hub.api.roles import install_accounts, require
+from hub.api.tokens import token_hash
+from hub.api.v1 import install_v1
+from hub.connectors import http as batches
+from hub.connectors.http_refusals import (
     BodyTimeoutError,
     BodyTooLargeError,
     ClientGoneError,
@@ -41,10 +44,7 @@ from hub.api.refusals import (
     RefusedError,
     UnauthenticatedError,
 )
-from hub.api.roles import install_accounts, require
-from hub.api.sinks import BatchSink
-from hub.api.tokens import token_hash
-from hub.api.v1 import install_v1
+from hub.connectors.sink import SubmissionSink
 from hub.console import install_console
 from hub.console.pages import LENIENT_QUERY
 from hub.domain.values import ApiBatch, Source
@@ -194,7 +194,7 @@ def create_app(
     standard: Standard,
     codec: Codec,
     stores: StorePool,
-    sink: BatchSink,
+    sink: SubmissionSink,
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
 ) -> FastAPI:
     """The API over a store pool (credentials, idempotency, feedback) and a sink (submissions)."""
@@ -359,7 +359,7 @@ def create_app(
                 source.source_id, idempotency_key or "", digest, reply.model_dump_json().encode()
             )
 
-        stored = await _threaded(sink.store, events, idempotency_key, make_reply)
+        stored = await _threaded(batches.store_batch, sink, events, idempotency_key, make_reply)
         if stored.body_hash != digest:
             raise IdempotencyConflictError("this Idempotency-Key was used with another body")
         metrics.records.labels(record_type).inc(len(events))

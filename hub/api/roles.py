@@ -45,7 +45,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hub.api.actions import SESSION_COOKIE, parse_json, require_json, require_same_origin
-from hub.api.refusals import BadRequestError, BodyTooLargeError, RefusedError
+from hub.connectors.http_refusals import BadRequestError, BodyTooLargeError, RefusedError
 from hub.domain.accounts import MAX_PASSWORD_CHARS, NAME_PATTERN, ROLES, Principal, Role
 from hub.domain.credentials import TOKEN_PREFIX, digest, new_session_id, verify_password
 from hub.settings import HubSettings
