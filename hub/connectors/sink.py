@@ -88,6 +88,8 @@ class SubmissionSink(ABC):
 
     #: Whether the sink tells a resent submission (by its id) from a new one.
     tells_resent: ClassVar[bool]
+    #: Whether the submissions commit in the one transaction of the reply and ``also``.
+    atomic: ClassVar[bool]
 
     def __init__(self, stores: StorePool | Store, codec: Codec, clock: Clock) -> None:
         self.codec = codec
@@ -156,6 +158,7 @@ class LogSink(SubmissionSink):
     latency of over a second under four concurrent clients)."""
 
     tells_resent = True
+    atomic = True
 
     def __init__(
         self,
@@ -195,6 +198,7 @@ class KafkaSink(SubmissionSink):
     started on first use, acknowledged per call."""
 
     tells_resent = False
+    atomic = False
 
     def __init__(
         self,
