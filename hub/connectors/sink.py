@@ -96,7 +96,7 @@ class SubmissionSink(ABC):
         self.clock = clock
         self._stores = stores
 
-    def _store(self) -> Store:
+    def _handle(self) -> Store:
         """The calling thread's store handle."""
         return self._stores.get() if isinstance(self._stores, StorePool) else self._stores
 
@@ -182,7 +182,7 @@ class LogSink(SubmissionSink):
         also: Also | None = None,
     ) -> Stored:
         _checked(idempotency_key, make_reply)
-        with self._turn, self._store().transaction(durable=True) as tx:
+        with self._turn, self._handle().transaction(durable=True) as tx:
             earlier = _earlier(tx, events, idempotency_key)
             if earlier is not None:
                 return Stored(0, 0, earlier, replayed=True)
@@ -249,7 +249,7 @@ class KafkaSink(SubmissionSink):
         also: Also | None = None,
     ) -> Stored:
         _checked(idempotency_key, make_reply)
-        store = self._store()
+        store = self._handle()
         if idempotency_key is not None and events:
             with store.transaction() as tx:
                 earlier = _earlier(tx, events, idempotency_key)
