@@ -25,7 +25,9 @@ What every sink promises, whatever it stores in:
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import orjson
 import pytest
@@ -257,11 +259,40 @@ class SubmissionSinkContract:
         assert not stored.replayed and replies.calls == [(1, 0)]
         assert recorded(store, "k-1", "s-440111") == stored.reply
 
+    def test_one_key_from_two_threads_at_once_gets_one_reply(
+        self, sink: SubmissionSink, store: Store, held: Callable[[], list[str]]
+    ) -> None:
+        """A client that retries before its first request was answered: both requests get
+        the reply recorded first."""
+        events = batch(2)
+        both = threading.Barrier(2)
+
+        def send(_: int) -> ApiBatch | None:
+            both.wait(10)
+            return sink.store(events, idempotency_key="k-1", make_reply=Replies(key="k-1")).reply
+
+        with ThreadPoolExecutor(2) as threads:
+            first, second = threads.map(send, range(2))
+        assert first is not None and first == second == recorded(store, "k-1")
+        assert set(held()) == set(ids(events))
+        if sink.tells_resent:
+            assert held() == ids(events)
+
     def test_a_key_needs_a_reply_to_record(self, sink: SubmissionSink) -> None:
         with pytest.raises(ValueError, match="make_reply"):
             sink.store(batch(1), idempotency_key="k-1")
 
-    # -- streams and lifecycle ----------------------------------------------------------------
+    # -- threads, streams and lifecycle -------------------------------------------------------
+
+    def test_batches_from_several_threads_are_all_held(
+        self, sink: SubmissionSink, held: Callable[[], list[str]]
+    ) -> None:
+        """The API stores from a thread per request, each with a store handle of its own."""
+        batches = [batch(3, batch_id=f"b-{n}") for n in range(4)]
+        with ThreadPoolExecutor(4) as threads:
+            stored = list(threads.map(sink.store, batches))
+        assert [(s.received, s.already) for s in stored] == [(3, 0)] * 4
+        assert sorted(held()) == sorted(i for events in batches for i in ids(events))
 
     def test_store_all_makes_each_chunk_durable_before_the_next(
         self, sink: SubmissionSink, held: Callable[[], list[str]]
