@@ -142,11 +142,14 @@ class FrontDb:
         self._conn: psycopg.Connection[Any] | None = None
 
     def close(self) -> None:
+        self._disconnect()
+        if self._own_sink:
+            self.sink.close()
+
+    def _disconnect(self) -> None:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
-        if self._own_sink:
-            self.sink.close()
 
     def _source_db(self) -> psycopg.Connection[Any]:
         if self._conn is None or self._conn.closed:
@@ -196,7 +199,7 @@ class FrontDb:
             names = [c.name for c in cursor.description or ()]
             rows = cursor.fetchall()
         except psycopg.OperationalError:
-            self.close()
+            self._disconnect()
             raise StorageUnavailableError(
                 f"the front-end database of {self.source_id} went away"
             ) from None
