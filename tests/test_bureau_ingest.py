@@ -88,7 +88,7 @@ def test_a_rerun_after_a_wrong_type_is_processed_and_records_the_profile(tmp_pat
 def test_a_table_row_without_a_record_is_rejected_not_a_crash(raw: bytes) -> None:
     import datetime as dt
 
-    from hub.connectors.base import submission_event
+    from hub.connectors.submissions import submission_event
     from hub.events import DecodedEvent, load_codec
     from hub.processing.judge import judge
     from hub.standard import Validator, load_standard

@@ -24,8 +24,8 @@ from urllib.parse import urlsplit
 import orjson
 from fastapi import Request
 
-from hub.api.refusals import BadRequestError, RefusedError, UnsupportedMediaTypeError
 from hub.bounds import shape_over
+from hub.connectors.http_refusals import BadRequestError, RefusedError, UnsupportedMediaTypeError
 
 __all__ = [
     "MAX_ACTION_DEPTH",

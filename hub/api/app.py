@@ -25,8 +25,8 @@ from hub.api.middleware import install_middleware
 from hub.api.roles import require
 from hub.api.routes import feedback, health, ingest
 from hub.api.routes.session import install_accounts
-from hub.api.sinks import BatchSink
 from hub.api.v1 import install_v1
+from hub.connectors.sink import SubmissionSink
 from hub.console import install_console
 from hub.events import Codec
 from hub.metrics import install_metrics
@@ -44,7 +44,7 @@ def create_app(
     standard: Standard,
     codec: Codec,
     stores: StorePool,
-    sink: BatchSink,
+    sink: SubmissionSink,
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
 ) -> FastAPI:
     """The API over a store pool (credentials, idempotency, feedback) and a sink (submissions).
@@ -63,7 +63,7 @@ def create_app(
     app.state.stores = stores
     metrics = install_middleware(app)
     install_metrics(app, settings, stores, metrics.registry, require("operator", "auditor"))
-    app.include_router(ingest.router(settings, standard, stores, sink.store, clock, metrics))
+    app.include_router(ingest.router(settings, standard, stores, sink, clock, metrics))
     app.include_router(feedback.router(stores, codec))
     app.include_router(health.router)
     install_accounts(app, settings)  # issue 15: people's sign-in (hub.api.routes.session)

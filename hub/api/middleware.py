@@ -22,7 +22,7 @@ from prometheus_client import CollectorRegistry, Counter
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from hub.api.refusals import RefusedError
+from hub.connectors.http_refusals import RefusedError
 from hub.console.pages import LENIENT_QUERY
 from hub.reasons_zh import problem_zh
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.api.app import create_app
-from hub.api.sinks import LogSink
+from hub.connectors.sink import LogSink
 from hub.events import load_codec
 from hub.settings import HubSettings
 from hub.storage.pool import StorePool

@@ -25,7 +25,7 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 
 from hub.api.actions import SESSION_COOKIE
 from hub.api.login_bounds import LoginBounds
-from hub.api.refusals import RefusedError
+from hub.connectors.http_refusals import RefusedError
 from hub.domain.accounts import ROLES, Principal, Role
 from hub.domain.credentials import digest
 from hub.storage.pool import StorePool

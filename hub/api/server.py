@@ -12,7 +12,7 @@ from pathlib import Path
 import uvicorn
 
 from hub.api.app import create_app
-from hub.api.sinks import sink_for
+from hub.connectors.sink import sink_for
 from hub.errors import ConfigError
 from hub.events import load_codec
 from hub.settings import HubSettings

@@ -9,8 +9,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from hub.api.refusals import ForbiddenError, UnauthenticatedError
 from hub.api.tokens import token_hash
+from hub.connectors.http_refusals import ForbiddenError, UnauthenticatedError
 from hub.domain.values import Source
 from hub.storage.pool import StorePool
 

@@ -8,6 +8,7 @@ import shutil
 import sys
 import time
 from collections.abc import Iterable
+from contextlib import ExitStack, closing, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -27,16 +28,17 @@ from hub.cli.status_text import status_lines
 from hub.cli.validate import print_header, profile_options
 from hub.connectors.files import file_submissions
 from hub.connectors.intake import profile_path, reading_for
+from hub.connectors.sink import Stored, SubmissionSink, sink_for, store_all
 from hub.errors import AlreadyRunningError, BrokerUnavailableError, ConfigError, InputError
 from hub.events import Event, load_codec
 from hub.national.client import NationalClient
 from hub.projections import ProjectionRunner, all_projections, open_views
 from hub.report import Lang, pick
-from hub.runtime.embedded import EmbeddedHub, IngestReport, has_hub
+from hub.runtime.embedded import EmbeddedHub, has_hub
 from hub.runtime.service import serve
 from hub.settings import HubSettings
 from hub.standard.reading import HeaderDiagnosis
-from hub.storage import open_store
+from hub.storage import open_store, store_for
 from hub.storage.private import private_dir
 
 __all__ = ["demo", "ingest", "project", "status", "up"]
@@ -228,13 +230,19 @@ def ingest(
         )
     settings = settings_for(data_dir)
     language = lang_of(lang, settings)
-    with EmbeddedHub(settings) as hub:
-        usable_source(hub.source(source_id), source_id)  # errors: Chinese first, whatever --lang
-        type_id = type_id_of(hub.standard, type_id)
-        record_type = hub.standard.record_type(type_id)
+    standard = settings.standard()
+    private_dir(settings.data_dir)  # the SQLite log lives here, the user's only
+    with ExitStack() as stack:
+        store = stack.enter_context(closing(store_for(settings)))
+        with store.transaction() as tx:
+            usable_source(tx.source(source_id), source_id)  # Chinese first, whatever --lang
+        type_id = type_id_of(standard, type_id)
+        record_type = standard.record_type(type_id)
         reading = reading_for(
-            hub.standard, type_id, profile_path(settings.profiles_dir, source_id, profile)
+            standard, type_id, profile_path(settings.profiles_dir, source_id, profile)
         )
+        codec = load_codec(standard.root)
+        sink = stack.enter_context(closing(sink_for(settings, store, codec)))
         columns: list[HeaderDiagnosis] = []
         watch = BatchWatch()
         events = watch.watch(
@@ -257,48 +265,49 @@ def ingest(
             "type": type_id,
             "profile": reading.profile_id,
         }
-        running = bool(settings.kafka_bootstrap)  # someone else judges the batch: wait for it
-        if settings.kafka_bootstrap:
-            sent = _ingest_to_kafka(settings, hub, events, file, language, as_json)
-            result.update(batch_id=watch.batch_id, sent=sent)
+        kafka = bool(settings.kafka_bootstrap)
+        if kafka:
+            from hub.kafka.login import check_login
+
+            check_login(settings)  # a refused login: exit 2 naming the settings, not "down"
+        stored = [Stored(0)]
+        try:
+            # embedded: Ctrl-C between chunks, so "N stored" is exact
+            with nullcontext() if kafka else watch.deferring_sigint():
+                counts = _store(sink, events, file, as_json, stored, kafka)
+        except KeyboardInterrupt:
+            interrupted(stored[0].received + stored[0].already, language)
+        if kafka:  # the broker acknowledged them; the workers judge them
+            if not as_json:
+                click.echo(
+                    pick(
+                        language,
+                        f"{file}：{counts.received} 条已发送至 Kafka（已确认）",
+                        f"{file}: {counts.received} submissions sent to Kafka (acknowledged)",
+                    )
+                )
+            result.update(batch_id=watch.batch_id, sent=counts.received)
             _columns(result, columns, as_json)
             if not wait:
                 if as_json:
                     echo_json(result)
                 return
+            running = True  # someone else judges the batch: wait for it
         else:
-            stored = [IngestReport(0, 0)]
-            try:
-                with watch.deferring_sigint():  # Ctrl-C between chunks: "N stored" is exact
-                    counts = _store(hub, events, file, as_json, stored)
-            except KeyboardInterrupt:
-                interrupted(stored[0].received + stored[0].already, language)
             result.update(batch_id=watch.batch_id, **counts.to_dict())
             _columns(result, columns, as_json)
             if not wait:
                 say_stored(result, file, watch.batch_id, language, as_json)
                 return
-            try:
-                hub.lock()  # a running `hub up` processes the batch: then only wait for it
-            except AlreadyRunningError:
-                running = True
-            else:
-                running = False
-            try:
-                if not running:
-                    hub.run_until_idle(settle_deliveries=False, timeout_s=wait_timeout)
-            except KeyboardInterrupt:
-                interrupted(counts.received + counts.already, language, waiting=True)
-            except TimeoutError:
-                pass  # reported below: what is not judged yet is in flight
+            running = _process(settings, counts, wait_timeout, language)
         if watch.batch_id is None:  # an empty file: nothing to wait for
             say_stored(result, file, None, language, as_json)
             return
         try:
             outcome = batch_outcome(
                 settings,
-                hub.store,
-                hub.codec,
+                store,
+                codec,
                 record_type,
                 source_id,
                 watch.batch_id,
@@ -311,6 +320,23 @@ def ingest(
     sys.exit(say_outcome(result, outcome, report_path, language, as_json))
 
 
+def _process(settings: HubSettings, stored: Stored, wait_timeout: float, language: Lang) -> bool:
+    """``--wait`` on the embedded runtime: process until idle (no delivery) here, unless a
+    running ``hub up`` holds the data directory and does it; whether someone else processes."""
+    with EmbeddedHub(settings) as hub:
+        try:
+            hub.lock()
+        except AlreadyRunningError:
+            return True
+        try:
+            hub.run_until_idle(settle_deliveries=False, timeout_s=wait_timeout)
+        except KeyboardInterrupt:
+            interrupted(stored.received + stored.already, language, waiting=True)
+        except TimeoutError:
+            pass  # reported below: what is not judged yet is in flight
+    return False
+
+
 def _columns(result: dict[str, Any], columns: list[HeaderDiagnosis], as_json: bool) -> None:
     """The header-level diagnosis of a table file, once: in the JSON, or on stderr."""
     if columns:
@@ -320,63 +346,36 @@ def _columns(result: dict[str, Any], columns: list[HeaderDiagnosis], as_json: bo
 
 
 def _store(
-    hub: EmbeddedHub, events: Iterable[Event], file: Path, as_json: bool, stored: list[IngestReport]
-) -> IngestReport:
-    """Append the events durably, with a progress bar on a terminal; ``stored[0]`` follows
-    what is committed."""
-    if sys.stderr.isatty() and not as_json:
-        with click.progressbar(
-            events, label=f"ingesting {file.name}", file=sys.stderr, show_pos=True
-        ) as bar:
-            return hub.ingest(bar, on_commit=lambda r: stored.__setitem__(0, r))
-    return hub.ingest(events, on_commit=lambda r: stored.__setitem__(0, r))
-
-
-def _ingest_to_kafka(
-    settings: HubSettings,
-    hub: EmbeddedHub,
+    sink: SubmissionSink,
     events: Iterable[Event],
     file: Path,
-    language: Lang,
     as_json: bool,
-) -> int:
-    """The distributed runtime: each chunk is received once the broker acknowledged it. Whether
-    a submission was received before is decided by the judge stage (by id), not here. The
-    number sent (acknowledged)."""
-    from hub.kafka.ingest import produce_submissions
-    from hub.kafka.login import check_login
+    stored: list[Stored],
+    kafka: bool,
+) -> Stored:
+    """Hand the events to the sink a chunk at a time, with a progress bar on a terminal;
+    ``stored[0]`` follows what is durable (on Kafka: what the broker acknowledged). Whether a
+    submission was received before is decided there by the judge stage (by id), not here."""
 
-    check_login(settings)  # a refused login: exit 2 naming the settings, not "Kafka is down"
+    def committed(totals: Stored) -> None:
+        stored[0] = totals
 
-    acked = [0]
+    if not sys.stderr.isatty() or as_json:
+        return store_all(sink, events, on_commit=committed)
+    if kafka:
+        with click.progressbar(
+            length=0, label=f"sending {file.name}", file=sys.stderr, show_pos=True
+        ) as bar:
 
-    def count(n: int) -> None:
-        acked[0] += n
+            def both(totals: Stored) -> None:
+                bar.update(totals.received - stored[0].received)
+                committed(totals)
 
-    try:
-        if sys.stderr.isatty() and not as_json:
-            with click.progressbar(
-                length=0, label=f"sending {file.name}", file=sys.stderr, show_pos=True
-            ) as bar:
-
-                def both(n: int) -> None:
-                    count(n)
-                    bar.update(n)
-
-                sent = produce_submissions(settings, hub.codec, events, progress=both)
-        else:
-            sent = produce_submissions(settings, hub.codec, events, progress=count)
-    except KeyboardInterrupt:
-        interrupted(acked[0], language)
-    if not as_json:
-        click.echo(
-            pick(
-                language,
-                f"{file}：{sent} 条已发送至 Kafka（已确认）",
-                f"{file}: {sent} submissions sent to Kafka (acknowledged)",
-            )
-        )
-    return sent
+            return store_all(sink, events, on_commit=both)
+    with click.progressbar(
+        events, label=f"ingesting {file.name}", file=sys.stderr, show_pos=True
+    ) as read:
+        return store_all(sink, read, on_commit=committed)
 
 
 def _kafka_lag(settings: HubSettings, streams: list[str]) -> dict[str, int] | str:

@@ -31,7 +31,8 @@ import orjson
 from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import KafkaError
 
-from hub.connectors.base import store_submissions, submission_event
+from hub.connectors.sink import SubmissionSink, sink_for
+from hub.connectors.submissions import submission_event
 from hub.domain.values import Quarantined
 from hub.errors import BrokerUnavailableError, SerializationError
 from hub.events import Codec, DecodedEvent, Event
@@ -88,12 +89,17 @@ class Federation:
         prefix: str,
         batch: int = 500,
         security: dict[str, Any] | None = None,
+        sink: SubmissionSink | None = None,
     ) -> None:
         """``security``: the client options for the lower hub's Kafka
-        (:func:`hub.kafka.security.aiokafka_options` of its settings; none: plaintext)."""
+        (:func:`hub.kafka.security.aiokafka_options` of its settings; none: plaintext).
+        ``sink``: where the submissions go (default: the one the settings choose, closed at
+        the end of each :meth:`run`)."""
         self.settings = settings
         self.store = store
         self.codec = codec
+        self._own_sink = sink is None
+        self.sink = sink if sink is not None else sink_for(settings, store, codec)
         self.wire = wire
         self.source_id = source_id
         self.origin_hub = origin_hub
@@ -110,6 +116,9 @@ class Federation:
             return asyncio.run(self._run(until_idle))
         except KafkaError as exc:
             raise BrokerUnavailableError(f"the lower hub's Kafka did not answer: {exc!r}") from exc
+        finally:
+            if self._own_sink:
+                self.sink.close()  # a sink on Kafka starts its producer again on next use
 
     async def _run(self, until_idle: bool) -> tuple[int, int]:
         consumer = AIOKafkaConsumer(
@@ -162,4 +171,4 @@ class Federation:
             if bad:
                 tx.quarantine(bad)
 
-        return store_submissions(self.settings, self.store, self.codec, events, keep_bad)
+        return self.sink.store(events, also=keep_bad).received

@@ -19,10 +19,10 @@ from typing import Any
 import orjson
 
 from hub.bounds import InputLimits
-from hub.connectors.base import submission_event
 from hub.connectors.formats.files import Problem
 from hub.connectors.formats.inputs import open_input
 from hub.connectors.intake import file_items
+from hub.connectors.submissions import submission_event
 from hub.events import Event
 from hub.processing.judge import TABLE_ROW
 from hub.standard import load_standard

@@ -13,7 +13,8 @@ delete). The connector reads rows by watermark ``(cd_time, cd_id)`` at an interv
   seconds before the watermark, so a row whose transaction committed late with an older
   ``cd_time`` is still picked up (a plain ``>`` watermark would skip it for ever);
 - the watermark is saved in the hub's store in the same transaction as the submissions (embedded
-  runtime) or after Kafka acknowledged them (distributed): a crash re-reads, never skips.
+  runtime) or after Kafka acknowledged them (distributed): the sink's ``also``
+  (:mod:`hub.connectors.sink`); a crash re-reads, never skips.
 
 The source's database URL is a secret: it is never logged or put in an error message.
 """
@@ -30,9 +31,10 @@ import psycopg
 from psycopg import sql
 
 from hub.bounds import shape_over
-from hub.connectors.base import store_submissions, submission_event
 from hub.connectors.files import table_row
 from hub.connectors.formats.files import jsonable
+from hub.connectors.sink import SubmissionSink, sink_for
+from hub.connectors.submissions import submission_event
 from hub.errors import InputError, StorageUnavailableError
 from hub.events import Codec, Event
 from hub.processing.judge import TABLE_ROW
@@ -120,10 +122,15 @@ class FrontDb:
         batch: int = 1000,
         overlap_s: float = 60.0,
         reading: Reading | None = None,
+        sink: SubmissionSink | None = None,
     ) -> None:
+        """``sink``: where the submissions go (default: the one the settings choose, which
+        :meth:`close` closes)."""
         self.settings = settings
         self.store = store
         self.codec = codec
+        self._own_sink = sink is None
+        self.sink = sink if sink is not None else sink_for(settings, store, codec)
         self.source_id = source_id
         self.record_type = record_type
         self.table = table
@@ -135,6 +142,11 @@ class FrontDb:
         self._conn: psycopg.Connection[Any] | None = None
 
     def close(self) -> None:
+        self._disconnect()
+        if self._own_sink:
+            self.sink.close()
+
+    def _disconnect(self) -> None:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
@@ -187,7 +199,7 @@ class FrontDb:
             names = [c.name for c in cursor.description or ()]
             rows = cursor.fetchall()
         except psycopg.OperationalError:
-            self.close()
+            self._disconnect()
             raise StorageUnavailableError(
                 f"the front-end database of {self.source_id} went away"
             ) from None
@@ -255,4 +267,4 @@ class FrontDb:
             if mark is not None:  # only untimed rows so far: no watermark to save yet
                 tx.set_cursor(self.cursor_name, mark)
 
-        return store_submissions(self.settings, self.store, self.codec, events, save_mark)
+        return self.sink.store(events, also=save_mark).received

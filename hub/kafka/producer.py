@@ -36,6 +36,7 @@ class Producer:
         self.timeout_s = timeout_s
         self._security = dict(security or {})
         self._producer: AIOKafkaProducer | None = None
+        self._starting = asyncio.Lock()  # concurrent first sends start one producer, not two
 
     async def start(self) -> None:
         producer = AIOKafkaProducer(
@@ -69,8 +70,9 @@ class Producer:
     async def send_all(self, messages: Sequence[Message]) -> None:
         if not messages:
             return
-        if self._producer is None:
-            await self.start()
+        async with self._starting:
+            if self._producer is None:
+                await self.start()
         producer = self._producer
         assert producer is not None
         try:

@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from hub.api.app import create_app
-from hub.api.sinks import LogSink
 from hub.api.tokens import new_token, token_hash
+from hub.connectors.sink import LogSink
 from hub.domain.accounts import Account
 from hub.domain.credentials import digest
 from hub.domain.values import Source

@@ -70,8 +70,8 @@ def test_hostile_avro_bodies_are_refused_naming_the_limit(
 
 _DECODE = """
 import sys
-from hub.api.batches import read_records
-from hub.api.refusals import RefusedError
+from hub.connectors.http import read_records
+from hub.connectors.http_refusals import RefusedError
 from hub.bounds import AvroLimits
 from hub.bounds import InputLimits
 try:

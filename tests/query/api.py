@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from hub.api.app import create_app
-from hub.api.sinks import LogSink
+from hub.connectors.sink import LogSink
 from hub.events import load_codec
 from hub.settings import HubSettings
 from hub.storage.pool import StorePool

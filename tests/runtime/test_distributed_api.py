@@ -10,8 +10,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from hub.api.app import create_app
-from hub.api.sinks import KafkaSink
 from hub.api.tokens import new_token, token_hash
+from hub.connectors.sink import KafkaSink
 from hub.storage.pool import StorePool
 from hub.testing.distributed import DistributedHarness
 from hub.testing.sources import COUNTY

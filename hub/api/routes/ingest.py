@@ -11,35 +11,32 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import Response
 from starlette.requests import ClientDisconnect
 
-from hub.api import batches
 from hub.api.middleware import ApiMetrics
 from hub.api.models import REFUSALS, IngestReply, RefusedRecord, Submitted
-from hub.api.refusals import (
+from hub.api.source_auth import Caller
+from hub.connectors import http as batches
+from hub.connectors.http_refusals import (
     BodyTimeoutError,
     BodyTooLargeError,
     ClientGoneError,
     IdempotencyConflictError,
     RecordTypeNotFoundError,
 )
-from hub.api.source_auth import Caller
+from hub.connectors.sink import SubmissionSink
 from hub.domain.values import ApiBatch, Source
 from hub.events import Event
 from hub.settings import HubSettings
 from hub.standard import Standard
 from hub.storage.pool import StorePool
 
-__all__ = ["StoreBatch", "router"]
-
-#: how a batch is made durable: a sink's ``store(events, idempotency_key, make_reply)``, which
-#: returns the reply to send (an earlier one if the key was taken meanwhile)
-StoreBatch = Callable[[Sequence[Event], str | None, Callable[[int, int], ApiBatch]], ApiBatch]
+__all__ = ["router"]
 
 _BODY = {
     "required": True,
@@ -60,12 +57,12 @@ def router(
     settings: HubSettings,
     standard: Standard,
     stores: StorePool,
-    store: StoreBatch,
+    sink: SubmissionSink,
     clock: Callable[[], dt.datetime],
     metrics: ApiMetrics,
 ) -> APIRouter:
     """The ingest route: credentials and idempotency records in ``stores``, submissions made
-    durable by ``store``, stamped by ``clock``, counted in ``metrics``."""
+    durable by ``sink``, stamped by ``clock``, counted in ``metrics``."""
     routes = APIRouter()
 
     def prepare(
@@ -151,7 +148,9 @@ def router(
                 source.source_id, idempotency_key or "", digest, reply.model_dump_json().encode()
             )
 
-        stored = await asyncio.to_thread(store, events, idempotency_key, make_reply)
+        stored = await asyncio.to_thread(
+            batches.store_batch, sink, events, idempotency_key, make_reply
+        )
         if stored.body_hash != digest:
             raise IdempotencyConflictError("this Idempotency-Key was used with another body")
         metrics.records.labels(record_type).inc(len(events))

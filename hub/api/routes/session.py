@@ -34,8 +34,8 @@ from hub.api.actions import SESSION_COOKIE, parse_json, require_json, require_sa
 from hub.api.login_bounds import LoginBounds
 from hub.api.middleware import install_http_errors
 from hub.api.models import SessionInfo
-from hub.api.refusals import BadRequestError, BodyTooLargeError, RefusedError
 from hub.api.roles import MAX_SECRET_CHARS, AccountsConfig, SignedIn, accounts_config
+from hub.connectors.http_refusals import BadRequestError, BodyTooLargeError, RefusedError
 from hub.domain.accounts import MAX_PASSWORD_CHARS, NAME_PATTERN
 from hub.domain.credentials import TOKEN_PREFIX, digest, new_session_id, verify_password
 from hub.settings import HubSettings

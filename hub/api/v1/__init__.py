@@ -18,9 +18,9 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from hub.api.refusals import RefusedError
 from hub.api.v1 import audit, dossiers, overview, queues, records, scorecards
 from hub.api.v1.context import Readers
+from hub.connectors.http_refusals import RefusedError
 from hub.settings import HubSettings
 from hub.storage.pool import StorePool
 

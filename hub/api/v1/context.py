@@ -17,8 +17,8 @@ from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
 from hub.api.actions import parse_json, require_json, require_same_origin
-from hub.api.refusals import BodyTooLargeError
 from hub.api.v1.errors import BadQueryError
+from hub.connectors.http_refusals import BodyTooLargeError
 from hub.domain.subscribers import Subscriber
 from hub.processing.feeds import shape
 from hub.projections import ViewStore, open_views

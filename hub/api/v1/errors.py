@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from hub.api.refusals import RefusedError
+from hub.connectors.http_refusals import RefusedError
 
 __all__ = [
     "ERRORS",

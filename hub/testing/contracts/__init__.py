@@ -5,7 +5,8 @@ storage ports, :class:`ViewFixtures` for the read models; see :mod:`hub.testing.
 in a test module, and every test of the suite runs against that implementation. A backend passes
 the storage contract when it passes every suite of :data:`STORE_CONTRACTS` (and the read models'
 when it passes :data:`VIEW_CONTRACTS`); ``tests/storage`` runs them all on SQLite and on
-PostgreSQL. :class:`RuntimeContract` is what the hub guarantees whatever runtime drives it.
+PostgreSQL. :class:`SubmissionSinkContract` is what every submission sink promises (run on the
+log and on Kafka in ``tests/connectors``). :class:`RuntimeContract` is what the hub guarantees whatever runtime drives it.
 """
 
 from hub.testing.contracts.accounts import (
@@ -26,6 +27,7 @@ from hub.testing.contracts.reads import (
 )
 from hub.testing.contracts.registry import RegistryContract
 from hub.testing.contracts.runtime import Harness, MakeHarness, RuntimeContract
+from hub.testing.contracts.sink import SubmissionSinkContract
 from hub.testing.contracts.sources import SourceBookContract
 from hub.testing.contracts.store import StoreContract
 from hub.testing.contracts.subscribers import SubscriberBookContract
@@ -85,6 +87,7 @@ __all__ = [
     "RuntimeContract",
     "SessionBookContract",
     "SourceBookContract",
+    "SubmissionSinkContract",
     "StatusReadsContract",
     "StoreContract",
     "StoreFixtures",

@@ -1,7 +1,8 @@
-"""What a POSTed batch becomes: pure functions from a request body to submission events.
+"""The HTTP connector: what a POSTed batch becomes, from the request body to the stored reply.
 
-Kept apart from the web framework so the same rules hold for any front door, and so they can be
-tested without a server:
+The FastAPI app (``hub.api``) mounts the route and moves the bytes; the rules live here,
+apart from the web framework, so the same rules hold for any front door and can be tested
+without a server:
 - the body is a JSON document ``{"records": [...]}`` or an Avro object container file (the
   records of any schema; fields map by name);
 - limits are checked before anything is stored (records per request, characters per field);
@@ -9,7 +10,9 @@ tested without a server:
   the very same submission ids; without one every request is a new batch;
 - least privilege is pre-checked per record (allowed type, region within the source's own), so
   the reply can say at once which records will be rejected and why; the judge's verdict, which
-  the source reads in its feedback, is what counts.
+  the source reads in its feedback, is what counts;
+- the reply is sent only after the submissions are durable: :func:`store_batch` hands them to
+  the :class:`~hub.connectors.sink.SubmissionSink` with the idempotency key.
 """
 
 from __future__ import annotations
@@ -24,13 +27,18 @@ from typing import Any
 
 import orjson
 
-from hub.api.refusals import BadRequestError, LimitExceededError, UnsupportedMediaTypeError
 from hub.bounds import InputLimits, shape_over
 from hub.connectors.files import record_submissions
 from hub.connectors.formats.avro_container import AvroLimitError
 from hub.connectors.formats.files import AVRO_MAGIC, Problem, avro_records
+from hub.connectors.http_refusals import (
+    BadRequestError,
+    LimitExceededError,
+    UnsupportedMediaTypeError,
+)
 from hub.connectors.intake import profile_path, reading_for
-from hub.domain.values import Source
+from hub.connectors.sink import MakeReply, SubmissionSink
+from hub.domain.values import ApiBatch, Source
 from hub.errors import InputError
 from hub.events import Event, derive_id
 from hub.standard.messages import RULES, render
@@ -47,6 +55,7 @@ __all__ = [
     "prechecks",
     "read_records",
     "source_reading",
+    "store_batch",
     "submissions",
 ]
 
@@ -234,3 +243,16 @@ def _privilege(source: Source, record_type: str, record: Any) -> tuple[str | Non
     if isinstance(region, str) and region and not source.covers(region):
         return "SOURCE.REGION", {"code": region, "scope": source.region_code}
     return None, {}
+
+
+def store_batch(
+    sink: SubmissionSink,
+    events: Sequence[Event],
+    idempotency_key: str | None,
+    make_reply: MakeReply,
+) -> ApiBatch:
+    """Store the batch durably; the reply to send: this request's, or the first one's when its
+    ``idempotency_key`` was taken meanwhile (the caller refuses it if the body differs)."""
+    stored = sink.store(events, idempotency_key=idempotency_key, make_reply=make_reply)
+    assert stored.reply is not None  # a sink builds the reply whenever make_reply is given
+    return stored.reply

@@ -1,5 +1,8 @@
 """Why the API refuses a request, as exception classes with codes and HTTP statuses.
 
+Kept beside the HTTP connector (:mod:`hub.connectors.http`), which refuses malformed or oversized
+bodies before anything is stored; the API layer above raises the rest and answers them all.
+
 A refused request stores nothing (it never became submissions) and is counted in the metrics by
 its code. Records that arrive but break the standard are *not* refusals: they are stored and get
 rejected verdicts, which the source reads in its feedback.

@@ -2,27 +2,21 @@
 
 ``submission_id = derive(source_id, batch_id, index)``: re-sending the same batch (same batch id)
 makes the same ids, and the log skips them, so a retried upload is received once; a new batch with
-the same records makes new submissions, which resolution then calls duplicates.
+the same records makes new submissions, which resolution then calls duplicates. Every connector
+builds its submissions here and hands them to a :class:`~hub.connectors.sink.SubmissionSink`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import time
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
-from hub.engine.steps import append_events
-from hub.events import Codec, Event, derive_id
+from hub.events import Event, derive_id
 from hub.events.streams import SUBMISSIONS
 
-if TYPE_CHECKING:
-    from hub.settings import HubSettings
-    from hub.storage.ports import Store, Transaction
-
-__all__ = ["store_submissions", "submission_event"]
+__all__ = ["submission_event"]
 
 
 def submission_event(
@@ -64,33 +58,3 @@ def submission_event(
             "origin": orjson.dumps(origin).decode() if origin is not None else None,
         },
     )
-
-
-def store_submissions(
-    settings: HubSettings,
-    store: Store,
-    codec: Codec,
-    events: Sequence[Event],
-    also: Callable[[Transaction], None] | None = None,
-) -> int:
-    """Make a connector's submissions durable, then commit ``also`` (its cursor, what it
-    quarantined); the number new to the hub.
-
-    Embedded: one durable transaction holds the submissions and ``also``. Distributed: the
-    submissions are produced and acknowledged (``acks=all``) first, ``also`` commits after, so a
-    crash between them sends the same submissions again (same ids, claimed once) and never moves
-    a cursor past what was not stored. Kafka cannot tell a resent id, so there every event counts.
-    """
-    if settings.kafka_bootstrap:
-        from hub.kafka.ingest import produce_submissions
-
-        produce_submissions(settings, codec, events)
-        if also is not None:
-            with store.transaction(durable=True) as tx:
-                also(tx)
-        return len(events)
-    with store.transaction(durable=True) as tx:
-        new = append_events(tx, codec, events, time.time())
-        if also is not None:
-            also(tx)
-    return new
