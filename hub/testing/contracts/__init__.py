@@ -6,7 +6,8 @@ in a test module, and every test of the suite runs against that implementation. 
 the storage contract when it passes every suite of :data:`STORE_CONTRACTS` (and the read models'
 when it passes :data:`VIEW_CONTRACTS`); ``tests/storage`` runs them all on SQLite and on
 PostgreSQL. :class:`SubmissionSinkContract` is what every submission sink promises (run on the
-log and on Kafka in ``tests/connectors``). :class:`RuntimeContract` is what the hub guarantees whatever runtime drives it.
+log and on Kafka in ``tests/connectors``). :class:`RuntimeContract` is what the hub guarantees
+whatever runtime drives it.
 """
 
 from hub.testing.contracts.accounts import (
@@ -87,10 +88,10 @@ __all__ = [
     "RuntimeContract",
     "SessionBookContract",
     "SourceBookContract",
-    "SubmissionSinkContract",
     "StatusReadsContract",
     "StoreContract",
     "StoreFixtures",
+    "SubmissionSinkContract",
     "SubscriberBookContract",
     "TrackingContract",
     "ViewFixtures",
