@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from hub.api.server import ApiServer
+from hub.backends import backend_for
 from hub.cli.ingested import BatchWatch, batch_outcome, interrupted, say_outcome, say_stored
 from hub.cli.options import (
     as_json_option,
@@ -30,13 +31,12 @@ from hub.connectors.intake import profile_path, reading_for
 from hub.errors import AlreadyRunningError, BrokerUnavailableError, ConfigError, InputError
 from hub.events import Event, load_codec
 from hub.national.client import NationalClient
-from hub.projections import ProjectionRunner, all_projections, open_views
+from hub.projections import ProjectionRunner, all_projections
 from hub.report import Lang, pick
 from hub.runtime.embedded import EmbeddedHub, IngestReport, has_hub
 from hub.runtime.service import serve
 from hub.settings import HubSettings
 from hub.standard.reading import HeaderDiagnosis
-from hub.storage import open_store
 from hub.storage.private import private_dir
 
 __all__ = ["demo", "ingest", "project", "status", "up"]
@@ -152,11 +152,11 @@ def project(exit_when_current: bool, batch: int, data_dir: Path | None) -> None:
     """Keep the read models current from the log: a process of its own beside ``hub up`` or
     the workers. Several may run; they take turns per projection. Safe to kill at any moment."""
     settings = settings_for(data_dir)
-    url = settings.database_url.get_secret_value() if settings.database_url else None
     standard = settings.standard()
     codec = load_codec(standard.root)
-    store = open_store(settings.data_dir, url)
-    views = open_views(settings.data_dir, url)
+    backend = backend_for(settings)
+    store = backend.store()
+    views = backend.views()
     try:
         tz = settings.policy().timezone
         runner = ProjectionRunner(views, store, codec, all_projections(codec, tz, standard))
