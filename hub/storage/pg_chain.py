@@ -20,23 +20,18 @@ from hub.storage.chain import GENESIS, JOURNAL, link
 from hub.storage.chain import first_of_each_id as _first_of_each_id
 from hub.storage.journal import ADOPTED, change_event
 from hub.storage.ports import ChainHead
+from hub.storage.sql import CHAIN_HEAD, CHAIN_HEAD_PUT, adapt, chained_table
 
 __all__ = ["append_chained", "chain_head", "table", "upgrade"]
 
 
 def table(name: str) -> sql.Identifier:
     """A chained table: a stream or the sources' journal (names from code, never from input)."""
-    from hub.errors import StorageError
-
-    if name != JOURNAL and name not in STREAMS:
-        raise StorageError(f"unknown stream {name!r}")
-    return sql.Identifier(name)
+    return sql.Identifier(chained_table(name))
 
 
 def chain_head(conn: psycopg.Connection, name: str) -> ChainHead:
-    row = conn.execute(
-        "SELECT position, chain, count FROM chain_heads WHERE name = %s", (name,)
-    ).fetchone()
+    row = conn.execute(adapt(CHAIN_HEAD, "%s"), (name,)).fetchone()
     return ChainHead(name, int(row[0]), str(row[1]), int(row[2])) if row else ChainHead(name)
 
 
@@ -75,9 +70,7 @@ def append_chained(
         [*columns, chains],
     ).fetchall()
     conn.execute(
-        "INSERT INTO chain_heads (name, position, chain, count) VALUES (%s, %s, %s, %s)"
-        " ON CONFLICT (name) DO UPDATE SET position = excluded.position,"
-        " chain = excluded.chain, count = excluded.count",
+        adapt(CHAIN_HEAD_PUT, "%s"),
         (name, max(int(r[0]) for r in rows), prev, head.count + len(rows)),
     )
     return len(rows)

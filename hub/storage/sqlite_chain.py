@@ -10,27 +10,18 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 
 from hub.domain.values import Source
-from hub.errors import StorageError
 from hub.events.streams import STREAMS
 from hub.storage.chain import JOURNAL, link
 from hub.storage.chain import first_of_each_id as _first_of_each_id
 from hub.storage.journal import ADOPTED, change_event, source_state
 from hub.storage.ports import ChainHead
+from hub.storage.sql import CHAIN_HEAD, CHAIN_HEAD_PUT, chained_table
 
-__all__ = ["append_chained", "chain_head", "chained_table", "seal", "upgrade"]
-
-
-def chained_table(name: str) -> str:
-    """A table that carries a chain: a stream, or the sources' journal."""
-    if name != JOURNAL and name not in STREAMS:
-        raise StorageError(f"unknown stream {name!r}")
-    return name
+__all__ = ["append_chained", "chain_head", "seal", "upgrade"]
 
 
 def chain_head(conn: sqlite3.Connection, name: str) -> ChainHead:
-    row = conn.execute(
-        "SELECT position, chain, count FROM chain_heads WHERE name = ?", (name,)
-    ).fetchone()
+    row = conn.execute(CHAIN_HEAD, (name,)).fetchone()
     return ChainHead(name, int(row[0]), str(row[1]), int(row[2])) if row else ChainHead(name)
 
 
@@ -66,12 +57,7 @@ def append_chained(
         rows,
     )
     position = conn.execute(f'SELECT MAX(position) FROM "{table}"').fetchone()[0]  # noqa: S608
-    conn.execute(
-        "INSERT INTO chain_heads (name, position, chain, count) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT (name) DO UPDATE SET position = excluded.position,"
-        " chain = excluded.chain, count = excluded.count",
-        (name, int(position), prev, head.count + len(rows)),
-    )
+    conn.execute(CHAIN_HEAD_PUT, (name, int(position), prev, head.count + len(rows)))
     return len(rows)
 
 
