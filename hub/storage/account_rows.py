@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from hub.domain.accounts import ROLES, Account, AccountError
 from hub.domain.credentials import digest
 from hub.storage.journal import ACCOUNT_PUT, ACCOUNT_REMOVED, ACTION
-from hub.storage.sql import Cursor, Dialect
+from hub.storage.sql import Dialect, TransactionHooks
 
 if TYPE_CHECKING:
     from hub.storage.ports import Store, Transaction
@@ -203,15 +203,9 @@ def actions(store: Store, limit: int = 100) -> list[dict[str, Any]]:
     return list(reversed(found))
 
 
-class AccountTransactionRows(Dialect):
+class AccountTransactionRows(TransactionHooks):
     """The accounts' part of a backend's transaction, the same on both: a backend mixes it in
     and gives :meth:`_run` (a statement in its transaction) and ``_journal``."""
-
-    def _run(self, text: str, params: Sequence[Any]) -> Cursor:
-        raise NotImplementedError
-
-    def _journal(self, source_id: str, kind: str, change: dict[str, Any]) -> None:
-        raise NotImplementedError
 
     def _journal_account(self, name: str) -> None:
         row = self._run(self._q(SELECT_STATE), (name,)).fetchone()

@@ -27,7 +27,7 @@ psycopg's errors are translated to :class:`~hub.errors.StorageError` here and no
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -38,29 +38,13 @@ from psycopg.types.json import Jsonb
 from hub.domain.values import RegistryEntry
 from hub.errors import ConcurrencyError, StorageError, StorageUnavailableError
 from hub.storage import account_rows
-from hub.storage.chain import JOURNAL
-from hub.storage.journal import change_event
-from hub.storage.pg_chain import append_chained, chain_head
+from hub.storage.pg_chain import append_chained
 from hub.storage.pg_schema import migrate
-from hub.storage.ports import ChainHead, Store, StoredEvent, Transaction
-from hub.storage.sql import EVENT_COLUMNS, POSITIONS, REGISTRY_COLUMNS, registry_entry, stream_table
+from hub.storage.ports import Store, Transaction
+from hub.storage.sql import POSITIONS, REGISTRY_COLUMNS, registry_entry, stream_table
 from hub.storage.sql_rows import SqlJson, SqlStoreRows, SqlTransactionRows
 
-__all__ = ["PostgresStore", "PostgresTransaction", "translate"]
-
-
-def _read(conn: psycopg.Connection, stream: str, after: int, limit: int) -> list[StoredEvent]:
-    rows = conn.execute(
-        f"SELECT {EVENT_COLUMNS} FROM {stream_table(stream)}"  # noqa: S608 - fixed names
-        " WHERE position > %s ORDER BY position LIMIT %s",
-        (after, limit),
-    ).fetchall()
-    return [StoredEvent(r[0], r[1], r[2], r[3], r[4], bytes(r[5])) for r in rows]
-
-
-def _head(conn: psycopg.Connection, stream: str) -> int:
-    row = conn.execute(f"SELECT max(position) FROM {stream_table(stream)}").fetchone()  # noqa: S608
-    return int(row[0] or 0) if row else 0
+__all__ = ["PostgresStore", "PostgresTransaction", "connect", "live", "translate"]
 
 
 class _PostgresJson(SqlJson):
@@ -88,7 +72,7 @@ class _PostgresJson(SqlJson):
 
 
 class PostgresTransaction(
-    _PostgresJson, account_rows.AccountTransactionRows, SqlTransactionRows, Transaction
+    _PostgresJson, SqlTransactionRows, account_rows.AccountTransactionRows, Transaction
 ):
     """The ports over one open PostgreSQL transaction."""
 
@@ -106,18 +90,8 @@ class PostgresTransaction(
         with self._c.cursor() as cursor:
             cursor.executemany(text, rows)
 
-    def append(self, stream: str, events: Sequence[tuple[str, str, str, str, bytes]]) -> int:
-        stream_table(stream)
-        return append_chained(self._c, stream, events)
-
-    def _journal(self, source_id: str, kind: str, change: dict[str, Any]) -> None:
-        append_chained(self._c, JOURNAL, [change_event(source_id, kind, change)])
-
-    def read(self, stream: str, after: int, limit: int) -> list[StoredEvent]:
-        return _read(self._c, stream, after, limit)
-
-    def head(self, stream: str) -> int:
-        return _head(self._c, stream)
+    def _append(self, name: str, events: Sequence[tuple[str, str, str, str, bytes]]) -> int:
+        return append_chained(self._c, name, events)
 
     def latest_positions(self, stream: str, keys: Sequence[str], upto: int) -> dict[str, int]:
         """One query over the ``(key, position)`` index the records stream has
@@ -218,7 +192,31 @@ def translate(exc: psycopg.Error, what: str) -> StorageError:
     return StorageError(message)
 
 
-class PostgresStore(_PostgresJson, account_rows.AccountStoreRows, SqlStoreRows, Store):
+def connect(url: str, what: str, *setup: str) -> psycopg.Connection:
+    """A connection in autocommit mode (transactions are explicit), the ``setup`` statements run
+    and the schema migrated; psycopg's errors translated, naming ``what``."""
+    try:
+        conn = psycopg.connect(url, autocommit=True, connect_timeout=5)
+        for statement in setup:
+            conn.execute(statement)  # fixed texts from code
+        migrate(conn)
+    except psycopg.Error as exc:
+        raise translate(exc, what) from exc
+    return conn
+
+
+def live(
+    conn: psycopg.Connection, reconnect: Callable[[], psycopg.Connection]
+) -> psycopg.Connection:
+    """``conn``, or a new connection if the server went away (a restart of PostgreSQL pauses the
+    hub instead of stopping it)."""
+    if conn.closed or conn.broken:
+        conn.close()
+        return reconnect()
+    return conn
+
+
+class PostgresStore(_PostgresJson, SqlStoreRows, account_rows.AccountStoreRows, Store):
     """The store on PostgreSQL: one connection (a process drives one loop), reopened after the
     server went away, so a restart of PostgreSQL pauses the hub instead of stopping it."""
 
@@ -226,27 +224,19 @@ class PostgresStore(_PostgresJson, account_rows.AccountStoreRows, SqlStoreRows, 
 
     def __init__(self, url: str) -> None:
         self._url = url
-        self._conn = self._connect()
+        self._conn = connect(url, "PostgreSQL")
 
     # -- accounts --
     def _rows(self, text: str, params: Sequence[Any] = ()) -> list[Any]:
         return self._query(text, params)
 
-    def _select(self, text: str, params: Sequence[Any] = ()) -> list[Any]:
-        return self._query(text, params)
-
-    def _connect(self) -> psycopg.Connection:
-        try:
-            conn = psycopg.connect(self._url, autocommit=True, connect_timeout=5)
-            migrate(conn)
-        except psycopg.Error as exc:
-            raise translate(exc, "PostgreSQL") from exc
-        return conn
+    def _select(
+        self, text: str, params: Sequence[Any] = (), what: str = "query failed"
+    ) -> list[Any]:
+        return self._query(text, params, what)
 
     def _live(self) -> psycopg.Connection:
-        if self._conn.closed or self._conn.broken:
-            self._conn.close()
-            self._conn = self._connect()
+        self._conn = live(self._conn, lambda: connect(self._url, "PostgreSQL"))
         return self._conn
 
     @contextmanager
@@ -260,29 +250,13 @@ class PostgresStore(_PostgresJson, account_rows.AccountStoreRows, SqlStoreRows, 
         except psycopg.Error as exc:
             raise translate(exc, "transaction failed") from exc
 
-    def _query(self, query: sql.Composable | str, params: Sequence[Any] = ()) -> list[Any]:
+    def _query(
+        self, query: sql.Composable | str, params: Sequence[Any] = (), what: str = "query failed"
+    ) -> list[Any]:
         try:
             return self._live().execute(query, params).fetchall()  # type: ignore[arg-type]
         except psycopg.Error as exc:
-            raise translate(exc, "query failed") from exc
-
-    def read(self, stream: str, after: int, limit: int) -> list[StoredEvent]:
-        try:
-            return _read(self._live(), stream, after, limit)
-        except psycopg.Error as exc:
-            raise translate(exc, f"read of {stream} failed") from exc
-
-    def head(self, stream: str) -> int:
-        try:
-            return _head(self._live(), stream)
-        except psycopg.Error as exc:
-            raise translate(exc, f"head of {stream} failed") from exc
-
-    def scan(self, stream: str, batch: int = 1000) -> Iterator[StoredEvent]:
-        after = 0
-        while rows := self.read(stream, after, batch):
-            yield from rows
-            after = rows[-1].position
+            raise translate(exc, what) from exc
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:
@@ -294,13 +268,6 @@ class PostgresStore(_PostgresJson, account_rows.AccountStoreRows, SqlStoreRows, 
                 yield
         except psycopg.Error as exc:
             raise translate(exc, "read snapshot") from exc
-
-    def chain_heads(self) -> dict[str, ChainHead]:
-        names = [r[0] for r in self._query("SELECT name FROM chain_heads")]
-        try:
-            return {name: chain_head(self._live(), name) for name in names}
-        except psycopg.Error as exc:
-            raise translate(exc, "chain heads") from exc
 
     def close(self) -> None:
         self._conn.close()

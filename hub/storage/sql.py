@@ -25,6 +25,7 @@ from hub.domain.values import Credential, DeliveryRow, Quarantined, RegistryEntr
 from hub.errors import StorageError
 from hub.events.streams import STREAMS
 from hub.storage.chain import JOURNAL
+from hub.storage.ports import ChainHead
 
 __all__ = [
     "ALL_SOURCES",
@@ -33,15 +34,19 @@ __all__ = [
     "CREDENTIALS",
     "CURSOR",
     "EVENT_COLUMNS",
+    "HEAD",
     "LEDGER_COLUMNS",
     "POSITIONS",
+    "READ",
     "REGISTRY_COLUMNS",
     "SOURCE",
     "VIEW_POSITIONS",
     "Cursor",
     "Dialect",
     "PositionTable",
+    "TransactionHooks",
     "adapt",
+    "chain_head",
     "chained_table",
     "credential",
     "delivery",
@@ -83,6 +88,18 @@ class Dialect:
     def _q(self, text: str) -> str:
         """A shared statement in this driver's placeholder style."""
         return adapt(text, self._placeholder)
+
+
+class TransactionHooks(Dialect):
+    """What a backend's transaction gives the shared methods of its mixins: a statement run in
+    the transaction, and a change journaled (declared once, so that no mixin's declaration hides
+    another's definition whatever the order of a backend's bases)."""
+
+    def _run(self, text: str, params: Sequence[Any]) -> Cursor:
+        raise NotImplementedError
+
+    def _journal(self, source_id: str, kind: str, change: dict[str, Any]) -> None:
+        raise NotImplementedError
 
 
 def stream_table(name: str) -> str:
@@ -145,6 +162,11 @@ class PositionTable:
     def rename(self) -> str:
         return f"UPDATE {self.table} SET {self.owner} = ? WHERE {self.owner} = ?"  # noqa: S608
 
+    def swapped_in(self, owner: str, aside: str) -> list[tuple[str, tuple[str, ...]]]:
+        """The statements giving ``owner`` the positions ``aside`` reached (a blue/green swap:
+        ``owner``'s own are dropped), with their parameters."""
+        return [(self.forget, (owner,)), (self.rename, (owner, aside))]
+
 
 POSITIONS = PositionTable("positions", "consumer")
 VIEW_POSITIONS = PositionTable("view_positions", "projection")
@@ -169,6 +191,9 @@ ALL_SOURCES = f"SELECT {_SOURCE_COLUMNS} ORDER BY s.source_id"
 SOURCE = f"SELECT {_SOURCE_COLUMNS} WHERE s.source_id = ?"
 CREDENTIALS = "SELECT source_id, token_hash, disabled FROM source_credentials"
 CURSOR = "SELECT value FROM connector_cursors WHERE name = ?"
+#: a stream's events after a position, in order (``{table}``: :func:`stream_table`)
+READ = f"SELECT {EVENT_COLUMNS} FROM {{table}} WHERE position > ? ORDER BY position LIMIT ?"  # noqa: S608
+HEAD = "SELECT max(position) FROM {table}"
 CHAIN_HEAD = "SELECT position, chain, count FROM chain_heads WHERE name = ?"
 CHAIN_HEAD_PUT = (
     "INSERT INTO chain_heads (name, position, chain, count) VALUES (?, ?, ?, ?)"
@@ -238,6 +263,11 @@ def quarantined(row: Sequence[Any]) -> Quarantined:
     """A row ``origin, stream, reason, key, body`` back to its value (the blobs as bytes)."""
     origin, stream, reason, key, body = row
     return Quarantined(origin, stream, reason, bytes(key) if key is not None else None, bytes(body))
+
+
+def chain_head(name: str, row: Sequence[Any] | None) -> ChainHead:
+    """A row of :data:`CHAIN_HEAD` back to its value (none yet: the genesis head)."""
+    return ChainHead(name, int(row[0]), str(row[1]), int(row[2])) if row else ChainHead(name)
 
 
 def registry_entry(row: Sequence[Any], loads: Callable[[Any], Any]) -> RegistryEntry:

@@ -32,18 +32,28 @@ from hub.domain.values import (
 from hub.events.streams import SUBMISSIONS, VERDICTS
 from hub.storage import sql
 from hub.storage import subscriber_rows as subs
+from hub.storage.chain import JOURNAL
 from hub.storage.journal import (
     DISABLED,
     PUT,
     SUBSCRIBER_PUT,
     SUBSCRIBER_REMOVED,
     TOKEN,
+    change_event,
     source_state,
 )
-from hub.storage.ports import ChainedEvent, StoredEvent, ledger_states
-from hub.storage.sql import LEDGER_COLUMNS, POSITIONS, Cursor, Dialect
+from hub.storage.ports import ChainedEvent, ChainHead, StoredEvent, ledger_states
+from hub.storage.sql import LEDGER_COLUMNS, POSITIONS, Dialect, TransactionHooks
 
 __all__ = ["SqlJson", "SqlStoreRows", "SqlTransactionRows"]
+
+
+def _event(row: Sequence[Any]) -> StoredEvent:
+    return StoredEvent(row[0], row[1], row[2], row[3], row[4], bytes(row[5]))
+
+
+def _first(rows: list[Any]) -> Any:
+    return rows[0] if rows else None
 
 
 class SqlJson(Dialect):
@@ -81,7 +91,7 @@ class SqlJson(Dialect):
         return sql.source(row, self._types_of)
 
 
-class SqlTransactionRows(SqlJson):
+class SqlTransactionRows(SqlJson, TransactionHooks):
     """The shared part of a backend's transaction. The backend gives :meth:`_run` (a statement
     in its transaction), :meth:`_many` (one statement over many rows), ``_journal`` and the JSON
     adapters."""
@@ -90,14 +100,28 @@ class SqlTransactionRows(SqlJson):
     _LOCK: ClassVar[str] = ""
     _LOCK_DUE: ClassVar[str] = ""
 
-    def _run(self, text: str, params: Sequence[Any]) -> Cursor:
-        raise NotImplementedError
-
     def _many(self, text: str, rows: Sequence[Sequence[Any]]) -> None:
         raise NotImplementedError
 
-    def _journal(self, source_id: str, kind: str, change: dict[str, Any]) -> None:
+    def _append(self, name: str, events: Sequence[tuple[str, str, str, str, bytes]]) -> int:
+        """Chained appends to a stream or the journal, under the transaction's append lock."""
         raise NotImplementedError
+
+    # -- the log --
+    def append(self, stream: str, events: Sequence[tuple[str, str, str, str, bytes]]) -> int:
+        sql.stream_table(stream)
+        return self._append(stream, events)
+
+    def _journal(self, source_id: str, kind: str, change: dict[str, Any]) -> None:
+        self._append(JOURNAL, [change_event(source_id, kind, change)])
+
+    def read(self, stream: str, after: int, limit: int) -> list[StoredEvent]:
+        text = self._q(sql.READ.format(table=sql.stream_table(stream)))
+        return [_event(r) for r in self._run(text, (after, limit)).fetchall()]
+
+    def head(self, stream: str) -> int:
+        row = self._run(sql.HEAD.format(table=sql.stream_table(stream)), ()).fetchone()
+        return int(row[0] or 0) if row else 0
 
     # -- tracking --
     def set_position(self, consumer: str, stream: str, position: int) -> None:
@@ -307,8 +331,33 @@ class SqlStoreRows(SqlJson):
 
     _BYTES: ClassVar[str] = "length"
 
-    def _select(self, text: str, params: Sequence[Any] = ()) -> list[Any]:
+    def _select(
+        self, text: str, params: Sequence[Any] = (), what: str = "query failed"
+    ) -> list[Any]:
+        """A query outside any transaction, its rows (``what`` names it in an error)."""
         raise NotImplementedError
+
+    def read(self, stream: str, after: int, limit: int) -> list[StoredEvent]:
+        text = self._q(sql.READ.format(table=sql.stream_table(stream)))
+        return [_event(r) for r in self._select(text, (after, limit), f"read of {stream} failed")]
+
+    def head(self, stream: str) -> int:
+        text = sql.HEAD.format(table=sql.stream_table(stream))
+        rows = self._select(text, (), f"head of {stream} failed")
+        return int(rows[0][0] or 0) if rows else 0
+
+    def scan(self, stream: str, batch: int = 1000) -> Iterator[StoredEvent]:
+        after = 0
+        while rows := self.read(stream, after, batch):
+            yield from rows
+            after = rows[-1].position
+
+    def chain_heads(self) -> dict[str, ChainHead]:
+        names = [r[0] for r in self._select("SELECT name FROM chain_heads")]
+        text = self._q(sql.CHAIN_HEAD)
+        return {
+            n: sql.chain_head(n, _first(self._select(text, (n,), "chain heads"))) for n in names
+        }
 
     def counts(self, stream: str) -> dict[str, int]:
         rows = self._select(
@@ -331,7 +380,7 @@ class SqlStoreRows(SqlJson):
             ),
             (key, after, limit),
         )
-        return [StoredEvent(r[0], r[1], r[2], r[3], r[4], bytes(r[5])) for r in rows]
+        return [_event(r) for r in rows]
 
     def chained(self, name: str, after: int, limit: int) -> list[ChainedEvent]:
         rows = self._select(

@@ -29,12 +29,11 @@ from hub.events.streams import STREAMS
 from hub.storage import account_rows, sql
 from hub.storage import subscriber_rows as subs
 from hub.storage.chain import JOURNAL
-from hub.storage.journal import change_event
-from hub.storage.ports import ChainHead, Store, StoredEvent, Transaction
+from hub.storage.ports import Store, Transaction
 from hub.storage.private import private_database, private_dir
 from hub.storage.sql import POSITIONS
 from hub.storage.sql_rows import SqlJson, SqlStoreRows, SqlTransactionRows
-from hub.storage.sqlite_chain import append_chained, chain_head, upgrade
+from hub.storage.sqlite_chain import append_chained, upgrade
 
 __all__ = ["SqliteStore", "SqliteTransaction", "connect", "immediate"]
 
@@ -207,7 +206,7 @@ class _SqliteJson(SqlJson):
 
 
 class SqliteTransaction(
-    _SqliteJson, account_rows.AccountTransactionRows, SqlTransactionRows, Transaction
+    _SqliteJson, SqlTransactionRows, account_rows.AccountTransactionRows, Transaction
 ):
     """The ports over one open SQLite transaction."""
 
@@ -220,18 +219,8 @@ class SqliteTransaction(
     def _many(self, text: str, rows: Sequence[Sequence[Any]]) -> None:
         self._c.executemany(text, rows)
 
-    def append(self, stream: str, events: Sequence[tuple[str, str, str, str, bytes]]) -> int:
-        sql.stream_table(stream)
-        return append_chained(self._c, stream, events)
-
-    def _journal(self, source_id: str, kind: str, change: dict[str, Any]) -> None:
-        append_chained(self._c, JOURNAL, [change_event(source_id, kind, change)])
-
-    def read(self, stream: str, after: int, limit: int) -> list[StoredEvent]:
-        return _read(self._c, stream, after, limit)
-
-    def head(self, stream: str) -> int:
-        return _head(self._c, stream)
+    def _append(self, name: str, events: Sequence[tuple[str, str, str, str, bytes]]) -> int:
+        return append_chained(self._c, name, events)
 
     def latest_positions(self, stream: str, keys: Sequence[str], upto: int) -> dict[str, int]:
         wanted = list(dict.fromkeys(keys))
@@ -324,20 +313,6 @@ def _record_types(text: str) -> tuple[str, ...]:
     return tuple(str(v) for v in value) if isinstance(value, list) else ("(unreadable)",)
 
 
-def _read(conn: sqlite3.Connection, stream: str, after: int, limit: int) -> list[StoredEvent]:
-    rows = conn.execute(
-        f"SELECT {sql.EVENT_COLUMNS} FROM {sql.stream_table(stream)}"  # noqa: S608
-        " WHERE position > ? ORDER BY position LIMIT ?",
-        (after, limit),
-    ).fetchall()
-    return [StoredEvent(*row) for row in rows]
-
-
-def _head(conn: sqlite3.Connection, stream: str) -> int:
-    row = conn.execute(f"SELECT MAX(position) FROM {sql.stream_table(stream)}").fetchone()  # noqa: S608
-    return int(row[0] or 0)
-
-
 def _create_subscribers(conn: sqlite3.Connection) -> None:
     """The subscribers' registry, made once (a new data directory or the upgrade that brings it)
     with the national platform registered; a removed ``national`` is not registered again."""
@@ -357,11 +332,11 @@ def _create_subscribers(conn: sqlite3.Connection) -> None:
         append_chained(conn, JOURNAL, subs.seed_events())
 
 
-class SqliteStore(_SqliteJson, account_rows.AccountStoreRows, SqlStoreRows, Store):
+class SqliteStore(_SqliteJson, SqlStoreRows, account_rows.AccountStoreRows, Store):
     """The embedded store: ``<data_dir>/log.db``."""
 
-    def _select(self, text: str, params: Sequence[Any] = ()) -> list[Any]:
-        return self._conn.execute(text, params).fetchall()
+    def _select(self, text: str, params: Sequence[Any] = (), what: str = "") -> list[Any]:
+        return self._conn.execute(text, params).fetchall()  # sqlite3's errors as they are
 
     # -- accounts --
     def _rows(self, text: str, params: Sequence[Any] = ()) -> list[Any]:
@@ -400,18 +375,6 @@ class SqliteStore(_SqliteJson, account_rows.AccountStoreRows, SqlStoreRows, Stor
         with immediate(conn, "transaction"):
             yield SqliteTransaction(conn)
 
-    def read(self, stream: str, after: int, limit: int) -> list[StoredEvent]:
-        return _read(self._conn, stream, after, limit)
-
-    def head(self, stream: str) -> int:
-        return _head(self._conn, stream)
-
-    def scan(self, stream: str, batch: int = 1000) -> Iterator[StoredEvent]:
-        after = 0
-        while rows := _read(self._conn, stream, after, batch):
-            yield from rows
-            after = rows[-1].position
-
     @contextmanager
     def snapshot(self) -> Iterator[None]:
         """A deferred transaction that has read once: WAL keeps its snapshot until it ends."""
@@ -424,10 +387,6 @@ class SqliteStore(_SqliteJson, account_rows.AccountStoreRows, SqlStoreRows, Stor
             yield
         finally:
             self._conn.execute("ROLLBACK")
-
-    def chain_heads(self) -> dict[str, ChainHead]:
-        rows = self._conn.execute("SELECT name FROM chain_heads").fetchall()
-        return {r[0]: chain_head(self._conn, r[0]) for r in rows}
 
     def close(self) -> None:
         self._conn.close()
