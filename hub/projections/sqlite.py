@@ -22,10 +22,6 @@ from hub.storage.sqlite import connect, immediate
 
 __all__ = ["SqliteViews"]
 
-_POSITIONS = """CREATE TABLE IF NOT EXISTS view_positions (
-    projection TEXT NOT NULL, stream TEXT NOT NULL, position INTEGER NOT NULL,
-    PRIMARY KEY (projection, stream))"""
-
 
 def _chunks(values: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
     """Bound the number of parameters of one IN list (SQLite allows 32,766)."""
@@ -79,7 +75,7 @@ class SqliteViews(ViewStore):
     def __init__(self, path: Path) -> None:
         self.path = path
         self.db = connect(path)
-        self.db.execute(_POSITIONS)
+        self.db.execute(VIEW_POSITIONS.ddl)
 
     @contextmanager
     def transaction(self, names: Sequence[str]) -> Iterator[ViewTransaction]:

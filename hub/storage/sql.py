@@ -126,6 +126,14 @@ class PositionTable:
     owner: str
 
     @property
+    def ddl(self) -> str:
+        """The table on SQLite (PostgreSQL's is in its migrations, :mod:`hub.storage.pg_schema`)."""
+        return (
+            f"CREATE TABLE IF NOT EXISTS {self.table} ({self.owner} TEXT NOT NULL,"
+            f" stream TEXT NOT NULL, position INTEGER NOT NULL, PRIMARY KEY ({self.owner}, stream))"
+        )
+
+    @property
     def select(self) -> str:
         return f"SELECT position FROM {self.table} WHERE {self.owner} = ? AND stream = ?"  # noqa: S608 - fixed names
 

@@ -51,10 +51,6 @@ CREATE TABLE IF NOT EXISTS "{s}" (
 _DDL = """
 CREATE UNIQUE INDEX IF NOT EXISTS verdicts_one_per_submission ON verdicts (correlation_id);
 CREATE INDEX IF NOT EXISTS submissions_correlation ON submissions (correlation_id);
-CREATE TABLE IF NOT EXISTS positions (
-    consumer TEXT NOT NULL, stream TEXT NOT NULL, position INTEGER NOT NULL,
-    PRIMARY KEY (consumer, stream)
-);
 CREATE TABLE IF NOT EXISTS registry (
     identity_hash TEXT PRIMARY KEY,
     record_id TEXT NOT NULL UNIQUE,
@@ -349,7 +345,9 @@ class SqliteStore(_SqliteJson, SqlStoreRows, account_rows.AccountStoreRows, Stor
         self.path = path
         self._conn = connect(path)
         try:
-            self._conn.executescript("".join(_STREAM_DDL.format(s=s) for s in STREAMS) + _DDL)
+            self._conn.executescript(
+                "".join(_STREAM_DDL.format(s=s) for s in STREAMS) + f"{POSITIONS.ddl};" + _DDL
+            )
             _add_column(self._conn, "ledger", "operation TEXT NOT NULL DEFAULT 'upsert'")
             _add_column(self._conn, "ledger", "redrives INTEGER NOT NULL DEFAULT 0")  # queues
             _add_column(self._conn, "sources", "principal TEXT")  # issue 16: in.<source>'s writer
