@@ -42,7 +42,8 @@ from hub.storage.pg_chain import append_chained
 from hub.storage.pg_schema import migrate
 from hub.storage.ports import Store, Transaction
 from hub.storage.sql import POSITIONS, REGISTRY_COLUMNS, registry_entry, stream_table
-from hub.storage.sql_rows import SqlJson, SqlStoreRows, SqlTransactionRows
+from hub.storage.sql_reads import SqlStoreRows
+from hub.storage.sql_rows import SqlJson, SqlTransactionRows
 
 __all__ = ["PostgresStore", "PostgresTransaction", "connect", "live", "translate"]
 

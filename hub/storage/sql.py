@@ -61,7 +61,7 @@ __all__ = [
 class Cursor(Protocol):
     """What both drivers' cursors give (sqlite3 and psycopg)."""
 
-    @property
+    @functools.cached_property
     def rowcount(self) -> int: ...
 
     def fetchone(self) -> Any: ...
@@ -120,12 +120,13 @@ def chained_table(name: str) -> str:
 class PositionTable:
     """Where a reader's positions are kept, one row per (reader, stream): the processing steps'
     ``positions`` (by consumer) in the log's database and the read models' ``view_positions``
-    (by projection) in theirs. The same statements for both tables and both backends."""
+    (by projection) in theirs. The same statements for both tables and both backends (each text
+    made once)."""
 
     table: str
     owner: str
 
-    @property
+    @functools.cached_property
     def ddl(self) -> str:
         """The table on SQLite (PostgreSQL's is in its migrations, :mod:`hub.storage.pg_schema`)."""
         return (
@@ -133,18 +134,18 @@ class PositionTable:
             f" stream TEXT NOT NULL, position INTEGER NOT NULL, PRIMARY KEY ({self.owner}, stream))"
         )
 
-    @property
+    @functools.cached_property
     def select(self) -> str:
         return f"SELECT position FROM {self.table} WHERE {self.owner} = ? AND stream = ?"  # noqa: S608 - fixed names
 
-    @property
+    @functools.cached_property
     def upsert(self) -> str:
         return (
             f"INSERT INTO {self.table} ({self.owner}, stream, position) VALUES (?, ?, ?)"  # noqa: S608
             f" ON CONFLICT ({self.owner}, stream) DO UPDATE SET position = excluded.position"
         )
 
-    @property
+    @functools.cached_property
     def start(self) -> str:
         """A reader's row at 0 unless it has one (so that it can be locked)."""
         return (
@@ -152,7 +153,7 @@ class PositionTable:
             f" ON CONFLICT ({self.owner}, stream) DO NOTHING"
         )
 
-    @property
+    @functools.cached_property
     def of_owner(self) -> str:
         return f"SELECT stream, position FROM {self.table} WHERE {self.owner} = ?"  # noqa: S608
 
@@ -162,11 +163,11 @@ class PositionTable:
             f" WHERE {self.owner} IN ({', '.join('?' * count)})"
         )
 
-    @property
+    @functools.cached_property
     def forget(self) -> str:
         return f"DELETE FROM {self.table} WHERE {self.owner} = ?"  # noqa: S608
 
-    @property
+    @functools.cached_property
     def rename(self) -> str:
         return f"UPDATE {self.table} SET {self.owner} = ? WHERE {self.owner} = ?"  # noqa: S608
 

@@ -32,7 +32,8 @@ from hub.storage.chain import JOURNAL
 from hub.storage.ports import Store, Transaction
 from hub.storage.private import private_database, private_dir
 from hub.storage.sql import POSITIONS
-from hub.storage.sql_rows import SqlJson, SqlStoreRows, SqlTransactionRows
+from hub.storage.sql_reads import SqlStoreRows
+from hub.storage.sql_rows import SqlJson, SqlTransactionRows
 from hub.storage.sqlite_chain import append_chained, upgrade
 
 __all__ = ["SqliteStore", "SqliteTransaction", "connect", "immediate"]
