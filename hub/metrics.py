@@ -200,13 +200,12 @@ class HubCollector(Collector):
         return self._parts
 
     def _read(self) -> Reading:
-        from hub.projections import open_views
+        from hub.backends import backend_for
 
         stages, projections = self._engine_parts()
         settings = self.settings
-        url = settings.database_url.get_secret_value() if settings.database_url else None
         started = time.monotonic()
-        views = open_views(settings.data_dir, url)
+        views = backend_for(settings).views()
         try:
             reading = read_hub(
                 self._store(),

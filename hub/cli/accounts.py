@@ -19,6 +19,7 @@ from typing import Any
 
 import click
 
+from hub.backends import backend_for
 from hub.cli.options import as_json_option, data_dir_option, echo_json, settings_for
 from hub.domain.accounts import (
     ROLES,
@@ -33,7 +34,6 @@ from hub.domain.credentials import digest, hash_password, new_token
 from hub.errors import InputError
 from hub.runtime.embedded import has_hub
 from hub.settings import HubSettings
-from hub.storage import store_for
 from hub.storage.account_rows import actions
 from hub.storage.ports import Store
 
@@ -47,7 +47,7 @@ def accounts() -> None:
 
 def _open(settings: HubSettings) -> Store:
     _require_hub(settings)
-    return store_for(settings)
+    return backend_for(settings).store()
 
 
 def _require_hub(settings: HubSettings) -> None:

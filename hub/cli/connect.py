@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from hub.backends import backend_for
 from hub.cli.options import (
     as_json_option,
     data_dir_option,
@@ -18,7 +19,6 @@ from hub.errors import InputError
 from hub.events import load_codec
 from hub.runtime.service import serve
 from hub.settings import HubSettings
-from hub.storage import store_for
 from hub.storage.ports import Store
 
 __all__ = ["connect"]
@@ -186,7 +186,7 @@ def upstream(
     from hub.connectors.upstream import Upstream
 
     settings = settings_for(data_dir)
-    store = store_for(settings)
+    store = backend_for(settings).store()
     reader = Upstream(
         store, load_codec(settings.standard().root), url=url, token=token, upstream_hub=upstream_hub
     )
@@ -211,7 +211,7 @@ def upstream(
 
 
 def _store(settings: HubSettings, source_id: str) -> Store:
-    store = store_for(settings)
+    store = backend_for(settings).store()
     try:
         with store.transaction() as tx:
             source = tx.source(source_id)

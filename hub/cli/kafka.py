@@ -22,16 +22,16 @@ __all__ = ["acl", "topics", "worker"]
 def worker(national_url: str | None, data_dir: Path | None) -> None:
     """Run a distributed worker (faust, Kafka, PostgreSQL) until SIGTERM/SIGINT. Start as many as
     the partitions allow; they share them. Needs HUB_KAFKA_BOOTSTRAP and HUB_DATABASE_URL."""
+    from hub.backends import backend_for
     from hub.cli.runtime import start_api
     from hub.kafka.login import check_login
     from hub.kafka.worker import run_worker
-    from hub.storage import open_store
 
     settings = settings_for(data_dir, national_url=national_url)
     if settings.database_url is None or not settings.kafka_bootstrap:
         raise ConfigError("hub worker needs HUB_KAFKA_BOOTSTRAP and HUB_DATABASE_URL")
     check_login(settings)  # a refused login is a configuration error, not an outage to wait out
-    open_store(settings.data_dir, settings.database_url.get_secret_value()).close()  # schema
+    backend_for(settings).store().close()  # schema
     client = (
         NationalClient(settings.national_url, timeout_s=settings.national_timeout_s)
         if settings.national_url
@@ -129,10 +129,9 @@ def acl_sync(principal: str, dry_run: bool, data_dir: Path | None, as_json: bool
 
 def _registry(settings: HubSettings) -> tuple[list[Source], list[Subscriber]]:
     """The registered sources and subscribers, from the store of the settings."""
-    from hub.storage import open_store
+    from hub.backends import backend_for
 
-    url = settings.database_url.get_secret_value() if settings.database_url else None
-    store = open_store(settings.data_dir, url)
+    store = backend_for(settings).store()
     try:
         sources = store.sources()
         subscribers = store.subscribers()

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import click
 
+from hub.backends import backend_for
 from hub.cli.options import as_json_option, data_dir_option, echo_json, settings_for
 from hub.errors import InputError
 from hub.query.queues import LIST_STATES, queues, redrive, release
 from hub.runtime.embedded import has_hub
 from hub.settings import HubSettings
-from hub.storage import open_store
 from hub.storage.ports import Store
 
 __all__ = ["deliveries", "quarantine"]
@@ -40,8 +40,7 @@ _limit_option = click.option(
 def _store(settings: HubSettings) -> Iterator[Store]:
     if not has_hub(settings):
         raise InputError(f"没有找到中枢数据 / no hub in {settings.data_dir}")
-    url = settings.database_url.get_secret_value() if settings.database_url else None
-    store = open_store(settings.data_dir, url)
+    store = backend_for(settings).store()
     try:
         yield store
     finally:
@@ -72,15 +71,11 @@ def list_deliveries(
     states: tuple[str, ...], limit: int, data_dir: Path | None, as_json: bool
 ) -> None:
     """Deliveries in a state with their reasons, newest first (never their content)."""
-    from hub.projections import open_views
-
     settings = settings_for(data_dir)
-    with _store(settings) as store:
-        url = settings.database_url.get_secret_value() if settings.database_url else None
-        with open_views(settings.data_dir, url) as views:
-            seen = queues(
-                store, views, settings=settings, states=states or ("dead", "retrying"), limit=limit
-            )
+    with _store(settings) as store, backend_for(settings).views() as views:
+        seen = queues(
+            store, views, settings=settings, states=states or ("dead", "retrying"), limit=limit
+        )
     if as_json:
         echo_json({"ledger": seen.ledger, "deliveries": [d.to_dict() for d in seen.deliveries]})
         return

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
+from hub.backends import backend_for
 from hub.cli.options import as_json_option, data_dir_option, echo_json, settings_for
 from hub.errors import InputError
 from hub.events import load_codec
@@ -23,7 +24,6 @@ from hub.report.writers import FORMATS, write_report
 from hub.runtime.embedded import has_hub
 from hub.settings import HubSettings
 from hub.standard.pack import Standard
-from hub.storage import open_store
 
 __all__ = [
     "emit_report",
@@ -114,8 +114,7 @@ def batch_report(settings: HubSettings, batch_id: str, source_id: str | None) ->
     """The report of a stored batch, or None when the hub holds no such batch."""
     standard = settings.standard()
     codec = load_codec(standard.root)
-    url = settings.database_url.get_secret_value() if settings.database_url else None
-    store = open_store(settings.data_dir, url)
+    store = backend_for(settings).store()
     try:
         submissions = find_batch(store, codec, batch_id, source_id)
         if not submissions:

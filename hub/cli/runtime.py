@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from hub.api.server import ApiServer
+from hub.backends import backend_for
 from hub.cli.ingested import BatchWatch, batch_outcome, interrupted, say_outcome, say_stored
 from hub.cli.options import (
     as_json_option,
@@ -32,13 +33,12 @@ from hub.connectors.sink import Stored, SubmissionSink, sink_for, store_all
 from hub.errors import AlreadyRunningError, BrokerUnavailableError, ConfigError, InputError
 from hub.events import Event, load_codec
 from hub.national.client import NationalClient
-from hub.projections import ProjectionRunner, all_projections, open_views
+from hub.projections import ProjectionRunner, all_projections
 from hub.report import Lang, pick
 from hub.runtime.embedded import EmbeddedHub, has_hub
 from hub.runtime.service import serve
 from hub.settings import HubSettings
 from hub.standard.reading import HeaderDiagnosis
-from hub.storage import open_store, store_for
 from hub.storage.private import private_dir
 
 __all__ = ["demo", "ingest", "project", "status", "up"]
@@ -154,11 +154,11 @@ def project(exit_when_current: bool, batch: int, data_dir: Path | None) -> None:
     """Keep the read models current from the log: a process of its own beside ``hub up`` or
     the workers. Several may run; they take turns per projection. Safe to kill at any moment."""
     settings = settings_for(data_dir)
-    url = settings.database_url.get_secret_value() if settings.database_url else None
     standard = settings.standard()
     codec = load_codec(standard.root)
-    store = open_store(settings.data_dir, url)
-    views = open_views(settings.data_dir, url)
+    backend = backend_for(settings)
+    store = backend.store()
+    views = backend.views()
     try:
         tz = settings.policy().timezone
         runner = ProjectionRunner(views, store, codec, all_projections(codec, tz, standard))
@@ -233,7 +233,7 @@ def ingest(
     standard = settings.standard()
     private_dir(settings.data_dir)  # the SQLite log lives here, the user's only
     with ExitStack() as stack:
-        store = stack.enter_context(closing(store_for(settings)))
+        store = stack.enter_context(closing(backend_for(settings).store()))
         with store.transaction() as tx:
             usable_source(tx.source(source_id), source_id)  # Chinese first, whatever --lang
         type_id = type_id_of(standard, type_id)

@@ -32,6 +32,7 @@ from typing import Any
 
 from aiokafka.errors import KafkaError
 
+from hub.backends import backend_at
 from hub.domain.subscribers import Subscriber
 from hub.engine.parts import Engine, until_available
 from hub.engine.stages import Stage
@@ -47,9 +48,7 @@ from hub.kafka.topics import create_topics_async, feed_topics, inbound_topic, st
 from hub.kafka.wire import wire_format
 from hub.national.client import NationalClient
 from hub.processing.inbound import source_of_topic, topic_checked
-from hub.projections import open_views
 from hub.settings import HubSettings
-from hub.storage import open_store
 from hub.storage.ports import Store
 from hub.storage.private import private_dir
 
@@ -90,7 +89,7 @@ class Worker:
 
     def store(self) -> Store:
         """A store of its own for each thread that uses one (connections are not shared)."""
-        store = open_store(self.settings.data_dir, self.url)
+        store = backend_at(self.settings.data_dir, self.url).store()
         self._stores.append(store)
         return store
 
@@ -163,7 +162,7 @@ class Worker:
 
     def _side_loop(self) -> None:
         store = self.store()
-        views = open_views(self.settings.data_dir, self.url)
+        views = backend_at(self.settings.data_dir, self.url).views()
         side = self.engine.side(store, views, self.national, by_claim=True)
         try:
             while not self._side_stop.is_set():
@@ -245,7 +244,7 @@ class Worker:
         submissions topic by the same fused step. Read at start: a source registered later is
         picked up by a (rolling) restart of the workers. (faust subscribes by names only: its
         aiokafka driver ignores a topic pattern.)"""
-        store = open_store(self.settings.data_dir, self.url)
+        store = backend_at(self.settings.data_dir, self.url).store()
         try:
             sources = store.sources()
         finally:

@@ -32,8 +32,8 @@ from psycopg.pq import TransactionStatus
 
 from hub.projections.ports import ViewStore, ViewTransaction
 from hub.projections.tables import Kind, Merge, Row, Table
-from hub.storage.pg_schema import migrate
-from hub.storage.postgres import translate
+from hub.storage.postgres import connect, live, translate
+from hub.storage.sql import VIEW_POSITIONS, adapt
 
 __all__ = ["PostgresViews"]
 
@@ -124,9 +124,9 @@ class _Transaction(ViewTransaction):
             self._run(statements)
             return
         statements.append(  # after the locks: the positions the previous holder committed
-            sql.SQL(
-                "SELECT projection, stream, position FROM view_positions WHERE projection IN ({})"
-            ).format(sql.SQL(", ").join(map(sql.Literal, self._names)))
+            sql.SQL(adapt(VIEW_POSITIONS.of_owners(len(self._names)), "{}")).format(
+                *map(sql.Literal, self._names)
+            )
         )
         for name, stream, position in self._run(statements):
             self._positions[(str(name), str(stream))] = int(position)
@@ -151,19 +151,15 @@ class _Transaction(ViewTransaction):
         if name in self._names:
             return self._positions.get((name, stream), 0)
         self._flush()
-        row = self._c.execute(
-            "SELECT position FROM view_positions WHERE projection = %s AND stream = %s",
-            (name, stream),
-        ).fetchone()
+        row = self._c.execute(adapt(VIEW_POSITIONS.select, "%s"), (name, stream)).fetchone()
         return int(row[0]) if row else 0
 
     def set_position(self, name: str, stream: str, position: int) -> None:
         self._positions[(name, stream)] = position
         self._pending.append(
-            sql.SQL(
-                "INSERT INTO view_positions (projection, stream, position) VALUES ({}, {}, {})"
-                " ON CONFLICT (projection, stream) DO UPDATE SET position = EXCLUDED.position"
-            ).format(sql.Literal(name), sql.Literal(stream), sql.Literal(position))
+            sql.SQL(adapt(VIEW_POSITIONS.upsert, "{}")).format(
+                sql.Literal(name), sql.Literal(stream), sql.Literal(position)
+            )
         )
 
     def write(self, table: Table, rows: Sequence[Row], suffix: str = "") -> None:
@@ -241,19 +237,12 @@ class PostgresViews(ViewStore):
         self._conn = self._connect()
 
     def _connect(self) -> psycopg.Connection:
-        try:
-            conn = psycopg.connect(self._url, autocommit=True, connect_timeout=5)
-            conn.execute("SET TIME ZONE 'UTC'")
-            migrate(conn)
-        except psycopg.Error as exc:
-            raise translate(exc, "PostgreSQL (read models)") from exc
+        conn = connect(self._url, "PostgreSQL (read models)", "SET TIME ZONE 'UTC'")
         self._stages = set()  # temporary tables die with their session
         return conn
 
     def _live(self) -> psycopg.Connection:
-        if self._conn.closed or self._conn.broken:
-            self._conn.close()
-            self._conn = self._connect()
+        self._conn = live(self._conn, self._connect)
         return self._conn
 
     def stage(
@@ -340,7 +329,7 @@ class PostgresViews(ViewStore):
             for table in tables:
                 conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(_ident(table.name, suffix)))
                 self._forget(table.name + suffix)
-            conn.execute("DELETE FROM view_positions WHERE projection = %s", (name + suffix,))
+            conn.execute(adapt(VIEW_POSITIONS.forget, "%s"), (name + suffix,))
 
     def _forget(self, physical: str) -> None:
         """Drop the session's staging table of a dropped table on the next use."""
@@ -366,11 +355,8 @@ class PostgresViews(ViewStore):
                         sql.SQL("ALTER INDEX {} RENAME TO {}").format(_ident(old), _ident(new))
                     )
                 self._forget(aside)
-            conn.execute("DELETE FROM view_positions WHERE projection = %s", (name,))
-            conn.execute(
-                "UPDATE view_positions SET projection = %s WHERE projection = %s",
-                (name, name + suffix),
-            )
+            for text, params in VIEW_POSITIONS.swapped_in(name, name + suffix):
+                conn.execute(adapt(text, "%s"), params)
 
     def rows(
         self,
@@ -409,13 +395,7 @@ class PostgresViews(ViewStore):
 
     def positions(self, name: str) -> dict[str, int]:
         try:
-            rows = (
-                self._live()
-                .execute(
-                    "SELECT stream, position FROM view_positions WHERE projection = %s", (name,)
-                )
-                .fetchall()
-            )
+            rows = self._live().execute(adapt(VIEW_POSITIONS.of_owner, "%s"), (name,)).fetchall()
         except psycopg.Error as exc:
             raise translate(exc, "reading read-model positions") from exc
         return {str(s): int(p) for s, p in rows}

@@ -17,13 +17,10 @@ import orjson
 
 from hub.projections.ports import ViewStore, ViewTransaction
 from hub.projections.tables import Kind, Merge, Row, Table
+from hub.storage.sql import VIEW_POSITIONS
 from hub.storage.sqlite import connect, immediate
 
 __all__ = ["SqliteViews"]
-
-_POSITIONS = """CREATE TABLE IF NOT EXISTS view_positions (
-    projection TEXT NOT NULL, stream TEXT NOT NULL, position INTEGER NOT NULL,
-    PRIMARY KEY (projection, stream))"""
 
 
 def _chunks(values: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
@@ -61,18 +58,11 @@ class _Transaction(ViewTransaction):
         self._db = db
 
     def position(self, name: str, stream: str) -> int:
-        row = self._db.execute(
-            "SELECT position FROM view_positions WHERE projection = ? AND stream = ?",
-            (name, stream),
-        ).fetchone()
+        row = self._db.execute(VIEW_POSITIONS.select, (name, stream)).fetchone()
         return int(row[0]) if row else 0
 
     def set_position(self, name: str, stream: str, position: int) -> None:
-        self._db.execute(
-            "INSERT INTO view_positions (projection, stream, position) VALUES (?, ?, ?)"
-            " ON CONFLICT (projection, stream) DO UPDATE SET position = excluded.position",
-            (name, stream, position),
-        )
+        self._db.execute(VIEW_POSITIONS.upsert, (name, stream, position))
 
     def write(self, table: Table, rows: Sequence[Row], suffix: str = "") -> None:
         if rows:
@@ -85,7 +75,7 @@ class SqliteViews(ViewStore):
     def __init__(self, path: Path) -> None:
         self.path = path
         self.db = connect(path)
-        self.db.execute(_POSITIONS)
+        self.db.execute(VIEW_POSITIONS.ddl)
 
     @contextmanager
     def transaction(self, names: Sequence[str]) -> Iterator[ViewTransaction]:
@@ -117,7 +107,7 @@ class SqliteViews(ViewStore):
         with immediate(self.db, f"dropping {name}{suffix}"):
             for table in tables:
                 self.db.execute(f"DROP TABLE IF EXISTS {_q(table.name + suffix)}")
-            self.db.execute("DELETE FROM view_positions WHERE projection = ?", (name + suffix,))
+            self.db.execute(VIEW_POSITIONS.forget, (name + suffix,))
 
     def swap(self, tables: Sequence[Table], name: str, suffix: str) -> None:
         with immediate(self.db, f"swapping {name}{suffix} in"):
@@ -128,11 +118,8 @@ class SqliteViews(ViewStore):
                 self.db.execute(f"DROP TABLE IF EXISTS {_q(table.name)}")
                 self.db.execute(f"ALTER TABLE {_q(aside)} RENAME TO {_q(table.name)}")
                 self._create(table, "")  # the indexes, under their live names
-            self.db.execute("DELETE FROM view_positions WHERE projection = ?", (name,))
-            self.db.execute(
-                "UPDATE view_positions SET projection = ? WHERE projection = ?",
-                (name, name + suffix),
-            )
+            for text, params in VIEW_POSITIONS.swapped_in(name, name + suffix):
+                self.db.execute(text, params)
 
     def rows(
         self,
@@ -169,12 +156,7 @@ class SqliteViews(ViewStore):
         return out
 
     def positions(self, name: str) -> dict[str, int]:
-        return {
-            str(s): int(p)
-            for s, p in self.db.execute(
-                "SELECT stream, position FROM view_positions WHERE projection = ?", (name,)
-            )
-        }
+        return {str(s): int(p) for s, p in self.db.execute(VIEW_POSITIONS.of_owner, (name,))}
 
     def columns(self, table: str) -> list[str]:
         return [str(r[1]) for r in self.db.execute(f"PRAGMA table_info({_q(table)})")]

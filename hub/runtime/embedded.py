@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
+from hub.backends import backend_for
 from hub.domain.values import DeliveryPolicy, Source
 from hub.engine.lag import lags, stage_inputs
 from hub.engine.parts import Engine
@@ -27,9 +28,7 @@ from hub.errors import AlreadyRunningError, StorageUnavailableError
 from hub.events import Event
 from hub.events.streams import FEEDBACK, RECORDS, STREAMS, SUBMISSIONS, VERDICTS
 from hub.national.client import NationalClient
-from hub.projections import open_views
 from hub.settings import HubSettings
-from hub.storage import open_store
 from hub.storage.private import private_dir, private_file
 
 __all__ = ["OUTCOMES", "EmbeddedHub", "IngestReport", "has_hub"]
@@ -67,10 +66,10 @@ class EmbeddedHub:
         self.standard = self.engine.standard
         self.validator = self.engine.validator
         self.codec = self.engine.codec
-        url = settings.database_url.get_secret_value() if settings.database_url else None
-        self.store = open_store(self.data_dir, url)
+        backend = backend_for(settings)
+        self.store = backend.store()
         self.stages = self.engine.stages()
-        self.views = open_views(self.data_dir, url)
+        self.views = backend.views()
         self.side = self.engine.side(self.store, self.views, national, clock, delivery)
         self.projector = self.side.projector
         self.sender = self.side.sender

@@ -1,5 +1,6 @@
-"""The accounts and their sessions, the same on both backends (SQL text differing only in its
-placeholders), and the journal entries of their changes and of people's actions.
+"""The accounts and their sessions, the same on both backends (SQL text written once, its ``?``
+placeholders adapted per driver), and the journal entries of their changes and of people's
+actions.
 
 - ``accounts (name, role, region, disabled, created_at, password_hash, token_hash)``: the
   password as its Argon2id PHC string, the token as its SHA-256 (:mod:`hub.domain.credentials`).
@@ -25,11 +26,12 @@ import json
 import re
 from collections import deque
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from hub.domain.accounts import ROLES, Account, AccountError
 from hub.domain.credentials import digest
 from hub.storage.journal import ACCOUNT_PUT, ACCOUNT_REMOVED, ACTION
+from hub.storage.sql import Dialect, TransactionHooks
 
 if TYPE_CHECKING:
     from hub.storage.ports import Store, Transaction
@@ -78,29 +80,29 @@ DDL = (
 )
 COLUMNS = "name, role, region, disabled, created_at"
 SELECT_ALL = f"SELECT {COLUMNS} FROM accounts ORDER BY name"  # noqa: S608 - fixed text
-#: ``{p}``: the backend's placeholder (``?`` or ``%s``)
-SELECT_ONE = f"SELECT {COLUMNS} FROM accounts WHERE name = {{p}}"  # noqa: S608
-SELECT_SECRET = f"SELECT {COLUMNS}, password_hash FROM accounts WHERE name = {{p}}"  # noqa: S608
+#: placeholders ``?``, adapted per driver (:func:`hub.storage.sql.adapt`)
+SELECT_ONE = f"SELECT {COLUMNS} FROM accounts WHERE name = ?"  # noqa: S608
+SELECT_SECRET = f"SELECT {COLUMNS}, password_hash FROM accounts WHERE name = ?"  # noqa: S608
 SELECT_STATES = f"SELECT {COLUMNS}, password_hash, token_hash FROM accounts ORDER BY name"  # noqa: S608
-SELECT_STATE = f"SELECT {COLUMNS}, password_hash, token_hash FROM accounts WHERE name = {{p}}"  # noqa: S608
-BY_TOKEN = f"SELECT {COLUMNS} FROM accounts WHERE token_hash = {{p}}"  # noqa: S608
+SELECT_STATE = f"SELECT {COLUMNS}, password_hash, token_hash FROM accounts WHERE name = ?"  # noqa: S608
+BY_TOKEN = f"SELECT {COLUMNS} FROM accounts WHERE token_hash = ?"  # noqa: S608
 BY_SESSION = (
     "SELECT a.name, a.role, a.region, a.disabled, a.created_at, s.expires_at"
     " FROM account_sessions s JOIN accounts a ON a.name = s.name"
-    " WHERE s.id_hash = {p} AND s.expires_at > {p}"
+    " WHERE s.id_hash = ? AND s.expires_at > ?"
 )
 UPSERT = (
-    f"INSERT INTO accounts ({COLUMNS}) VALUES ({{p}}, {{p}}, {{p}}, {{p}}, {{p}})"  # noqa: S608
+    f"INSERT INTO accounts ({COLUMNS}) VALUES (?, ?, ?, ?, ?)"  # noqa: S608
     " ON CONFLICT (name) DO UPDATE SET role = excluded.role, region = excluded.region,"
     " disabled = excluded.disabled, created_at = excluded.created_at"
 )
-SET_PASSWORD = "UPDATE accounts SET password_hash = {p} WHERE name = {p}"  # noqa: S105
-SET_TOKEN = "UPDATE accounts SET token_hash = {p} WHERE name = {p}"  # noqa: S105
-DELETE = "DELETE FROM accounts WHERE name = {p}"
-INSERT_SESSION = "INSERT INTO account_sessions (id_hash, name, expires_at) VALUES ({p}, {p}, {p})"
-DELETE_SESSION = "DELETE FROM account_sessions WHERE id_hash = {p}"
-DELETE_SESSIONS_OF = "DELETE FROM account_sessions WHERE name = {p}"
-DELETE_EXPIRED = "DELETE FROM account_sessions WHERE expires_at <= {p}"
+SET_PASSWORD = "UPDATE accounts SET password_hash = ? WHERE name = ?"  # noqa: S105
+SET_TOKEN = "UPDATE accounts SET token_hash = ? WHERE name = ?"  # noqa: S105
+DELETE = "DELETE FROM accounts WHERE name = ?"
+INSERT_SESSION = "INSERT INTO account_sessions (id_hash, name, expires_at) VALUES (?, ?, ?)"
+DELETE_SESSION = "DELETE FROM account_sessions WHERE id_hash = ?"
+DELETE_SESSIONS_OF = "DELETE FROM account_sessions WHERE name = ?"
+DELETE_EXPIRED = "DELETE FROM account_sessions WHERE expires_at <= ?"
 
 #: An action's name (``deliveries.redrive``, ``quarantine.release``, ``session.start``).
 ACTION_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_.:/-]{0,63}$")
@@ -201,31 +203,9 @@ def actions(store: Store, limit: int = 100) -> list[dict[str, Any]]:
     return list(reversed(found))
 
 
-class Cursor(Protocol):
-    """What both drivers' cursors give (sqlite3 and psycopg)."""
-
-    @property
-    def rowcount(self) -> int: ...
-
-    def fetchone(self) -> Any: ...
-
-    def fetchall(self) -> Any: ...
-
-
-class AccountTransactionRows:
+class AccountTransactionRows(TransactionHooks):
     """The accounts' part of a backend's transaction, the same on both: a backend mixes it in
     and gives :meth:`_run` (a statement in its transaction) and ``_journal``."""
-
-    _placeholder = "?"
-
-    def _run(self, text: str, params: Sequence[Any]) -> Cursor:
-        raise NotImplementedError
-
-    def _journal(self, source_id: str, kind: str, change: dict[str, Any]) -> None:
-        raise NotImplementedError
-
-    def _q(self, text: str) -> str:
-        return text.format(p=self._placeholder)
 
     def _journal_account(self, name: str) -> None:
         row = self._run(self._q(SELECT_STATE), (name,)).fetchone()
@@ -275,17 +255,12 @@ class AccountTransactionRows:
         self._journal(principal_name, ACTION, change)
 
 
-class AccountStoreRows:
+class AccountStoreRows(Dialect):
     """The accounts' reads of a backend's store, the same on both: a backend mixes it in and
     gives :meth:`_rows` (a query outside any transaction, its rows)."""
 
-    _placeholder = "?"
-
     def _rows(self, text: str, params: Sequence[Any] = ()) -> list[Any]:
         raise NotImplementedError
-
-    def _q(self, text: str) -> str:
-        return text.format(p=self._placeholder)
 
     def accounts(self) -> list[Account]:
         return [from_row(r) for r in self._rows(SELECT_ALL)]

@@ -8,7 +8,6 @@ commit order agree.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,28 +15,24 @@ import psycopg
 from psycopg import sql
 
 from hub.events.streams import STREAMS
-from hub.storage.chain import GENESIS, JOURNAL, link
+from hub.storage.chain import JOURNAL, link
 from hub.storage.chain import first_of_each_id as _first_of_each_id
-from hub.storage.journal import ADOPTED, change_event
+from hub.storage.chain_upgrade import Many, adopted, seal
 from hub.storage.ports import ChainHead
+from hub.storage.sql import CHAIN_HEAD, CHAIN_HEAD_PUT, adapt, chained_table
+from hub.storage.sql import chain_head as chain_head_of
 
 __all__ = ["append_chained", "chain_head", "table", "upgrade"]
 
 
 def table(name: str) -> sql.Identifier:
     """A chained table: a stream or the sources' journal (names from code, never from input)."""
-    from hub.errors import StorageError
-
-    if name != JOURNAL and name not in STREAMS:
-        raise StorageError(f"unknown stream {name!r}")
-    return sql.Identifier(name)
+    return sql.Identifier(chained_table(name))
 
 
 def chain_head(conn: psycopg.Connection, name: str) -> ChainHead:
-    row = conn.execute(
-        "SELECT position, chain, count FROM chain_heads WHERE name = %s", (name,)
-    ).fetchone()
-    return ChainHead(name, int(row[0]), str(row[1]), int(row[2])) if row else ChainHead(name)
+    row = conn.execute(adapt(CHAIN_HEAD, "%s"), (name,)).fetchone()
+    return chain_head_of(name, row)
 
 
 def append_chained(
@@ -75,43 +70,18 @@ def append_chained(
         [*columns, chains],
     ).fetchall()
     conn.execute(
-        "INSERT INTO chain_heads (name, position, chain, count) VALUES (%s, %s, %s, %s)"
-        " ON CONFLICT (name) DO UPDATE SET position = excluded.position,"
-        " chain = excluded.chain, count = excluded.count",
+        adapt(CHAIN_HEAD_PUT, "%s"),
         (name, max(int(r[0]) for r in rows), prev, head.count + len(rows)),
     )
     return len(rows)
 
 
-def _seal(conn: psycopg.Connection, name: str) -> None:
-    """Chain an older database's events once, in order (the upgrade adopts them as found)."""
-    target = table(name)
-    prev, count, after = GENESIS, 0, 0
-    while True:
-        rows = conn.execute(
-            sql.SQL(
-                "SELECT position, event_id, event_type, key, correlation_id, body FROM {}"
-                " WHERE position > %s ORDER BY position LIMIT 1000"
-            ).format(target),
-            (after,),
-        ).fetchall()
-        if not rows:
-            break
-        links = []
-        for position, event_id, event_type, key, correlation_id, body in rows:
-            prev = link(prev, event_id, event_type, key, correlation_id, bytes(body))
-            links.append((prev, position))
+def _many(conn: psycopg.Connection) -> Many:
+    def many(text: str, rows: Sequence[Sequence[Any]]) -> None:
         with conn.cursor() as cur:
-            cur.executemany(
-                sql.SQL("UPDATE {} SET chain = %s WHERE position = %s").format(target), links
-            )
-        count += len(rows)
-        after = rows[-1][0]
-    if count:
-        conn.execute(
-            "INSERT INTO chain_heads (name, position, chain, count) VALUES (%s, %s, %s, %s)",
-            (name, after, prev, count),
-        )
+            cur.executemany(text, rows)
+
+    return many
 
 
 def upgrade(conn: psycopg.Connection) -> None:
@@ -130,24 +100,5 @@ def upgrade(conn: psycopg.Connection) -> None:
     )
     for stream in STREAMS:
         conn.execute(sql.SQL("ALTER TABLE {} ADD COLUMN chain TEXT").format(table(stream)))
-        _seal(conn, stream)
-    credentials = {
-        r[0]: (r[1], bool(r[2]))
-        for r in conn.execute("SELECT source_id, token_hash, disabled FROM source_credentials")
-    }
-    adopted = []
-    for source_id, level, region, department, types in conn.execute(
-        "SELECT source_id, level, region_code, department, record_types FROM sources"
-        " ORDER BY source_id"
-    ).fetchall():
-        state: dict[str, Any] = {
-            "level": level,
-            "region_code": region,
-            "department": department,
-            "record_types": list(types if isinstance(types, list) else json.loads(types)),
-        }
-        if source_id in credentials:
-            token, disabled = credentials[source_id]
-            state |= {"token_hash": token, "disabled": disabled}
-        adopted.append(change_event(source_id, ADOPTED, state))
-    append_chained(conn, JOURNAL, adopted)
+        seal(stream, "%s", conn.execute, _many(conn))
+    append_chained(conn, JOURNAL, adopted(conn.execute))

@@ -129,9 +129,10 @@ def _v6_subscribers(conn: psycopg.Connection) -> None:
     from hub.storage import subscriber_rows as subs
     from hub.storage.chain import JOURNAL
     from hub.storage.pg_chain import append_chained
+    from hub.storage.sql import adapt
 
     conn.execute(subs.DDL)
-    conn.execute(subs.UPSERT.format(p="%s"), (NATIONAL.name, subs.canonical(NATIONAL)))
+    conn.execute(adapt(subs.UPSERT, "%s"), (NATIONAL.name, subs.canonical(NATIONAL)))
     append_chained(conn, JOURNAL, subs.seed_events())
 
 

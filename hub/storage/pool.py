@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import threading
 
+from hub.backends import backend_for
 from hub.settings import HubSettings
-from hub.storage import store_for
 from hub.storage.ports import Store
 
 __all__ = ["StorePool"]
@@ -25,7 +25,7 @@ class StorePool:
     def get(self) -> Store:
         store: Store | None = getattr(self._local, "store", None)
         if store is None:
-            store = store_for(self._settings)
+            store = backend_for(self._settings).store()
             self._local.store = store
             with self._lock:
                 self._all.append(store)

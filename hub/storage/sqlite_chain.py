@@ -4,34 +4,23 @@ chained once as found, the sources' journal started from the sources table)."""
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 
-from hub.domain.values import Source
-from hub.errors import StorageError
 from hub.events.streams import STREAMS
+from hub.storage import sql
 from hub.storage.chain import JOURNAL, link
 from hub.storage.chain import first_of_each_id as _first_of_each_id
-from hub.storage.journal import ADOPTED, change_event, source_state
+from hub.storage.chain_upgrade import adopted, seal
 from hub.storage.ports import ChainHead
+from hub.storage.sql import CHAIN_HEAD_PUT, chained_table
 
-__all__ = ["append_chained", "chain_head", "chained_table", "seal", "upgrade"]
-
-
-def chained_table(name: str) -> str:
-    """A table that carries a chain: a stream, or the sources' journal."""
-    if name != JOURNAL and name not in STREAMS:
-        raise StorageError(f"unknown stream {name!r}")
-    return name
+__all__ = ["append_chained", "chain_head", "upgrade"]
 
 
 def chain_head(conn: sqlite3.Connection, name: str) -> ChainHead:
-    row = conn.execute(
-        "SELECT position, chain, count FROM chain_heads WHERE name = ?", (name,)
-    ).fetchone()
-    return ChainHead(name, int(row[0]), str(row[1]), int(row[2])) if row else ChainHead(name)
+    return sql.chain_head(name, conn.execute(sql.CHAIN_HEAD, (name,)).fetchone())
 
 
 def append_chained(
@@ -66,42 +55,8 @@ def append_chained(
         rows,
     )
     position = conn.execute(f'SELECT MAX(position) FROM "{table}"').fetchone()[0]  # noqa: S608
-    conn.execute(
-        "INSERT INTO chain_heads (name, position, chain, count) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT (name) DO UPDATE SET position = excluded.position,"
-        " chain = excluded.chain, count = excluded.count",
-        (name, int(position), prev, head.count + len(rows)),
-    )
+    conn.execute(CHAIN_HEAD_PUT, (name, int(position), prev, head.count + len(rows)))
     return len(rows)
-
-
-def seal(conn: sqlite3.Connection, name: str) -> None:
-    """Chain the events of an older hub (stored before streams were chained), in order, once:
-    the upgrade adopts its history as it finds it (record versions keep their own chain)."""
-    table = chained_table(name)
-    prev, count, position = "", 0, 0
-    after = 0
-    while True:
-        rows = conn.execute(
-            "SELECT position, event_id, event_type, key, correlation_id, body"  # noqa: S608
-            f' FROM "{table}" WHERE position > ? ORDER BY position LIMIT 1000',
-            (after,),
-        ).fetchall()
-        if not rows:
-            break
-        links = []
-        for pos, event_id, event_type, key, correlation_id, body in rows:
-            prev = link(prev, event_id, event_type, key, correlation_id, bytes(body))
-            links.append((prev, pos))
-        conn.executemany(f'UPDATE "{table}" SET chain = ? WHERE position = ?', links)  # noqa: S608
-        count += len(rows)
-        after = position = rows[-1][0]
-    if count:
-        conn.execute(
-            "INSERT INTO chain_heads (name, position, chain, count) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (name) DO NOTHING",
-            (name, position, prev, count),
-        )
 
 
 def upgrade(
@@ -131,24 +86,6 @@ def upgrade(
         conn.execute(journal_ddl)
         for stream in unchained():
             conn.execute(f'ALTER TABLE "{stream}" ADD COLUMN chain TEXT')
-            seal(conn, stream)
+            seal(stream, "?", conn.execute, conn.executemany)
         if journal_is_new:
-            credentials = {
-                r[0]: (r[1], bool(r[2]))
-                for r in conn.execute(
-                    "SELECT source_id, token_hash, disabled FROM source_credentials"
-                )
-            }
-            rows = conn.execute(
-                "SELECT source_id, level, region_code, department, record_types FROM sources"
-                " ORDER BY source_id"
-            ).fetchall()
-            adopted = []
-            for row in rows:
-                source = Source(row[0], row[1], row[2], row[3], tuple(json.loads(row[4])))
-                state = source_state(source)
-                if source.source_id in credentials:
-                    token, disabled = credentials[source.source_id]
-                    state |= {"token_hash": token, "disabled": disabled}
-                adopted.append(change_event(source.source_id, ADOPTED, state))
-            append_chained(conn, JOURNAL, adopted)
+            append_chained(conn, JOURNAL, adopted(conn.execute))

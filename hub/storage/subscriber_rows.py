@@ -1,6 +1,7 @@
 """The subscribers table, the same on both backends: ``subscribers (name, entitlement)`` with the
-entitlement as one canonical JSON text, so the SQL differs only in its placeholders and the
-audit compares a row with its journal entry field by field. Pure functions and SQL text only.
+entitlement as one canonical JSON text, so the SQL is written once (placeholders ``?``, adapted
+per driver) and the audit compares a row with its journal entry field by field. Pure functions
+and SQL text only.
 """
 
 from __future__ import annotations
@@ -26,13 +27,13 @@ __all__ = [
 
 DDL = "CREATE TABLE IF NOT EXISTS subscribers (name TEXT PRIMARY KEY, entitlement TEXT NOT NULL)"
 SELECT_ALL = "SELECT name, entitlement FROM subscribers ORDER BY name"
-#: ``{p}``: the backend's placeholder (``?`` or ``%s``)
-SELECT_ONE = "SELECT name, entitlement FROM subscribers WHERE name = {p}"
+#: placeholders ``?``, adapted per driver (:func:`hub.storage.sql.adapt`)
+SELECT_ONE = "SELECT name, entitlement FROM subscribers WHERE name = ?"
 UPSERT = (
-    "INSERT INTO subscribers (name, entitlement) VALUES ({p}, {p})"
+    "INSERT INTO subscribers (name, entitlement) VALUES (?, ?)"
     " ON CONFLICT (name) DO UPDATE SET entitlement = excluded.entitlement"
 )
-DELETE = "DELETE FROM subscribers WHERE name = {p}"
+DELETE = "DELETE FROM subscribers WHERE name = ?"
 
 
 def entitlement(subscriber: Subscriber) -> dict[str, Any]:

@@ -14,11 +14,11 @@ import pytest
 from click.testing import CliRunner
 
 from hub.audit.state import check_accounts, check_sources, check_subscribers
+from hub.backends import backend_for
 from hub.cli import cli
 from hub.domain.accounts import Account
 from hub.domain.credentials import digest, hash_password
 from hub.settings import HubSettings
-from hub.storage import store_for
 from hub.storage.account_rows import record_action
 from hub.storage.ports import Store
 from hub.storage.postgres import PostgresStore
@@ -93,7 +93,7 @@ def test_accounts_changed_behind_the_hubs_back_are_named(tamper: Tamper) -> None
 
 def test_hub_audit_verify_names_a_tampered_account(tmp_path: Path) -> None:
     data = tmp_path / "hub"
-    store_for(HubSettings(data_dir=data)).close()  # a hub to administer
+    backend_for(HubSettings(data_dir=data)).store().close()  # a hub to administer
     runner = CliRunner()
     added = runner.invoke(
         cli,

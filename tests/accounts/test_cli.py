@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+from hub.backends import backend_for
 from hub.cli import cli
 from hub.domain.credentials import digest, verify_password
 from hub.settings import HubSettings
-from hub.storage import store_for
 from hub.storage.account_rows import record_action
 from hub.storage.chain import JOURNAL
 
@@ -25,7 +25,7 @@ PASSWORD = "a long enough password"
 @pytest.fixture
 def hub(tmp_path: Path) -> Any:
     data = tmp_path / "hub"
-    store_for(HubSettings(data_dir=data)).close()  # a hub to administer (an empty one)
+    backend_for(HubSettings(data_dir=data)).store().close()  # a hub to administer (an empty one)
     runner = CliRunner()
 
     def run(*args: str, stdin: str | None = None) -> Result:
@@ -36,7 +36,7 @@ def hub(tmp_path: Path) -> Any:
 
 
 def _store(hub: Any) -> Any:
-    return store_for(HubSettings(data_dir=hub.data))
+    return backend_for(HubSettings(data_dir=hub.data)).store()
 
 
 def test_add_list_show_and_the_password_is_only_a_hash(hub: Any) -> None:
@@ -167,7 +167,7 @@ def test_on_a_terminal_the_password_is_asked_twice_and_never_echoed(tmp_path: Pa
 
     from tests.processes import ROOT, hub_env
 
-    store_for(HubSettings(data_dir=tmp_path / "hub")).close()
+    backend_for(HubSettings(data_dir=tmp_path / "hub")).store().close()
     master, slave = pty.openpty()
     child = subprocess.Popen(
         [sys.executable, "-m", "hub", "accounts", "add", "tty-op", "--role", "operator",
@@ -216,7 +216,7 @@ def test_on_a_terminal_the_password_is_asked_twice_and_never_echoed(tmp_path: Pa
 
 
 def _store_of(data: Path) -> Any:
-    return store_for(HubSettings(data_dir=data))
+    return backend_for(HubSettings(data_dir=data)).store()
 
 
 def test_the_commands_work_on_postgresql(pg_url: str, tmp_path: Path) -> None:
@@ -237,7 +237,7 @@ def test_the_commands_work_on_postgresql(pg_url: str, tmp_path: Path) -> None:
         ("pg-op", True, True, False),
         ("pg-view", False, False, True),
     ]
-    store = store_for(HubSettings(data_dir=tmp_path / "hub", database_url=pg_url))
+    store = backend_for(HubSettings(data_dir=tmp_path / "hub", database_url=pg_url)).store()
     found = store.account_by_token(digest(token))
     store.close()
     assert found is not None and found.region == "330100"

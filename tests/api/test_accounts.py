@@ -21,11 +21,11 @@ from pydantic import SecretStr
 from hub.api.actions import SESSION_COOKIE
 from hub.api.roles import require, signed_in
 from hub.api.routes.session import install_accounts
+from hub.backends import backend_for
 from hub.domain.accounts import Account, Principal
 from hub.domain.credentials import digest, hash_password, new_token
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
-from hub.storage import store_for
 from hub.storage.chain import JOURNAL
 from hub.storage.pool import StorePool
 from hub.testing.sources import COUNTY
@@ -53,7 +53,7 @@ def console(settings: HubSettings) -> Iterator[tuple[Api, dict[str, str]]]:
     tokens = {a.name: new_token() for a in ACCOUNTS}
     with EmbeddedHub(settings):  # the schema (PostgreSQL migrations) before the accounts
         pass
-    store = store_for(settings)
+    store = backend_for(settings).store()
     with store.transaction() as tx:
         for account in ACCOUNTS:
             tx.put_account(account)
@@ -205,7 +205,7 @@ def test_a_session_expires(request: pytest.FixtureRequest, tmp_path: Path) -> No
         expired = api.client.get("/v1/session")
         assert expired.status_code == 401 and "expired" in expired.json()["error"]["message"]
         assert api.client.get("/t/plain").status_code == 401
-        store = store_for(api.settings)
+        store = backend_for(api.settings).store()
         with store.transaction() as tx:  # what the next sign-in does on its way
             assert tx.end_expired_sessions(now[0]) == 1
         store.close()
@@ -225,7 +225,7 @@ def test_signing_out_ends_the_session_and_is_journaled(
     assert api.client.get("/v1/session").status_code == 401
     api.client.cookies.clear()
     assert api.client.delete("/v1/session").json() == {"signed_out": False}
-    store = store_for(api.settings)
+    store = backend_for(api.settings).store()
     actions = [
         (json.loads(e.body)["action"], e.key)
         for e in store.chained(JOURNAL, 0, 1000)

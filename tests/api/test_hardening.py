@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from hub.api.server import ApiServer
+from hub.backends import backend_for
 from hub.settings import HubSettings
-from hub.storage import store_for
 from hub.storage.chain import JOURNAL
 from tests.api.conftest import Api
 from tests.api.test_accounts import PASSWORDS, console, sign_in
@@ -169,7 +169,7 @@ def test_region_codes_are_ascii_digits_of_the_table(hub: tuple[Api, dict[str, st
 
 
 def _journaled_clients(settings: HubSettings) -> list[Any]:
-    store = store_for(settings)
+    store = backend_for(settings).store()
     try:
         return [
             json.loads(e.body)["detail"].get("client")

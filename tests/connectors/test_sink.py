@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from hub.backends import backend_for
 from hub.connectors.sink import KafkaSink, LogSink, SubmissionSink, sink_for
 from hub.events import Codec, load_codec
 from hub.events.streams import SUBMISSIONS
@@ -19,7 +20,6 @@ from hub.kafka.topics import TopicSpec, create_topics, stream_topic
 from hub.kafka.wire import header
 from hub.settings import HubSettings
 from hub.standard import load_standard
-from hub.storage import store_for
 from hub.storage.pool import StorePool
 from hub.storage.ports import Store
 from hub.testing.contracts.sink import SubmissionSinkContract
@@ -50,7 +50,7 @@ class _OnSettings(SubmissionSinkContract):
 
     @pytest.fixture
     def store(self, settings: HubSettings) -> Iterator[Store]:
-        store = store_for(settings)
+        store = backend_for(settings).store()
         yield store
         store.close()
 

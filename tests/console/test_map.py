@@ -8,7 +8,7 @@ import shutil
 from collections import Counter
 from collections.abc import Callable
 
-from hub.projections import open_views
+from hub.backends import backend_at
 from hub.projections.regions import REGIONS
 from hub.testing.province.places import CITIES, LONGGANG
 from tests.console.conftest import ACCOUNTS, Demo, Served, Watched
@@ -32,7 +32,7 @@ ZHEJIANG_CITIES = [
 def _records_by(demo: Demo, digits: int) -> Counter[str]:
     """Canonical records per region prefix (a city: 4 digits, a county: 6), from the read
     model the map must agree with."""
-    views = open_views(demo.data_dir, None)
+    views = backend_at(demo.data_dir, None).views()
     try:
         counts: Counter[str] = Counter()
         for code, _type, records, _versions in views.rows(REGIONS):

@@ -7,9 +7,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from hub.projections import open_views
+from hub.backends import backend_at
 from hub.query.scorecards import hub_today, scorecards
-from hub.storage import open_store
 from tests.console.conftest import ACCOUNTS, Demo, Served, Watched
 from tests.console.helpers import only_loopback, ready, shot, sign_in
 from tests.processes import run_hub
@@ -18,8 +17,8 @@ from tests.processes import run_hub
 def test_scorecards_rank_the_sources_as_the_read_models_do(
     demo: Demo, hub_api: Served, watched: Callable[..., Watched]
 ) -> None:
-    views = open_views(demo.data_dir, None)
-    store = open_store(demo.data_dir, None)
+    views = backend_at(demo.data_dir, None).views()
+    store = backend_at(demo.data_dir, None).store()
     try:
         expected = [
             c.source_id
@@ -73,7 +72,7 @@ def test_a_dossier_links_every_entry_to_its_trace(
     from hub.projections.dossier import ENTITY_LINKS
     from hub.query.dossier import dossier
 
-    views = open_views(demo.data_dir, None)
+    views = backend_at(demo.data_dir, None).views()
     try:
         counts: dict[str, int] = {}
         for (uscc,) in views.rows(ENTITY_LINKS, columns=("uscc",)):
@@ -121,7 +120,7 @@ def test_trace_by_submission_source_record_and_uscc(
     page.wait_for_selector(f"#chain td:has-text('{submission}')")
     from hub.projections.dossier import ENTITY_LINKS
 
-    views = open_views(demo.data_dir, None)
+    views = backend_at(demo.data_dir, None).views()
     try:
         uscc = min(u for (u,) in views.rows(ENTITY_LINKS, columns=("uscc",)))
     finally:
@@ -140,7 +139,7 @@ def test_equipment_life_links_to_traces(
     from hub.projections.dossier import EQUIPMENT_LINKS
     from hub.query.dossier import equipment
 
-    views = open_views(demo.data_dir, None)
+    views = backend_at(demo.data_dir, None).views()
     try:
         codes = sorted({c for (c,) in views.rows(EQUIPMENT_LINKS, columns=("equipment_code",))})
         code = codes[0]

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hub.backends import backend_at
 from hub.errors import StorageUnavailableError
 from hub.metrics import HubCollector, families
 from hub.settings import HubSettings
-from hub.storage import open_store
 from hub.storage.ports import Store
 from tests.metrics.conftest import status_json
 
 
 def test_a_reading_is_reused_for_the_cache_period(demo_dir: Path) -> None:
     settings = HubSettings(data_dir=demo_dir, metrics_cache_s=2.0)
-    store = open_store(demo_dir, None)
+    store = backend_at(demo_dir, None).store()
     now = [100.0]
     try:
         collector = HubCollector(settings, lambda: store, clock=lambda: now[0])
@@ -32,7 +32,7 @@ def test_a_reading_is_reused_for_the_cache_period(demo_dir: Path) -> None:
 
 def test_a_slow_reading_is_reused_ten_times_as_long(demo_dir: Path) -> None:
     settings = HubSettings(data_dir=demo_dir, metrics_cache_s=0.0)
-    store = open_store(demo_dir, None)
+    store = backend_at(demo_dir, None).store()
     now = [0.0]
     try:
         collector = HubCollector(settings, lambda: store, clock=lambda: now[0])
@@ -47,7 +47,7 @@ def test_a_slow_reading_is_reused_ten_times_as_long(demo_dir: Path) -> None:
 
 def test_the_reading_is_what_hub_status_says(demo_dir: Path) -> None:
     status = status_json(demo_dir)
-    store = open_store(demo_dir, None)
+    store = backend_at(demo_dir, None).store()
     try:
         reading = HubCollector(HubSettings(data_dir=demo_dir), lambda: store).reading()
     finally:

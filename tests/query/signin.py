@@ -6,11 +6,11 @@ demo province; :func:`headers` is the ``Authorization`` header of one of them.""
 
 from __future__ import annotations
 
+from hub.backends import backend_for
 from hub.domain.accounts import Account, Role
 from hub.domain.credentials import digest, new_token
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
-from hub.storage import store_for
 from hub.testing.province.places import CITIES
 
 __all__ = ["headers", "make_accounts"]
@@ -34,7 +34,7 @@ TOKENS = {a.name: new_token() for a in ACCOUNTS}
 def make_accounts(settings: HubSettings) -> None:
     with EmbeddedHub(settings):  # the schema (PostgreSQL migrations) before the accounts
         pass
-    store = store_for(settings)
+    store = backend_for(settings).store()
     try:
         with store.transaction() as tx:
             for account in ACCOUNTS:

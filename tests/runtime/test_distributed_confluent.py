@@ -17,13 +17,13 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
+from hub.backends import backend_at
 from hub.domain.subscribers import NATIONAL, Subscriber
 from hub.domain.values import Source
 from hub.events.streams import SUBMISSIONS, VERDICTS
 from hub.kafka.topics import feed_topic, stream_topic
 from hub.kafka.wire import CONFLUENT_CONTENT_TYPE, header
 from hub.processing.feeds import shape
-from hub.storage import open_store
 from hub.testing.distributed import DistributedHarness
 from hub.testing.schema_registry import StandInRegistry
 
@@ -75,7 +75,7 @@ def test_topics_carry_the_confluent_wire_format_that_confluents_client_reads(
         # registered while the workers run, with no `hub topics create` after it: the relay makes
         # its feed topics, and the national feed does not wait for them
         departments = Subscriber("departments", sharing="unconditional")  # masked, withheld
-        store = open_store(harness.hub.data_dir, pg_url)
+        store = backend_at(harness.hub.data_dir, pg_url).store()
         try:
             with store.transaction(durable=True) as tx:
                 tx.put_subscriber(departments)

@@ -19,11 +19,11 @@ from typing import Any
 
 from confluent_kafka import Consumer
 
+from hub.backends import backend_at
 from hub.domain.subscribers import Subscriber
 from hub.events import Codec
 from hub.kafka.topics import create_topics, feed_topic, hub_topics
 from hub.processing.feeds import feed_schemas, mask, shape
-from hub.storage import open_store
 from hub.testing.distributed import DistributedHarness
 from hub.testing.factories import make_resident_id, make_uscc
 from hub.testing.sources import PROVINCE
@@ -110,7 +110,7 @@ def _header(message: Any, name: str) -> str | None:
 
 def _register(url: str, data_dir: Path, subscribers: Sequence[Subscriber]) -> None:
     """What ``hub subscribers add`` stores (the running workers' relay picks it up)."""
-    store = open_store(data_dir, url)
+    store = backend_at(data_dir, url).store()
     try:
         with store.transaction(durable=True) as tx:
             for subscriber in subscribers:

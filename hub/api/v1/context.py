@@ -18,10 +18,11 @@ from pydantic import BaseModel, ValidationError
 
 from hub.api.actions import parse_json, require_json, require_same_origin
 from hub.api.v1.errors import BadQueryError
+from hub.backends import backend_for
 from hub.connectors.http_refusals import BodyTooLargeError
 from hub.domain.subscribers import Subscriber
 from hub.processing.feeds import shape
-from hub.projections import ViewStore, open_views
+from hub.projections import ViewStore
 from hub.settings import HubSettings
 from hub.standard import Standard
 from hub.storage.pool import StorePool
@@ -67,8 +68,7 @@ class ViewPool:
     def get(self) -> ViewStore:
         views: ViewStore | None = getattr(self._local, "views", None)
         if views is None or getattr(self._local, "generation", -1) != self._generation:
-            url = self._settings.database_url
-            views = open_views(self._settings.data_dir, url.get_secret_value() if url else None)
+            views = backend_for(self._settings).views()
             with self._lock:
                 self._all.append(views)
                 self._local.views = views
