@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.api.app import create_app
+from hub.backends import backend_for
 from hub.connectors.sink import LogSink
 from hub.events import load_codec
 from hub.settings import HubSettings
@@ -25,7 +26,7 @@ def document() -> dict[str, Any]:
         settings = HubSettings(data_dir=Path(folder))
         standard = settings.standard()
         codec = load_codec(standard.root)
-        stores = StorePool(settings)
+        stores = StorePool(backend_for(settings).store)
         app = create_app(settings, standard, codec, stores, LogSink(stores, codec, lambda: 0.0))
         return app.openapi()
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import uvicorn
 
 from hub.api.app import create_app
+from hub.backends import backend_for
 from hub.connectors.sink import sink_for
 from hub.errors import ConfigError
 from hub.events import load_codec
@@ -69,7 +70,7 @@ class ApiServer:
         self.settings = settings
         standard = settings.standard()
         codec = load_codec(standard.root)
-        self.stores = StorePool(settings)
+        self.stores = StorePool(backend_for(settings).store)
         self.sink = sink_for(settings, self.stores, codec)
         self.app = create_app(settings, standard, codec, self.stores, self.sink)
         config = uvicorn.Config(

@@ -5,19 +5,19 @@ API, the console and the metrics collector all read through the app's pool."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
-from hub.backends import backend_for
-from hub.settings import HubSettings
 from hub.storage.ports import Store
 
 __all__ = ["StorePool"]
 
 
 class StorePool:
-    """One store per thread, opened on first use, all closed together."""
+    """One store per thread, opened on first use by ``open_store`` (e.g. the settings'
+    backend's :meth:`~hub.backends.Backend.store`), all closed together."""
 
-    def __init__(self, settings: HubSettings) -> None:
-        self._settings = settings
+    def __init__(self, open_store: Callable[[], Store]) -> None:
+        self._open = open_store
         self._local = threading.local()
         self._all: list[Store] = []
         self._lock = threading.Lock()
@@ -25,7 +25,7 @@ class StorePool:
     def get(self) -> Store:
         store: Store | None = getattr(self._local, "store", None)
         if store is None:
-            store = backend_for(self._settings).store()
+            store = self._open()
             self._local.store = store
             with self._lock:
                 self._all.append(store)

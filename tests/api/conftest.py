@@ -14,6 +14,7 @@ from pydantic import SecretStr
 
 from hub.api.app import create_app
 from hub.api.tokens import new_token, token_hash
+from hub.backends import backend_for
 from hub.connectors.sink import LogSink
 from hub.domain.accounts import Account
 from hub.domain.credentials import digest
@@ -70,7 +71,7 @@ def make_api(settings: HubSettings, sources: tuple[Source, ...] = SOURCES) -> It
         if tx.account(SCRAPER.name) is None:
             tx.put_account(SCRAPER)
         tx.set_account_token(SCRAPER.name, digest(scrape_token))
-    stores = StorePool(settings)
+    stores = StorePool(backend_for(settings).store)
     app = create_app(settings, standard, codec, stores, LogSink(stores, codec, lambda: 1.7e9))
     try:
         with TestClient(app) as client:

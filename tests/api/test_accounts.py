@@ -351,7 +351,7 @@ def test_install_accounts_on_an_app_of_its_own(tmp_path: Path) -> None:
     and a 405's Allow names every method of the path."""
     settings = HubSettings(data_dir=tmp_path / "hub")
     app = FastAPI()
-    stores = StorePool(settings)
+    stores = StorePool(backend_for(settings).store)
     app.state.stores = stores
     install_accounts(app, settings)
     try:

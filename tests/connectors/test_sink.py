@@ -41,7 +41,7 @@ class _OnSettings(SubmissionSinkContract):
 
     @pytest.fixture
     def sink(self, settings: HubSettings, codec: Codec) -> Iterator[SubmissionSink]:
-        pool = StorePool(settings)
+        pool = StorePool(backend_for(settings).store)
         sink = sink_for(settings, pool, codec)
         assert type(sink) is self.kind
         yield sink

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from hub.api.app import create_app
 from hub.api.tokens import new_token, token_hash
+from hub.backends import backend_for
 from hub.connectors.sink import KafkaSink
 from hub.kafka.acl import hub_grants, sync_acls
 from hub.national.sim import SimConfig
@@ -77,7 +78,7 @@ def test_the_ingest_api_sends_over_sasl_ssl(
     """The API's Kafka sink (its long-lived producer) as the hub's principal: 202 only after
     the secured broker acknowledged the batch, and the workers' verdicts come back."""
     harness = secure_harness(tmp_path, pg_url, secure_kafka)
-    stores = StorePool(harness.settings)
+    stores = StorePool(backend_for(harness.settings).store)
     sink = KafkaSink(harness.settings, stores, harness.hub.codec)
     try:
         token = new_token()

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from hub.api.app import create_app
+from hub.backends import backend_for
 from hub.connectors.sink import LogSink
 from hub.events import load_codec
 from hub.settings import HubSettings
@@ -22,7 +23,7 @@ def query_app(settings: HubSettings) -> tuple[FastAPI, StorePool]:
     make_accounts(settings)
     standard = settings.standard()
     codec = load_codec(standard.root)
-    stores = StorePool(settings)
+    stores = StorePool(backend_for(settings).store)
     app = create_app(settings, standard, codec, stores, LogSink(stores, codec, lambda: 1.7e9))
     return app, stores
 

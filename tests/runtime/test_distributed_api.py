@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from hub.api.app import create_app
 from hub.api.tokens import new_token, token_hash
+from hub.backends import backend_for
 from hub.connectors.sink import KafkaSink
 from hub.storage.pool import StorePool
 from hub.testing.distributed import DistributedHarness
@@ -21,7 +22,7 @@ def test_a_batch_through_kafka_comes_back_as_feedback_once(
     tmp_path: Path, pg_url: str, kafka_bootstrap: str, inspection: dict[str, Any]
 ) -> None:
     harness = DistributedHarness(tmp_path, pg_url, kafka_bootstrap)
-    stores = StorePool(harness.settings)
+    stores = StorePool(backend_for(harness.settings).store)
     sink = KafkaSink(harness.settings, stores, harness.hub.codec)
     try:
         token = new_token()

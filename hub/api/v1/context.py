@@ -89,7 +89,7 @@ class Readers:
     def __init__(self, settings: HubSettings, stores: StorePool | None = None) -> None:
         self.settings = settings
         self.standard: Standard = settings.standard()
-        self.stores = stores or StorePool(settings)
+        self.stores = stores or StorePool(backend_for(settings).store)
         self.views = ViewPool(settings)
 
     def store(self) -> Store:
