@@ -3,8 +3,6 @@ FROM python:3.11-slim
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY hub hub
-COPY connectors connectors
-COPY projections projections
 COPY schemas schemas
 RUN pip install --no-cache-dir . && useradd --create-home hub && mkdir -p /var/lib/hub \
     && chown hub /var/lib/hub
