@@ -34,7 +34,7 @@ from hub.national.protocol import PushItem, PushResult, PushStatus
 from hub.processing import delivery
 from hub.storage.ports import Store, Transaction
 
-__all__ = ["DeliveryPolicy", "DeliverySender"]
+__all__ = ["DeliverySender"]
 
 
 class DeliverySender:

@@ -16,7 +16,7 @@ from typing import TypeVar
 
 E = TypeVar("E", bound=tuple[str, str, str, str, bytes])
 
-__all__ = ["GENESIS", "JOURNAL", "first_of_each_id", "link"]
+__all__ = ["GENESIS", "JOURNAL", "first_of_each_id", "link", "links"]
 
 GENESIS = ""  # the "previous chain" of a stream's first event
 JOURNAL = "source_journal"  # the sources' change log, chained like a stream
@@ -31,6 +31,16 @@ def link(
         digest.update(part.encode("utf-8"))
         digest.update(b"\x1f")
     return digest.hexdigest()
+
+
+def links(prev: str, events: Sequence[tuple[str, str, str, str, bytes]]) -> list[str]:
+    """The chain values of ``events`` appended in order after ``prev`` (a stream's head): what
+    both backends store beside the events of one append."""
+    out = []
+    for event_id, event_type, key, correlation_id, body in events:
+        prev = link(prev, event_id, event_type, key, correlation_id, body)
+        out.append(prev)
+    return out
 
 
 def first_of_each_id(events: Sequence[E]) -> list[E]:

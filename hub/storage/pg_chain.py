@@ -15,7 +15,7 @@ import psycopg
 from psycopg import sql
 
 from hub.events.streams import STREAMS
-from hub.storage.chain import JOURNAL, link
+from hub.storage.chain import JOURNAL, links
 from hub.storage.chain import first_of_each_id as _first_of_each_id
 from hub.storage.chain_upgrade import Many, adopted, seal
 from hub.storage.ports import ChainHead
@@ -55,10 +55,7 @@ def append_chained(
     if not fresh:
         return 0
     head = chain_head(conn, name)
-    prev, chains = head.chain, []
-    for event_id, event_type, key, correlation_id, body in fresh:
-        prev = link(prev, event_id, event_type, key, correlation_id, body)
-        chains.append(prev)
+    chains = links(head.chain, fresh)
     columns = [list(col) for col in zip(*fresh, strict=True)]
     rows = conn.execute(
         sql.SQL(
@@ -71,7 +68,7 @@ def append_chained(
     ).fetchall()
     conn.execute(
         adapt(CHAIN_HEAD_PUT, "%s"),
-        (name, max(int(r[0]) for r in rows), prev, head.count + len(rows)),
+        (name, max(int(r[0]) for r in rows), chains[-1], head.count + len(rows)),
     )
     return len(rows)
 

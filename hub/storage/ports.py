@@ -56,7 +56,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from hub.domain.values import (
-    LEDGER_STATES,
     ApiBatch,
     Credential,
     DeliveryRow,
@@ -71,30 +70,22 @@ if TYPE_CHECKING:
     from hub.domain.subscribers import Subscriber
 
 __all__ = [
-    "LEDGER_STATES",
     "STORE_PORTS",
     "TRANSACTION_PORTS",
     "AccountBook",
     "AccountReads",
-    "ApiBatch",
     "AuditReads",
     "ChainHead",
     "ChainedEvent",
-    "Credential",
     "CredentialReads",
-    "DeliveryRow",
     "EventLog",
     "Intake",
     "Ledger",
     "LogReads",
     "QuarantineDesk",
-    "QuarantineEntry",
-    "Quarantined",
     "QueueReads",
     "Registry",
-    "RegistryEntry",
     "SessionBook",
-    "Source",
     "SourceBook",
     "StatusReads",
     "Store",
@@ -102,7 +93,6 @@ __all__ = [
     "SubscriberBook",
     "Tracking",
     "Transaction",
-    "ledger_states",
 ]
 
 
@@ -138,18 +128,6 @@ class ChainHead:
     position: int = 0
     chain: str = ""
     count: int = 0
-
-
-def ledger_states(states: Sequence[str]) -> str:
-    """``state IN (...)`` as SQL text of known states only (literals, so both backends use the
-    partial index of dead and retrying rows for the operators' default list)."""
-    if not states or any(s not in LEDGER_STATES for s in states):
-        raise ValueError(f"ledger states must be among {LEDGER_STATES}")
-    known = [s for s in LEDGER_STATES if s in states]
-    text = "state IN (" + ", ".join(f"'{s}'" for s in known) + ")"
-    if set(known) <= {"dead", "retrying"}:  # the partial index's own text first
-        return "state IN ('dead', 'retrying')" + ("" if len(known) == 2 else f" AND {text}")
-    return text
 
 
 class EventLog(ABC):

@@ -21,7 +21,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
-from hub.domain.values import Credential, DeliveryRow, Quarantined, RegistryEntry, Source
+from hub.domain.values import (
+    LEDGER_STATES,
+    Credential,
+    DeliveryRow,
+    Quarantined,
+    RegistryEntry,
+    Source,
+)
 from hub.errors import StorageError
 from hub.events.streams import STREAMS
 from hub.storage.chain import JOURNAL
@@ -51,6 +58,7 @@ __all__ = [
     "credential",
     "delivery",
     "delivery_values",
+    "ledger_states",
     "quarantined",
     "registry_entry",
     "source",
@@ -282,3 +290,15 @@ def chain_head(name: str, row: Sequence[Any] | None) -> ChainHead:
 def registry_entry(row: Sequence[Any], loads: Callable[[Any], Any]) -> RegistryEntry:
     """A row of :data:`REGISTRY_COLUMNS` back to its value."""
     return RegistryEntry(row[0], row[1], row[2], row[3], row[4], row[5], row[6], loads(row[7]))
+
+
+def ledger_states(states: Sequence[str]) -> str:
+    """``state IN (...)`` as SQL text of known states only (literals, so both backends use the
+    partial index of dead and retrying rows for the operators' default list)."""
+    if not states or any(s not in LEDGER_STATES for s in states):
+        raise ValueError(f"ledger states must be among {LEDGER_STATES}")
+    known = [s for s in LEDGER_STATES if s in states]
+    text = "state IN (" + ", ".join(f"'{s}'" for s in known) + ")"
+    if set(known) <= {"dead", "retrying"}:  # the partial index's own text first
+        return "state IN ('dead', 'retrying')" + ("" if len(known) == 2 else f" AND {text}")
+    return text

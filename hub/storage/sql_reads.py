@@ -23,8 +23,8 @@ from hub.domain.values import (
 from hub.events.streams import SUBMISSIONS, VERDICTS
 from hub.storage import sql
 from hub.storage import subscriber_rows as subs
-from hub.storage.ports import ChainedEvent, ChainHead, StoredEvent, ledger_states
-from hub.storage.sql import LEDGER_COLUMNS
+from hub.storage.ports import ChainedEvent, ChainHead, StoredEvent
+from hub.storage.sql import LEDGER_COLUMNS, ledger_states
 from hub.storage.sql_rows import SqlJson, event
 
 __all__ = ["SqlStoreRows"]

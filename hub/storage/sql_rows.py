@@ -38,8 +38,8 @@ from hub.storage.journal import (
     change_event,
     source_state,
 )
-from hub.storage.ports import StoredEvent, ledger_states
-from hub.storage.sql import LEDGER_COLUMNS, POSITIONS, Dialect, TransactionHooks
+from hub.storage.ports import StoredEvent
+from hub.storage.sql import LEDGER_COLUMNS, POSITIONS, Dialect, TransactionHooks, ledger_states
 
 __all__ = ["SqlJson", "SqlTransactionRows", "event"]
 

@@ -10,7 +10,7 @@ from contextlib import AbstractContextManager
 
 from hub.events.streams import STREAMS
 from hub.storage import sql
-from hub.storage.chain import JOURNAL, link
+from hub.storage.chain import JOURNAL, links
 from hub.storage.chain import first_of_each_id as _first_of_each_id
 from hub.storage.chain_upgrade import adopted, seal
 from hub.storage.ports import ChainHead
@@ -45,17 +45,14 @@ def append_chained(
     if not fresh:
         return 0
     head = chain_head(conn, name)
-    prev, rows = head.chain, []
-    for event_id, event_type, key, correlation_id, body in fresh:
-        prev = link(prev, event_id, event_type, key, correlation_id, body)
-        rows.append((event_id, event_type, key, correlation_id, body, prev))
+    rows = [(*e, chain) for e, chain in zip(fresh, links(head.chain, fresh), strict=True)]
     conn.executemany(
         f'INSERT INTO "{table}" (event_id, event_type, key, correlation_id, body, chain) '  # noqa: S608 - fixed names
         "VALUES (?, ?, ?, ?, ?, ?)",
         rows,
     )
     position = conn.execute(f'SELECT MAX(position) FROM "{table}"').fetchone()[0]  # noqa: S608
-    conn.execute(CHAIN_HEAD_PUT, (name, int(position), prev, head.count + len(rows)))
+    conn.execute(CHAIN_HEAD_PUT, (name, int(position), rows[-1][5], head.count + len(rows)))
     return len(rows)
 
 

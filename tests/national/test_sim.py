@@ -12,7 +12,9 @@ import pytest
 from hub.errors import ConfigError, PermanentDeliveryError, StorageError, TransientDeliveryError
 from hub.national.client import NationalClient
 from hub.national.protocol import REASON_CONTENT_REJECTED, REASON_OUT_OF_ORDER, PushStatus
-from hub.national.sim import MAX_BODY_BYTES, SimConfig, rejects_content, start_sim
+from hub.national.sim import SimConfig, start_sim
+from hub.national.sim.faults import rejects_content
+from hub.national.sim.handler import MAX_BODY_BYTES
 from hub.national.sim.messages import SimStats
 
 from .conftest import MakeItem, StartSim

@@ -21,7 +21,7 @@ from starlette.requests import ClientDisconnect
 from hub.api.middleware import ApiMetrics
 from hub.api.models import REFUSALS, IngestReply, RefusedRecord, Submitted
 from hub.api.source_auth import Caller
-from hub.connectors import http as batches
+from hub.connectors import http as http_ingest
 from hub.connectors.http_refusals import (
     BodyTimeoutError,
     BodyTooLargeError,
@@ -71,24 +71,24 @@ def router(
         """Decode, bound and turn the body into submissions: CPU work on untrusted bytes, run
         on a thread so the event loop (``/healthz``, other sources) never waits on it."""
         limits = settings.input_limits(max_records=settings.api_max_records)
-        records = batches.read_records(body, content_type, limits)
-        batches.check_limits(
+        records = http_ingest.read_records(body, content_type, limits)
+        http_ingest.check_limits(
             records,
             settings.api_max_records,
             settings.api_max_field_chars,
             settings.max_record_fields,
             settings.max_record_depth,
         )
-        reading = batches.source_reading(
+        reading = http_ingest.source_reading(
             settings.profiles_dir, standard, source.source_id, record_type
         )
-        events = batches.submissions(source, record_type, records, batch_id, clock(), reading)
+        events = http_ingest.submissions(source, record_type, records, batch_id, clock(), reading)
         mapped = (
             [reading.fields(r) if isinstance(r, dict) else r for r in records]
             if reading
             else records
         )
-        return events, batches.prechecks(source, record_type, mapped, events)
+        return events, http_ingest.prechecks(source, record_type, mapped, events)
 
     @routes.post(
         "/v1/records/{record_type}",
@@ -115,14 +115,14 @@ def router(
             raise RecordTypeNotFoundError(f"{record_type} is not a record type of the standard")
         content_type = request.headers.get("content-type", "")
         body = await read_body(request, settings.api_max_body_bytes, settings.api_body_timeout_s)
-        digest = batches.body_hash(body, content_type, record_type)
+        digest = http_ingest.body_hash(body, content_type, record_type)
         if idempotency_key is not None:
             earlier = await asyncio.to_thread(
                 _first_reply, stores, source.source_id, idempotency_key
             )
             if earlier is not None:
                 return _replay(earlier, digest)
-        batch_id = batches.batch_id_for(source.source_id, idempotency_key)
+        batch_id = http_ingest.batch_id_for(source.source_id, idempotency_key)
         events, refused_now = await asyncio.to_thread(
             prepare, body, content_type, source, record_type, batch_id
         )
@@ -149,7 +149,7 @@ def router(
             )
 
         stored = await asyncio.to_thread(
-            batches.store_batch, sink, events, idempotency_key, make_reply
+            http_ingest.store_batch, sink, events, idempotency_key, make_reply
         )
         if stored.body_hash != digest:
             raise IdempotencyConflictError("this Idempotency-Key was used with another body")

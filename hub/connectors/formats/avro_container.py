@@ -41,7 +41,6 @@ from hub.errors import InputError
 __all__ = [
     "AVRO_MAGIC",
     "AvroLimitError",
-    "AvroLimits",
     "Broken",
     "check_schema",
     "records",

@@ -21,7 +21,7 @@ from typing import Any, BinaryIO, Literal
 
 import orjson
 
-from hub.bounds import InputLimits
+from hub.bounds import AvroLimits, InputLimits
 from hub.connectors.formats import avro_container
 from hub.connectors.formats.inputs import bounded
 from hub.connectors.formats.rows import HeaderHook, Item, Problem, RawRecord
@@ -388,9 +388,7 @@ def jsonable(record: Any) -> Any:
     return orjson.loads(orjson.dumps(record, default=default))
 
 
-def avro_records(
-    stream: BinaryIO, limits: avro_container.AvroLimits | None = None
-) -> Iterator[Item]:
+def avro_records(stream: BinaryIO, limits: AvroLimits | None = None) -> Iterator[Item]:
     """The records of an Avro object container file, numbered from 1, read within ``limits``
     (see :mod:`hub.connectors.formats.avro_container`: a file refused whole raises an
     :class:`~hub.errors.InputError` naming the limit). A file that breaks off (a truncated or

@@ -19,16 +19,12 @@ HTTP handler), :mod:`~hub.national.sim.server` (start, serve, stop) and
 
 from __future__ import annotations
 
-from hub.national.sim.faults import SimConfig, rejects_content
-from hub.national.sim.handler import MAX_BODY_BYTES
-from hub.national.sim.server import HOST, RunningSim, serve_forever, start_sim
+from hub.national.sim.faults import SimConfig
+from hub.national.sim.server import RunningSim, serve_forever, start_sim
 
 __all__ = [
-    "HOST",
-    "MAX_BODY_BYTES",
     "RunningSim",
     "SimConfig",
-    "rejects_content",
     "serve_forever",
     "start_sim",
 ]
