@@ -3,6 +3,7 @@ and a disabled source refused by the commands that submit as it (issue 12)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -124,3 +125,23 @@ def test_a_sources_kafka_principal_is_set_kept_cleared_and_verified(data: str) -
     assert add(data, "gz-440106", "county", "440106", "--principal", "none").exit_code == 0
     assert principal_of(data, "gz-440106") is None
     assert run("audit", "verify", "--data-dir", data).exit_code == 0
+
+
+def test_a_sources_token_is_shown_once_and_stored_only_as_its_sha256(data: str) -> None:
+    """The token is in the command's reply and nowhere in the data directory; its SHA-256 is,
+    and a rotation replaces it (the old hash gone, the new one kept)."""
+    added = add(data, "gz-440106", "county", "440106", "--types", "inspection", "--json")
+    assert added.exit_code == 0, added.output
+    token = json.loads(added.stdout)["token"]
+    assert token.startswith("hubsrc_")
+
+    def stored() -> bytes:
+        return b"".join(p.read_bytes() for p in Path(data).rglob("*") if p.is_file())
+
+    assert token.encode() not in stored()
+    assert hashlib.sha256(token.encode()).hexdigest().encode() in stored()
+    rotated = run("sources", "rotate-token", "gz-440106", "--data-dir", data, "--json")
+    assert rotated.exit_code == 0, rotated.output
+    new = json.loads(rotated.stdout)["token"]
+    assert new != token and new.encode() not in stored()
+    assert hashlib.sha256(new.encode()).hexdigest().encode() in stored()

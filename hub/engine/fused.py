@@ -8,7 +8,8 @@ bytes appended, read back and decoded; the registry is read once for the batch a
 (compare-and-set kept); one commit covers all four stages. The four stages keep their names, and
 their positions (or, on a transport, their claims) move with the step, so a hub can go back to
 per-stage steps, and per-stage steps still catch up with events a previous version wrote
-(:func:`hub.engine.steps.step_fused` runs them first).
+(:func:`hub.engine.steps.append_followed` moves a follower only if it stood at the head; one
+behind runs its own batches first).
 """
 
 from __future__ import annotations

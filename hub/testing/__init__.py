@@ -1,4 +1,6 @@
-"""A public testing kit: factories of valid codes for tests, demos and a province's own checks."""
+"""A public testing kit for tests, demos and a province's own checks: one contract suite per port
+(:mod:`hub.testing.contracts`), the runtime contract and its harnesses (embedded, distributed),
+a synthetic province, factories of valid codes and hostile inputs."""
 
 from __future__ import annotations
 
