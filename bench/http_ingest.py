@@ -34,7 +34,7 @@ import tempfile
 import time
 import uuid
 from collections import defaultdict
-from contextlib import closing
+from contextlib import ExitStack, closing
 from pathlib import Path
 from typing import Any
 
@@ -142,12 +142,14 @@ def file_ingest(
         return time.perf_counter() - started
 
 
-def kafka_settings(data_dir: Path) -> HubSettings:
-    """Topics of a prefix of their own on the bench broker, and a new database."""
-    from kafka_pipeline import _start, fresh_database  # bench/ is on the path as a script
+def kafka_settings(stack: ExitStack, data_dir: Path) -> HubSettings:
+    """Topics of a prefix of their own on the bench broker, and a new database (throwaway
+    servers, stopped by ``stack``, where the environment names none)."""
+    from kafka_pipeline import _throwaway, fresh_database  # bench/ is on the path as a script
 
-    bootstrap = os.environ.get("HUB_BENCH_KAFKA_BOOTSTRAP") or _start("ops/kafka")[0]
-    url = fresh_database(os.environ.get("HUB_BENCH_DATABASE_URL") or _start("ops/postgres")[0])
+    bootstrap = os.environ.get("HUB_BENCH_KAFKA_BOOTSTRAP") or _throwaway(stack, "ops/kafka")
+    server = os.environ.get("HUB_BENCH_DATABASE_URL") or _throwaway(stack, "ops/postgres")
+    url = fresh_database(server)
     prefix = f"bhttp{uuid.uuid4().hex[:6]}."
     settings = HubSettings(
         data_dir=data_dir,
@@ -179,6 +181,11 @@ def submissions_on_kafka(settings: HubSettings) -> int:
 
 
 def main() -> None:
+    with ExitStack() as stack:  # the throwaway servers of --kafka stop on every exit
+        run(stack)
+
+
+def run(stack: ExitStack) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=500)
@@ -190,7 +197,7 @@ def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="hub-bench-http-"))
 
     http_dir = root / "http" / "hub"
-    kafka = kafka_settings(http_dir) if args.kafka else None
+    kafka = kafka_settings(stack, http_dir) if args.kafka else None
     extra: dict[str, str] = {}
     if kafka is not None and kafka.database_url is not None:
         extra = {
