@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from hub.connectors.files import record_submissions
+from hub.connectors.submissions import record_submissions
 from hub.domain.values import Source
 from hub.projections import ProjectionRunner, ViewStore
 from hub.projections.dossier import DossierProjection

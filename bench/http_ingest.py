@@ -12,10 +12,11 @@ Timed, in one run on one machine (server and load generator share its cores):
   in batches of ``--batch`` records of one type to a ``hub api`` process on the embedded
   default (SQLite); every reply is a 202 after the batch is durable. Reported: records/s and
   p50/p99 of the reply latency;
-- file: ``hub ingest``'s library path (``EmbeddedHub.ingest`` over ``file_submissions``) on the
-  same records from a JSON Lines file, in a data directory of its own: the baseline. With
-  ``--kafka`` the server's sink is Kafka (``acks=all`` before each reply) and the baseline is
-  ``hub ingest``'s Kafka path (``produce_submissions``) of the same files.
+- file: ``hub ingest``'s library path on the same records from JSON Lines files: each file's
+  ``file_submissions`` handed to the submission sink ``sink_for`` picks, a durable chunk at a
+  time (``store_all``): the baseline. On the embedded default that is the durable log, in a
+  data directory of its own; with ``--kafka`` the server's sink is Kafka (``acks=all`` before
+  each reply) and so is the baseline's, on topics of their own.
 The ratio is file records/s over HTTP records/s (how much the HTTP front door costs).
 """
 
@@ -33,6 +34,7 @@ import tempfile
 import time
 import uuid
 from collections import defaultdict
+from contextlib import ExitStack, closing
 from pathlib import Path
 from typing import Any
 
@@ -40,10 +42,11 @@ import httpx
 from pydantic import SecretStr
 
 from hub.api.tokens import new_token, token_hash
+from hub.backends import backend_for
 from hub.connectors.files import file_submissions
 from hub.domain.values import Source
+from hub.engine.sink import sink_for, store_all
 from hub.events import load_codec
-from hub.kafka.ingest import produce_submissions
 from hub.kafka.topics import create_topics, hub_topics, stream_topic
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings
@@ -122,33 +125,31 @@ def file_ingest(
         path = data_dir.parent / f"file-{i}.jsonl"
         path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
         files.append((record_type, path))
-    if kafka is not None:
-        codec = load_codec(kafka.standard().root)
+    if kafka is None:
+        register(data_dir)
+    settings = kafka or HubSettings(data_dir=data_dir)
+    codec = load_codec(settings.standard().root)
+    with (
+        closing(backend_for(settings).store()) as store,
+        closing(sink_for(settings, store, codec)) as sink,
+    ):
         started = time.perf_counter()
         for record_type, path in files:
             events = file_submissions(
                 SOURCE.source_id, record_type, path, received_at=dt.datetime.now(dt.UTC)
             )
-            produce_submissions(kafka, codec, events)
-        return time.perf_counter() - started
-    register(data_dir)
-    with EmbeddedHub(HubSettings(data_dir=data_dir)) as hub:
-        started = time.perf_counter()
-        for record_type, path in files:
-            hub.ingest(
-                file_submissions(
-                    SOURCE.source_id, record_type, path, received_at=dt.datetime.now(dt.UTC)
-                )
-            )
+            store_all(sink, events)
         return time.perf_counter() - started
 
 
-def kafka_settings(data_dir: Path) -> HubSettings:
-    """Topics of a prefix of their own on the bench broker, and a new database."""
-    from kafka_pipeline import _start, fresh_database  # bench/ is on the path as a script
+def kafka_settings(stack: ExitStack, data_dir: Path) -> HubSettings:
+    """Topics of a prefix of their own on the bench broker, and a new database (throwaway
+    servers, stopped by ``stack``, where the environment names none)."""
+    from kafka_pipeline import _throwaway, fresh_database  # bench/ is on the path as a script
 
-    bootstrap = os.environ.get("HUB_BENCH_KAFKA_BOOTSTRAP") or _start("ops/kafka")[0]
-    url = fresh_database(os.environ.get("HUB_BENCH_DATABASE_URL") or _start("ops/postgres")[0])
+    bootstrap = os.environ.get("HUB_BENCH_KAFKA_BOOTSTRAP") or _throwaway(stack, "ops/kafka")
+    server = os.environ.get("HUB_BENCH_DATABASE_URL") or _throwaway(stack, "ops/postgres")
+    url = fresh_database(server)
     prefix = f"bhttp{uuid.uuid4().hex[:6]}."
     settings = HubSettings(
         data_dir=data_dir,
@@ -180,6 +181,11 @@ def submissions_on_kafka(settings: HubSettings) -> int:
 
 
 def main() -> None:
+    with ExitStack() as stack:  # the throwaway servers of --kafka stop on every exit
+        run(stack)
+
+
+def run(stack: ExitStack) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=500)
@@ -191,7 +197,7 @@ def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="hub-bench-http-"))
 
     http_dir = root / "http" / "hub"
-    kafka = kafka_settings(http_dir) if args.kafka else None
+    kafka = kafka_settings(stack, http_dir) if args.kafka else None
     extra: dict[str, str] = {}
     if kafka is not None and kafka.database_url is not None:
         extra = {

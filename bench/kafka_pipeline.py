@@ -14,7 +14,8 @@ invalid submissions from all of Zhejiang's sources) and encoding the submissions
 Timed, in one run on one machine (broker, database and workers share its cores):
 - floor: produce the N encoded submissions to a scratch topic (idempotent producer, acks=all)
   and consume them all back with one consumer: what Kafka alone costs for these bytes;
-- hub: produce the same submissions to the hub's topic, then two workers judge, resolve, plan
+- hub: send the same submissions to the hub's topic through the submission sink (``KafkaSink``,
+  as ``hub ingest`` does on this runtime), then two workers judge, resolve, plan
   deliveries and give feedback (projections and the relay running too), until every submission
   has its verdict. Consumer lag (submissions without a verdict) is sampled every second, and the
   CPU the machine and the workers used meanwhile is reported (Linux /proc).
@@ -46,10 +47,11 @@ import psycopg
 from aiokafka import AIOKafkaConsumer
 from pydantic import SecretStr
 
-from hub.connectors.files import record_submissions
+from hub.connectors.submissions import record_submissions
 from hub.domain.values import Source
+from hub.engine.sink import KafkaSink, store_all
 from hub.events import Event, load_codec
-from hub.kafka.ingest import produce_submissions, submission_message
+from hub.kafka.ingest import submission_message
 from hub.kafka.producer import Producer
 from hub.kafka.topics import TopicSpec, create_topics, hub_topics
 from hub.kafka.wire import Message
@@ -257,8 +259,10 @@ def run(stack: contextlib.ExitStack, args: argparse.Namespace) -> dict[str, Any]
     time.sleep(8)  # the group forms before the clock starts
     workers_before = sum(_process_cpu_s(w.pid) for w in workers)
     busy_before = _machine_busy_s()
+    sink = KafkaSink(settings, store, codec)  # what ``hub ingest`` sends through on Kafka
+    stack.callback(sink.close)
     started = time.perf_counter()
-    produce_submissions(settings, codec, events)
+    store_all(sink, events)
     ingest_s = time.perf_counter() - started
     lag: list[tuple[float, int]] = []
     while True:

@@ -31,7 +31,7 @@ import time
 from itertools import groupby
 from pathlib import Path
 
-from hub.connectors.files import record_submissions
+from hub.connectors.submissions import record_submissions
 from hub.domain.values import DeliveryPolicy, Source
 from hub.engine.steps import append_events
 from hub.events import Event

@@ -13,7 +13,7 @@ import datetime as dt
 from itertools import groupby
 from typing import Any
 
-from hub.connectors.files import record_submissions
+from hub.connectors.submissions import record_submissions
 from hub.domain.values import DeliveryPolicy, Source
 from hub.events import derive_id
 from hub.national.client import NationalClient

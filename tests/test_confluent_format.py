@@ -19,7 +19,7 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
-from hub.connectors.files import record_submissions
+from hub.connectors.submissions import record_submissions
 from hub.errors import RegistryUnavailableError, SchemaRegistryError, SerializationError
 from hub.events import Codec, load_codec
 from hub.events.streams import SUBMISSIONS

@@ -26,8 +26,8 @@ from hub.api.roles import require
 from hub.api.routes import feedback, health, ingest
 from hub.api.routes.session import install_accounts
 from hub.api.v1 import install_v1
-from hub.connectors.sink import SubmissionSink
 from hub.console import install_console
+from hub.engine.sink import SubmissionSink
 from hub.events import Codec
 from hub.metrics import install_metrics
 from hub.settings import HubSettings

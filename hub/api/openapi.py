@@ -13,7 +13,7 @@ from typing import Any
 
 from hub.api.app import create_app
 from hub.backends import backend_for
-from hub.connectors.sink import LogSink
+from hub.engine.sink import LogSink
 from hub.events import load_codec
 from hub.settings import HubSettings
 from hub.storage.pool import StorePool

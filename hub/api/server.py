@@ -13,7 +13,7 @@ import uvicorn
 
 from hub.api.app import create_app
 from hub.backends import backend_for
-from hub.connectors.sink import sink_for
+from hub.engine.sink import sink_for
 from hub.errors import ConfigError
 from hub.events import load_codec
 from hub.settings import HubSettings

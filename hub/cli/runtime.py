@@ -29,7 +29,7 @@ from hub.cli.status_text import status_lines
 from hub.cli.validate import print_header, profile_options
 from hub.connectors.files import file_submissions
 from hub.connectors.intake import profile_path, reading_for
-from hub.connectors.sink import Stored, SubmissionSink, sink_for, store_all
+from hub.engine.sink import Stored, SubmissionSink, sink_for, store_all
 from hub.errors import AlreadyRunningError, BrokerUnavailableError, ConfigError, InputError
 from hub.events import Event, load_codec
 from hub.national.client import NationalClient

@@ -1,6 +1,6 @@
 """Connectors: how submissions get into the hub. Each turns what a source sends into
 ``SubmissionReceived`` events (:mod:`~hub.connectors.submissions`, the one place a submission id
-is made) and hands them to the submission sink (:mod:`~hub.connectors.sink`: the durable log, or
+is made) and hands them to the submission sink (:mod:`~hub.engine.sink`: the durable log, or
 Kafka), which makes them durable before anyone says "received".
 
 - :mod:`~hub.connectors.files`: a file as bureaus export it (``hub ingest``), read by the

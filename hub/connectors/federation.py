@@ -31,9 +31,9 @@ import orjson
 from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import KafkaError
 
-from hub.connectors.sink import SubmissionSink, sink_for
 from hub.connectors.submissions import submission_event
 from hub.domain.values import Quarantined
+from hub.engine.sink import SubmissionSink, sink_for
 from hub.errors import BrokerUnavailableError, SerializationError
 from hub.events import Codec, DecodedEvent, Event
 from hub.events.streams import RECORDS

@@ -22,13 +22,13 @@ from hub.bounds import InputLimits
 from hub.connectors.formats.files import Problem
 from hub.connectors.formats.inputs import open_input
 from hub.connectors.intake import file_items
-from hub.connectors.submissions import submission_event
+from hub.connectors.submissions import source_record_id, submission_event, table_row
 from hub.events import Event
 from hub.processing.judge import TABLE_ROW
 from hub.standard import load_standard
 from hub.standard.reading import HeaderDiagnosis, Reading
 
-__all__ = ["file_batch_id", "file_submissions", "record_submissions", "table_row"]
+__all__ = ["file_batch_id", "file_submissions"]
 
 
 def file_batch_id(path: Path, *reading: str | None) -> str:
@@ -43,18 +43,6 @@ def file_batch_id(path: Path, *reading: str | None) -> str:
         return digest.hexdigest()
     parts = [digest.hexdigest(), *(part or "" for part in reading)]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
-
-
-def _source_record_id(data: Any) -> str | None:
-    value = data.get("source_record_id") if isinstance(data, dict) else None
-    return value.strip()[:100] if isinstance(value, str) else None
-
-
-def table_row(
-    record: dict[str, Any], cells: dict[str, Any] | None, profile_id: str | None
-) -> bytes:
-    """The bytes of a table-row submission: the record read, the row as it came, the profile."""
-    return orjson.dumps({"record": record, "cells": cells, "profile": profile_id})
 
 
 def file_submissions(
@@ -110,7 +98,7 @@ def file_submissions(
                     **common,
                     raw=table_row(item.data, item.cells, profile_id),
                     content_type=TABLE_ROW,
-                    source_record_id=_source_record_id(item.data),
+                    source_record_id=source_record_id(item.data),
                 )
             else:
                 raw = item.raw or orjson.dumps(item.data)
@@ -118,38 +106,5 @@ def file_submissions(
                     **common,
                     raw=raw,
                     content_type=f"application/json; charset={charset if item.raw else 'utf-8'}",
-                    source_record_id=_source_record_id(item.data),
+                    source_record_id=source_record_id(item.data),
                 )
-
-
-def record_submissions(
-    source_id: str,
-    record_type: str,
-    records: list[dict[str, Any]],
-    *,
-    batch_id: str,
-    received_at: dt.datetime,
-    channel: str = "api",
-    operation: str = "upsert",
-    reading: Reading | None = None,
-) -> Iterator[Event]:
-    """Submission events of records already in memory (the demo, the HTTP API); ``operation``
-    delete asks for the records' retraction. With ``reading`` (a source's profile) each record
-    is read as a table row is, its keys as column headers (``TABLE_ROW``)."""
-    for index, record in enumerate(records, start=1):
-        raw, content_type, data = orjson.dumps(record), "application/json; charset=utf-8", record
-        if reading is not None and isinstance(record, dict):
-            data = reading.fields(record)
-            raw, content_type = table_row(data, record, reading.profile_id), TABLE_ROW
-        yield submission_event(
-            source_id=source_id,
-            record_type=record_type,
-            channel=channel,
-            batch_id=batch_id,
-            index=index,
-            raw=raw,
-            content_type=content_type,
-            received_at=received_at,
-            source_record_id=_source_record_id(data),
-            operation=operation,
-        )

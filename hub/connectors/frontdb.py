@@ -14,7 +14,7 @@ delete). The connector reads rows by watermark ``(cd_time, cd_id)`` at an interv
   ``cd_time`` is still picked up (a plain ``>`` watermark would skip it for ever);
 - the watermark is saved in the hub's store in the same transaction as the submissions (embedded
   runtime) or after Kafka acknowledged them (distributed): the sink's ``also``
-  (:mod:`hub.connectors.sink`); a crash re-reads, never skips.
+  (:mod:`hub.engine.sink`); a crash re-reads, never skips.
 
 The source's database URL is a secret: it is never logged or put in an error message.
 """
@@ -31,10 +31,9 @@ import psycopg
 from psycopg import sql
 
 from hub.bounds import shape_over
-from hub.connectors.files import table_row
 from hub.connectors.formats.files import jsonable
-from hub.connectors.sink import SubmissionSink, sink_for
-from hub.connectors.submissions import submission_event
+from hub.connectors.submissions import submission_event, table_row
+from hub.engine.sink import SubmissionSink, sink_for
 from hub.errors import InputError, StorageUnavailableError
 from hub.events import Codec, Event
 from hub.processing.judge import TABLE_ROW

@@ -12,7 +12,7 @@ without a server:
   the reply can say at once which records will be rejected and why; the judge's verdict, which
   the source reads in its feedback, is what counts;
 - the reply is sent only after the submissions are durable: :func:`store_batch` hands them to
-  the :class:`~hub.connectors.sink.SubmissionSink` with the idempotency key.
+  the :class:`~hub.engine.sink.SubmissionSink` with the idempotency key.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from typing import Any
 import orjson
 
 from hub.bounds import InputLimits, shape_over
-from hub.connectors.files import record_submissions
 from hub.connectors.formats.avro_container import AvroLimitError
 from hub.connectors.formats.files import AVRO_MAGIC, Problem, avro_records
 from hub.connectors.http_refusals import (
@@ -37,8 +36,9 @@ from hub.connectors.http_refusals import (
     UnsupportedMediaTypeError,
 )
 from hub.connectors.intake import profile_path, reading_for
-from hub.connectors.sink import MakeReply, SubmissionSink
+from hub.connectors.submissions import record_submissions
 from hub.domain.values import ApiBatch, Source
+from hub.engine.sink import MakeReply, SubmissionSink
 from hub.errors import InputError
 from hub.events import Event, derive_id
 from hub.standard.messages import RULES, render

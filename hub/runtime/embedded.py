@@ -15,15 +15,15 @@ from __future__ import annotations
 import fcntl
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from typing import IO, Any
 
 from hub.backends import backend_for
 from hub.domain.values import DeliveryPolicy, Source
 from hub.engine.lag import lags, stage_inputs
 from hub.engine.parts import Engine
-from hub.engine.steps import Clock, append_events, step
+from hub.engine.sink import LogSink, Stored, store_all
+from hub.engine.steps import Clock, step
 from hub.errors import AlreadyRunningError, StorageUnavailableError
 from hub.events import Event
 from hub.events.streams import FEEDBACK, RECORDS, STREAMS, SUBMISSIONS, VERDICTS
@@ -31,20 +31,9 @@ from hub.national.client import NationalClient
 from hub.settings import HubSettings
 from hub.storage.private import private_dir, private_file
 
-__all__ = ["OUTCOMES", "EmbeddedHub", "IngestReport", "has_hub"]
+__all__ = ["OUTCOMES", "EmbeddedHub", "has_hub"]
 
 OUTCOMES = ("accepted_new", "accepted_update", "duplicate", "stale", "rejected")
-
-
-@dataclass(frozen=True, slots=True)
-class IngestReport:
-    """What an ingest stored: ``received`` new submissions, ``already`` received before."""
-
-    received: int
-    already: int
-
-    def to_dict(self) -> dict[str, int]:
-        return {"received": self.received, "already": self.already}
 
 
 class EmbeddedHub:
@@ -129,19 +118,13 @@ class EmbeddedHub:
         self,
         events: Iterable[Event],
         chunk: int = 1000,
-        on_commit: Callable[[IngestReport], None] | None = None,
-    ) -> IngestReport:
-        """Append submission events durably, ``chunk`` per transaction. Only what this returns
-        (or ``on_commit`` reports, after each durable chunk) counts as received."""
-        received = already = 0
-        for batch in _chunks(events, chunk):
-            with self.store.transaction(durable=True) as tx:
-                new = append_events(tx, self.codec, batch, self.clock())
-            received += new
-            already += len(batch) - new
-            if on_commit is not None:
-                on_commit(IngestReport(received, already))
-        return IngestReport(received, already)
+        on_commit: Callable[[Stored], None] | None = None,
+    ) -> Stored:
+        """Hand submission events to the durable log through the submission sink, ``chunk`` per
+        durable transaction (:func:`~hub.engine.sink.store_all`). Only what this returns (or
+        ``on_commit`` reports, after each durable chunk) counts as received."""
+        sink = LogSink(self.store, self.codec, self.clock)
+        return store_all(sink, events, chunk=chunk, on_commit=on_commit)
 
     # -- processing ---------------------------------------------------------------------------
 
@@ -211,17 +194,6 @@ class EmbeddedHub:
             "streams": {s: self.store.head(s) for s in STREAMS},
             "standard_version": self.standard.version,
         }
-
-
-def _chunks(events: Iterable[Event], size: int) -> Iterator[list[Event]]:
-    batch: list[Event] = []
-    for event in events:
-        batch.append(event)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def has_hub(settings: HubSettings) -> bool:

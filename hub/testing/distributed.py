@@ -21,8 +21,8 @@ from typing import IO, Any
 from pydantic import SecretStr
 
 from hub.domain.values import DeliveryPolicy
+from hub.engine.sink import sink_for, store_all
 from hub.events import Event
-from hub.kafka.ingest import produce_submissions
 from hub.kafka.topics import create_topics, hub_topics
 from hub.national.sim import SimConfig
 from hub.settings import HubSettings
@@ -102,6 +102,8 @@ class DistributedHarness(EmbeddedHarness):
         if prepare is not None:
             prepare(self.settings)
         create_topics(self.settings, hub_topics(self.settings, self.hub.standard.types))
+        # the settings name a broker: Kafka, acks=all, as ``hub ingest`` sends on this runtime
+        self.sink = sink_for(self.settings, self.hub.store, self.hub.codec)
         self.sent: set[str] = set()
         self.workers: list[subprocess.Popen[bytes]] = []
         self._logs: list[IO[bytes]] = []
@@ -133,6 +135,7 @@ class DistributedHarness(EmbeddedHarness):
                 process.wait(10)
         for log in self._logs:
             log.close()
+        self.sink.close()
         super().close()
 
     def versions_done(self) -> int:
@@ -141,7 +144,7 @@ class DistributedHarness(EmbeddedHarness):
         return self.hub.store.handled_counts().get("plan-national", 0)
 
     def ingest(self, events: Sequence[Event]) -> None:
-        produce_submissions(self.settings, self.hub.codec, events)
+        store_all(self.sink, events)
         self.sent.update(e.event_id for e in events)
 
     def _snapshot(self) -> tuple[Any, ...] | None:

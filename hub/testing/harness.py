@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from hub.connectors.files import record_submissions
+from hub.connectors.submissions import record_submissions
 from hub.domain.values import DeliveryPolicy, Source
 from hub.events import DecodedEvent, Event
 from hub.events.streams import FEEDBACK, RECORDS, VERDICTS

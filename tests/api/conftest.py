@@ -15,10 +15,10 @@ from pydantic import SecretStr
 from hub.api.app import create_app
 from hub.api.tokens import new_token, token_hash
 from hub.backends import backend_for
-from hub.connectors.sink import LogSink
 from hub.domain.accounts import Account
 from hub.domain.credentials import digest
 from hub.domain.values import Source
+from hub.engine.sink import LogSink
 from hub.events import load_codec
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings

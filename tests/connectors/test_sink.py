@@ -13,7 +13,7 @@ import pytest
 from pydantic import SecretStr
 
 from hub.backends import backend_for
-from hub.connectors.sink import KafkaSink, LogSink, SubmissionSink, sink_for
+from hub.engine.sink import KafkaSink, LogSink, SubmissionSink, sink_for
 from hub.events import Codec, load_codec
 from hub.events.streams import SUBMISSIONS
 from hub.kafka.topics import TopicSpec, create_topics, stream_topic

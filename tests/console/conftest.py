@@ -24,7 +24,7 @@ from click.testing import CliRunner
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from hub.cli import cli
-from hub.connectors.files import record_submissions
+from hub.connectors.submissions import record_submissions
 from hub.domain.values import Source
 from hub.national.client import NationalClient
 from hub.national.sim import RunningSim, SimConfig, start_sim

@@ -19,7 +19,7 @@ import pytest
 from confluent_kafka import KafkaError as ConfluentError
 from confluent_kafka import Producer
 
-from hub.connectors.files import record_submissions
+from hub.connectors.submissions import record_submissions
 from hub.domain.subscribers import NATIONAL, Subscriber
 from hub.errors import ConfigError
 from hub.kafka.acl import Grant, hub_grants, sync_acls

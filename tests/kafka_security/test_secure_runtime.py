@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from hub.api.app import create_app
 from hub.api.tokens import new_token, token_hash
 from hub.backends import backend_for
-from hub.connectors.sink import KafkaSink
+from hub.engine.sink import KafkaSink
 from hub.kafka.acl import hub_grants, sync_acls
 from hub.national.sim import SimConfig
 from hub.settings import HubSettings

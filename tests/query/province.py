@@ -8,7 +8,7 @@ import dataclasses
 import datetime as dt
 from itertools import groupby
 
-from hub.connectors.files import record_submissions
+from hub.connectors.submissions import record_submissions
 from hub.domain.values import Source
 from hub.events import derive_id
 from hub.national.client import NationalClient

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from hub.connectors.files import record_submissions
+from hub.connectors.submissions import record_submissions
 from hub.domain.values import Quarantined
 from hub.events.streams import DELIVERIES, SUBMISSIONS
 from hub.national.client import NationalClient

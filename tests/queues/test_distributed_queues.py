@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from hub.cli import cli
-from hub.connectors.files import record_submissions
+from hub.connectors.submissions import record_submissions
 from hub.domain.accounts import Account
 from hub.events import load_codec
 from hub.events.streams import SUBMISSIONS, VERDICTS

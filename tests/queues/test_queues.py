@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from pydantic import SecretStr
 
 from hub.cli import cli
-from hub.connectors.files import record_submissions
+from hub.connectors.submissions import record_submissions
 from hub.domain.accounts import Account
 from hub.domain.values import Quarantined
 from hub.events import load_codec

@@ -16,7 +16,7 @@ import sys
 from itertools import groupby
 from pathlib import Path
 
-from hub.connectors.files import record_submissions
+from hub.connectors.submissions import record_submissions
 from hub.domain.values import Source
 from hub.runtime.embedded import EmbeddedHub
 from hub.settings import HubSettings

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from hub.api.app import create_app
 from hub.api.tokens import new_token, token_hash
 from hub.backends import backend_for
-from hub.connectors.sink import KafkaSink
+from hub.engine.sink import KafkaSink
 from hub.storage.pool import StorePool
 from hub.testing.distributed import DistributedHarness
 from hub.testing.sources import COUNTY

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from hub.connectors.files import record_submissions
+from hub.connectors.submissions import record_submissions
 from hub.domain.values import Source
 from hub.engine.parts import staged_stages
 from hub.engine.stages import Stage

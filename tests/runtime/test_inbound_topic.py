@@ -10,7 +10,7 @@ from pathlib import Path
 
 import orjson
 
-from hub.connectors.files import record_submissions
+from hub.connectors.submissions import record_submissions
 from hub.domain.values import Source
 from hub.engine.steps import Delivered, step_delivered
 from hub.events import DecodedEvent, Event

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from hub.connectors.files import record_submissions
+from hub.connectors.submissions import record_submissions
 from hub.domain.values import Source
 from hub.errors import StorageUnavailableError
 from hub.events.streams import RECORDS, VERDICTS

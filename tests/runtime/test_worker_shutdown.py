@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from hub.connectors.files import record_submissions
+from hub.connectors.submissions import record_submissions
 from hub.domain.values import Source
 from hub.errors import StorageUnavailableError
 from hub.events import Event

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from hub.cli import cli
-from hub.connectors.files import record_submissions
+from hub.connectors.submissions import record_submissions
 from hub.domain.values import Source
 from hub.errors import SerializationError
 from hub.events import Codec, load_codec

@@ -29,8 +29,8 @@ from hub.connectors.http_refusals import (
     IdempotencyConflictError,
     RecordTypeNotFoundError,
 )
-from hub.connectors.sink import SubmissionSink
 from hub.domain.values import ApiBatch, Source
+from hub.engine.sink import SubmissionSink
 from hub.events import Event
 from hub.settings import HubSettings
 from hub.standard import Standard

@@ -1,4 +1,4 @@
-"""The contract of the submission sink (:mod:`hub.connectors.sink`), reusable by any sink.
+"""The contract of the submission sink (:mod:`hub.engine.sink`), reusable by any sink.
 
 Subclass :class:`SubmissionSinkContract` in a test module and give it three fixtures: ``sink``
 (the sink under test, closed by the fixture), ``store`` (a handle of its own on the store the
@@ -32,9 +32,9 @@ from concurrent.futures import ThreadPoolExecutor
 import orjson
 import pytest
 
-from hub.connectors.sink import SubmissionSink, store_all
 from hub.connectors.submissions import submission_event
 from hub.domain.values import ApiBatch
+from hub.engine.sink import SubmissionSink, store_all
 from hub.events import Event
 from hub.storage.ports import Store, Transaction
 

@@ -1,7 +1,10 @@
-"""The submission sink: where every connector hands its submissions, and what "received" means.
+"""The submission sink: where every way in hands its submissions, and what "received" means.
 
 A source hears "received" only once its submissions are durable (guarantee 1). What is durable
-depends on the runtime, so the choice is made here, once (:func:`sink_for`):
+depends on the runtime, so the choice is made here, once (:func:`sink_for`). It sits in the
+engine layer, below the runtime fronts, so that the embedded hub's own ingest
+(:meth:`~hub.runtime.embedded.EmbeddedHub.ingest`) stores through it too, not only the
+connectors, the API and the testing kit's harnesses above.
 
 - :class:`LogSink` (embedded, and PostgreSQL without Kafka): one durable transaction of the event
   log holds the submissions, the idempotency record of an API batch and the connector's ``also``
@@ -22,9 +25,10 @@ One call of :meth:`SubmissionSink.store`, in this order:
 4. ``also(tx)`` writes in the transaction of step 3 (the log's: of step 2 too);
 5. commit. An error in any step propagates and rolls back steps 3-4 (the log: 2 as well).
 
-The API passes a key and ``make_reply``; the connectors pass ``also``; ``hub ingest`` passes
-neither, a chunk at a time (:func:`store_all`). Each thread of a web server gets store handles of
-its own (a :class:`~hub.storage.pool.StorePool`); a connector passes its one store.
+The API passes a key and ``make_reply``; the connectors pass ``also``; ``hub ingest`` and
+``EmbeddedHub.ingest`` pass neither, a chunk at a time (:func:`store_all`). Each thread of a web
+server gets store handles of its own (a :class:`~hub.storage.pool.StorePool`); a connector and
+the embedded hub pass their one store.
 """
 
 from __future__ import annotations
