@@ -3,9 +3,9 @@
 An import may go to its own layer or below, never up. Every import counts: at the top of a module,
 inside a function (a lazy import is still a dependency, it only moves the failure to run time) and
 under ``if TYPE_CHECKING:`` (a type is a dependency too). A module's layer is that of the longest
-module prefix in :data:`LAYERS` that names it, so ``hub.kafka.worker`` is a runtime front although
-the rest of ``hub.kafka`` is an adapter. ``docs/layout.md`` draws this map; ``tests/test_layers.py``
-holds the tree to it.
+module prefix in :data:`LAYERS` that names it, so ``hub.connectors.formats`` (the file-format
+readers) is base although the rest of ``hub.connectors`` is layer 7. ``docs/layout.md`` draws
+this map; ``tests/test_layers.py`` holds the tree to it.
 
 The checker reads the source with :mod:`ast` and imports nothing of ``hub``, so a module whose
 imports are broken is still checked, and a synthetic tree (the tests' own) can be checked as well.
@@ -66,11 +66,11 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "hub.projections.postgres",
             "hub.backends",  # the one backend picker
             "hub.national",  # client, protocol, simulator
-            "hub.kafka",  # but hub.kafka.worker is a runtime front (below)
+            "hub.kafka",
         ),
     ),
     ("engine", ("hub.engine",)),
-    ("runtime", ("hub.runtime", "hub.kafka.worker")),
+    ("runtime", ("hub.runtime",)),
     ("connectors", ("hub.connectors",)),  # but hub.connectors.formats is base (above)
     ("read side", ("hub.query", "hub.audit", "hub.report", "hub.metrics", "hub.testing")),
     ("top", ("hub.api", "hub.console", "hub.cli", "hub.demo", "hub.__main__")),

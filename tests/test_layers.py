@@ -84,8 +84,8 @@ def test_the_tree_is_read_whole() -> None:
         ("hub.storage.sqlite", "adapters"),
         ("hub.projections.postgres", "adapters"),
         ("hub.kafka.topics", "adapters"),
-        ("hub.kafka.worker", "runtime"),
-        ("hub.kafka.workers", "adapters"),  # a prefix names whole modules, not letters
+        ("hub.runtime.distributed", "runtime"),
+        ("hub.connectors.formatsx", "connectors"),  # a prefix names whole modules, not letters
         ("hub.connectors.frontdb", "connectors"),
         ("hub.testing.contracts.storage", "read side"),
         ("hub.cli.runtime", "top"),

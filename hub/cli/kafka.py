@@ -25,7 +25,7 @@ def worker(national_url: str | None, data_dir: Path | None) -> None:
     from hub.backends import backend_for
     from hub.cli.runtime import start_api
     from hub.kafka.login import check_login
-    from hub.kafka.worker import run_worker
+    from hub.runtime.distributed import run_worker
 
     settings = settings_for(data_dir, national_url=national_url)
     if settings.database_url is None or not settings.kafka_bootstrap:

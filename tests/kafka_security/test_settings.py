@@ -161,7 +161,7 @@ def test_a_bad_key_password_is_refused_without_echoing_it(tmp_path: Path) -> Non
 
 def test_the_worker_takes_the_same_options(pg_free_settings: HubSettings) -> None:
     """hub worker fails at once on security settings that cannot work (before any connection)."""
-    from hub.kafka.worker import Worker
+    from hub.runtime.distributed import Worker
 
     bad = pg_free_settings.model_copy(update={"kafka_security_protocol": "SASL_SSL"})
     with pytest.raises(ConfigError, match="HUB_KAFKA_SASL_USERNAME"):

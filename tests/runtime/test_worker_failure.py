@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.domain.values import Source
-from hub.kafka.worker import STAGE_FAILED_EXIT_CODE
+from hub.runtime.distributed import STAGE_FAILED_EXIT_CODE
 from hub.testing.distributed import DistributedHarness
 
 ALL = Source("zj-all", "national", "330000", "浙江省数据交换平台")
