@@ -21,18 +21,20 @@ if TYPE_CHECKING:
 
 __all__ = ["Backend", "backend_at", "backend_for"]
 
-SQLITE = "sqlite"
-POSTGRESQL = "postgresql"
-
 
 @dataclass(frozen=True)
 class Backend:
     """Where the log and the read models live; each method opens a handle of its own, which
     the caller closes."""
 
-    kind: str  # "sqlite" | "postgresql"
     data_dir: Path
     database_url: str | None = field(default=None, repr=False)  # it may hold a password
+
+    @property
+    def kind(self) -> str:
+        """``"postgresql"`` with a URL, else ``"sqlite"`` (what :meth:`store` and :meth:`views`
+        open)."""
+        return "postgresql" if self.database_url else "sqlite"
 
     def store(self) -> Store:
         """The event log and the hub's state (a handle of its own: close it)."""
@@ -61,8 +63,8 @@ def backend_at(data_dir: Path, database_url: str | None) -> Backend:
     if database_url:
         if not database_url.startswith(("postgresql://", "postgres://")):
             raise ConfigError("HUB_DATABASE_URL must be a postgresql:// URL")
-        return Backend(POSTGRESQL, data_dir, database_url)
-    return Backend(SQLITE, data_dir)
+        return Backend(data_dir, database_url)
+    return Backend(data_dir)
 
 
 def backend_for(settings: HubSettings) -> Backend:

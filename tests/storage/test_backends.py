@@ -17,7 +17,7 @@ from hub.storage.sqlite import SqliteStore
 
 def test_sqlite_without_a_url(tmp_path: Path) -> None:
     backend = backend_for(HubSettings(data_dir=tmp_path))
-    assert backend == Backend("sqlite", tmp_path)
+    assert backend == Backend(tmp_path) and backend.kind == "sqlite"
     store, views = backend.store(), backend.views()
     try:
         assert isinstance(store, SqliteStore) and store.path == tmp_path / "log.db"
